@@ -1,0 +1,23 @@
+/* Structured logging: one JSON object per line on stderr.
+ *
+ * Every line has "ts" (RFC 3339, UTC, milliseconds), "level", "service" and
+ * "msg"; callers add fields as a jansson object. A line is written with a
+ * single write(2), so lines from many threads never interleave. */
+#pragma once
+
+#include <jansson.h>
+
+enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
+
+/* Set once at start-up, before threads exist. */
+void log_set_service(const char *service);
+void log_set_min_level(enum log_level level);
+/* Parses "debug", "info", "warn" or "error"; -EINVAL otherwise. */
+int log_level_from_string(const char *s, enum log_level *ret);
+
+/* Steals the reference to fields (which may be NULL). */
+void log_emit(enum log_level level, const char *msg, json_t *fields);
+
+/* Convenience: log_msg(LOG_INFO, "listening", "{s:s, s:i}", "addr", a, "port", p)
+ * builds fields with json_pack; fmt may be NULL for none. */
+void log_msg(enum log_level level, const char *msg, const char *fmt, ...);

@@ -1,0 +1,43 @@
+/* libs/rpc client: unary calls to other services over cached channels.
+ *
+ * One rpc_client per process is enough: channels are cached per target and
+ * shared, and every function is safe to call from many threads at once.
+ * Used by the saga coordinator to drive the other services. */
+#pragma once
+
+#include <protobuf-c/protobuf-c.h>
+#include <stddef.h>
+
+struct rpc_client;
+
+struct rpc_metadata {
+        const char *key; /* lower case, e.g. "authorization", "traceparent" */
+        const char *value;
+};
+
+struct rpc_client_call {
+        const char *target; /* "127.0.0.1:50051" */
+        const char *method; /* "/bookstore.order.v1.OrderService/GetOrder" */
+        const ProtobufCMessage *request;
+        const ProtobufCMessageDescriptor *response_type;
+        ProtobufCAllocator *allocator; /* for the response; NULL: malloc */
+        int timeout_ms;                /* <= 0: no deadline */
+        const struct rpc_metadata *metadata;
+        size_t n_metadata;
+};
+
+struct rpc_client_status {
+        int code;           /* enum rpc_code */
+        char message[512];  /* the server's status message, possibly truncated */
+};
+
+int rpc_client_new(struct rpc_client **ret_client);
+/* Accepts NULL. No call may be in flight. */
+void rpc_client_free(struct rpc_client *c);
+
+/* Performs the call. Returns 0 when the call completed (whatever its status:
+ * see ret_status->code) or a negative errno when it could not be made. On
+ * RPC_OK, *ret_response is the decoded response (free it with
+ * protobuf_c_message_free_unpacked when allocator is NULL). */
+int rpc_client_unary(struct rpc_client *c, const struct rpc_client_call *call,
+                     ProtobufCMessage **ret_response, struct rpc_client_status *ret_status);

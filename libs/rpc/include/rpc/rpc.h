@@ -1,0 +1,183 @@
+/* libs/rpc: a gRPC server runtime on the grpc C core, driven by protobuf-c
+ * service descriptors.
+ *
+ * Ownership: the server owns every call; handlers borrow the call and its
+ * arena until they return. Requests are decoded into the call's arena and
+ * responses are built there (rpc_call_allocator() / rpc_call_alloc()).
+ *
+ * Threading: unary handlers run on the server's worker threads (several at
+ * once, so handlers must be thread-safe); each streaming call runs on a thread
+ * of its own for as long as the handler runs. Interceptors run on the same
+ * thread as the handler they wrap.
+ *
+ * This header does not include grpc headers: services see only this API, so a
+ * grpc core upgrade touches libs/rpc alone. */
+#pragma once
+
+#include <protobuf-c/protobuf-c.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* gRPC status codes (same numbers as grpc_status_code). */
+enum rpc_code {
+        RPC_OK = 0,
+        RPC_CANCELLED = 1,
+        RPC_UNKNOWN = 2,
+        RPC_INVALID_ARGUMENT = 3,
+        RPC_DEADLINE_EXCEEDED = 4,
+        RPC_NOT_FOUND = 5,
+        RPC_ALREADY_EXISTS = 6,
+        RPC_PERMISSION_DENIED = 7,
+        RPC_RESOURCE_EXHAUSTED = 8,
+        RPC_FAILED_PRECONDITION = 9,
+        RPC_ABORTED = 10,
+        RPC_OUT_OF_RANGE = 11,
+        RPC_UNIMPLEMENTED = 12,
+        RPC_INTERNAL = 13,
+        RPC_UNAVAILABLE = 14,
+        RPC_DATA_LOSS = 15,
+        RPC_UNAUTHENTICATED = 16,
+};
+
+/* "OK", "INVALID_ARGUMENT", ...; "UNKNOWN" for anything out of range. */
+const char *rpc_code_name(int code);
+
+struct rpc_server;
+struct rpc_call;
+struct rpc_stream;
+
+/* ---- handlers ---------------------------------------------------------- */
+
+/* A unary handler: returns RPC_OK with *ret_resp set (allocated in the call's
+ * arena), or an error code, normally through rpc_error(). */
+typedef int (*rpc_unary_fn)(struct rpc_call *call, const ProtobufCMessage *req,
+                            ProtobufCMessage **ret_resp);
+/* A streaming handler (server-streaming or bidirectional): reads with
+ * rpc_stream_read(), writes with rpc_stream_write(), returns the final status. */
+typedef int (*rpc_stream_fn)(struct rpc_call *call, struct rpc_stream *stream);
+
+/* One entry per implemented method, matched by name against the service
+ * descriptor; exactly one of unary/stream is set. protobuf-c does not record
+ * streaming in descriptors, so the implementation says which it is. Methods of
+ * the descriptor without an entry answer UNIMPLEMENTED. */
+struct rpc_method_impl {
+        const char *name; /* e.g. "GetBook" */
+        rpc_unary_fn unary;
+        rpc_stream_fn stream;
+};
+
+/* ---- interceptors ------------------------------------------------------ */
+
+/* An interceptor wraps everything after it in the chain: it may inspect the
+ * call, reject it by returning rpc_error(...) without proceeding, or call
+ * rpc_call_proceed() and look at the outcome. Must return the final status. */
+struct rpc_interceptor {
+        const char *name;
+        int (*intercept)(struct rpc_call *call, void *userdata);
+        void *userdata;
+};
+
+/* Runs the next interceptor, or the handler at the end of the chain. */
+int rpc_call_proceed(struct rpc_call *call);
+
+/* ---- server ------------------------------------------------------------ */
+
+struct rpc_server_config {
+        const char *listen_addr;   /* "0.0.0.0:50051"; port 0 picks a free one */
+        int workers;               /* threads, each with its own completion queue */
+        int requests_per_method;   /* calls kept posted per method and worker */
+        size_t max_message_bytes;  /* larger requests -> RESOURCE_EXHAUSTED */
+        size_t arena_max_bytes;    /* per-call memory cap (request + response) */
+        int max_nesting_depth;     /* deeper messages -> INVALID_ARGUMENT */
+        int shutdown_grace_ms;     /* in-flight calls get this long after SIGTERM */
+        int max_streams;           /* concurrent streaming calls; more -> RESOURCE_EXHAUSTED */
+        bool access_log;           /* one JSON line per call on stderr */
+};
+
+/* Defaults, then environment overrides: the listen address from addr_env, the
+ * rest from BOOKSTORE_RPC_* (see README). On bad configuration returns -EINVAL
+ * with a message naming the variable in err. */
+int rpc_server_config_from_env(struct rpc_server_config *cfg, const char *addr_env,
+                               const char *default_addr, char *err, size_t err_len);
+
+int rpc_server_new(struct rpc_server **ret_server, const struct rpc_server_config *cfg);
+/* Accepts NULL. Call after rpc_server_stop() (or instead of start). */
+void rpc_server_free(struct rpc_server *s);
+
+/* Registers a service before start. name may override the descriptor's full
+ * name (used to serve grpc.reflection.v1alpha with the wire-identical v1
+ * messages). service_ctx is handed to handlers via rpc_call_service_ctx(). */
+int rpc_server_add_service(struct rpc_server *s, const ProtobufCServiceDescriptor *desc,
+                           const char *name, const struct rpc_method_impl *impls, size_t n_impls,
+                           void *service_ctx);
+/* Appends an interceptor; they run in the order added. Before start. */
+int rpc_server_add_interceptor(struct rpc_server *s, const struct rpc_interceptor *ic);
+
+/* Adds grpc.health.v1.Health (every registered service starts SERVING). */
+int rpc_server_enable_health(struct rpc_server *s);
+/* Sets a service's health; "" is the whole server. Thread-safe, any time. */
+int rpc_health_set(struct rpc_server *s, const char *service, bool serving);
+
+/* Adds grpc.reflection.v1 and v1alpha, answering from a serialized
+ * FileDescriptorSet that includes imports (the blob must outlive the server). */
+int rpc_server_enable_reflection(struct rpc_server *s, const uint8_t *descriptor_set,
+                                 size_t len);
+
+/* Binds and starts the workers. Fails (-EADDRINUSE) when the port is taken:
+ * SO_REUSEPORT is off. */
+int rpc_server_start(struct rpc_server *s);
+/* The bound port (useful with port 0). */
+int rpc_server_port(const struct rpc_server *s);
+/* Graceful stop: no new calls; in-flight calls get the grace period, then are
+ * cancelled; returns once every worker and stream has finished. */
+void rpc_server_stop(struct rpc_server *s);
+
+/* Blocks SIGINT and SIGTERM in the calling thread (call before creating any
+ * thread, so grpc's threads inherit the mask) and returns after either
+ * arrives, with its number. */
+void rpc_block_signals(void);
+int rpc_wait_for_signal(void);
+
+/* ---- the call context -------------------------------------------------- */
+
+const char *rpc_call_method(const struct rpc_call *call); /* "/pkg.Svc/Method" */
+const char *rpc_call_peer(const struct rpc_call *call);   /* "ipv4:127.0.0.1:1234" */
+/* First value of a metadata key (lower case), copied into the arena; NULL when absent. */
+const char *rpc_call_metadata(struct rpc_call *call, const char *key);
+/* Milliseconds left before the deadline, or -1 when the client set none. */
+int64_t rpc_call_deadline_remaining_ms(const struct rpc_call *call);
+/* True once the deadline passed, the client cancelled (streams), or the
+ * server's grace period ran out. Long handlers should check it. */
+bool rpc_call_cancelled(struct rpc_call *call);
+/* The trace id of the call (from `traceparent`), "" when none was sent. */
+const char *rpc_call_trace_id(const struct rpc_call *call);
+void *rpc_call_service_ctx(const struct rpc_call *call);
+
+/* The authenticated principal slot, filled by an auth interceptor. */
+void rpc_call_set_principal(struct rpc_call *call, const void *principal);
+const void *rpc_call_principal(const struct rpc_call *call);
+
+/* Memory that lives until the call ends. */
+void *rpc_call_alloc(struct rpc_call *call, size_t size); /* zeroed; NULL past the cap */
+char *rpc_call_strdup(struct rpc_call *call, const char *s);
+ProtobufCAllocator *rpc_call_allocator(struct rpc_call *call);
+
+/* Records the status message and returns code, so handlers can write
+ * `return rpc_error(call, RPC_NOT_FOUND, "book %s not found", id);` */
+int rpc_error(struct rpc_call *call, int code, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+/* The message recorded with the last rpc_error() (or by the runtime), "" if none. */
+const char *rpc_call_status_message(const struct rpc_call *call);
+
+/* ---- streams ----------------------------------------------------------- */
+
+/* Reads the next client message: 1 and *ret_msg (valid until the next read),
+ * 0 at the client's end of stream, or an rpc_code < 0 negated (e.g.
+ * -RPC_CANCELLED, -RPC_INVALID_ARGUMENT) on failure, with the status message set. */
+int rpc_stream_read(struct rpc_stream *s, ProtobufCMessage **ret_msg);
+/* Sends one message: 0, or -RPC_CANCELLED when the call is gone. */
+int rpc_stream_write(struct rpc_stream *s, const ProtobufCMessage *msg);
+/* Sleeps up to timeout_ms; returns true early if the call was cancelled or
+ * the server is stopping (the stream should end). */
+bool rpc_stream_wait_cancelled(struct rpc_stream *s, int timeout_ms);

@@ -1,0 +1,413 @@
+/* One call: context accessors, the interceptor chain, unary decode/encode and
+ * the reply batch, and the access log line. See rpc/rpc.h. */
+#include "rpc-int.h"
+
+#include "core/clock.h"
+#include "core/log.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const code_names[] = {
+        "OK",           "CANCELLED",          "UNKNOWN",           "INVALID_ARGUMENT",
+        "DEADLINE_EXCEEDED", "NOT_FOUND",     "ALREADY_EXISTS",    "PERMISSION_DENIED",
+        "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED",    "OUT_OF_RANGE",
+        "UNIMPLEMENTED", "INTERNAL",          "UNAVAILABLE",       "DATA_LOSS",
+        "UNAUTHENTICATED",
+};
+
+const char *rpc_code_name(int code)
+{
+        if (code < 0 || code > RPC_UNAUTHENTICATED)
+                return "UNKNOWN";
+        return code_names[code];
+}
+
+/* ---- allocator --------------------------------------------------------- */
+
+static void *call_alloc_cb(void *data, size_t size)
+{
+        struct rpc_call *c = data;
+        void *p = arena_alloc(c->arena, size);
+        if (!p)
+                c->alloc_failed = true;
+        return p;
+}
+
+static void call_free_cb(void *data, void *ptr)
+{
+        /* arena memory goes away with the call */
+}
+
+/* ---- creation ---------------------------------------------------------- */
+
+static struct rpc_method *find_method_by_path(struct rpc_server *s, const char *path)
+{
+        for (size_t i = 0; i < s->n_methods; i++)
+                if (!strcmp(s->methods[i].path, path))
+                        return &s->methods[i];
+        return NULL;
+}
+
+/* W3C traceparent: "00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>". */
+static void parse_traceparent(const grpc_metadata_array *md, char trace_id[33])
+{
+        trace_id[0] = '\0';
+        for (size_t i = 0; i < md->count; i++) {
+                if (grpc_slice_str_cmp(md->metadata[i].key, "traceparent"))
+                        continue;
+                const char *v = (const char *)GRPC_SLICE_START_PTR(md->metadata[i].value);
+                size_t len = GRPC_SLICE_LENGTH(md->metadata[i].value);
+                if (len < 55 || v[2] != '-' || v[35] != '-')
+                        return;
+                bool zero = true;
+                for (int k = 0; k < 32; k++) {
+                        char ch = v[3 + k];
+                        if (!isxdigit((unsigned char)ch) || isupper((unsigned char)ch))
+                                return;
+                        zero &= ch == '0';
+                }
+                if (zero) /* all-zero trace ids are invalid */
+                        return;
+                memcpy(trace_id, v + 3, 32);
+                trace_id[32] = '\0';
+                return;
+        }
+}
+
+static int64_t deadline_to_monotonic_ms(gpr_timespec deadline)
+{
+        if (gpr_time_cmp(deadline, gpr_inf_future(deadline.clock_type)) == 0)
+                return INT64_MAX;
+        gpr_timespec mono = gpr_convert_clock_type(deadline, GPR_CLOCK_MONOTONIC);
+        return (int64_t)mono.tv_sec * 1000 + mono.tv_nsec / 1000000;
+}
+
+static int64_t now_gpr_monotonic_ms(void)
+{
+        gpr_timespec now = gpr_now(GPR_CLOCK_MONOTONIC);
+        return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+struct rpc_call *rpc_call_from_pending(struct rpc_pending *p)
+{
+        struct rpc_server *s = p->worker->server;
+        struct rpc_call *c = calloc(1, sizeof(*c));
+        if (!c || arena_new(&c->arena, s->cfg.arena_max_bytes) < 0) {
+                free(c);
+                /* cannot answer without memory: cancel so the client is not left hanging */
+                grpc_call_cancel_with_status(p->call, GRPC_STATUS_RESOURCE_EXHAUSTED,
+                                             "server out of memory", NULL);
+                grpc_call_unref(p->call);
+                grpc_metadata_array_destroy(&p->metadata);
+                if (p->payload)
+                        grpc_byte_buffer_destroy(p->payload);
+                return NULL;
+        }
+        c->tag.kind = RPC_TAG_CALL_DONE;
+        c->server = s;
+        c->call = p->call;
+        c->metadata = p->metadata; /* moved: pending_post re-inits its own */
+        c->payload = p->payload;
+        c->start_us = clock_monotonic_us();
+        c->allocator = (ProtobufCAllocator){
+                .alloc = call_alloc_cb, .free = call_free_cb, .allocator_data = c};
+        if (p->method) {
+                c->method = p->method;
+                c->path = p->method->path;
+                c->deadline_ms = deadline_to_monotonic_ms(p->deadline);
+        } else {
+                c->path = arena_strndup(c->arena,
+                                        (const char *)GRPC_SLICE_START_PTR(p->details.method),
+                                        GRPC_SLICE_LENGTH(p->details.method));
+                c->deadline_ms = deadline_to_monotonic_ms(p->details.deadline);
+                /* a registered path arriving on the generic request (e.g. with a host) */
+                c->method = c->path ? find_method_by_path(s, c->path) : NULL;
+                if (!c->path)
+                        c->path = "?";
+        }
+        char *peer = grpc_call_get_peer(c->call);
+        c->peer = arena_strdup(c->arena, peer ? peer : "");
+        gpr_free(peer);
+        parse_traceparent(&c->metadata, c->trace_id);
+        c->status_message = "";
+        return c;
+}
+
+void rpc_call_free(struct rpc_call *c)
+{
+        if (!c)
+                return;
+        grpc_metadata_array_destroy(&c->metadata);
+        if (c->payload)
+                grpc_byte_buffer_destroy(c->payload);
+        if (c->response_buffer)
+                grpc_byte_buffer_destroy(c->response_buffer);
+        grpc_slice_unref(c->status_details);
+        if (c->call)
+                grpc_call_unref(c->call);
+        arena_free(c->arena);
+        free(c);
+}
+
+/* ---- context accessors ------------------------------------------------- */
+
+const char *rpc_call_method(const struct rpc_call *call)
+{
+        return call->path;
+}
+
+const char *rpc_call_peer(const struct rpc_call *call)
+{
+        return call->peer ? call->peer : "";
+}
+
+const char *rpc_call_metadata(struct rpc_call *call, const char *key)
+{
+        for (size_t i = 0; i < call->metadata.count; i++) {
+                const grpc_metadata *m = &call->metadata.metadata[i];
+                if (!grpc_slice_str_cmp(m->key, key))
+                        return arena_strndup(call->arena,
+                                             (const char *)GRPC_SLICE_START_PTR(m->value),
+                                             GRPC_SLICE_LENGTH(m->value));
+        }
+        return NULL;
+}
+
+int64_t rpc_call_deadline_remaining_ms(const struct rpc_call *call)
+{
+        if (call->deadline_ms == INT64_MAX)
+                return -1;
+        int64_t left = call->deadline_ms - now_gpr_monotonic_ms();
+        return left > 0 ? left : 0;
+}
+
+bool rpc_call_cancelled(struct rpc_call *call)
+{
+        if (atomic_load(&call->server->cancelled_all))
+                return true;
+        if (call->deadline_ms != INT64_MAX && now_gpr_monotonic_ms() >= call->deadline_ms)
+                return true;
+        return call->stream && call->stream->closed && call->stream->close_cancelled;
+}
+
+const char *rpc_call_trace_id(const struct rpc_call *call)
+{
+        return call->trace_id;
+}
+
+void *rpc_call_service_ctx(const struct rpc_call *call)
+{
+        return call->method ? call->method->service_ctx : NULL;
+}
+
+void rpc_call_set_principal(struct rpc_call *call, const void *principal)
+{
+        call->principal = principal;
+}
+
+const void *rpc_call_principal(const struct rpc_call *call)
+{
+        return call->principal;
+}
+
+void *rpc_call_alloc(struct rpc_call *call, size_t size)
+{
+        return arena_zalloc(call->arena, size);
+}
+
+char *rpc_call_strdup(struct rpc_call *call, const char *s)
+{
+        return arena_strdup(call->arena, s);
+}
+
+ProtobufCAllocator *rpc_call_allocator(struct rpc_call *call)
+{
+        return &call->allocator;
+}
+
+int rpc_error(struct rpc_call *call, int code, const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        char *msg = arena_vprintf(call->arena, fmt, ap);
+        va_end(ap);
+        call->status_message = msg ? msg : "";
+        return code;
+}
+
+const char *rpc_call_status_message(const struct rpc_call *call)
+{
+        return call->status_message ? call->status_message : "";
+}
+
+/* ---- decode / encode --------------------------------------------------- */
+
+int rpc_call_decode(struct rpc_call *c, const ProtobufCMessageDescriptor *desc,
+                    ProtobufCAllocator *allocator, grpc_byte_buffer *payload,
+                    ProtobufCMessage **ret_msg)
+{
+        const struct rpc_server_config *cfg = &c->server->cfg;
+        if (!payload)
+                return rpc_error(c, RPC_INVALID_ARGUMENT,
+                                 "missing request message: send exactly one %s", desc->name);
+        grpc_byte_buffer_reader reader;
+        if (!grpc_byte_buffer_reader_init(&reader, payload))
+                return rpc_error(c, RPC_INVALID_ARGUMENT,
+                                 "request message could not be read (unsupported compression?)");
+        grpc_slice slice = grpc_byte_buffer_reader_readall(&reader);
+        grpc_byte_buffer_reader_destroy(&reader);
+        const uint8_t *data = GRPC_SLICE_START_PTR(slice);
+        size_t len = GRPC_SLICE_LENGTH(slice);
+        int code = RPC_OK;
+        if (len > cfg->max_message_bytes) {
+                code = rpc_error(c, RPC_RESOURCE_EXHAUSTED,
+                                 "request message is %zu bytes; the limit is %zu", len,
+                                 cfg->max_message_bytes);
+                goto out;
+        }
+        if (rpc_wire_check_depth(desc, data, len, cfg->max_nesting_depth) < 0) {
+                code = rpc_error(c, RPC_INVALID_ARGUMENT,
+                                 "request is not a valid %s (malformed, or nested deeper than %d)",
+                                 desc->name, cfg->max_nesting_depth);
+                goto out;
+        }
+        c->alloc_failed = false;
+        ProtobufCMessage *msg = protobuf_c_message_unpack(desc, allocator, len, data);
+        if (!msg) {
+                if (c->alloc_failed)
+                        code = rpc_error(c, RPC_RESOURCE_EXHAUSTED,
+                                         "request needs more than %zu bytes of memory",
+                                         cfg->arena_max_bytes);
+                else
+                        code = rpc_error(c, RPC_INVALID_ARGUMENT,
+                                         "request could not be decoded as %s", desc->name);
+                goto out;
+        }
+        char path[256];
+        const char *bad = rpc_find_invalid_utf8(msg, path, sizeof(path));
+        if (bad) {
+                code = rpc_error(c, RPC_INVALID_ARGUMENT,
+                                 "field %s is not valid UTF-8", bad);
+                goto out;
+        }
+        *ret_msg = msg;
+out:
+        grpc_slice_unref(slice);
+        return code;
+}
+
+grpc_byte_buffer *rpc_encode(const ProtobufCMessage *msg)
+{
+        size_t size = protobuf_c_message_get_packed_size(msg);
+        grpc_slice slice = grpc_slice_malloc(size);
+        protobuf_c_message_pack(msg, GRPC_SLICE_START_PTR(slice));
+        grpc_byte_buffer *bb = grpc_raw_byte_buffer_create(&slice, 1);
+        grpc_slice_unref(slice);
+        return bb;
+}
+
+/* ---- the chain --------------------------------------------------------- */
+
+static int run_unary_handler(struct rpc_call *c)
+{
+        ProtobufCMessage *req = NULL;
+        int code = rpc_call_decode(c, c->method->desc->input, &c->allocator, c->payload, &req);
+        if (code != RPC_OK)
+                return code;
+        ProtobufCMessage *resp = NULL;
+        code = c->method->unary(c, req, &resp);
+        if (code != RPC_OK)
+                return code;
+        if (!resp || resp->descriptor != c->method->desc->output) {
+                log_msg(LOG_ERROR, "handler returned no response or one of the wrong type",
+                        "{s:s}", "method", c->path);
+                return rpc_error(c, RPC_INTERNAL, "internal error");
+        }
+        c->response = resp;
+        return RPC_OK;
+}
+
+int rpc_call_proceed(struct rpc_call *c)
+{
+        struct rpc_server *s = c->server;
+        if (c->next_interceptor < s->n_interceptors) {
+                const struct rpc_interceptor *ic = &s->interceptors[c->next_interceptor++];
+                return ic->intercept(c, ic->userdata);
+        }
+        if (c->stream)
+                return c->method->stream(c, c->stream);
+        return run_unary_handler(c);
+}
+
+/* ---- reply ------------------------------------------------------------- */
+
+static void send_final_batch(struct rpc_call *c)
+{
+        if (c->status < 0 || c->status > RPC_UNAUTHENTICATED)
+                c->status = RPC_UNKNOWN;
+        if (c->status == RPC_OK && c->response) {
+                c->response_buffer = rpc_encode(c->response);
+        }
+        c->status_details = grpc_slice_from_copied_string(c->status == RPC_OK ? "" : c->status_message);
+        grpc_op ops[4];
+        memset(ops, 0, sizeof(ops));
+        size_t n = 0;
+        ops[n].op = GRPC_OP_SEND_INITIAL_METADATA;
+        ops[n++].data.send_initial_metadata.count = 0;
+        if (c->response_buffer) {
+                ops[n].op = GRPC_OP_SEND_MESSAGE;
+                ops[n++].data.send_message.send_message = c->response_buffer;
+        }
+        ops[n].op = GRPC_OP_SEND_STATUS_FROM_SERVER;
+        ops[n].data.send_status_from_server.status = (grpc_status_code)c->status;
+        ops[n++].data.send_status_from_server.status_details = &c->status_details;
+        ops[n].op = GRPC_OP_RECV_CLOSE_ON_SERVER;
+        ops[n++].data.recv_close_on_server.cancelled = &c->close_cancelled;
+        grpc_call_error err = grpc_call_start_batch(c->call, ops, n, &c->tag, NULL);
+        if (err != GRPC_CALL_OK) {
+                log_msg(LOG_ERROR, "could not send reply", "{s:s, s:i}", "method", c->path,
+                        "grpc_call_error", (int)err);
+                rpc_call_log(c);
+                rpc_call_free(c);
+        }
+}
+
+void rpc_call_run_unary(struct rpc_call *c)
+{
+        c->status = rpc_call_proceed(c);
+        send_final_batch(c);
+}
+
+void rpc_call_reject(struct rpc_call *c, int code, const char *message)
+{
+        c->status = rpc_error(c, code, "%s", message);
+        send_final_batch(c);
+}
+
+void rpc_call_on_done(struct rpc_call *c)
+{
+        rpc_call_log(c);
+        rpc_call_free(c);
+}
+
+void rpc_call_log(struct rpc_call *c)
+{
+        if (!c->server->cfg.access_log)
+                return;
+        double ms = (double)(clock_monotonic_us() - c->start_us) / 1000.0;
+        json_t *fields = json_pack("{s:s, s:s, s:i, s:f, s:s}", "method", c->path, "code",
+                                   rpc_code_name(c->status), "status", c->status, "duration_ms", ms,
+                                   "peer", rpc_call_peer(c));
+        if (!fields)
+                return;
+        if (c->trace_id[0])
+                json_object_set_new(fields, "trace_id", json_string(c->trace_id));
+        if (c->status != RPC_OK && c->status_message[0])
+                json_object_set_new(fields, "error", json_string(c->status_message));
+        log_emit(c->status == RPC_OK ? LOG_INFO : LOG_WARN, "rpc", fields);
+}

@@ -1,0 +1,178 @@
+/* Unary client over grpc core with a per-target channel cache; see rpc/client.h. */
+#include "rpc-int.h"
+#include "rpc/client.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct client_channel {
+        char *target;
+        grpc_channel *channel;
+};
+
+struct rpc_client {
+        pthread_mutex_t lock;
+        struct client_channel *channels;
+        size_t n_channels;
+};
+
+int rpc_client_new(struct rpc_client **ret_client)
+{
+        struct rpc_client *c = calloc(1, sizeof(*c));
+        if (!c)
+                return -ENOMEM;
+        pthread_mutex_init(&c->lock, NULL);
+        grpc_init();
+        *ret_client = c;
+        return 0;
+}
+
+void rpc_client_free(struct rpc_client *c)
+{
+        if (!c)
+                return;
+        for (size_t i = 0; i < c->n_channels; i++) {
+                grpc_channel_destroy(c->channels[i].channel);
+                free(c->channels[i].target);
+        }
+        free(c->channels);
+        pthread_mutex_destroy(&c->lock);
+        free(c);
+        grpc_shutdown();
+}
+
+static grpc_channel *channel_for(struct rpc_client *c, const char *target)
+{
+        grpc_channel *ch = NULL;
+        pthread_mutex_lock(&c->lock);
+        for (size_t i = 0; i < c->n_channels && !ch; i++)
+                if (!strcmp(c->channels[i].target, target))
+                        ch = c->channels[i].channel;
+        if (!ch) {
+                struct client_channel *list =
+                        realloc(c->channels, (c->n_channels + 1) * sizeof(*list));
+                char *name = strdup(target);
+                if (list)
+                        c->channels = list;
+                if (list && name) {
+                        grpc_channel_credentials *creds = grpc_insecure_credentials_create();
+                        ch = grpc_channel_create(target, creds, NULL);
+                        grpc_channel_credentials_release(creds);
+                        c->channels[c->n_channels++] =
+                                (struct client_channel){.target = name, .channel = ch};
+                } else {
+                        free(name);
+                }
+        }
+        pthread_mutex_unlock(&c->lock);
+        return ch;
+}
+
+static ProtobufCMessage *decode_response(grpc_byte_buffer *bb,
+                                         const ProtobufCMessageDescriptor *desc,
+                                         ProtobufCAllocator *allocator)
+{
+        grpc_byte_buffer_reader reader;
+        if (!grpc_byte_buffer_reader_init(&reader, bb))
+                return NULL;
+        grpc_slice slice = grpc_byte_buffer_reader_readall(&reader);
+        grpc_byte_buffer_reader_destroy(&reader);
+        ProtobufCMessage *msg = protobuf_c_message_unpack(desc, allocator, GRPC_SLICE_LENGTH(slice),
+                                                          GRPC_SLICE_START_PTR(slice));
+        grpc_slice_unref(slice);
+        return msg;
+}
+
+int rpc_client_unary(struct rpc_client *c, const struct rpc_client_call *call,
+                     ProtobufCMessage **ret_response, struct rpc_client_status *ret_status)
+{
+        grpc_channel *ch = channel_for(c, call->target);
+        if (!ch)
+                return -ENOMEM;
+        size_t n_md = call->n_metadata;
+        grpc_metadata *md = n_md ? calloc(n_md, sizeof(*md)) : NULL;
+        if (n_md && !md)
+                return -ENOMEM;
+        for (size_t i = 0; i < n_md; i++) {
+                md[i].key = grpc_slice_from_static_string(call->metadata[i].key);
+                md[i].value = grpc_slice_from_copied_string(call->metadata[i].value);
+        }
+        gpr_timespec deadline =
+                call->timeout_ms > 0
+                        ? gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
+                                       gpr_time_from_millis(call->timeout_ms, GPR_TIMESPAN))
+                        : gpr_inf_future(GPR_CLOCK_REALTIME);
+        grpc_completion_queue *cq = grpc_completion_queue_create_for_pluck(NULL);
+        grpc_slice method = grpc_slice_from_static_string(call->method);
+        grpc_call *gc = grpc_channel_create_call(ch, NULL, GRPC_PROPAGATE_DEFAULTS, cq, method,
+                                                 NULL, deadline, NULL);
+        grpc_byte_buffer *req_bb = rpc_encode(call->request);
+        grpc_byte_buffer *resp_bb = NULL;
+        grpc_metadata_array initial_md, trailing_md;
+        grpc_metadata_array_init(&initial_md);
+        grpc_metadata_array_init(&trailing_md);
+        grpc_status_code status = GRPC_STATUS_UNKNOWN;
+        grpc_slice details = grpc_empty_slice();
+        const char *error_string = NULL;
+
+        grpc_op ops[6];
+        memset(ops, 0, sizeof(ops));
+        ops[0].op = GRPC_OP_SEND_INITIAL_METADATA;
+        ops[0].data.send_initial_metadata.count = n_md;
+        ops[0].data.send_initial_metadata.metadata = md;
+        ops[1].op = GRPC_OP_SEND_MESSAGE;
+        ops[1].data.send_message.send_message = req_bb;
+        ops[2].op = GRPC_OP_SEND_CLOSE_FROM_CLIENT;
+        ops[3].op = GRPC_OP_RECV_INITIAL_METADATA;
+        ops[3].data.recv_initial_metadata.recv_initial_metadata = &initial_md;
+        ops[4].op = GRPC_OP_RECV_MESSAGE;
+        ops[4].data.recv_message.recv_message = &resp_bb;
+        ops[5].op = GRPC_OP_RECV_STATUS_ON_CLIENT;
+        ops[5].data.recv_status_on_client.trailing_metadata = &trailing_md;
+        ops[5].data.recv_status_on_client.status = &status;
+        ops[5].data.recv_status_on_client.status_details = &details;
+        ops[5].data.recv_status_on_client.error_string = &error_string;
+
+        int ret = 0;
+        int tag;
+        if (grpc_call_start_batch(gc, ops, 6, &tag, NULL) != GRPC_CALL_OK) {
+                ret = -EIO;
+        } else {
+                grpc_completion_queue_pluck(cq, &tag, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+                ret_status->code = (int)status;
+                snprintf(ret_status->message, sizeof(ret_status->message), "%.*s",
+                         (int)GRPC_SLICE_LENGTH(details),
+                         (const char *)GRPC_SLICE_START_PTR(details));
+                if (status == GRPC_STATUS_OK) {
+                        ProtobufCMessage *resp =
+                                resp_bb ? decode_response(resp_bb, call->response_type,
+                                                          call->allocator)
+                                        : NULL;
+                        if (resp) {
+                                *ret_response = resp;
+                        } else {
+                                ret_status->code = RPC_INTERNAL;
+                                snprintf(ret_status->message, sizeof(ret_status->message),
+                                         "response could not be decoded as %s",
+                                         call->response_type->name);
+                        }
+                }
+        }
+        gpr_free((void *)error_string);
+        grpc_slice_unref(details);
+        grpc_metadata_array_destroy(&initial_md);
+        grpc_metadata_array_destroy(&trailing_md);
+        if (resp_bb)
+                grpc_byte_buffer_destroy(resp_bb);
+        grpc_byte_buffer_destroy(req_bb);
+        grpc_call_unref(gc);
+        grpc_completion_queue_shutdown(cq);
+        grpc_completion_queue_pluck(cq, NULL, gpr_inf_past(GPR_CLOCK_REALTIME), NULL);
+        grpc_completion_queue_destroy(cq);
+        for (size_t i = 0; i < n_md; i++)
+                grpc_slice_unref(md[i].value);
+        free(md);
+        return ret;
+}

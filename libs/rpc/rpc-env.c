@@ -1,0 +1,68 @@
+/* Server configuration from the environment, and signal handling for main(). */
+#include "rpc-int.h"
+
+#include "core/config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+int rpc_server_config_from_env(struct rpc_server_config *cfg, const char *addr_env,
+                               const char *default_addr, char *err, size_t err_len)
+{
+        struct cfg_error e = {{0}};
+        long workers, per_method, depth, grace, streams;
+        size_t max_msg, arena_max;
+        bool access_log;
+        const char *addr;
+        if (cfg_string(addr_env, default_addr, &addr, &e) < 0 ||
+            cfg_int("BOOKSTORE_RPC_WORKERS", 2, 1, 256, &workers, &e) < 0 ||
+            cfg_int("BOOKSTORE_RPC_REQUESTS_PER_METHOD", 16, 1, 1024, &per_method, &e) < 0 ||
+            cfg_size("BOOKSTORE_RPC_MAX_MESSAGE_BYTES", 4 << 20, 1024, 1 << 30, &max_msg, &e) < 0 ||
+            cfg_size("BOOKSTORE_RPC_ARENA_MAX_BYTES", 64 << 20, 64 << 10, (size_t)4 << 30, &arena_max,
+                     &e) < 0 ||
+            cfg_int("BOOKSTORE_RPC_MAX_NESTING_DEPTH", 64, 1, 1000, &depth, &e) < 0 ||
+            cfg_int("BOOKSTORE_RPC_SHUTDOWN_GRACE_MS", 10000, 0, 3600000, &grace, &e) < 0 ||
+            cfg_int("BOOKSTORE_RPC_MAX_STREAMS", 256, 1, 100000, &streams, &e) < 0 ||
+            cfg_bool("BOOKSTORE_ACCESS_LOG", true, &access_log, &e) < 0) {
+                snprintf(err, err_len, "%s", e.message);
+                return -EINVAL;
+        }
+        *cfg = (struct rpc_server_config){
+                .listen_addr = addr,
+                .workers = (int)workers,
+                .requests_per_method = (int)per_method,
+                .max_message_bytes = max_msg,
+                .arena_max_bytes = arena_max,
+                .max_nesting_depth = (int)depth,
+                .shutdown_grace_ms = (int)grace,
+                .max_streams = (int)streams,
+                .access_log = access_log,
+        };
+        return 0;
+}
+
+static sigset_t stop_signals(void)
+{
+        sigset_t set;
+        sigemptyset(&set);
+        sigaddset(&set, SIGINT);
+        sigaddset(&set, SIGTERM);
+        return set;
+}
+
+void rpc_block_signals(void)
+{
+        sigset_t set = stop_signals();
+        pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
+int rpc_wait_for_signal(void)
+{
+        sigset_t set = stop_signals();
+        int sig = 0;
+        while (sigwait(&set, &sig) != 0)
+                ;
+        return sig;
+}

@@ -1,0 +1,162 @@
+/* Private to libs/rpc: the structures shared by the server, call, stream,
+ * health and reflection files. Only libs/rpc includes grpc headers. */
+#pragma once
+
+#include "core/arena.h"
+#include "rpc/rpc.h"
+
+#include <grpc/byte_buffer_reader.h>
+#include <grpc/grpc.h>
+#include <grpc/grpc_security.h>
+#include <grpc/support/alloc.h>
+#include <grpc/support/time.h>
+#include <pthread.h>
+#include <stdatomic.h>
+
+enum rpc_tag_kind {
+        RPC_TAG_NEW_CALL,  /* a posted request was matched (or failed at shutdown) */
+        RPC_TAG_CALL_DONE, /* a unary/rejected call's final batch completed */
+        RPC_TAG_STREAM_OP, /* an operation on a streaming call's own queue */
+};
+
+struct rpc_tag {
+        enum rpc_tag_kind kind;
+};
+
+struct rpc_method {
+        char *path; /* "/pkg.Svc/Method" */
+        const ProtobufCMethodDescriptor *desc;
+        rpc_unary_fn unary;
+        rpc_stream_fn stream;
+        void *service_ctx;
+        void *registered; /* grpc_server_register_method handle */
+};
+
+struct rpc_worker {
+        struct rpc_server *server;
+        pthread_t thread;
+        grpc_completion_queue *cq;
+        pthread_mutex_t lock; /* guards closed against posting to a shut-down queue */
+        bool closed;
+};
+
+/* A request kept posted with the core; method NULL means the generic request
+ * that catches unknown methods. */
+struct rpc_pending {
+        struct rpc_tag tag;
+        struct rpc_worker *worker;
+        struct rpc_method *method;
+        grpc_call *call;
+        gpr_timespec deadline;
+        grpc_metadata_array metadata;
+        grpc_byte_buffer *payload;
+        grpc_call_details details;
+        grpc_completion_queue *stream_cq; /* streaming methods: the call's own queue */
+};
+
+struct rpc_health;
+struct rpc_reflection;
+
+struct rpc_server {
+        struct rpc_server_config cfg;
+        char *listen_addr;
+        grpc_server *server;
+        grpc_completion_queue *shutdown_cq;
+        int port;
+        bool started;
+
+        struct rpc_method *methods;
+        size_t n_methods;
+        char **service_names;
+        size_t n_services;
+
+        struct rpc_interceptor *interceptors;
+        size_t n_interceptors;
+
+        struct rpc_worker *workers;
+
+        atomic_bool stopping;      /* shutdown began: streams end, nothing is reposted */
+        atomic_bool cancelled_all; /* grace period over */
+
+        pthread_mutex_t streams_lock;
+        pthread_cond_t streams_done;
+        int active_streams;
+
+        struct rpc_health *health;
+        struct rpc_reflection *reflection;
+};
+
+struct rpc_stream {
+        struct rpc_call *call;
+        struct rpc_tag tag_read, tag_write, tag_status, tag_close;
+        grpc_completion_queue *cq;
+        struct arena *msg_arena; /* reset on every read */
+        ProtobufCAllocator msg_allocator;
+        bool initial_metadata_sent;
+        bool closed;       /* RECV_CLOSE_ON_SERVER completed */
+        int close_cancelled;
+        bool read_failed;
+};
+
+struct rpc_call {
+        struct rpc_tag tag; /* RPC_TAG_CALL_DONE, for unary and rejected calls */
+        struct rpc_server *server;
+        struct rpc_method *method; /* NULL for unknown methods */
+        grpc_call *call;
+        grpc_metadata_array metadata;
+        grpc_byte_buffer *payload;
+        const char *path;
+        char *peer;
+        char trace_id[33];
+        int64_t deadline_ms; /* monotonic; INT64_MAX when none */
+        int64_t start_us;
+
+        struct arena *arena;
+        ProtobufCAllocator allocator;
+        bool alloc_failed;
+
+        int status;
+        const char *status_message;
+        const void *principal;
+        size_t next_interceptor;
+
+        /* unary reply */
+        ProtobufCMessage *response;
+        grpc_byte_buffer *response_buffer;
+        grpc_slice status_details;
+        int close_cancelled;
+
+        struct rpc_stream *stream; /* streaming calls only */
+};
+
+/* rpc-call.c */
+struct rpc_call *rpc_call_from_pending(struct rpc_pending *p);
+void rpc_call_free(struct rpc_call *c);
+void rpc_call_run_unary(struct rpc_call *c);
+void rpc_call_reject(struct rpc_call *c, int code, const char *message);
+void rpc_call_on_done(struct rpc_call *c);
+void rpc_call_log(struct rpc_call *c);
+/* Decodes bytes as desc into the given allocator; on failure records status. */
+int rpc_call_decode(struct rpc_call *c, const ProtobufCMessageDescriptor *desc,
+                    ProtobufCAllocator *allocator, grpc_byte_buffer *payload,
+                    ProtobufCMessage **ret_msg);
+grpc_byte_buffer *rpc_encode(const ProtobufCMessage *msg);
+
+/* rpc-stream.c */
+void rpc_stream_start(struct rpc_call *c, grpc_completion_queue *cq);
+
+/* rpc-validate.c */
+/* Largest nesting depth of message fields in the wire bytes (guided by desc),
+ * or -1 when the bytes are malformed or deeper than max_depth. */
+int rpc_wire_check_depth(const ProtobufCMessageDescriptor *desc, const uint8_t *data, size_t len,
+                         int max_depth);
+/* NULL when every string field (recursively) is valid UTF-8; else the dotted
+ * path of the first bad field, written into buf. */
+const char *rpc_find_invalid_utf8(const ProtobufCMessage *msg, char *buf, size_t len);
+
+/* rpc-health.c / rpc-reflection.c */
+void rpc_health_free(struct rpc_health *h);
+void rpc_reflection_free(struct rpc_reflection *r);
+
+/* Lower-case grpc status name, for logs. */
+const char *rpc_code_name(int code);

@@ -1,0 +1,373 @@
+/* Server lifecycle: registration, workers with their own completion queues,
+ * keeping requests posted, graceful stop. See rpc/rpc.h. */
+#include "rpc-int.h"
+
+#include "core/log.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int rpc_server_new(struct rpc_server **ret_server, const struct rpc_server_config *cfg)
+{
+        if (!cfg->listen_addr || cfg->workers < 1 || cfg->requests_per_method < 1)
+                return -EINVAL;
+        struct rpc_server *s = calloc(1, sizeof(*s));
+        if (!s)
+                return -ENOMEM;
+        s->cfg = *cfg;
+        s->listen_addr = strdup(cfg->listen_addr);
+        s->cfg.listen_addr = s->listen_addr;
+        pthread_mutex_init(&s->streams_lock, NULL);
+        pthread_cond_init(&s->streams_done, NULL);
+        if (!s->listen_addr) {
+                rpc_server_free(s);
+                return -ENOMEM;
+        }
+        grpc_init();
+        *ret_server = s;
+        return 0;
+}
+
+void rpc_server_free(struct rpc_server *s)
+{
+        if (!s)
+                return;
+        if (s->server)
+                grpc_server_destroy(s->server);
+        if (s->workers) {
+                for (int i = 0; i < s->cfg.workers; i++) {
+                        if (s->workers[i].cq)
+                                grpc_completion_queue_destroy(s->workers[i].cq);
+                        pthread_mutex_destroy(&s->workers[i].lock);
+                }
+                free(s->workers);
+        }
+        if (s->shutdown_cq)
+                grpc_completion_queue_destroy(s->shutdown_cq);
+        for (size_t i = 0; i < s->n_methods; i++)
+                free(s->methods[i].path);
+        free(s->methods);
+        for (size_t i = 0; i < s->n_services; i++)
+                free(s->service_names[i]);
+        free(s->service_names);
+        free(s->interceptors);
+        rpc_health_free(s->health);
+        rpc_reflection_free(s->reflection);
+        pthread_mutex_destroy(&s->streams_lock);
+        pthread_cond_destroy(&s->streams_done);
+        free(s->listen_addr);
+        free(s);
+        grpc_shutdown();
+}
+
+static const struct rpc_method_impl *find_impl(const struct rpc_method_impl *impls, size_t n,
+                                               const char *name)
+{
+        for (size_t i = 0; i < n; i++)
+                if (!strcmp(impls[i].name, name))
+                        return &impls[i];
+        return NULL;
+}
+
+int rpc_server_add_service(struct rpc_server *s, const ProtobufCServiceDescriptor *desc,
+                           const char *name, const struct rpc_method_impl *impls, size_t n_impls,
+                           void *service_ctx)
+{
+        if (s->started)
+                return -EBUSY;
+        if (!name)
+                name = desc->name;
+        for (size_t i = 0; i < n_impls; i++) {
+                bool known = false;
+                for (unsigned m = 0; m < desc->n_methods; m++)
+                        known |= !strcmp(desc->methods[m].name, impls[i].name);
+                if (!known || !impls[i].unary == !impls[i].stream)
+                        return -EINVAL; /* a typo in a handler table must not go unnoticed */
+        }
+        char **names = realloc(s->service_names, (s->n_services + 1) * sizeof(*names));
+        if (!names)
+                return -ENOMEM;
+        s->service_names = names;
+        struct rpc_method *methods =
+                realloc(s->methods, (s->n_methods + desc->n_methods) * sizeof(*methods));
+        if (!methods)
+                return -ENOMEM;
+        s->methods = methods;
+        if (!(s->service_names[s->n_services] = strdup(name)))
+                return -ENOMEM;
+        s->n_services++;
+        for (unsigned m = 0; m < desc->n_methods; m++) {
+                const ProtobufCMethodDescriptor *md = &desc->methods[m];
+                const struct rpc_method_impl *impl = find_impl(impls, n_impls, md->name);
+                struct rpc_method *rm = &s->methods[s->n_methods];
+                *rm = (struct rpc_method){
+                        .desc = md,
+                        .unary = impl ? impl->unary : NULL,
+                        .stream = impl ? impl->stream : NULL,
+                        .service_ctx = service_ctx,
+                };
+                if (asprintf(&rm->path, "/%s/%s", name, md->name) < 0)
+                        return -ENOMEM;
+                s->n_methods++;
+        }
+        if (s->health) /* services added after enable_health start SERVING too */
+                return rpc_health_set(s, name, true);
+        return 0;
+}
+
+int rpc_server_add_interceptor(struct rpc_server *s, const struct rpc_interceptor *ic)
+{
+        if (s->started)
+                return -EBUSY;
+        struct rpc_interceptor *list =
+                realloc(s->interceptors, (s->n_interceptors + 1) * sizeof(*list));
+        if (!list)
+                return -ENOMEM;
+        list[s->n_interceptors++] = *ic;
+        s->interceptors = list;
+        return 0;
+}
+
+/* ---- posting requests -------------------------------------------------- */
+
+static void pending_free(struct rpc_pending *p)
+{
+        grpc_metadata_array_destroy(&p->metadata);
+        if (!p->method)
+                grpc_call_details_destroy(&p->details);
+        if (p->stream_cq) {
+                grpc_completion_queue_shutdown(p->stream_cq);
+                while (grpc_completion_queue_next(p->stream_cq, gpr_inf_future(GPR_CLOCK_REALTIME),
+                                                  NULL)
+                               .type != GRPC_QUEUE_SHUTDOWN)
+                        ;
+                grpc_completion_queue_destroy(p->stream_cq);
+        }
+        free(p);
+}
+
+/* Posts p (fresh or reused) with the core; frees it when that is no longer
+ * possible because the server is stopping. */
+static void pending_post(struct rpc_pending *p)
+{
+        struct rpc_worker *w = p->worker;
+        struct rpc_server *s = w->server;
+        p->tag.kind = RPC_TAG_NEW_CALL;
+        p->call = NULL;
+        p->payload = NULL;
+        grpc_metadata_array_init(&p->metadata);
+        bool streaming = p->method && p->method->stream;
+        if (streaming)
+                p->stream_cq = grpc_completion_queue_create_for_next(NULL);
+        else if (!p->method)
+                grpc_call_details_init(&p->details);
+
+        pthread_mutex_lock(&w->lock);
+        grpc_call_error err = GRPC_CALL_ERROR;
+        if (!w->closed && !atomic_load(&s->stopping)) {
+                grpc_completion_queue *bound = streaming ? p->stream_cq : w->cq;
+                if (p->method)
+                        err = grpc_server_request_registered_call(
+                                s->server, p->method->registered, &p->call, &p->deadline,
+                                &p->metadata, streaming ? NULL : &p->payload, bound, w->cq, p);
+                else
+                        err = grpc_server_request_call(s->server, &p->call, &p->details,
+                                                       &p->metadata, bound, w->cq, p);
+        }
+        pthread_mutex_unlock(&w->lock);
+        if (err != GRPC_CALL_OK)
+                pending_free(p);
+}
+
+static int pending_new(struct rpc_worker *w, struct rpc_method *m)
+{
+        struct rpc_pending *p = calloc(1, sizeof(*p));
+        if (!p)
+                return -ENOMEM;
+        p->worker = w;
+        p->method = m;
+        pending_post(p);
+        return 0;
+}
+
+static bool streams_admit(struct rpc_server *s)
+{
+        pthread_mutex_lock(&s->streams_lock);
+        bool ok = s->active_streams < s->cfg.max_streams;
+        if (ok)
+                s->active_streams++;
+        pthread_mutex_unlock(&s->streams_lock);
+        return ok;
+}
+
+static void on_new_call(struct rpc_pending *p, bool success)
+{
+        if (!success) { /* the server is shutting down */
+                pending_free(p);
+                return;
+        }
+        struct rpc_call *c = rpc_call_from_pending(p);
+        grpc_completion_queue *stream_cq = p->stream_cq;
+        p->stream_cq = NULL;
+        if (!p->method)
+                grpc_call_details_destroy(&p->details);
+        pending_post(p); /* keep the method's request count constant */
+
+        if (!c) { /* out of memory: the call cannot even be answered */
+                return;
+        }
+        if (!c->method) {
+                rpc_call_reject(c, RPC_UNIMPLEMENTED,
+                                "unknown method; list the services with server reflection");
+        } else if (!c->method->unary && !c->method->stream) {
+                rpc_call_reject(c, RPC_UNIMPLEMENTED, "method not implemented by this server");
+        } else if (c->method->unary) {
+                rpc_call_run_unary(c);
+        } else if (!streams_admit(c->server)) {
+                rpc_call_reject(c, RPC_RESOURCE_EXHAUSTED,
+                                "too many concurrent streams; retry later");
+        } else {
+                rpc_stream_start(c, stream_cq);
+                stream_cq = NULL;
+        }
+        if (stream_cq) {
+                grpc_completion_queue_shutdown(stream_cq);
+                while (grpc_completion_queue_next(stream_cq, gpr_inf_future(GPR_CLOCK_REALTIME),
+                                                  NULL)
+                               .type != GRPC_QUEUE_SHUTDOWN)
+                        ;
+                grpc_completion_queue_destroy(stream_cq);
+        }
+}
+
+static void *worker_main(void *arg)
+{
+        struct rpc_worker *w = arg;
+        for (;;) {
+                grpc_event ev =
+                        grpc_completion_queue_next(w->cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+                if (ev.type == GRPC_QUEUE_SHUTDOWN)
+                        break;
+                if (ev.type != GRPC_OP_COMPLETE)
+                        continue;
+                struct rpc_tag *tag = ev.tag;
+                if (tag->kind == RPC_TAG_NEW_CALL)
+                        on_new_call((struct rpc_pending *)tag, ev.success);
+                else if (tag->kind == RPC_TAG_CALL_DONE)
+                        rpc_call_on_done((struct rpc_call *)tag);
+        }
+        return NULL;
+}
+
+/* ---- start / stop ------------------------------------------------------ */
+
+static grpc_server *create_core_server(const struct rpc_server_config *cfg)
+{
+        grpc_arg args[] = {
+                {.type = GRPC_ARG_INTEGER,
+                 .key = (char *)GRPC_ARG_ALLOW_REUSEPORT,
+                 .value.integer = 0},
+                {.type = GRPC_ARG_INTEGER,
+                 .key = (char *)GRPC_ARG_MAX_RECEIVE_MESSAGE_LENGTH,
+                 .value.integer = (int)cfg->max_message_bytes},
+        };
+        grpc_channel_args channel_args = {.num_args = 2, .args = args};
+        return grpc_server_create(&channel_args, NULL);
+}
+
+int rpc_server_start(struct rpc_server *s)
+{
+        if (s->started)
+                return -EBUSY;
+        s->server = create_core_server(&s->cfg);
+        if (!s->server)
+                return -ENOMEM;
+        for (size_t i = 0; i < s->n_methods; i++) {
+                struct rpc_method *m = &s->methods[i];
+                m->registered = grpc_server_register_method(
+                        s->server, m->path, NULL,
+                        m->stream ? GRPC_SRM_PAYLOAD_NONE : GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER,
+                        0);
+                if (!m->registered)
+                        return -EEXIST; /* the same path registered twice */
+        }
+        s->workers = calloc((size_t)s->cfg.workers, sizeof(*s->workers));
+        if (!s->workers)
+                return -ENOMEM;
+        for (int i = 0; i < s->cfg.workers; i++) {
+                struct rpc_worker *w = &s->workers[i];
+                w->server = s;
+                pthread_mutex_init(&w->lock, NULL);
+                w->cq = grpc_completion_queue_create_for_next(NULL);
+                grpc_server_register_completion_queue(s->server, w->cq, NULL);
+        }
+        s->shutdown_cq = grpc_completion_queue_create_for_pluck(NULL);
+
+        grpc_server_credentials *creds = grpc_insecure_server_credentials_create();
+        s->port = grpc_server_add_http2_port(s->server, s->listen_addr, creds);
+        grpc_server_credentials_release(creds);
+        if (s->port == 0)
+                return -EADDRINUSE;
+        grpc_server_start(s->server);
+        s->started = true;
+
+        for (int i = 0; i < s->cfg.workers; i++) {
+                struct rpc_worker *w = &s->workers[i];
+                for (size_t m = 0; m < s->n_methods; m++) {
+                        /* streams get few posted requests: each holds a queue */
+                        int n = s->methods[m].stream ? 2 : s->cfg.requests_per_method;
+                        for (int k = 0; k < n; k++)
+                                if (pending_new(w, &s->methods[m]) < 0)
+                                        return -ENOMEM;
+                }
+                for (int k = 0; k < 2; k++)
+                        if (pending_new(w, NULL) < 0)
+                                return -ENOMEM;
+                if (pthread_create(&w->thread, NULL, worker_main, w) != 0)
+                        return -errno;
+        }
+        return 0;
+}
+
+int rpc_server_port(const struct rpc_server *s)
+{
+        return s->port;
+}
+
+void rpc_server_stop(struct rpc_server *s)
+{
+        if (!s->started)
+                return;
+        atomic_store(&s->stopping, true);
+        int tag;
+        grpc_server_shutdown_and_notify(s->server, s->shutdown_cq, &tag);
+        gpr_timespec grace = gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
+                                          gpr_time_from_millis(s->cfg.shutdown_grace_ms, GPR_TIMESPAN));
+        grpc_event ev = grpc_completion_queue_pluck(s->shutdown_cq, &tag, grace, NULL);
+        if (ev.type == GRPC_QUEUE_TIMEOUT) {
+                log_msg(LOG_WARN, "grace period over, cancelling calls still running",
+                        "{s:i}", "grace_ms", s->cfg.shutdown_grace_ms);
+                atomic_store(&s->cancelled_all, true);
+                grpc_server_cancel_all_calls(s->server);
+                grpc_completion_queue_pluck(s->shutdown_cq, &tag, gpr_inf_future(GPR_CLOCK_REALTIME),
+                                            NULL);
+        }
+        for (int i = 0; i < s->cfg.workers; i++) {
+                struct rpc_worker *w = &s->workers[i];
+                pthread_mutex_lock(&w->lock);
+                w->closed = true;
+                grpc_completion_queue_shutdown(w->cq);
+                pthread_mutex_unlock(&w->lock);
+        }
+        for (int i = 0; i < s->cfg.workers; i++)
+                pthread_join(s->workers[i].thread, NULL);
+        pthread_mutex_lock(&s->streams_lock);
+        while (s->active_streams > 0)
+                pthread_cond_wait(&s->streams_done, &s->streams_lock);
+        pthread_mutex_unlock(&s->streams_lock);
+        grpc_completion_queue_shutdown(s->shutdown_cq);
+        grpc_completion_queue_pluck(s->shutdown_cq, NULL, gpr_inf_past(GPR_CLOCK_REALTIME), NULL);
+        s->started = false;
+}

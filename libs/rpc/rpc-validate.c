@@ -1,0 +1,128 @@
+/* Input checks protobuf-c does not make: nesting depth (its unpacker
+ * recurses without limit, so a deeply nested message could exhaust a
+ * worker's stack) and UTF-8 in string fields. */
+#include "rpc-int.h"
+
+#include "core/utf8.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static bool read_varint(const uint8_t **p, const uint8_t *end, uint64_t *ret)
+{
+        uint64_t v = 0;
+        for (int shift = 0; shift < 64; shift += 7) {
+                if (*p >= end)
+                        return false;
+                uint8_t b = *(*p)++;
+                v |= (uint64_t)(b & 0x7f) << shift;
+                if (!(b & 0x80)) {
+                        *ret = v;
+                        return true;
+                }
+        }
+        return false;
+}
+
+static int check_depth(const ProtobufCMessageDescriptor *desc, const uint8_t *p, size_t len,
+                       int depth, int max_depth)
+{
+        if (depth > max_depth)
+                return -1;
+        const uint8_t *end = p + len;
+        while (p < end) {
+                uint64_t key, v;
+                if (!read_varint(&p, end, &key) || (key >> 3) == 0 || (key >> 3) > 0x1fffffff)
+                        return -1;
+                switch (key & 7) {
+                case 0: /* varint */
+                        if (!read_varint(&p, end, &v))
+                                return -1;
+                        break;
+                case 1: /* fixed64 */
+                        if (end - p < 8)
+                                return -1;
+                        p += 8;
+                        break;
+                case 5: /* fixed32 */
+                        if (end - p < 4)
+                                return -1;
+                        p += 4;
+                        break;
+                case 2: { /* length-delimited */
+                        if (!read_varint(&p, end, &v) || v > (uint64_t)(end - p))
+                                return -1;
+                        const ProtobufCFieldDescriptor *f =
+                                protobuf_c_message_descriptor_get_field(desc, (unsigned)(key >> 3));
+                        if (f && f->type == PROTOBUF_C_TYPE_MESSAGE &&
+                            check_depth(f->descriptor, p, (size_t)v, depth + 1, max_depth) < 0)
+                                return -1;
+                        p += v;
+                        break;
+                }
+                default: /* groups are not proto3 */
+                        return -1;
+                }
+        }
+        return depth;
+}
+
+int rpc_wire_check_depth(const ProtobufCMessageDescriptor *desc, const uint8_t *data, size_t len,
+                         int max_depth)
+{
+        return check_depth(desc, data, len, 0, max_depth);
+}
+
+static bool field_present(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f)
+{
+        if (!(f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF))
+                return true;
+        uint32_t which = *(const uint32_t *)((const char *)m + f->quantifier_offset);
+        return which == f->id;
+}
+
+/* Appends ".name" (or "name" at the root) to path; returns the old length. */
+static size_t path_push(char *path, size_t cap, const char *name)
+{
+        size_t old = strlen(path);
+        snprintf(path + old, cap - old, "%s%s", old ? "." : "", name);
+        return old;
+}
+
+static bool check_utf8(const ProtobufCMessage *m, char *path, size_t cap)
+{
+        const ProtobufCMessageDescriptor *d = m->descriptor;
+        for (unsigned i = 0; i < d->n_fields; i++) {
+                const ProtobufCFieldDescriptor *f = &d->fields[i];
+                if (f->type != PROTOBUF_C_TYPE_STRING && f->type != PROTOBUF_C_TYPE_MESSAGE)
+                        continue;
+                if (!field_present(m, f))
+                        continue;
+                const char *member = (const char *)m + f->offset;
+                size_t n = 1;
+                void *const *values = (void *const *)member;
+                if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+                        n = *(const size_t *)((const char *)m + f->quantifier_offset);
+                        values = *(void *const *const *)member;
+                }
+                size_t old = path_push(path, cap, f->name);
+                for (size_t k = 0; k < n; k++) {
+                        const void *v = values[k];
+                        if (!v)
+                                continue;
+                        bool ok = f->type == PROTOBUF_C_TYPE_STRING
+                                          ? utf8_valid(v, strlen(v))
+                                          : check_utf8(v, path, cap);
+                        if (!ok)
+                                return false;
+                }
+                path[old] = '\0';
+        }
+        return true;
+}
+
+const char *rpc_find_invalid_utf8(const ProtobufCMessage *msg, char *buf, size_t len)
+{
+        buf[0] = '\0';
+        return check_utf8(msg, buf, len) ? NULL : buf;
+}
