@@ -95,7 +95,7 @@ static int64_t now_gpr_monotonic_ms(void)
 
 struct rpc_call *rpc_call_from_pending(struct rpc_pending *p)
 {
-        struct rpc_server *s = p->worker->server;
+        struct rpc_server *s = p->queue->server;
         struct rpc_call *c = calloc(1, sizeof(*c));
         if (!c || arena_new(&c->arena, s->cfg.arena_max_bytes) < 0) {
                 free(c);
@@ -368,7 +368,12 @@ static void send_final_batch(struct rpc_call *c)
         ops[n++].data.send_status_from_server.status_details = &c->status_details;
         ops[n].op = GRPC_OP_RECV_CLOSE_ON_SERVER;
         ops[n++].data.recv_close_on_server.cancelled = &c->close_cancelled;
-        grpc_call_error err = grpc_call_start_batch(c->call, ops, n, &c->tag, NULL);
+        grpc_call_error err = GRPC_CALL_ERROR;
+        if (rpc_queue_begin_op(c->queue)) {
+                err = grpc_call_start_batch(c->call, ops, n, &c->tag, NULL);
+                if (err != GRPC_CALL_OK) /* no event will come: give the count back */
+                        rpc_queue_end_op(c->queue);
+        }
         if (err != GRPC_CALL_OK) {
                 log_msg(LOG_ERROR, "could not send reply", "{s:s, s:i}", "method", c->path,
                         "grpc_call_error", (int)err);

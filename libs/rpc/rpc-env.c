@@ -12,12 +12,13 @@ int rpc_server_config_from_env(struct rpc_server_config *cfg, const char *addr_e
                                const char *default_addr, char *err, size_t err_len)
 {
         struct cfg_error e = {{0}};
-        long workers, per_method, depth, grace, streams;
+        long workers, queues, per_method, depth, grace, streams;
         size_t max_msg, arena_max;
         bool access_log;
         const char *addr;
         if (cfg_string(addr_env, default_addr, &addr, &e) < 0 ||
-            cfg_int("BOOKSTORE_RPC_WORKERS", 2, 1, 256, &workers, &e) < 0 ||
+            cfg_int("BOOKSTORE_RPC_WORKERS", 8, 1, 256, &workers, &e) < 0 ||
+            cfg_int("BOOKSTORE_RPC_QUEUES", 1, 1, 256, &queues, &e) < 0 ||
             cfg_int("BOOKSTORE_RPC_REQUESTS_PER_METHOD", 16, 1, 1024, &per_method, &e) < 0 ||
             cfg_size("BOOKSTORE_RPC_MAX_MESSAGE_BYTES", 4 << 20, 1024, 1 << 30, &max_msg, &e) < 0 ||
             cfg_size("BOOKSTORE_RPC_ARENA_MAX_BYTES", 64 << 20, 64 << 10, (size_t)4 << 30, &arena_max,
@@ -29,9 +30,16 @@ int rpc_server_config_from_env(struct rpc_server_config *cfg, const char *addr_e
                 snprintf(err, err_len, "%s", e.message);
                 return -EINVAL;
         }
+        if (queues > workers) {
+                snprintf(err, err_len,
+                         "BOOKSTORE_RPC_QUEUES: expected at most BOOKSTORE_RPC_WORKERS (%ld), got '%ld'",
+                         workers, queues);
+                return -EINVAL;
+        }
         *cfg = (struct rpc_server_config){
                 .listen_addr = addr,
                 .workers = (int)workers,
+                .queues = (int)queues,
                 .requests_per_method = (int)per_method,
                 .max_message_bytes = max_msg,
                 .arena_max_bytes = arena_max,

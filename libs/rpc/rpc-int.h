@@ -32,11 +32,18 @@ struct rpc_method {
         void *registered; /* grpc_server_register_method handle */
 };
 
-struct rpc_worker {
+/* A completion queue and its bookkeeping; `workers / queues` threads poll
+ * each queue (grpc allows several pollers), so a blocking handler holds one
+ * thread, not every call that arrives on its queue. */
+struct rpc_queue {
         struct rpc_server *server;
-        pthread_t thread;
         grpc_completion_queue *cq;
-        pthread_mutex_t lock; /* guards closed against posting to a shut-down queue */
+        /* Operations that will produce an event on cq (posted requests, final
+         * batches). The worker shuts cq down itself once the server is
+         * stopping and none is left, so nothing is ever posted to a closed
+         * queue; lock guards both fields. */
+        pthread_mutex_t lock;
+        long outstanding;
         bool closed;
 };
 
@@ -44,7 +51,7 @@ struct rpc_worker {
  * that catches unknown methods. */
 struct rpc_pending {
         struct rpc_tag tag;
-        struct rpc_worker *worker;
+        struct rpc_queue *queue;
         struct rpc_method *method;
         grpc_call *call;
         gpr_timespec deadline;
@@ -73,7 +80,9 @@ struct rpc_server {
         struct rpc_interceptor *interceptors;
         size_t n_interceptors;
 
-        struct rpc_worker *workers;
+        struct rpc_queue *queues;
+        pthread_t *threads;
+        int n_threads_started;
 
         atomic_bool stopping;      /* shutdown began: streams end, nothing is reposted */
         atomic_bool cancelled_all; /* grace period over */
@@ -102,6 +111,7 @@ struct rpc_call {
         struct rpc_tag tag; /* RPC_TAG_CALL_DONE, for unary and rejected calls */
         struct rpc_server *server;
         struct rpc_method *method; /* NULL for unknown methods */
+        struct rpc_queue *queue;
         grpc_call *call;
         grpc_metadata_array metadata;
         grpc_byte_buffer *payload;
@@ -128,6 +138,11 @@ struct rpc_call {
 
         struct rpc_stream *stream; /* streaming calls only */
 };
+
+/* rpc-server.c: call before starting an operation that completes on q->cq;
+ * false when the queue is closing (then do not start it). */
+bool rpc_queue_begin_op(struct rpc_queue *q);
+void rpc_queue_end_op(struct rpc_queue *q);
 
 /* rpc-call.c */
 struct rpc_call *rpc_call_from_pending(struct rpc_pending *p);

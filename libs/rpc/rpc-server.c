@@ -11,7 +11,8 @@
 
 int rpc_server_new(struct rpc_server **ret_server, const struct rpc_server_config *cfg)
 {
-        if (!cfg->listen_addr || cfg->workers < 1 || cfg->requests_per_method < 1)
+        if (!cfg->listen_addr || cfg->workers < 1 || cfg->queues < 1 || cfg->queues > cfg->workers ||
+            cfg->requests_per_method < 1)
                 return -EINVAL;
         struct rpc_server *s = calloc(1, sizeof(*s));
         if (!s)
@@ -36,14 +37,15 @@ void rpc_server_free(struct rpc_server *s)
                 return;
         if (s->server)
                 grpc_server_destroy(s->server);
-        if (s->workers) {
-                for (int i = 0; i < s->cfg.workers; i++) {
-                        if (s->workers[i].cq)
-                                grpc_completion_queue_destroy(s->workers[i].cq);
-                        pthread_mutex_destroy(&s->workers[i].lock);
+        if (s->queues) {
+                for (int i = 0; i < s->cfg.queues; i++) {
+                        if (s->queues[i].cq)
+                                grpc_completion_queue_destroy(s->queues[i].cq);
+                        pthread_mutex_destroy(&s->queues[i].lock);
                 }
-                free(s->workers);
+                free(s->queues);
         }
+        free(s->threads);
         if (s->shutdown_cq)
                 grpc_completion_queue_destroy(s->shutdown_cq);
         for (size_t i = 0; i < s->n_methods; i++)
@@ -132,6 +134,30 @@ int rpc_server_add_interceptor(struct rpc_server *s, const struct rpc_intercepto
 
 /* ---- posting requests -------------------------------------------------- */
 
+bool rpc_queue_begin_op(struct rpc_queue *q)
+{
+        pthread_mutex_lock(&q->lock);
+        bool ok = !q->closed;
+        if (ok)
+                q->outstanding++;
+        pthread_mutex_unlock(&q->lock);
+        return ok;
+}
+
+/* An event was consumed (or an operation not started after all). Once the
+ * server is stopping and nothing is outstanding, nothing more can arrive:
+ * close the queue so the worker's next() returns GRPC_QUEUE_SHUTDOWN. */
+void rpc_queue_end_op(struct rpc_queue *q)
+{
+        pthread_mutex_lock(&q->lock);
+        q->outstanding--;
+        if (q->outstanding == 0 && !q->closed && atomic_load(&q->server->stopping)) {
+                q->closed = true;
+                grpc_completion_queue_shutdown(q->cq);
+        }
+        pthread_mutex_unlock(&q->lock);
+}
+
 static void pending_free(struct rpc_pending *p)
 {
         grpc_metadata_array_destroy(&p->metadata);
@@ -152,8 +178,8 @@ static void pending_free(struct rpc_pending *p)
  * possible because the server is stopping. */
 static void pending_post(struct rpc_pending *p)
 {
-        struct rpc_worker *w = p->worker;
-        struct rpc_server *s = w->server;
+        struct rpc_queue *q = p->queue;
+        struct rpc_server *s = q->server;
         p->tag.kind = RPC_TAG_NEW_CALL;
         p->call = NULL;
         p->payload = NULL;
@@ -164,29 +190,29 @@ static void pending_post(struct rpc_pending *p)
         else if (!p->method)
                 grpc_call_details_init(&p->details);
 
-        pthread_mutex_lock(&w->lock);
         grpc_call_error err = GRPC_CALL_ERROR;
-        if (!w->closed && !atomic_load(&s->stopping)) {
-                grpc_completion_queue *bound = streaming ? p->stream_cq : w->cq;
+        if (!atomic_load(&s->stopping) && rpc_queue_begin_op(q)) {
+                grpc_completion_queue *bound = streaming ? p->stream_cq : q->cq;
                 if (p->method)
                         err = grpc_server_request_registered_call(
                                 s->server, p->method->registered, &p->call, &p->deadline,
-                                &p->metadata, streaming ? NULL : &p->payload, bound, w->cq, p);
+                                &p->metadata, streaming ? NULL : &p->payload, bound, q->cq, p);
                 else
                         err = grpc_server_request_call(s->server, &p->call, &p->details,
-                                                       &p->metadata, bound, w->cq, p);
+                                                       &p->metadata, bound, q->cq, p);
+                if (err != GRPC_CALL_OK)
+                        rpc_queue_end_op(q);
         }
-        pthread_mutex_unlock(&w->lock);
         if (err != GRPC_CALL_OK)
                 pending_free(p);
 }
 
-static int pending_new(struct rpc_worker *w, struct rpc_method *m)
+static int pending_new(struct rpc_queue *q, struct rpc_method *m)
 {
         struct rpc_pending *p = calloc(1, sizeof(*p));
         if (!p)
                 return -ENOMEM;
-        p->worker = w;
+        p->queue = q;
         p->method = m;
         pending_post(p);
         return 0;
@@ -209,6 +235,8 @@ static void on_new_call(struct rpc_pending *p, bool success)
                 return;
         }
         struct rpc_call *c = rpc_call_from_pending(p);
+        if (c)
+                c->queue = p->queue;
         grpc_completion_queue *stream_cq = p->stream_cq;
         p->stream_cq = NULL;
         if (!p->method)
@@ -244,10 +272,10 @@ static void on_new_call(struct rpc_pending *p, bool success)
 
 static void *worker_main(void *arg)
 {
-        struct rpc_worker *w = arg;
+        struct rpc_queue *q = arg;
         for (;;) {
                 grpc_event ev =
-                        grpc_completion_queue_next(w->cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+                        grpc_completion_queue_next(q->cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
                 if (ev.type == GRPC_QUEUE_SHUTDOWN)
                         break;
                 if (ev.type != GRPC_OP_COMPLETE)
@@ -257,6 +285,7 @@ static void *worker_main(void *arg)
                         on_new_call((struct rpc_pending *)tag, ev.success);
                 else if (tag->kind == RPC_TAG_CALL_DONE)
                         rpc_call_on_done((struct rpc_call *)tag);
+                rpc_queue_end_op(q);
         }
         return NULL;
 }
@@ -293,15 +322,16 @@ int rpc_server_start(struct rpc_server *s)
                 if (!m->registered)
                         return -EEXIST; /* the same path registered twice */
         }
-        s->workers = calloc((size_t)s->cfg.workers, sizeof(*s->workers));
-        if (!s->workers)
+        s->queues = calloc((size_t)s->cfg.queues, sizeof(*s->queues));
+        s->threads = calloc((size_t)s->cfg.workers, sizeof(*s->threads));
+        if (!s->queues || !s->threads)
                 return -ENOMEM;
-        for (int i = 0; i < s->cfg.workers; i++) {
-                struct rpc_worker *w = &s->workers[i];
-                w->server = s;
-                pthread_mutex_init(&w->lock, NULL);
-                w->cq = grpc_completion_queue_create_for_next(NULL);
-                grpc_server_register_completion_queue(s->server, w->cq, NULL);
+        for (int i = 0; i < s->cfg.queues; i++) {
+                struct rpc_queue *q = &s->queues[i];
+                q->server = s;
+                pthread_mutex_init(&q->lock, NULL);
+                q->cq = grpc_completion_queue_create_for_next(NULL);
+                grpc_server_register_completion_queue(s->server, q->cq, NULL);
         }
         s->shutdown_cq = grpc_completion_queue_create_for_pluck(NULL);
 
@@ -313,20 +343,24 @@ int rpc_server_start(struct rpc_server *s)
         grpc_server_start(s->server);
         s->started = true;
 
-        for (int i = 0; i < s->cfg.workers; i++) {
-                struct rpc_worker *w = &s->workers[i];
+        for (int i = 0; i < s->cfg.queues; i++) {
+                struct rpc_queue *q = &s->queues[i];
                 for (size_t m = 0; m < s->n_methods; m++) {
-                        /* streams get few posted requests: each holds a queue */
+                        /* streams get few posted requests: each holds a queue of its own */
                         int n = s->methods[m].stream ? 2 : s->cfg.requests_per_method;
                         for (int k = 0; k < n; k++)
-                                if (pending_new(w, &s->methods[m]) < 0)
+                                if (pending_new(q, &s->methods[m]) < 0)
                                         return -ENOMEM;
                 }
                 for (int k = 0; k < 2; k++)
-                        if (pending_new(w, NULL) < 0)
+                        if (pending_new(q, NULL) < 0)
                                 return -ENOMEM;
-                if (pthread_create(&w->thread, NULL, worker_main, w) != 0)
-                        return -errno;
+        }
+        for (int i = 0; i < s->cfg.workers; i++) {
+                if (pthread_create(&s->threads[i], NULL, worker_main,
+                                   &s->queues[i % s->cfg.queues]) != 0)
+                        return -EAGAIN;
+                s->n_threads_started++;
         }
         return 0;
 }
@@ -354,15 +388,21 @@ void rpc_server_stop(struct rpc_server *s)
                 grpc_completion_queue_pluck(s->shutdown_cq, &tag, gpr_inf_future(GPR_CLOCK_REALTIME),
                                             NULL);
         }
-        for (int i = 0; i < s->cfg.workers; i++) {
-                struct rpc_worker *w = &s->workers[i];
-                pthread_mutex_lock(&w->lock);
-                w->closed = true;
-                grpc_completion_queue_shutdown(w->cq);
-                pthread_mutex_unlock(&w->lock);
+        /* Every posted request has now failed or matched a call, so each
+         * queue's outstanding count only goes down; a queue already idle at
+         * zero is closed here, the others close when their last event is
+         * consumed. */
+        for (int i = 0; i < s->cfg.queues; i++) {
+                struct rpc_queue *q = &s->queues[i];
+                pthread_mutex_lock(&q->lock);
+                if (q->outstanding == 0 && !q->closed) {
+                        q->closed = true;
+                        grpc_completion_queue_shutdown(q->cq);
+                }
+                pthread_mutex_unlock(&q->lock);
         }
-        for (int i = 0; i < s->cfg.workers; i++)
-                pthread_join(s->workers[i].thread, NULL);
+        for (int i = 0; i < s->n_threads_started; i++)
+                pthread_join(s->threads[i], NULL);
         pthread_mutex_lock(&s->streams_lock);
         while (s->active_streams > 0)
                 pthread_cond_wait(&s->streams_done, &s->streams_lock);

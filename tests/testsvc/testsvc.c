@@ -62,6 +62,20 @@ static int stats(struct rpc_call *call, const ProtobufCMessage *req, ProtobufCMe
         return RPC_OK;
 }
 
+static int set_serving(struct rpc_call *call, const ProtobufCMessage *req,
+                       ProtobufCMessage **ret_resp)
+{
+        const Bookstore__Testing__V1__SetServingRequest *r = (const void *)req;
+        if (rpc_health_set(rpc_call_service_ctx(call), r->service, r->serving) < 0)
+                return rpc_error(call, RPC_INTERNAL, "could not set health");
+        Bookstore__Testing__V1__SetServingResponse *resp = rpc_call_alloc(call, sizeof(*resp));
+        if (!resp)
+                return rpc_error(call, RPC_RESOURCE_EXHAUSTED, "out of memory");
+        bookstore__testing__v1__set_serving_response__init(resp);
+        *ret_resp = &resp->base;
+        return RPC_OK;
+}
+
 static int count(struct rpc_call *call, struct rpc_stream *stream)
 {
         ProtobufCMessage *msg;
@@ -106,12 +120,12 @@ static int chat(struct rpc_call *call, struct rpc_stream *stream)
 static const struct rpc_method_impl test_methods[] = {
         {.name = "Echo", .unary = echo},   {.name = "Fail", .unary = fail},
         {.name = "Stats", .unary = stats}, {.name = "Count", .stream = count},
-        {.name = "Chat", .stream = chat},
+        {.name = "Chat", .stream = chat},  {.name = "SetServing", .unary = set_serving},
 };
 
 int testsvc_register(struct rpc_server *server)
 {
         return rpc_server_add_service(server, &bookstore__testing__v1__test_service__descriptor,
                                       NULL, test_methods,
-                                      sizeof(test_methods) / sizeof(test_methods[0]), NULL);
+                                      sizeof(test_methods) / sizeof(test_methods[0]), server);
 }

@@ -6,7 +6,8 @@
  * responses are built there (rpc_call_allocator() / rpc_call_alloc()).
  *
  * Threading: unary handlers run on the server's worker threads (several at
- * once, so handlers must be thread-safe); each streaming call runs on a thread
+ * once, so handlers must be thread-safe; a handler may block, e.g. on a
+ * database, holding only its own thread); each streaming call runs on a thread
  * of its own for as long as the handler runs. Interceptors run on the same
  * thread as the handler they wrap.
  *
@@ -85,8 +86,9 @@ int rpc_call_proceed(struct rpc_call *call);
 
 struct rpc_server_config {
         const char *listen_addr;   /* "0.0.0.0:50051"; port 0 picks a free one */
-        int workers;               /* threads, each with its own completion queue */
-        int requests_per_method;   /* calls kept posted per method and worker */
+        int workers;               /* threads that poll the queues and run unary handlers */
+        int queues;                /* completion queues (1..workers), shared round-robin */
+        int requests_per_method;   /* calls kept posted per method and queue */
         size_t max_message_bytes;  /* larger requests -> RESOURCE_EXHAUSTED */
         size_t arena_max_bytes;    /* per-call memory cap (request + response) */
         int max_nesting_depth;     /* deeper messages -> INVALID_ARGUMENT */
