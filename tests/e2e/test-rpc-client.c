@@ -1,0 +1,170 @@
+/* libs/rpc client against a real server (the test service, in-process, on a
+ * loopback port): results, status codes, deadlines, metadata, many threads. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "../testsvc/testsvc.h"
+#include "rpc/client.h"
+
+#include "bookstore/testing/v1/testing.pb-c.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+static struct rpc_server *server;
+static struct rpc_client *client;
+static char target[64];
+
+static int setup(void **state)
+{
+        struct rpc_server_config cfg = {
+                .listen_addr = "127.0.0.1:0", .workers = 4, .queues = 1,
+                .requests_per_method = 8, .max_message_bytes = 1 << 20,
+                .arena_max_bytes = 8 << 20, .max_nesting_depth = 64,
+                .shutdown_grace_ms = 2000, .max_streams = 16, .access_log = false,
+        };
+        if (rpc_server_new(&server, &cfg) < 0 || testsvc_register(server) < 0 ||
+            rpc_server_start(server) < 0)
+                return -1;
+        snprintf(target, sizeof(target), "127.0.0.1:%d", rpc_server_port(server));
+        return rpc_client_new(&client);
+}
+
+static int teardown(void **state)
+{
+        rpc_client_free(client);
+        rpc_server_stop(server);
+        rpc_server_free(server);
+        return 0;
+}
+
+static int echo(const char *message, int sleep_ms, int timeout_ms, const char *echo_md,
+                Bookstore__Testing__V1__EchoResponse **ret, struct rpc_client_status *st)
+{
+        Bookstore__Testing__V1__EchoRequest req;
+        bookstore__testing__v1__echo_request__init(&req);
+        req.message = (char *)message;
+        req.sleep_ms = sleep_ms;
+        struct rpc_metadata md[] = {{"x-echo", echo_md ? echo_md : ""}};
+        struct rpc_client_call call = {
+                .target = target,
+                .method = "/bookstore.testing.v1.TestService/Echo",
+                .request = &req.base,
+                .response_type = &bookstore__testing__v1__echo_response__descriptor,
+                .timeout_ms = timeout_ms,
+                .metadata = md,
+                .n_metadata = echo_md ? 1 : 0,
+        };
+        ProtobufCMessage *resp = NULL;
+        int r = rpc_client_unary(client, &call, &resp, st);
+        *ret = (Bookstore__Testing__V1__EchoResponse *)resp;
+        return r;
+}
+
+static void unary_call_returns_response_and_forwards_metadata(void **state)
+{
+        Bookstore__Testing__V1__EchoResponse *resp;
+        struct rpc_client_status st;
+        assert_int_equal(echo("hello", 0, 5000, "trace-me", &resp, &st), 0);
+        assert_int_equal(st.code, RPC_OK);
+        assert_string_equal(resp->message, "hello");
+        assert_string_equal(resp->echo_metadata, "trace-me");
+        assert_true(resp->deadline_remaining_ms > 3000 && resp->deadline_remaining_ms <= 5000);
+        protobuf_c_message_free_unpacked(&resp->base, NULL);
+}
+
+static void server_status_and_message_come_back(void **state)
+{
+        Bookstore__Testing__V1__FailRequest req;
+        bookstore__testing__v1__fail_request__init(&req);
+        req.code = RPC_FAILED_PRECONDITION;
+        req.message = "book 7 is UNLISTED";
+        struct rpc_client_call call = {
+                .target = target,
+                .method = "/bookstore.testing.v1.TestService/Fail",
+                .request = &req.base,
+                .response_type = &bookstore__testing__v1__fail_response__descriptor,
+                .timeout_ms = 5000,
+        };
+        ProtobufCMessage *resp = NULL;
+        struct rpc_client_status st;
+        assert_int_equal(rpc_client_unary(client, &call, &resp, &st), 0);
+        assert_int_equal(st.code, RPC_FAILED_PRECONDITION);
+        assert_string_equal(st.message, "book 7 is UNLISTED");
+        assert_null(resp);
+}
+
+static void deadline_is_enforced(void **state)
+{
+        Bookstore__Testing__V1__EchoResponse *resp = NULL;
+        struct rpc_client_status st;
+        assert_int_equal(echo("slow", 2000, 200, NULL, &resp, &st), 0);
+        assert_int_equal(st.code, RPC_DEADLINE_EXCEEDED);
+        assert_null(resp);
+}
+
+static void unreachable_target_is_unavailable(void **state)
+{
+        Bookstore__Testing__V1__EchoRequest req;
+        bookstore__testing__v1__echo_request__init(&req);
+        struct rpc_client_call call = {
+                .target = "127.0.0.1:1", /* nothing listens on port 1 */
+                .method = "/bookstore.testing.v1.TestService/Echo",
+                .request = &req.base,
+                .response_type = &bookstore__testing__v1__echo_response__descriptor,
+                .timeout_ms = 2000,
+        };
+        ProtobufCMessage *resp = NULL;
+        struct rpc_client_status st;
+        assert_int_equal(rpc_client_unary(client, &call, &resp, &st), 0);
+        assert_true(st.code == RPC_UNAVAILABLE || st.code == RPC_DEADLINE_EXCEEDED);
+}
+
+enum { THREADS = 8, CALLS_PER_THREAD = 50 };
+
+static void *hammer(void *arg)
+{
+        long id = (long)arg, ok = 0;
+        for (int i = 0; i < CALLS_PER_THREAD; i++) {
+                char msg[32];
+                snprintf(msg, sizeof(msg), "t%ld-%d", id, i);
+                Bookstore__Testing__V1__EchoResponse *resp;
+                struct rpc_client_status st;
+                if (echo(msg, 0, 10000, NULL, &resp, &st) == 0 && st.code == RPC_OK &&
+                    !strcmp(resp->message, msg))
+                        ok++;
+                if (resp)
+                        protobuf_c_message_free_unpacked(&resp->base, NULL);
+        }
+        return (void *)ok;
+}
+
+static void many_threads_share_one_client(void **state)
+{
+        pthread_t t[THREADS];
+        for (long i = 0; i < THREADS; i++)
+                pthread_create(&t[i], NULL, hammer, (void *)i);
+        long total = 0;
+        for (int i = 0; i < THREADS; i++) {
+                void *ok;
+                pthread_join(t[i], &ok);
+                total += (long)ok;
+        }
+        assert_int_equal(total, THREADS * CALLS_PER_THREAD);
+}
+
+int main(void)
+{
+        rpc_block_signals();
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(unary_call_returns_response_and_forwards_metadata),
+                cmocka_unit_test(server_status_and_message_come_back),
+                cmocka_unit_test(deadline_is_enforced),
+                cmocka_unit_test(unreachable_target_is_unavailable),
+                cmocka_unit_test(many_threads_share_one_client),
+        };
+        return cmocka_run_group_tests(tests, setup, teardown);
+}

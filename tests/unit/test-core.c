@@ -1,0 +1,162 @@
+/* Unit tests for libs/core: arena, configuration, UTF-8, JSON log lines. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "core/arena.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "core/utf8.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void arena_allocates_aligned_memory_until_its_cap(void **state)
+{
+        struct arena *a;
+        assert_int_equal(arena_new(&a, 64 * 1024), 0);
+        char *p = arena_alloc(a, 3), *q = arena_alloc(a, 5);
+        assert_non_null(p);
+        assert_non_null(q);
+        assert_int_equal((uintptr_t)p % 16, 0);
+        assert_int_equal((uintptr_t)q % 16, 0);
+        assert_true(q - p >= 16);
+        /* a large block, bigger than any chunk so far */
+        assert_non_null(arena_alloc(a, 40 * 1024));
+        assert_null(arena_alloc(a, 40 * 1024)); /* would pass the cap */
+        assert_true(arena_used(a) <= 64 * 1024);
+        arena_reset(a);
+        assert_int_equal(arena_used(a), 0);
+        assert_non_null(arena_alloc(a, 40 * 1024));
+        arena_free(a);
+        arena_free(NULL);
+}
+
+static void arena_strings_and_printf(void **state)
+{
+        struct arena *a;
+        assert_int_equal(arena_new(&a, 4096), 0);
+        assert_string_equal(arena_strdup(a, "book"), "book");
+        assert_string_equal(arena_strndup(a, "bookstore", 4), "book");
+        assert_string_equal(arena_printf(a, "%s-%d", "order", 42), "order-42");
+        char *z = arena_zalloc(a, 100);
+        for (int i = 0; i < 100; i++)
+                assert_int_equal(z[i], 0);
+        assert_null(arena_alloc(a, SIZE_MAX - 8)); /* no overflow */
+        arena_free(a);
+}
+
+static void config_reads_defaults_values_and_reports_errors(void **state)
+{
+        struct cfg_error err = {{0}};
+        long n;
+        unsetenv("T_INT");
+        assert_int_equal(cfg_int("T_INT", 7, 1, 10, &n, &err), 0);
+        assert_int_equal(n, 7);
+        setenv("T_INT", "9", 1);
+        assert_int_equal(cfg_int("T_INT", 7, 1, 10, &n, &err), 0);
+        assert_int_equal(n, 9);
+        const char *bad[] = {"11", "0", "abc", "5x", "-"};
+        for (size_t i = 0; i < 5; i++) {
+                setenv("T_INT", bad[i], 1);
+                assert_int_equal(cfg_int("T_INT", 7, 1, 10, &n, &err), -EINVAL);
+                assert_non_null(strstr(err.message, "T_INT: expected an integer from 1 to 10"));
+        }
+        setenv("T_BOOL", "Yes", 1);
+        bool b = false;
+        assert_int_equal(cfg_bool("T_BOOL", false, &b, &err), 0);
+        assert_true(b);
+        setenv("T_BOOL", "maybe", 1);
+        assert_int_equal(cfg_bool("T_BOOL", false, &b, &err), -EINVAL);
+        assert_string_equal(err.message,
+                            "T_BOOL: expected true/false, yes/no, on/off or 1/0, got 'maybe'");
+        size_t sz;
+        setenv("T_SIZE", "64K", 1);
+        assert_int_equal(cfg_size("T_SIZE", 1, 1, 1 << 20, &sz, &err), 0);
+        assert_int_equal(sz, 65536);
+        setenv("T_SIZE", "2G", 1);
+        assert_int_equal(cfg_size("T_SIZE", 1, 1, 1 << 20, &sz, &err), -EINVAL);
+        setenv("T_SIZE", "-1", 1);
+        assert_int_equal(cfg_size("T_SIZE", 1, 1, 1 << 20, &sz, &err), -EINVAL);
+        const char *s;
+        setenv("T_STR", "", 1); /* empty means unset */
+        assert_int_equal(cfg_string("T_STR", "dflt", &s, &err), 0);
+        assert_string_equal(s, "dflt");
+}
+
+static void utf8_accepts_valid_and_rejects_invalid(void **state)
+{
+        const char *good[] = {"", "ascii", "h\xc3\xa9llo", "\xe2\x9c\x93", "\xf0\x9f\x93\x9a",
+                              "\xf4\x8f\xbf\xbf"};
+        for (size_t i = 0; i < sizeof(good) / sizeof(*good); i++)
+                assert_true(utf8_valid(good[i], strlen(good[i])));
+        const char *bad[] = {
+                "\xc3\x28",         /* bad continuation */
+                "\xc0\xaf",         /* overlong '/' */
+                "\xe0\x80\xaf",     /* overlong */
+                "\xed\xa0\x80",     /* surrogate */
+                "\xf4\x90\x80\x80", /* > U+10FFFF */
+                "\xff",             "\xe2\x9c",  /* truncated */
+                "\x80",
+        };
+        for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
+                assert_false(utf8_valid(bad[i], strlen(bad[i])));
+}
+
+static void log_writes_one_json_object_per_line(void **state)
+{
+        char path[] = "/tmp/bookstore-log-XXXXXX";
+        int fd = mkstemp(path);
+        assert_true(fd >= 0);
+        int saved = dup(STDERR_FILENO);
+        dup2(fd, STDERR_FILENO);
+        log_set_service("unit");
+        log_msg(LOG_INFO, "hello", "{s:s, s:i}", "book", "Dune \"1965\"", "n", 3);
+        log_msg(LOG_DEBUG, "hidden", NULL); /* below the default level */
+        log_emit(LOG_ERROR, "bare", NULL);
+        dup2(saved, STDERR_FILENO);
+        close(saved);
+
+        FILE *f = fopen(path, "r");
+        char line[512];
+        json_error_t jerr;
+        assert_non_null(fgets(line, sizeof(line), f));
+        json_t *j = json_loads(line, 0, &jerr);
+        assert_non_null(j);
+        assert_string_equal(json_string_value(json_object_get(j, "msg")), "hello");
+        assert_string_equal(json_string_value(json_object_get(j, "level")), "info");
+        assert_string_equal(json_string_value(json_object_get(j, "service")), "unit");
+        assert_string_equal(json_string_value(json_object_get(j, "book")), "Dune \"1965\"");
+        assert_int_equal(json_integer_value(json_object_get(j, "n")), 3);
+        assert_int_equal(strlen(json_string_value(json_object_get(j, "ts"))), 24);
+        json_decref(j);
+        assert_non_null(fgets(line, sizeof(line), f));
+        j = json_loads(line, 0, &jerr);
+        assert_string_equal(json_string_value(json_object_get(j, "msg")), "bare");
+        json_decref(j);
+        assert_null(fgets(line, sizeof(line), f));
+        fclose(f);
+        close(fd);
+        unlink(path);
+        enum log_level lvl;
+        assert_int_equal(log_level_from_string("warn", &lvl), 0);
+        assert_int_equal(lvl, LOG_WARN);
+        assert_int_equal(log_level_from_string("loud", &lvl), -EINVAL);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(arena_allocates_aligned_memory_until_its_cap),
+                cmocka_unit_test(arena_strings_and_printf),
+                cmocka_unit_test(config_reads_defaults_values_and_reports_errors),
+                cmocka_unit_test(utf8_accepts_valid_and_rejects_invalid),
+                cmocka_unit_test(log_writes_one_json_object_per_line),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
