@@ -63,6 +63,7 @@ struct rpc_pending {
 
 struct rpc_health;
 struct rpc_reflection;
+struct rpc_probes;
 
 struct rpc_server {
         struct rpc_server_config cfg;
@@ -93,6 +94,7 @@ struct rpc_server {
 
         struct rpc_health *health;
         struct rpc_reflection *reflection;
+        struct rpc_probes *probes;
 };
 
 struct rpc_stream {
@@ -171,6 +173,9 @@ const char *rpc_find_invalid_utf8(const ProtobufCMessage *msg, char *buf, size_t
 
 /* rpc-health.c / rpc-reflection.c */
 void rpc_health_free(struct rpc_health *h);
+int rpc_health_probes_start(struct rpc_server *s);
+void rpc_health_probes_stop(struct rpc_server *s);
+void rpc_health_probes_free(struct rpc_probes *pr);
 void rpc_reflection_free(struct rpc_reflection *r);
 
 /* Lower-case grpc status name, for logs. */

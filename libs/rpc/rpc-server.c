@@ -55,6 +55,7 @@ void rpc_server_free(struct rpc_server *s)
                 free(s->service_names[i]);
         free(s->service_names);
         free(s->interceptors);
+        rpc_health_probes_free(s->probes);
         rpc_health_free(s->health);
         rpc_reflection_free(s->reflection);
         pthread_mutex_destroy(&s->streams_lock);
@@ -342,6 +343,8 @@ int rpc_server_start(struct rpc_server *s)
                 return -EADDRINUSE;
         grpc_server_start(s->server);
         s->started = true;
+        if (rpc_health_probes_start(s) < 0)
+                return -EAGAIN;
 
         for (int i = 0; i < s->cfg.queues; i++) {
                 struct rpc_queue *q = &s->queues[i];
@@ -375,6 +378,7 @@ void rpc_server_stop(struct rpc_server *s)
         if (!s->started)
                 return;
         atomic_store(&s->stopping, true);
+        rpc_health_probes_stop(s);
         int tag;
         grpc_server_shutdown_and_notify(s->server, s->shutdown_cq, &tag);
         gpr_timespec grace = gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),

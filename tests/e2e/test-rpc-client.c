@@ -15,6 +15,41 @@
 #include <string.h>
 
 static struct rpc_server *server;
+static char trail[256]; /* what the interceptors saw, in order */
+static pthread_mutex_t trail_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void note(const char *what)
+{
+        pthread_mutex_lock(&trail_lock);
+        strncat(trail, what, sizeof(trail) - strlen(trail) - 1);
+        pthread_mutex_unlock(&trail_lock);
+}
+
+/* First in the chain: sees every outcome, like a logging or metrics interceptor. */
+static int record_intercept(struct rpc_call *call, void *userdata)
+{
+        if (!rpc_call_metadata(call, "x-trail"))
+                return rpc_call_proceed(call);
+        note("record>");
+        int code = rpc_call_proceed(call);
+        char buf[64];
+        snprintf(buf, sizeof(buf), "<record(%s)", rpc_code_name(code));
+        note(buf);
+        return code;
+}
+
+/* Second: an auth-like gate that may reject, and fills the principal slot. */
+static int gate_intercept(struct rpc_call *call, void *userdata)
+{
+        if (rpc_call_metadata(call, "x-trail"))
+                note("gate>");
+        if (rpc_call_metadata(call, "x-deny"))
+                return rpc_error(call, RPC_PERMISSION_DENIED, "denied by %s", (char *)userdata);
+        const char *user = rpc_call_metadata(call, "x-user");
+        if (user)
+                rpc_call_set_principal(call, user);
+        return rpc_call_proceed(call);
+}
 static struct rpc_client *client;
 static char target[64];
 
@@ -26,8 +61,12 @@ static int setup(void **state)
                 .arena_max_bytes = 8 << 20, .max_nesting_depth = 64,
                 .shutdown_grace_ms = 2000, .max_streams = 16, .access_log = false,
         };
+        const struct rpc_interceptor record = {.name = "record", .intercept = record_intercept};
+        const struct rpc_interceptor gate = {.name = "gate", .intercept = gate_intercept,
+                                             .userdata = "the gate"};
         if (rpc_server_new(&server, &cfg) < 0 || testsvc_register(server) < 0 ||
-            rpc_server_start(server) < 0)
+            rpc_server_add_interceptor(server, &record) < 0 ||
+            rpc_server_add_interceptor(server, &gate) < 0 || rpc_server_start(server) < 0)
                 return -1;
         snprintf(target, sizeof(target), "127.0.0.1:%d", rpc_server_port(server));
         return rpc_client_new(&client);
@@ -39,6 +78,27 @@ static int teardown(void **state)
         rpc_server_stop(server);
         rpc_server_free(server);
         return 0;
+}
+
+static int echo_md(const char *message, int timeout_ms, const struct rpc_metadata *md, size_t n_md,
+                   Bookstore__Testing__V1__EchoResponse **ret, struct rpc_client_status *st)
+{
+        Bookstore__Testing__V1__EchoRequest req;
+        bookstore__testing__v1__echo_request__init(&req);
+        req.message = (char *)message;
+        struct rpc_client_call call = {
+                .target = target,
+                .method = "/bookstore.testing.v1.TestService/Echo",
+                .request = &req.base,
+                .response_type = &bookstore__testing__v1__echo_response__descriptor,
+                .timeout_ms = timeout_ms,
+                .metadata = md,
+                .n_metadata = n_md,
+        };
+        ProtobufCMessage *resp = NULL;
+        int r = rpc_client_unary(client, &call, &resp, st);
+        *ret = (Bookstore__Testing__V1__EchoResponse *)resp;
+        return r;
 }
 
 static int echo(const char *message, int sleep_ms, int timeout_ms, const char *echo_md,
@@ -123,6 +183,27 @@ static void unreachable_target_is_unavailable(void **state)
         assert_true(st.code == RPC_UNAVAILABLE || st.code == RPC_DEADLINE_EXCEEDED);
 }
 
+static void interceptors_run_in_order_and_can_reject(void **state)
+{
+        Bookstore__Testing__V1__EchoResponse *resp = NULL;
+        struct rpc_client_status st;
+        const struct rpc_metadata deny[] = {{"x-trail", "1"}, {"x-deny", "1"}};
+        trail[0] = '\0';
+        assert_int_equal(echo_md("x", 5000, deny, 2, &resp, &st), 0);
+        assert_int_equal(st.code, RPC_PERMISSION_DENIED);
+        assert_string_equal(st.message, "denied by the gate");
+        assert_null(resp);
+        assert_string_equal(trail, "record>gate><record(PERMISSION_DENIED)");
+
+        const struct rpc_metadata user[] = {{"x-trail", "1"}, {"x-user", "bob"}};
+        trail[0] = '\0';
+        assert_int_equal(echo_md("x", 5000, user, 2, &resp, &st), 0);
+        assert_int_equal(st.code, RPC_OK);
+        assert_string_equal(resp->principal, "bob"); /* the slot reached the handler */
+        assert_string_equal(trail, "record>gate><record(OK)");
+        protobuf_c_message_free_unpacked(&resp->base, NULL);
+}
+
 enum { THREADS = 8, CALLS_PER_THREAD = 50 };
 
 static void *hammer(void *arg)
@@ -164,6 +245,7 @@ int main(void)
                 cmocka_unit_test(server_status_and_message_come_back),
                 cmocka_unit_test(deadline_is_enforced),
                 cmocka_unit_test(unreachable_target_is_unavailable),
+                cmocka_unit_test(interceptors_run_in_order_and_can_reject),
                 cmocka_unit_test(many_threads_share_one_client),
         };
         return cmocka_run_group_tests(tests, setup, teardown);

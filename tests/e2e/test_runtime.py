@@ -1,7 +1,9 @@
 """The runtime (libs/rpc) through a real gRPC client: Python grpcio with stubs
 generated from the .proto files, against the test-only service process."""
-import concurrent.futures
 import os
+import shutil
+import socket
+import tempfile
 import signal
 import subprocess
 import time
@@ -230,6 +232,46 @@ def test_health_watch_ends_cleanly_when_server_stops(testsvc):
     except grpc.RpcError:
         pass
     assert rest in ([NOT_SERVING], [])
+
+
+def test_health_follows_the_database(start_testsvc, tmp_path_factory):
+    # a MariaDB of this test's own, stopped and started again under the service
+    deps = tempfile.mkdtemp(prefix="bs-h.", dir="/tmp")
+    script = os.path.join(os.environ["BOOKSTORE_SOURCE_ROOT"], "scripts", "deps.sh")
+    ports = {"BOOKSTORE_MYSQL_PORT": str(_free_port()), "BOOKSTORE_REDIS_PORT": str(_free_port())}
+    run_deps = lambda cmd: subprocess.run([script, cmd, deps], env=dict(os.environ, **ports),
+                                          check=True, capture_output=True, timeout=120)
+    try:
+        run_deps("start")
+        env_file = dict(l.split(" ", 1)[1].strip().split("=", 1)
+                        for l in open(os.path.join(deps, "env")) if l.startswith("export "))
+        server = start_testsvc(env={
+            "BOOKSTORE_TESTSVC_DB_HOST": "127.0.0.1",
+            "BOOKSTORE_TESTSVC_DB_PORT": env_file["BOOKSTORE_MYSQL_PORT"],
+            "BOOKSTORE_TESTSVC_DB_USER": "bookstore",
+            "BOOKSTORE_TESTSVC_DB_PASSWORD": env_file["BOOKSTORE_MYSQL_PASSWORD"],
+            "BOOKSTORE_HEALTH_PROBE_INTERVAL_MS": "100",
+        })
+        h = health_pb2_grpc.HealthStub(server.channel())
+        watch = h.Watch(health_pb2.HealthCheckRequest(service=SERVICE), timeout=120)
+        assert next(watch).status == SERVING
+        run_deps("stop")
+        assert next(watch).status == NOT_SERVING
+        assert h.Check(health_pb2.HealthCheckRequest(service=""), timeout=10).status == NOT_SERVING
+        assert stub(server).Echo(pb.EchoRequest(message="up"), timeout=10).message == "up"
+        run_deps("start")
+        assert next(watch).status == SERVING  # back without a restart
+        assert h.Check(health_pb2.HealthCheckRequest(service=""), timeout=10).status == SERVING
+        watch.cancel()
+    finally:
+        subprocess.run([script, "stop", deps], capture_output=True, timeout=60)
+        shutil.rmtree(deps, ignore_errors=True)
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 # ---- reflection -------------------------------------------------------------

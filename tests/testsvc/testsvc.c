@@ -38,6 +38,9 @@ static int echo(struct rpc_call *call, const ProtobufCMessage *req, ProtobufCMes
         const char *md = rpc_call_metadata(call, "x-echo");
         resp->echo_metadata = md ? (char *)md : "";
         resp->trace_id = (char *)rpc_call_trace_id(call);
+        /* by this service's convention a principal is a user name string */
+        const char *principal = rpc_call_principal(call);
+        resp->principal = principal ? (char *)principal : "";
         atomic_fetch_add(&echo_calls, 1);
         *ret_resp = &resp->base;
         return RPC_OK;

@@ -121,6 +121,15 @@ int rpc_server_enable_health(struct rpc_server *s);
 /* Sets a service's health; "" is the whole server. Thread-safe, any time. */
 int rpc_health_set(struct rpc_server *s, const char *service, bool serving);
 
+/* Probes a dependency every interval_ms from start to stop and sets the
+ * health of `service` (and of the whole server, "") from the result: probe
+ * returns 0 when healthy. E.g. a database ping, so a service reports
+ * NOT_SERVING while its database is unreachable and SERVING once it is back.
+ * Transitions are logged. Before start; needs rpc_server_enable_health. */
+typedef int (*rpc_health_probe_fn)(void *userdata);
+int rpc_server_add_health_probe(struct rpc_server *s, const char *service,
+                                rpc_health_probe_fn probe, void *userdata, int interval_ms);
+
 /* Adds grpc.reflection.v1 and v1alpha, answering from a serialized
  * FileDescriptorSet that includes imports (the blob must outlive the server). */
 int rpc_server_enable_reflection(struct rpc_server *s, const uint8_t *descriptor_set,
