@@ -130,9 +130,6 @@ struct rpc_call *rpc_call_from_pending(struct rpc_pending *p)
                 if (!c->path)
                         c->path = "?";
         }
-        char *peer = grpc_call_get_peer(c->call);
-        c->peer = arena_strdup(c->arena, peer ? peer : "");
-        gpr_free(peer);
         parse_traceparent(&c->metadata, c->trace_id);
         c->status_message = "";
         return c;
@@ -161,8 +158,13 @@ const char *rpc_call_method(const struct rpc_call *call)
         return call->path;
 }
 
-const char *rpc_call_peer(const struct rpc_call *call)
+const char *rpc_call_peer(struct rpc_call *call)
 {
+        if (!call->peer && call->call) {
+                char *peer = grpc_call_get_peer(call->call);
+                call->peer = arena_strdup(call->arena, peer ? peer : "");
+                gpr_free(peer);
+        }
         return call->peer ? call->peer : "";
 }
 

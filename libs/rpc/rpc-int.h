@@ -39,12 +39,13 @@ struct rpc_queue {
         struct rpc_server *server;
         grpc_completion_queue *cq;
         /* Operations that will produce an event on cq (posted requests, final
-         * batches). The worker shuts cq down itself once the server is
-         * stopping and none is left, so nothing is ever posted to a closed
-         * queue; lock guards both fields. */
-        pthread_mutex_t lock;
-        long outstanding;
-        bool closed;
+         * batches). Whoever brings the count to zero once the server is
+         * stopping shuts cq down, so nothing is ever posted to a closed queue.
+         * Lock-free: every new operation is started while an event of the
+         * same queue is being handled, so the count cannot reach zero while
+         * an operation could still be added. */
+        atomic_long outstanding;
+        atomic_bool closed;
 };
 
 /* A request kept posted with the core; method NULL means the generic request
@@ -118,7 +119,7 @@ struct rpc_call {
         grpc_metadata_array metadata;
         grpc_byte_buffer *payload;
         const char *path;
-        char *peer;
+        char *peer; /* computed on first use */
         char trace_id[33];
         int64_t deadline_ms; /* monotonic; INT64_MAX when none */
         int64_t start_us;

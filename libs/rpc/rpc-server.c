@@ -41,7 +41,6 @@ void rpc_server_free(struct rpc_server *s)
                 for (int i = 0; i < s->cfg.queues; i++) {
                         if (s->queues[i].cq)
                                 grpc_completion_queue_destroy(s->queues[i].cq);
-                        pthread_mutex_destroy(&s->queues[i].lock);
                 }
                 free(s->queues);
         }
@@ -137,12 +136,16 @@ int rpc_server_add_interceptor(struct rpc_server *s, const struct rpc_intercepto
 
 bool rpc_queue_begin_op(struct rpc_queue *q)
 {
-        pthread_mutex_lock(&q->lock);
-        bool ok = !q->closed;
-        if (ok)
-                q->outstanding++;
-        pthread_mutex_unlock(&q->lock);
-        return ok;
+        if (atomic_load(&q->closed))
+                return false;
+        atomic_fetch_add(&q->outstanding, 1);
+        return true;
+}
+
+static void queue_close(struct rpc_queue *q)
+{
+        if (!atomic_exchange(&q->closed, true))
+                grpc_completion_queue_shutdown(q->cq);
 }
 
 /* An event was consumed (or an operation not started after all). Once the
@@ -150,13 +153,8 @@ bool rpc_queue_begin_op(struct rpc_queue *q)
  * close the queue so the worker's next() returns GRPC_QUEUE_SHUTDOWN. */
 void rpc_queue_end_op(struct rpc_queue *q)
 {
-        pthread_mutex_lock(&q->lock);
-        q->outstanding--;
-        if (q->outstanding == 0 && !q->closed && atomic_load(&q->server->stopping)) {
-                q->closed = true;
-                grpc_completion_queue_shutdown(q->cq);
-        }
-        pthread_mutex_unlock(&q->lock);
+        if (atomic_fetch_sub(&q->outstanding, 1) == 1 && atomic_load(&q->server->stopping))
+                queue_close(q);
 }
 
 static void pending_free(struct rpc_pending *p)
@@ -330,7 +328,6 @@ int rpc_server_start(struct rpc_server *s)
         for (int i = 0; i < s->cfg.queues; i++) {
                 struct rpc_queue *q = &s->queues[i];
                 q->server = s;
-                pthread_mutex_init(&q->lock, NULL);
                 q->cq = grpc_completion_queue_create_for_next(NULL);
                 grpc_server_register_completion_queue(s->server, q->cq, NULL);
         }
@@ -398,12 +395,8 @@ void rpc_server_stop(struct rpc_server *s)
          * consumed. */
         for (int i = 0; i < s->cfg.queues; i++) {
                 struct rpc_queue *q = &s->queues[i];
-                pthread_mutex_lock(&q->lock);
-                if (q->outstanding == 0 && !q->closed) {
-                        q->closed = true;
-                        grpc_completion_queue_shutdown(q->cq);
-                }
-                pthread_mutex_unlock(&q->lock);
+                if (atomic_load(&q->outstanding) == 0)
+                        queue_close(q);
         }
         for (int i = 0; i < s->n_threads_started; i++)
                 pthread_join(s->threads[i], NULL);

@@ -153,7 +153,7 @@ int rpc_wait_for_signal(void);
 /* ---- the call context -------------------------------------------------- */
 
 const char *rpc_call_method(const struct rpc_call *call); /* "/pkg.Svc/Method" */
-const char *rpc_call_peer(const struct rpc_call *call);   /* "ipv4:127.0.0.1:1234" */
+const char *rpc_call_peer(struct rpc_call *call);        /* "ipv4:127.0.0.1:1234" */
 /* First value of a metadata key (lower case), copied into the arena; NULL when absent. */
 const char *rpc_call_metadata(struct rpc_call *call, const char *key);
 /* Milliseconds left before the deadline, or -1 when the client set none. */
