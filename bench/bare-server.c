@@ -50,7 +50,8 @@ static void *worker(void *arg)
         grpc_completion_queue *cq = arg;
         grpc_slice empty = grpc_empty_slice();
         for (;;) {
-                grpc_event ev = grpc_completion_queue_next(cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
+                grpc_event ev =
+                        grpc_completion_queue_next(cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
                 if (ev.type == GRPC_QUEUE_SHUTDOWN)
                         return NULL;
                 struct bare_call *c = ev.tag;
@@ -98,7 +99,8 @@ int main(int argc, char **argv)
         sigaddset(&set, SIGINT);
         pthread_sigmask(SIG_BLOCK, &set, NULL);
         grpc_init();
-        grpc_arg arg = {.type = GRPC_ARG_INTEGER, .key = (char *)GRPC_ARG_ALLOW_REUSEPORT,
+        grpc_arg arg = {.type = GRPC_ARG_INTEGER,
+                        .key = (char *)GRPC_ARG_ALLOW_REUSEPORT,
                         .value.integer = 0};
         grpc_channel_args args = {.num_args = 1, .args = &arg};
         server = grpc_server_create(&args, NULL);

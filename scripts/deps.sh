@@ -6,8 +6,10 @@
 #                               write DIR/env with BOOKSTORE_MYSQL_* / BOOKSTORE_REDIS_*
 #   scripts/deps.sh stop DIR    stop both (data stays until DIR is removed)
 #
-# Ports are free ones picked at start unless BOOKSTORE_MYSQL_PORT /
-# BOOKSTORE_REDIS_PORT are set. Only loopback is listened on.
+# Ports are free ones picked at the first start unless BOOKSTORE_DEPS_MYSQL_PORT
+# / BOOKSTORE_DEPS_REDIS_PORT are set; starting the same DIR again reuses its
+# ports and password, so services already running reconnect. Only loopback is
+# listened on.
 set -euo pipefail
 
 cmd=${1:?usage: deps.sh start|stop DIR}
@@ -76,9 +78,14 @@ case $cmd in
 start)
   mkdir -p "$dir"
   dir=$(cd "$dir" && pwd)
-  mysql_port=${BOOKSTORE_MYSQL_PORT:-$(free_port)}
-  redis_port=${BOOKSTORE_REDIS_PORT:-$(free_port)}
-  pw=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  if [ -f "$dir/ports" ]; then # a restart: same ports, same password
+    read -r mysql_port redis_port pw <"$dir/ports"
+  else
+    mysql_port=${BOOKSTORE_DEPS_MYSQL_PORT:-$(free_port)}
+    redis_port=${BOOKSTORE_DEPS_REDIS_PORT:-$(free_port)}
+    pw=$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
+    echo "$mysql_port $redis_port $pw" >"$dir/ports"
+  fi
   start_mariadb "$mysql_port" "$pw"
   start_redis "$redis_port"
   cat >"$dir/env" <<ENV

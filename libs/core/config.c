@@ -17,8 +17,8 @@ static const char *env_value(const char *name)
 
 static int fail(struct cfg_error *err, const char *name, const char *expected, const char *got)
 {
-        snprintf(err->message, sizeof(err->message), "%s: expected %s, got '%.64s'", name,
-                 expected, got);
+        snprintf(err->message, sizeof(err->message), "%s: expected %s, got '%.64s'", name, expected,
+                 got);
         return -EINVAL;
 }
 
@@ -78,8 +78,8 @@ int cfg_size(const char *name, size_t def, size_t min, size_t max, size_t *ret,
                 return 0;
         }
         char expected[128];
-        snprintf(expected, sizeof(expected), "a size from %zu to %zu bytes (suffix K, M or G allowed)",
-                 min, max);
+        snprintf(expected, sizeof(expected),
+                 "a size from %zu to %zu bytes (suffix K, M or G allowed)", min, max);
         char *end;
         errno = 0;
         unsigned long long n = strtoull(v, &end, 10);

@@ -15,7 +15,7 @@ struct db_cached_stmt {
 
 struct db_conn {
         struct db_pool *pool;
-        MYSQL *mysql;   /* NULL until opened, and after a lost connection */
+        MYSQL *mysql; /* NULL until opened, and after a lost connection */
         bool in_use;
         bool in_tx;
         int64_t last_used_ms;

@@ -82,8 +82,8 @@ int db_migrate(struct db_pool *pool, const struct db_migration *list, size_t n, 
                 if (present)
                         continue;
                 if ((r = run_script(c, sorted[i]->sql)) < 0 ||
-                    (r = db_exec(c, "INSERT INTO schema_migrations (version) VALUES (?)", &v, 1, NULL,
-                                 NULL)) < 0) {
+                    (r = db_exec(c, "INSERT INTO schema_migrations (version) VALUES (?)", &v, 1,
+                                 NULL, NULL)) < 0) {
                         snprintf(err, err_len, "migration %s failed: %s", sorted[i]->version,
                                  db_conn_error(c));
                         break;

@@ -17,8 +17,15 @@ int db_config_from_env(struct db_config *cfg, const char *prefix, const char *de
 {
         struct cfg_error e = {{0}};
         char name[9][96];
-        const char *suffix[] = {"HOST", "PORT", "USER", "PASSWORD", "NAME", "POOL_SIZE",
-                                "CONNECT_TIMEOUT_S", "IO_TIMEOUT_S", "ACQUIRE_TIMEOUT_MS"};
+        const char *suffix[] = {"HOST",
+                                "PORT",
+                                "USER",
+                                "PASSWORD",
+                                "NAME",
+                                "POOL_SIZE",
+                                "CONNECT_TIMEOUT_S",
+                                "IO_TIMEOUT_S",
+                                "ACQUIRE_TIMEOUT_MS"};
         for (int i = 0; i < 9; i++)
                 snprintf(name[i], sizeof(name[i]), "%s_%s", prefix, suffix[i]);
         long port, pool, connect_s, io_s, acquire_ms;
@@ -36,9 +43,15 @@ int db_config_from_env(struct db_config *cfg, const char *prefix, const char *de
                 return -EINVAL;
         }
         *cfg = (struct db_config){
-                .host = host, .port = (int)port, .user = user, .password = password,
-                .database = database, .pool_size = (int)pool, .connect_timeout_s = (int)connect_s,
-                .io_timeout_s = (int)io_s, .acquire_timeout_ms = (int)acquire_ms,
+                .host = host,
+                .port = (int)port,
+                .user = user,
+                .password = password,
+                .database = database,
+                .pool_size = (int)pool,
+                .connect_timeout_s = (int)connect_s,
+                .io_timeout_s = (int)io_s,
+                .acquire_timeout_ms = (int)acquire_ms,
         };
         return 0;
 }
@@ -160,7 +173,8 @@ int db_conn_ensure_open(struct db_conn *c)
                 unsigned e = mysql_errno(m);
                 snprintf(c->error, sizeof(c->error), "%u: %s", e, mysql_error(m));
                 mysql_close(m);
-                return e == ER_ACCESS_DENIED_ERROR || e == ER_BAD_DB_ERROR ? -EACCES : -ECONNREFUSED;
+                return e == ER_ACCESS_DENIED_ERROR || e == ER_BAD_DB_ERROR ? -EACCES
+                                                                           : -ECONNREFUSED;
         }
         c->mysql = m;
         return 0;

@@ -242,7 +242,8 @@ static int row_bind(struct db_row *row, MYSQL_RES *meta)
                         b->buffer_type = MYSQL_TYPE_LONGLONG;
                         b->buffer = &row->ints[i];
                         b->is_unsigned = (fields[i].flags & UNSIGNED_FLAG) != 0;
-                } else if (fields[i].type == MYSQL_TYPE_DOUBLE || fields[i].type == MYSQL_TYPE_FLOAT) {
+                } else if (fields[i].type == MYSQL_TYPE_DOUBLE ||
+                           fields[i].type == MYSQL_TYPE_FLOAT) {
                         b->buffer_type = MYSQL_TYPE_DOUBLE;
                         b->buffer = &row->doubles[i];
                 } else {

@@ -27,7 +27,11 @@ int kv_config_from_env(struct kv_config *cfg, const char *prefix, char *err, siz
 {
         struct cfg_error e = {{0}};
         char name[6][96];
-        const char *suffix[] = {"HOST", "PORT", "PASSWORD", "POOL_SIZE", "CONNECT_TIMEOUT_MS",
+        const char *suffix[] = {"HOST",
+                                "PORT",
+                                "PASSWORD",
+                                "POOL_SIZE",
+                                "CONNECT_TIMEOUT_MS",
                                 "COMMAND_TIMEOUT_MS"};
         for (int i = 0; i < 6; i++)
                 snprintf(name[i], sizeof(name[i]), "%s_%s", prefix, suffix[i]);
@@ -42,8 +46,11 @@ int kv_config_from_env(struct kv_config *cfg, const char *prefix, char *err, siz
                 snprintf(err, err_len, "%s", e.message);
                 return -EINVAL;
         }
-        *cfg = (struct kv_config){.host = host, .port = (int)port, .password = password,
-                                  .pool_size = (int)pool, .connect_timeout_ms = (int)connect_ms,
+        *cfg = (struct kv_config){.host = host,
+                                  .port = (int)port,
+                                  .password = password,
+                                  .pool_size = (int)pool,
+                                  .connect_timeout_ms = (int)connect_ms,
                                   .command_timeout_ms = (int)command_ms};
         return 0;
 }

@@ -13,10 +13,22 @@
 #include <string.h>
 
 static const char *const code_names[] = {
-        "OK",           "CANCELLED",          "UNKNOWN",           "INVALID_ARGUMENT",
-        "DEADLINE_EXCEEDED", "NOT_FOUND",     "ALREADY_EXISTS",    "PERMISSION_DENIED",
-        "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED",    "OUT_OF_RANGE",
-        "UNIMPLEMENTED", "INTERNAL",          "UNAVAILABLE",       "DATA_LOSS",
+        "OK",
+        "CANCELLED",
+        "UNKNOWN",
+        "INVALID_ARGUMENT",
+        "DEADLINE_EXCEEDED",
+        "NOT_FOUND",
+        "ALREADY_EXISTS",
+        "PERMISSION_DENIED",
+        "RESOURCE_EXHAUSTED",
+        "FAILED_PRECONDITION",
+        "ABORTED",
+        "OUT_OF_RANGE",
+        "UNIMPLEMENTED",
+        "INTERNAL",
+        "UNAVAILABLE",
+        "DATA_LOSS",
         "UNAUTHENTICATED",
 };
 
@@ -293,8 +305,7 @@ int rpc_call_decode(struct rpc_call *c, const ProtobufCMessageDescriptor *desc,
         char path[256];
         const char *bad = rpc_find_invalid_utf8(msg, path, sizeof(path));
         if (bad) {
-                code = rpc_error(c, RPC_INVALID_ARGUMENT,
-                                 "field %s is not valid UTF-8", bad);
+                code = rpc_error(c, RPC_INVALID_ARGUMENT, "field %s is not valid UTF-8", bad);
                 goto out;
         }
         *ret_msg = msg;
@@ -326,8 +337,8 @@ static int run_unary_handler(struct rpc_call *c)
         if (code != RPC_OK)
                 return code;
         if (!resp || resp->descriptor != c->method->desc->output) {
-                log_msg(LOG_ERROR, "handler returned no response or one of the wrong type",
-                        "{s:s}", "method", c->path);
+                log_msg(LOG_ERROR, "handler returned no response or one of the wrong type", "{s:s}",
+                        "method", c->path);
                 return rpc_error(c, RPC_INTERNAL, "internal error");
         }
         c->response = resp;
@@ -355,7 +366,8 @@ static void send_final_batch(struct rpc_call *c)
         if (c->status == RPC_OK && c->response) {
                 c->response_buffer = rpc_encode(c->response);
         }
-        c->status_details = grpc_slice_from_copied_string(c->status == RPC_OK ? "" : c->status_message);
+        c->status_details =
+                grpc_slice_from_copied_string(c->status == RPC_OK ? "" : c->status_message);
         grpc_op ops[4];
         memset(ops, 0, sizeof(ops));
         size_t n = 0;

@@ -49,9 +49,11 @@ int rpc_server_add_health_probe(struct rpc_server *s, const char *service,
         char *name = strdup(service);
         if (!name)
                 return -ENOMEM;
-        p->list[p->n++] = (struct rpc_health_probe){
-                .service = name, .probe = probe, .userdata = userdata,
-                .interval_ms = interval_ms, .last = -1};
+        p->list[p->n++] = (struct rpc_health_probe){.service = name,
+                                                    .probe = probe,
+                                                    .userdata = userdata,
+                                                    .interval_ms = interval_ms,
+                                                    .last = -1};
         return 0;
 }
 

@@ -49,9 +49,10 @@ static serving_status status_of(struct rpc_health *h, const char *name, bool *kn
         pthread_mutex_lock(&h->lock);
         const struct rpc_health_entry *e = find_entry(h, name);
         *known = e != NULL;
-        serving_status st = !e ? GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVICE_UNKNOWN
-                            : e->serving ? GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING
-                                         : GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__NOT_SERVING;
+        serving_status st =
+                !e ? GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVICE_UNKNOWN
+                : e->serving ? GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__SERVING
+                             : GRPC__HEALTH__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__NOT_SERVING;
         pthread_mutex_unlock(&h->lock);
         return st;
 }
@@ -75,8 +76,8 @@ int rpc_health_set(struct rpc_server *s, const char *service, bool serving)
                         free(name);
                         r = -ENOMEM;
                 } else {
-                        h->entries[h->n++] = (struct rpc_health_entry){.name = name,
-                                                                       .serving = serving};
+                        h->entries[h->n++] =
+                                (struct rpc_health_entry){.name = name, .serving = serving};
                 }
         }
         pthread_mutex_unlock(&h->lock);
@@ -110,7 +111,8 @@ static int health_watch(struct rpc_call *call, struct rpc_stream *stream)
         if (r <= 0)
                 return r == 0 ? rpc_error(call, RPC_INVALID_ARGUMENT, "missing HealthCheckRequest")
                               : -r;
-        char *service = rpc_call_strdup(call, ((Grpc__Health__V1__HealthCheckRequest *)msg)->service);
+        char *service =
+                rpc_call_strdup(call, ((Grpc__Health__V1__HealthCheckRequest *)msg)->service);
         if (!service)
                 return rpc_error(call, RPC_RESOURCE_EXHAUSTED, "out of memory");
         int last = -1;

@@ -105,7 +105,7 @@ struct rpc_stream {
         struct arena *msg_arena; /* reset on every read */
         ProtobufCAllocator msg_allocator;
         bool initial_metadata_sent;
-        bool closed;       /* RECV_CLOSE_ON_SERVER completed */
+        bool closed; /* RECV_CLOSE_ON_SERVER completed */
         int close_cancelled;
         bool read_failed;
 };

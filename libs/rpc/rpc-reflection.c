@@ -183,8 +183,7 @@ static size_t collect_files(const struct rpc_reflection *r, size_t root, bool *s
 typedef Grpc__Reflection__V1__ServerReflectionRequest refl_request;
 typedef Grpc__Reflection__V1__ServerReflectionResponse refl_response;
 
-static int send_error(struct rpc_stream *stream, refl_response *resp, int code,
-                      const char *message)
+static int send_error(struct rpc_stream *stream, refl_response *resp, int code, const char *message)
 {
         Grpc__Reflection__V1__ErrorResponse err;
         grpc__reflection__v1__error_response__init(&err);

@@ -11,8 +11,8 @@
 
 int rpc_server_new(struct rpc_server **ret_server, const struct rpc_server_config *cfg)
 {
-        if (!cfg->listen_addr || cfg->workers < 1 || cfg->queues < 1 || cfg->queues > cfg->workers ||
-            cfg->requests_per_method < 1)
+        if (!cfg->listen_addr || cfg->workers < 1 || cfg->queues < 1 ||
+            cfg->queues > cfg->workers || cfg->requests_per_method < 1)
                 return -EINVAL;
         struct rpc_server *s = calloc(1, sizeof(*s));
         if (!s)
@@ -316,7 +316,8 @@ int rpc_server_start(struct rpc_server *s)
                 struct rpc_method *m = &s->methods[i];
                 m->registered = grpc_server_register_method(
                         s->server, m->path, NULL,
-                        m->stream ? GRPC_SRM_PAYLOAD_NONE : GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER,
+                        m->stream ? GRPC_SRM_PAYLOAD_NONE
+                                  : GRPC_SRM_PAYLOAD_READ_INITIAL_BYTE_BUFFER,
                         0);
                 if (!m->registered)
                         return -EEXIST; /* the same path registered twice */
@@ -378,16 +379,17 @@ void rpc_server_stop(struct rpc_server *s)
         rpc_health_probes_stop(s);
         int tag;
         grpc_server_shutdown_and_notify(s->server, s->shutdown_cq, &tag);
-        gpr_timespec grace = gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
-                                          gpr_time_from_millis(s->cfg.shutdown_grace_ms, GPR_TIMESPAN));
+        gpr_timespec grace =
+                gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
+                             gpr_time_from_millis(s->cfg.shutdown_grace_ms, GPR_TIMESPAN));
         grpc_event ev = grpc_completion_queue_pluck(s->shutdown_cq, &tag, grace, NULL);
         if (ev.type == GRPC_QUEUE_TIMEOUT) {
-                log_msg(LOG_WARN, "grace period over, cancelling calls still running",
-                        "{s:i}", "grace_ms", s->cfg.shutdown_grace_ms);
+                log_msg(LOG_WARN, "grace period over, cancelling calls still running", "{s:i}",
+                        "grace_ms", s->cfg.shutdown_grace_ms);
                 atomic_store(&s->cancelled_all, true);
                 grpc_server_cancel_all_calls(s->server);
-                grpc_completion_queue_pluck(s->shutdown_cq, &tag, gpr_inf_future(GPR_CLOCK_REALTIME),
-                                            NULL);
+                grpc_completion_queue_pluck(s->shutdown_cq, &tag,
+                                            gpr_inf_future(GPR_CLOCK_REALTIME), NULL);
         }
         /* Every posted request has now failed or matched a call, so each
          * queue's outstanding count only goes down; a queue already idle at

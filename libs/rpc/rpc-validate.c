@@ -110,9 +110,8 @@ static bool check_utf8(const ProtobufCMessage *m, char *path, size_t cap)
                         const void *v = values[k];
                         if (!v)
                                 continue;
-                        bool ok = f->type == PROTOBUF_C_TYPE_STRING
-                                          ? utf8_valid(v, strlen(v))
-                                          : check_utf8(v, path, cap);
+                        bool ok = f->type == PROTOBUF_C_TYPE_STRING ? utf8_valid(v, strlen(v))
+                                                                    : check_utf8(v, path, cap);
                         if (!ok)
                                 return false;
                 }

@@ -9,8 +9,10 @@ static inline const char *contract_env(const char *name)
 {
         const char *v = getenv(name);
         if (!v || !*v) {
-                fprintf(stderr, "%s is not set: run the contract suite through scripts/test.sh "
-                                "(or source the env file of scripts/deps.sh start DIR)\n", name);
+                fprintf(stderr,
+                        "%s is not set: run the contract suite through scripts/test.sh "
+                        "(or source the env file of scripts/deps.sh start DIR)\n",
+                        name);
                 exit(1);
         }
         return v;

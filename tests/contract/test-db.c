@@ -43,7 +43,9 @@ static int setup(void **state)
                 .port = atoi(contract_env("BOOKSTORE_MYSQL_PORT")),
                 .user = contract_env("BOOKSTORE_MYSQL_USER"),
                 .password = contract_env("BOOKSTORE_MYSQL_PASSWORD"),
-                .connect_timeout_s = 3, .io_timeout_s = 10, .acquire_timeout_ms = 300,
+                .connect_timeout_s = 3,
+                .io_timeout_s = 10,
+                .acquire_timeout_ms = 300,
         };
         snprintf(schema, sizeof(schema), "bookstore_t%d", (int)getpid());
         struct db_pool *admin;
@@ -70,7 +72,8 @@ static void migrations_apply_once_in_order(void **state)
 {
         struct db_migration *list;
         size_t n;
-        assert_int_equal(db_migrations_load_dir(BOOKSTORE_CONTRACT_DIR "/migrations-ok", &list, &n), 0);
+        assert_int_equal(db_migrations_load_dir(BOOKSTORE_CONTRACT_DIR "/migrations-ok", &list, &n),
+                         0);
         assert_int_equal(n, 2);
         assert_string_equal(list[0].version, "0001_create_books");
         int applied = -1;
@@ -81,7 +84,8 @@ static void migrations_apply_once_in_order(void **state)
         assert_int_equal(applied, 0); /* already recorded */
         db_migrations_free(list, n);
 
-        assert_int_equal(db_migrations_load_dir(BOOKSTORE_CONTRACT_DIR "/migrations-bad", &list, &n), 0);
+        assert_int_equal(
+                db_migrations_load_dir(BOOKSTORE_CONTRACT_DIR "/migrations-bad", &list, &n), 0);
         assert_int_not_equal(db_migrate(pool, list, n, &applied, err, sizeof(err)), 0);
         assert_non_null(strstr(err, "migration 0003_broken failed"));
         assert_non_null(strstr(err, "no_such_table"));
@@ -127,24 +131,27 @@ static void statements_round_trip_every_type(void **state)
         struct db_value params[] = {db_text("9780140449136"), db_text(title), db_int(1999),
                                     db_double(4.5), db_text(notes)};
         uint64_t affected = 0, id = 0;
-        assert_int_equal(db_exec(c, "INSERT INTO books (isbn, title, price_units, rating, notes) "
-                                    "VALUES (?, ?, ?, ?, ?)",
+        assert_int_equal(db_exec(c,
+                                 "INSERT INTO books (isbn, title, price_units, rating, notes) "
+                                 "VALUES (?, ?, ?, ?, ?)",
                                  params, 5, &affected, &id),
                          0);
         assert_int_equal(affected, 1);
         assert_true(id > 0);
         struct db_value nulls[] = {db_text("9780140449137"), db_text("Null rating"), db_int(-5),
                                    db_null(), db_text(NULL)};
-        assert_int_equal(db_exec(c, "INSERT INTO books (isbn, title, price_units, rating, notes) "
-                                    "VALUES (?, ?, ?, ?, ?)",
+        assert_int_equal(db_exec(c,
+                                 "INSERT INTO books (isbn, title, price_units, rating, notes) "
+                                 "VALUES (?, ?, ?, ?, ?)",
                                  nulls, 5, NULL, NULL),
                          0);
 
         struct book b = {0};
         struct db_value key = db_int((int64_t)id);
-        assert_int_equal(db_query(c, "SELECT id, title, price_units, rating, notes FROM books WHERE id = ?",
-                                  &key, 1, book_cb, &b),
-                         0);
+        assert_int_equal(
+                db_query(c, "SELECT id, title, price_units, rating, notes FROM books WHERE id = ?",
+                         &key, 1, book_cb, &b),
+                0);
         assert_int_equal(b.id, (int64_t)id);
         assert_string_equal(b.title, title);
         assert_int_equal(b.price, 1999);
@@ -153,9 +160,11 @@ static void statements_round_trip_every_type(void **state)
         assert_int_equal(b.notes_len, sizeof(notes) - 1); /* longer than any default buffer */
 
         struct db_value isbn = db_text("9780140449137");
-        assert_int_equal(db_query(c, "SELECT id, title, price_units, rating, notes FROM books WHERE isbn = ?",
-                                  &isbn, 1, book_cb, &b),
-                         0);
+        assert_int_equal(
+                db_query(c,
+                         "SELECT id, title, price_units, rating, notes FROM books WHERE isbn = ?",
+                         &isbn, 1, book_cb, &b),
+                0);
         assert_true(b.rating_null);
         assert_int_equal(b.price, -5);
         assert_int_equal(b.notes_len, 0);
@@ -166,7 +175,8 @@ static void statements_round_trip_every_type(void **state)
                          -EEXIST);
         assert_non_null(strstr(db_conn_error(c), "Duplicate"));
         /* wrong parameter count is caught before the server */
-        assert_int_equal(db_exec(c, "DELETE FROM books WHERE id = ?", NULL, 0, NULL, NULL), -EINVAL);
+        assert_int_equal(db_exec(c, "DELETE FROM books WHERE id = ?", NULL, 0, NULL, NULL),
+                         -EINVAL);
         int rows = 0;
         assert_int_equal(db_query(c, "SELECT id FROM books", NULL, 0, count_cb, &rows), 0);
         assert_int_equal(rows, 2);
@@ -279,7 +289,8 @@ static void *migrate_thread(void *arg)
         struct db_pool *p;
         struct db_config cfg = config_for(schema, 1);
         static const struct db_migration race[] = {
-                {"0100_counter", "CREATE TABLE counter (n INT NOT NULL); INSERT INTO counter VALUES (1)"},
+                {"0100_counter",
+                 "CREATE TABLE counter (n INT NOT NULL); INSERT INTO counter VALUES (1)"},
         };
         int applied = -1;
         char err[256];

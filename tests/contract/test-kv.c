@@ -29,7 +29,9 @@ static int setup(void **state)
         base = (struct kv_config){
                 .host = contract_env("BOOKSTORE_REDIS_HOST"),
                 .port = atoi(contract_env("BOOKSTORE_REDIS_PORT")),
-                .password = "", .pool_size = 4, .connect_timeout_ms = 500,
+                .password = "",
+                .pool_size = 4,
+                .connect_timeout_ms = 500,
                 .command_timeout_ms = 300,
         };
         snprintf(prefix, sizeof(prefix), "t%d", (int)getpid());

@@ -56,14 +56,20 @@ static char target[64];
 static int setup(void **state)
 {
         struct rpc_server_config cfg = {
-                .listen_addr = "127.0.0.1:0", .workers = 4, .queues = 1,
-                .requests_per_method = 8, .max_message_bytes = 1 << 20,
-                .arena_max_bytes = 8 << 20, .max_nesting_depth = 64,
-                .shutdown_grace_ms = 2000, .max_streams = 16, .access_log = false,
+                .listen_addr = "127.0.0.1:0",
+                .workers = 4,
+                .queues = 1,
+                .requests_per_method = 8,
+                .max_message_bytes = 1 << 20,
+                .arena_max_bytes = 8 << 20,
+                .max_nesting_depth = 64,
+                .shutdown_grace_ms = 2000,
+                .max_streams = 16,
+                .access_log = false,
         };
         const struct rpc_interceptor record = {.name = "record", .intercept = record_intercept};
-        const struct rpc_interceptor gate = {.name = "gate", .intercept = gate_intercept,
-                                             .userdata = "the gate"};
+        const struct rpc_interceptor gate = {
+                .name = "gate", .intercept = gate_intercept, .userdata = "the gate"};
         if (rpc_server_new(&server, &cfg) < 0 || testsvc_register(server) < 0 ||
             rpc_server_add_interceptor(server, &record) < 0 ||
             rpc_server_add_interceptor(server, &gate) < 0 || rpc_server_start(server) < 0)

@@ -2,7 +2,6 @@
 generated from the .proto files, against the test-only service process."""
 import os
 import shutil
-import socket
 import tempfile
 import signal
 import subprocess
@@ -234,13 +233,12 @@ def test_health_watch_ends_cleanly_when_server_stops(testsvc):
     assert rest in ([NOT_SERVING], [])
 
 
-def test_health_follows_the_database(start_testsvc, tmp_path_factory):
+def test_health_follows_the_database(start_testsvc):
     # a MariaDB of this test's own, stopped and started again under the service
     deps = tempfile.mkdtemp(prefix="bs-h.", dir="/tmp")
     script = os.path.join(os.environ["BOOKSTORE_SOURCE_ROOT"], "scripts", "deps.sh")
-    ports = {"BOOKSTORE_MYSQL_PORT": str(_free_port()), "BOOKSTORE_REDIS_PORT": str(_free_port())}
-    run_deps = lambda cmd: subprocess.run([script, cmd, deps], env=dict(os.environ, **ports),
-                                          check=True, capture_output=True, timeout=120)
+    run_deps = lambda cmd: subprocess.run([script, cmd, deps], check=True, capture_output=True,
+                                          timeout=120)
     try:
         run_deps("start")
         env_file = dict(l.split(" ", 1)[1].strip().split("=", 1)
@@ -266,12 +264,6 @@ def test_health_follows_the_database(start_testsvc, tmp_path_factory):
     finally:
         subprocess.run([script, "stop", deps], capture_output=True, timeout=60)
         shutil.rmtree(deps, ignore_errors=True)
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 # ---- reflection -------------------------------------------------------------

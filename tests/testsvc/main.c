@@ -81,7 +81,8 @@ int main(void)
         if (r < 0) {
                 log_msg(LOG_ERROR, "could not listen", "{s:s, s:s}", "addr", cfg.listen_addr,
                         "error", strerror(-r));
-                fprintf(stderr, "testsvc: cannot listen on %s: %s\n", cfg.listen_addr, strerror(-r));
+                fprintf(stderr, "testsvc: cannot listen on %s: %s\n", cfg.listen_addr,
+                        strerror(-r));
                 rpc_server_stop(server);
                 rpc_server_free(server);
                 db_pool_free(db);

@@ -52,7 +52,8 @@ static void descriptor_set_matches_generated_services(void **state)
         assert_non_null(set);
         size_t methods = 0;
         for (size_t i = 0; i < sizeof(services) / sizeof(*services); i++) {
-                const Google__Protobuf__ServiceDescriptorProto *svc = find_service(set, services[i]->name);
+                const Google__Protobuf__ServiceDescriptorProto *svc =
+                        find_service(set, services[i]->name);
                 assert_non_null(svc);
                 assert_int_equal(svc->n_method, services[i]->n_methods);
                 for (size_t m = 0; m < svc->n_method; m++)
@@ -75,9 +76,15 @@ static void descriptor_set_matches_generated_services(void **state)
 static void runtime_accepts_the_descriptor_set(void **state)
 {
         struct rpc_server_config cfg = {
-                .listen_addr = "127.0.0.1:0", .workers = 1, .queues = 1, .requests_per_method = 1,
-                .max_message_bytes = 1 << 20, .arena_max_bytes = 1 << 20, .max_nesting_depth = 64,
-                .shutdown_grace_ms = 100, .max_streams = 1,
+                .listen_addr = "127.0.0.1:0",
+                .workers = 1,
+                .queues = 1,
+                .requests_per_method = 1,
+                .max_message_bytes = 1 << 20,
+                .arena_max_bytes = 1 << 20,
+                .max_nesting_depth = 64,
+                .shutdown_grace_ms = 100,
+                .max_streams = 1,
         };
         struct rpc_server *s;
         assert_int_equal(rpc_server_new(&s, &cfg), 0);

@@ -91,7 +91,11 @@ static void config_reads_defaults_values_and_reports_errors(void **state)
 
 static void utf8_accepts_valid_and_rejects_invalid(void **state)
 {
-        const char *good[] = {"", "ascii", "h\xc3\xa9llo", "\xe2\x9c\x93", "\xf0\x9f\x93\x9a",
+        const char *good[] = {"",
+                              "ascii",
+                              "h\xc3\xa9llo",
+                              "\xe2\x9c\x93",
+                              "\xf0\x9f\x93\x9a",
                               "\xf4\x8f\xbf\xbf"};
         for (size_t i = 0; i < sizeof(good) / sizeof(*good); i++)
                 assert_true(utf8_valid(good[i], strlen(good[i])));
@@ -101,7 +105,8 @@ static void utf8_accepts_valid_and_rejects_invalid(void **state)
                 "\xe0\x80\xaf",     /* overlong */
                 "\xed\xa0\x80",     /* surrogate */
                 "\xf4\x90\x80\x80", /* > U+10FFFF */
-                "\xff",             "\xe2\x9c",  /* truncated */
+                "\xff",
+                "\xe2\x9c", /* truncated */
                 "\x80",
         };
         for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)

@@ -52,15 +52,17 @@ static void malformed_wire_bytes_are_rejected(void **state)
                 const char *bytes;
                 size_t len;
         } bad[] = {
-                {"\x0a\x05" "ab", 4},         /* length past the end */
+                {"\x0a\x05"
+                 "ab",
+                 4},                                                  /* length past the end */
                 {"\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff", 11}, /* endless varint */
-                {"\x0b", 1},                  /* group start */
-                {"\x00\x01", 2},              /* field number 0 */
-                {"\x0d\x01\x02", 3},          /* truncated fixed32 */
+                {"\x0b", 1},                                          /* group start */
+                {"\x00\x01", 2},                                      /* field number 0 */
+                {"\x0d\x01\x02", 3},                                  /* truncated fixed32 */
         };
         for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
-                assert_int_equal(rpc_wire_check_depth(d, (const uint8_t *)bad[i].bytes, bad[i].len, 64),
-                                 -1);
+                assert_int_equal(
+                        rpc_wire_check_depth(d, (const uint8_t *)bad[i].bytes, bad[i].len, 64), -1);
         assert_int_equal(rpc_wire_check_depth(d, (const uint8_t *)"", 0, 64), 0);
         /* unknown fields are skipped, not rejected */
         assert_int_equal(rpc_wire_check_depth(d, (const uint8_t *)"\xf8\x01\x05", 3, 64), 0);

@@ -25,7 +25,7 @@ struct db_config {
         const char *user;
         const char *password;
         const char *database;
-        int pool_size;          /* connections opened lazily, at most this many */
+        int pool_size; /* connections opened lazily, at most this many */
         int connect_timeout_s;
         int io_timeout_s;       /* read and write timeout per statement */
         int acquire_timeout_ms; /* wait for a free connection, then -ETIMEDOUT */
@@ -95,7 +95,7 @@ static inline struct db_value db_null(void)
 struct db_row;
 size_t db_row_columns(const struct db_row *row);
 bool db_row_is_null(const struct db_row *row, size_t col);
-int64_t db_row_int64(const struct db_row *row, size_t col);  /* 0 for NULL */
+int64_t db_row_int64(const struct db_row *row, size_t col); /* 0 for NULL */
 double db_row_double(const struct db_row *row, size_t col);
 /* NUL-terminated; "" for NULL; ret_len may be NULL. */
 const char *db_row_text(const struct db_row *row, size_t col, size_t *ret_len);
@@ -107,8 +107,8 @@ typedef int (*db_row_fn)(const struct db_row *row, void *userdata);
 int db_exec(struct db_conn *conn, const char *sql, const struct db_value *params, size_t n_params,
             uint64_t *ret_affected, uint64_t *ret_insert_id);
 /* SELECT: calls row_cb for every row. */
-int db_query(struct db_conn *conn, const char *sql, const struct db_value *params,
-             size_t n_params, db_row_fn row_cb, void *userdata);
+int db_query(struct db_conn *conn, const char *sql, const struct db_value *params, size_t n_params,
+             db_row_fn row_cb, void *userdata);
 
 int db_begin(struct db_conn *conn);
 int db_commit(struct db_conn *conn);
@@ -125,8 +125,8 @@ struct db_migration {
  * under a named lock so concurrent replicas apply each one exactly once.
  * *ret_applied counts the new ones. A failing migration is not recorded and
  * stops the run with its error. */
-int db_migrate(struct db_pool *pool, const struct db_migration *list, size_t n,
-               int *ret_applied, char *err, size_t err_len);
+int db_migrate(struct db_pool *pool, const struct db_migration *list, size_t n, int *ret_applied,
+               char *err, size_t err_len);
 
 /* Loads DIR/ *.sql (sorted by name; version = name without .sql). Free with
  * db_migrations_free. */

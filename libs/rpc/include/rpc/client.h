@@ -27,8 +27,8 @@ struct rpc_client_call {
 };
 
 struct rpc_client_status {
-        int code;           /* enum rpc_code */
-        char message[512];  /* the server's status message, possibly truncated */
+        int code;          /* enum rpc_code */
+        char message[512]; /* the server's status message, possibly truncated */
 };
 
 int rpc_client_new(struct rpc_client **ret_client);

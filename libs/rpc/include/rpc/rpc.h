@@ -85,16 +85,16 @@ int rpc_call_proceed(struct rpc_call *call);
 /* ---- server ------------------------------------------------------------ */
 
 struct rpc_server_config {
-        const char *listen_addr;   /* "0.0.0.0:50051"; port 0 picks a free one */
-        int workers;               /* threads that poll the queues and run unary handlers */
-        int queues;                /* completion queues (1..workers), shared round-robin */
-        int requests_per_method;   /* calls kept posted per method and queue */
-        size_t max_message_bytes;  /* larger requests -> RESOURCE_EXHAUSTED */
-        size_t arena_max_bytes;    /* per-call memory cap (request + response) */
-        int max_nesting_depth;     /* deeper messages -> INVALID_ARGUMENT */
-        int shutdown_grace_ms;     /* in-flight calls get this long after SIGTERM */
-        int max_streams;           /* concurrent streaming calls; more -> RESOURCE_EXHAUSTED */
-        bool access_log;           /* one JSON line per call on stderr */
+        const char *listen_addr;  /* "0.0.0.0:50051"; port 0 picks a free one */
+        int workers;              /* threads that poll the queues and run unary handlers */
+        int queues;               /* completion queues (1..workers), shared round-robin */
+        int requests_per_method;  /* calls kept posted per method and queue */
+        size_t max_message_bytes; /* larger requests -> RESOURCE_EXHAUSTED */
+        size_t arena_max_bytes;   /* per-call memory cap (request + response) */
+        int max_nesting_depth;    /* deeper messages -> INVALID_ARGUMENT */
+        int shutdown_grace_ms;    /* in-flight calls get this long after SIGTERM */
+        int max_streams;          /* concurrent streaming calls; more -> RESOURCE_EXHAUSTED */
+        bool access_log;          /* one JSON line per call on stderr */
 };
 
 /* Defaults, then environment overrides: the listen address from addr_env, the
@@ -132,8 +132,7 @@ int rpc_server_add_health_probe(struct rpc_server *s, const char *service,
 
 /* Adds grpc.reflection.v1 and v1alpha, answering from a serialized
  * FileDescriptorSet that includes imports (the blob must outlive the server). */
-int rpc_server_enable_reflection(struct rpc_server *s, const uint8_t *descriptor_set,
-                                 size_t len);
+int rpc_server_enable_reflection(struct rpc_server *s, const uint8_t *descriptor_set, size_t len);
 
 /* Binds and starts the workers. Fails (-EADDRINUSE) when the port is taken:
  * SO_REUSEPORT is off. */
@@ -153,7 +152,7 @@ int rpc_wait_for_signal(void);
 /* ---- the call context -------------------------------------------------- */
 
 const char *rpc_call_method(const struct rpc_call *call); /* "/pkg.Svc/Method" */
-const char *rpc_call_peer(struct rpc_call *call);        /* "ipv4:127.0.0.1:1234" */
+const char *rpc_call_peer(struct rpc_call *call);         /* "ipv4:127.0.0.1:1234" */
 /* First value of a metadata key (lower case), copied into the arena; NULL when absent. */
 const char *rpc_call_metadata(struct rpc_call *call, const char *key);
 /* Milliseconds left before the deadline, or -1 when the client set none. */
