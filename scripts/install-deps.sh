@@ -32,5 +32,7 @@ fi
 
 if [ ! -x node_modules/.bin/buf ]; then
   echo "install-deps: installing buf from npm"
-  npm ci --no-audit --no-fund --silent
+  # `npm ci` rejects lock files written by npm 11 (they omit other platforms'
+  # optional packages); the version is pinned exactly in package.json
+  npm install --no-audit --no-fund --loglevel=error
 fi

@@ -142,6 +142,9 @@ struct rpc_call {
         struct rpc_stream *stream; /* streaming calls only */
 };
 
+/* rpc-server.c: shuts a queue down, drains it and destroys it. */
+void rpc_cq_destroy(grpc_completion_queue *cq);
+
 /* rpc-server.c: call before starting an operation that completes on q->cq;
  * false when the queue is closing (then do not start it). */
 bool rpc_queue_begin_op(struct rpc_queue *q);

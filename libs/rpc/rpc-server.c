@@ -134,6 +134,15 @@ int rpc_server_add_interceptor(struct rpc_server *s, const struct rpc_intercepto
 
 /* ---- posting requests -------------------------------------------------- */
 
+void rpc_cq_destroy(grpc_completion_queue *cq)
+{
+        grpc_completion_queue_shutdown(cq);
+        while (grpc_completion_queue_next(cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL).type !=
+               GRPC_QUEUE_SHUTDOWN)
+                ;
+        grpc_completion_queue_destroy(cq);
+}
+
 bool rpc_queue_begin_op(struct rpc_queue *q)
 {
         if (atomic_load(&q->closed))
@@ -163,12 +172,7 @@ static void pending_free(struct rpc_pending *p)
         if (!p->method)
                 grpc_call_details_destroy(&p->details);
         if (p->stream_cq) {
-                grpc_completion_queue_shutdown(p->stream_cq);
-                while (grpc_completion_queue_next(p->stream_cq, gpr_inf_future(GPR_CLOCK_REALTIME),
-                                                  NULL)
-                               .type != GRPC_QUEUE_SHUTDOWN)
-                        ;
-                grpc_completion_queue_destroy(p->stream_cq);
+                rpc_cq_destroy(p->stream_cq);
         }
         free(p);
 }
@@ -260,12 +264,7 @@ static void on_new_call(struct rpc_pending *p, bool success)
                 stream_cq = NULL;
         }
         if (stream_cq) {
-                grpc_completion_queue_shutdown(stream_cq);
-                while (grpc_completion_queue_next(stream_cq, gpr_inf_future(GPR_CLOCK_REALTIME),
-                                                  NULL)
-                               .type != GRPC_QUEUE_SHUTDOWN)
-                        ;
-                grpc_completion_queue_destroy(stream_cq);
+                rpc_cq_destroy(stream_cq);
         }
 }
 

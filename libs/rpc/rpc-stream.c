@@ -124,6 +124,15 @@ static void stream_finish(struct rpc_stream *s)
                 stream_wait(s, &s->tag_close, -1);
 }
 
+/* Gives back the slot streams_admit() took; rpc_server_stop waits for all. */
+static void streams_release(struct rpc_server *srv)
+{
+        pthread_mutex_lock(&srv->streams_lock);
+        srv->active_streams--;
+        pthread_cond_broadcast(&srv->streams_done);
+        pthread_mutex_unlock(&srv->streams_lock);
+}
+
 static void *stream_main(void *arg)
 {
         struct rpc_call *c = arg;
@@ -142,18 +151,11 @@ static void *stream_main(void *arg)
 
         grpc_call_unref(c->call);
         c->call = NULL;
-        grpc_completion_queue_shutdown(s->cq);
-        while (grpc_completion_queue_next(s->cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL).type !=
-               GRPC_QUEUE_SHUTDOWN)
-                ;
-        grpc_completion_queue_destroy(s->cq);
+        rpc_cq_destroy(s->cq);
         arena_free(s->msg_arena);
         rpc_call_free(c);
 
-        pthread_mutex_lock(&srv->streams_lock);
-        srv->active_streams--;
-        pthread_cond_broadcast(&srv->streams_done);
-        pthread_mutex_unlock(&srv->streams_lock);
+        streams_release(srv);
         return NULL;
 }
 
@@ -164,18 +166,11 @@ static void stream_abort(struct rpc_call *c, grpc_completion_queue *cq)
                                      "server could not start a stream", NULL);
         grpc_call_unref(c->call);
         c->call = NULL;
-        grpc_completion_queue_shutdown(cq);
-        while (grpc_completion_queue_next(cq, gpr_inf_future(GPR_CLOCK_REALTIME), NULL).type !=
-               GRPC_QUEUE_SHUTDOWN)
-                ;
-        grpc_completion_queue_destroy(cq);
+        rpc_cq_destroy(cq);
         if (c->stream)
                 arena_free(c->stream->msg_arena);
         rpc_call_free(c);
-        pthread_mutex_lock(&srv->streams_lock);
-        srv->active_streams--;
-        pthread_cond_broadcast(&srv->streams_done);
-        pthread_mutex_unlock(&srv->streams_lock);
+        streams_release(srv);
 }
 
 void rpc_stream_start(struct rpc_call *c, grpc_completion_queue *cq)

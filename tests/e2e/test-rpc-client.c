@@ -86,12 +86,14 @@ static int teardown(void **state)
         return 0;
 }
 
-static int echo_md(const char *message, int timeout_ms, const struct rpc_metadata *md, size_t n_md,
-                   Bookstore__Testing__V1__EchoResponse **ret, struct rpc_client_status *st)
+static int echo_md(const char *message, int sleep_ms, int timeout_ms, const struct rpc_metadata *md,
+                   size_t n_md, Bookstore__Testing__V1__EchoResponse **ret,
+                   struct rpc_client_status *st)
 {
         Bookstore__Testing__V1__EchoRequest req;
         bookstore__testing__v1__echo_request__init(&req);
         req.message = (char *)message;
+        req.sleep_ms = sleep_ms;
         struct rpc_client_call call = {
                 .target = target,
                 .method = "/bookstore.testing.v1.TestService/Echo",
@@ -107,27 +109,11 @@ static int echo_md(const char *message, int timeout_ms, const struct rpc_metadat
         return r;
 }
 
-static int echo(const char *message, int sleep_ms, int timeout_ms, const char *echo_md,
+static int echo(const char *message, int sleep_ms, int timeout_ms, const char *echo_value,
                 Bookstore__Testing__V1__EchoResponse **ret, struct rpc_client_status *st)
 {
-        Bookstore__Testing__V1__EchoRequest req;
-        bookstore__testing__v1__echo_request__init(&req);
-        req.message = (char *)message;
-        req.sleep_ms = sleep_ms;
-        struct rpc_metadata md[] = {{"x-echo", echo_md ? echo_md : ""}};
-        struct rpc_client_call call = {
-                .target = target,
-                .method = "/bookstore.testing.v1.TestService/Echo",
-                .request = &req.base,
-                .response_type = &bookstore__testing__v1__echo_response__descriptor,
-                .timeout_ms = timeout_ms,
-                .metadata = md,
-                .n_metadata = echo_md ? 1 : 0,
-        };
-        ProtobufCMessage *resp = NULL;
-        int r = rpc_client_unary(client, &call, &resp, st);
-        *ret = (Bookstore__Testing__V1__EchoResponse *)resp;
-        return r;
+        const struct rpc_metadata md[] = {{"x-echo", echo_value ? echo_value : ""}};
+        return echo_md(message, sleep_ms, timeout_ms, md, echo_value ? 1 : 0, ret, st);
 }
 
 static void unary_call_returns_response_and_forwards_metadata(void **state)
@@ -195,7 +181,7 @@ static void interceptors_run_in_order_and_can_reject(void **state)
         struct rpc_client_status st;
         const struct rpc_metadata deny[] = {{"x-trail", "1"}, {"x-deny", "1"}};
         trail[0] = '\0';
-        assert_int_equal(echo_md("x", 5000, deny, 2, &resp, &st), 0);
+        assert_int_equal(echo_md("x", 0, 5000, deny, 2, &resp, &st), 0);
         assert_int_equal(st.code, RPC_PERMISSION_DENIED);
         assert_string_equal(st.message, "denied by the gate");
         assert_null(resp);
@@ -203,7 +189,7 @@ static void interceptors_run_in_order_and_can_reject(void **state)
 
         const struct rpc_metadata user[] = {{"x-trail", "1"}, {"x-user", "bob"}};
         trail[0] = '\0';
-        assert_int_equal(echo_md("x", 5000, user, 2, &resp, &st), 0);
+        assert_int_equal(echo_md("x", 0, 5000, user, 2, &resp, &st), 0);
         assert_int_equal(st.code, RPC_OK);
         assert_string_equal(resp->principal, "bob"); /* the slot reached the handler */
         assert_string_equal(trail, "record>gate><record(OK)");
