@@ -5,6 +5,7 @@
 
 #include <mysql.h>
 #include <pthread.h>
+#include <stdatomic.h>
 
 enum { DB_STMT_CACHE = 64, DB_IDLE_PING_MS = 30000 };
 
@@ -29,7 +30,8 @@ struct db_pool {
         pthread_mutex_t lock;
         pthread_cond_t released;
         struct db_conn *conns;
-        int waiting;
+        int waiting;     /* guarded by lock */
+        atomic_int open; /* connections with a live MYSQL handle */
 };
 
 /* Maps the connection's last MySQL error to -errno, records the message and

@@ -114,8 +114,10 @@ void db_conn_close(struct db_conn *c)
         }
         c->n_stmts = 0;
         c->next_evict = 0;
-        if (c->mysql)
+        if (c->mysql) {
                 mysql_close(c->mysql);
+                atomic_fetch_sub(&c->pool->open, 1);
+        }
         c->mysql = NULL;
         c->in_tx = false;
 }
@@ -177,6 +179,7 @@ int db_conn_ensure_open(struct db_conn *c)
                                                                            : -ECONNREFUSED;
         }
         c->mysql = m;
+        atomic_fetch_add(&c->pool->open, 1);
         return 0;
 }
 
@@ -251,11 +254,10 @@ void db_pool_stats(struct db_pool *p, struct db_pool_stats *ret)
 {
         *ret = (struct db_pool_stats){0};
         pthread_mutex_lock(&p->lock);
-        for (int i = 0; i < p->cfg.pool_size; i++) {
-                ret->open += p->conns[i].mysql != NULL;
+        for (int i = 0; i < p->cfg.pool_size; i++)
                 ret->in_use += p->conns[i].in_use;
-        }
         ret->waiting = p->waiting;
+        ret->open = atomic_load(&p->open);
         pthread_mutex_unlock(&p->lock);
 }
 

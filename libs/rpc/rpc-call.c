@@ -4,6 +4,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/utf8.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -56,14 +57,6 @@ static void call_free_cb(void *data, void *ptr)
 }
 
 /* ---- creation ---------------------------------------------------------- */
-
-static struct rpc_method *find_method_by_path(struct rpc_server *s, const char *path)
-{
-        for (size_t i = 0; i < s->n_methods; i++)
-                if (!strcmp(s->methods[i].path, path))
-                        return &s->methods[i];
-        return NULL;
-}
 
 /* W3C traceparent: "00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>". */
 static void parse_traceparent(const grpc_metadata_array *md, char trace_id[33])
@@ -133,14 +126,13 @@ struct rpc_call *rpc_call_from_pending(struct rpc_pending *p)
                 c->path = p->method->path;
                 c->deadline_ms = deadline_to_monotonic_ms(p->deadline);
         } else {
-                c->path = arena_strndup(c->arena,
-                                        (const char *)GRPC_SLICE_START_PTR(p->details.method),
-                                        GRPC_SLICE_LENGTH(p->details.method));
-                c->deadline_ms = deadline_to_monotonic_ms(p->details.deadline);
-                /* a registered path arriving on the generic request (e.g. with a host) */
-                c->method = c->path ? find_method_by_path(s, c->path) : NULL;
+                /* an unknown method: answered UNIMPLEMENTED; the path is only logged */
+                const char *raw = (const char *)GRPC_SLICE_START_PTR(p->details.method);
+                size_t len = GRPC_SLICE_LENGTH(p->details.method);
+                c->path = utf8_valid(raw, len) ? arena_strndup(c->arena, raw, len) : NULL;
                 if (!c->path)
-                        c->path = "?";
+                        c->path = "(invalid method name)";
+                c->deadline_ms = deadline_to_monotonic_ms(p->details.deadline);
         }
         parse_traceparent(&c->metadata, c->trace_id);
         c->status_message = "";

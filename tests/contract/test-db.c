@@ -231,6 +231,7 @@ static void pool_waits_then_times_out(void **state)
         struct db_pool_stats st;
         db_pool_stats(pool, &st);
         assert_int_equal(st.in_use, 4);
+        assert_int_equal(st.open, 4);
         struct db_conn *extra;
         assert_int_equal(db_acquire(pool, &extra), -ETIMEDOUT);
         db_release(held[0]);
