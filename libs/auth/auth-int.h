@@ -1,0 +1,25 @@
+/* Private to libs/auth. */
+#pragma once
+
+#include "auth/auth.h"
+
+struct auth_key {
+        char *kid;
+        char *public_pem;
+        size_t public_len;
+        char x[64], y[64]; /* base64url coordinates, for JWKS */
+};
+
+struct auth_keyset {
+        struct auth_key *keys;
+        size_t n;
+        char *signing_kid;
+        char *signing_pem;
+        size_t signing_len;
+};
+
+const struct auth_key *auth_keyset_find(const struct auth_keyset *ks, const char *kid);
+
+/* base64url (RFC 4648 §5, no padding). decode returns the length or -1. */
+void auth_b64url_encode(const unsigned char *in, size_t len, char *out, size_t out_len);
+long auth_b64url_decode(const char *in, size_t len, unsigned char *out, size_t out_len);
