@@ -46,8 +46,11 @@ static int gate_intercept(struct rpc_call *call, void *userdata)
         if (rpc_call_metadata(call, "x-deny"))
                 return rpc_error(call, RPC_PERMISSION_DENIED, "denied by %s", (char *)userdata);
         const char *user = rpc_call_metadata(call, "x-user");
-        if (user)
-                rpc_call_set_principal(call, user);
+        if (user) {
+                struct auth_principal *p = rpc_call_alloc(call, sizeof(*p));
+                snprintf(p->subject, sizeof(p->subject), "%s", user);
+                rpc_call_set_principal(call, p);
+        }
         return rpc_call_proceed(call);
 }
 static struct rpc_client *client;

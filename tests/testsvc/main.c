@@ -3,8 +3,12 @@
  * "listening on port N" to stdout once it serves, for test harnesses. */
 #include "testsvc.h"
 
+#include "bookstore/testing/v1/testing.pb-c.h"
+
 #include "core/config.h"
 #include "core/log.h"
+#include "auth/revocation-redis.h"
+#include "core/clock.h"
 #include "db/db.h"
 
 #include <errno.h>
@@ -43,6 +47,52 @@ static int setup_db_probe(struct rpc_server *server, struct db_pool **ret_pool, 
         return r;
 }
 
+/* With BOOKSTORE_JWT_VERIFY_KEYS set, calls go through the auth guard, with
+ * revocations in the Redis of BOOKSTORE_REDIS_*, as in a real service. */
+struct auth_setup {
+        struct auth_keyset *keys;
+        struct kv *kv;
+        struct auth_guard *guard;
+        struct auth_guard_config cfg;
+};
+
+static int setup_auth(struct rpc_server *server, struct auth_setup *a, char *err, size_t err_len)
+{
+        if (!getenv("BOOKSTORE_JWT_VERIFY_KEYS"))
+                return 0;
+        struct kv_config kvc;
+        int r = auth_keyset_new(&a->keys);
+        if (r < 0)
+                return r;
+        if (auth_keyset_from_env(a->keys, false, err, err_len) < 0 ||
+            auth_token_params_from_env(&a->cfg.params, err, err_len) < 0 ||
+            kv_config_from_env(&kvc, "BOOKSTORE_REDIS", err, err_len) < 0)
+                return -EINVAL;
+        if ((r = kv_new(&a->kv, &kvc)) < 0)
+                return r;
+        a->cfg.keys = a->keys;
+        a->cfg.policies = testsvc_policies;
+        a->cfg.n_policies = testsvc_n_policies;
+        a->cfg.revocations = auth_revocations_redis(a->kv);
+        if ((r = auth_guard_new(&a->guard, &a->cfg)) < 0)
+                return r;
+        const char *unguarded = auth_guard_find_unguarded(
+                a->guard, &bookstore__testing__v1__test_service__descriptor, NULL);
+        if (unguarded) {
+                snprintf(err, err_len, "no auth policy for %s", unguarded);
+                return -EINVAL;
+        }
+        struct rpc_interceptor ic = auth_guard_interceptor(a->guard);
+        return rpc_server_add_interceptor(server, &ic);
+}
+
+static void auth_free(struct auth_setup *a)
+{
+        auth_guard_free(a->guard);
+        kv_free(a->kv);
+        auth_keyset_free(a->keys);
+}
+
 int main(void)
 {
         log_set_service("testsvc");
@@ -58,6 +108,7 @@ int main(void)
         }
         struct rpc_server *server = NULL;
         struct db_pool *db = NULL;
+        struct auth_setup auth = {0};
         int r = rpc_server_new(&server, &cfg);
         if (r == 0)
                 r = testsvc_register(server);
@@ -66,15 +117,20 @@ int main(void)
         if (r == 0)
                 r = rpc_server_enable_reflection(server, bookstore_testing_descriptors,
                                                  bookstore_testing_descriptors_len);
-        if (r == 0 && (r = setup_db_probe(server, &db, err, sizeof(err))) == -EINVAL) {
+        if (r == 0 && (r = setup_db_probe(server, &db, err, sizeof(err))) == 0)
+                r = setup_auth(server, &auth, err, sizeof(err));
+        if (r == -EINVAL) {
                 fprintf(stderr, "testsvc: %s\n", err);
                 rpc_server_free(server);
+                db_pool_free(db);
+                auth_free(&auth);
                 return 2;
         }
         if (r < 0) {
                 log_msg(LOG_ERROR, "could not set up the server", "{s:s}", "error", strerror(-r));
                 rpc_server_free(server);
                 db_pool_free(db);
+                auth_free(&auth);
                 return 1;
         }
         r = rpc_server_start(server);
@@ -86,6 +142,7 @@ int main(void)
                 rpc_server_stop(server);
                 rpc_server_free(server);
                 db_pool_free(db);
+                auth_free(&auth);
                 return 1;
         }
         printf("listening on port %d\n", rpc_server_port(server));
@@ -99,6 +156,7 @@ int main(void)
         rpc_server_stop(server);
         rpc_server_free(server);
         db_pool_free(db);
+        auth_free(&auth);
         log_msg(LOG_INFO, "stopped", NULL);
         return 0;
 }

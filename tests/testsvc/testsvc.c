@@ -2,6 +2,7 @@
  * runtime (unary, errors, deadlines, streams) through real clients. */
 #include "testsvc.h"
 
+#include "auth/guard.h"
 #include "bookstore/testing/v1/testing.pb-c.h"
 
 #include <stdatomic.h>
@@ -38,9 +39,8 @@ static int echo(struct rpc_call *call, const ProtobufCMessage *req, ProtobufCMes
         const char *md = rpc_call_metadata(call, "x-echo");
         resp->echo_metadata = md ? (char *)md : "";
         resp->trace_id = (char *)rpc_call_trace_id(call);
-        /* by this service's convention a principal is a user name string */
-        const char *principal = rpc_call_principal(call);
-        resp->principal = principal ? (char *)principal : "";
+        const struct auth_principal *principal = auth_principal_of(call);
+        resp->principal = principal ? (char *)principal->subject : "";
         atomic_fetch_add(&echo_calls, 1);
         *ret_resp = &resp->base;
         return RPC_OK;
@@ -125,6 +125,17 @@ static const struct rpc_method_impl test_methods[] = {
         {.name = "Stats", .unary = stats}, {.name = "Count", .stream = count},
         {.name = "Chat", .stream = chat},  {.name = "SetServing", .unary = set_serving},
 };
+
+/* Used when the service runs with authentication (BOOKSTORE_JWT_VERIFY_KEYS). */
+const struct auth_policy testsvc_policies[] = {
+        {"/bookstore.testing.v1.TestService/Echo", AUTH_PUBLIC},
+        {"/bookstore.testing.v1.TestService/Fail", AUTH_ANY_ROLE},
+        {"/bookstore.testing.v1.TestService/Count", AUTH_PUBLIC},
+        {"/bookstore.testing.v1.TestService/Chat", AUTH_PUBLIC},
+        {"/bookstore.testing.v1.TestService/Stats", AUTH_ROLE_ADMIN},
+        {"/bookstore.testing.v1.TestService/SetServing", AUTH_ROLE_SERVICE | AUTH_ROLE_ADMIN},
+};
+const size_t testsvc_n_policies = sizeof(testsvc_policies) / sizeof(testsvc_policies[0]);
 
 int testsvc_register(struct rpc_server *server)
 {

@@ -1,0 +1,178 @@
+"""The auth guard in a running service, attacked through a real client: the
+test service with BOOKSTORE_JWT_VERIFY_KEYS set, tokens made with PyJWT."""
+import base64
+import hashlib
+import hmac
+import json
+import os
+import socket
+import subprocess
+import time
+import uuid
+
+import grpc
+import jwt
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from bookstore.testing.v1 import testing_pb2 as pb
+from bookstore.testing.v1 import testing_pb2_grpc as pb_grpc
+
+ISS, AUD = "bookstore-identity", "bookstore"
+UNAUTH, DENIED = grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED
+
+
+def _pem_pair():
+    key = ec.generate_private_key(ec.SECP256R1())
+    priv = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption())
+    pub = key.public_key().public_bytes(serialization.Encoding.PEM,
+                                        serialization.PublicFormat.SubjectPublicKeyInfo)
+    return priv, pub
+
+
+@pytest.fixture(scope="module")
+def keys(tmp_path_factory):
+    d = tmp_path_factory.mktemp("keys")
+    priv, pub = _pem_pair()
+    (d / "k1.pub.pem").write_bytes(pub)
+    return {"priv": priv, "pub": pub, "verify": f"k1={d / 'k1.pub.pem'}"}
+
+
+def claims(role="CUSTOMER", **over):
+    now = int(time.time())
+    c = {"iss": ISS, "aud": AUD, "sub": "user-7", "role": role, "jti": uuid.uuid4().hex,
+         "iat": now, "nbf": now, "exp": now + 900}
+    c.update(over)
+    return c
+
+
+def token(keys, kid="k1", key=None, **over):
+    return jwt.encode(claims(**over), key or keys["priv"], algorithm="ES256", headers={"kid": kid})
+
+
+@pytest.fixture
+def guarded(start_testsvc, keys):
+    return start_testsvc(env={"BOOKSTORE_JWT_VERIFY_KEYS": keys["verify"]})
+
+
+def call_fail(server, tok=None, raw_header=None):
+    """Fail answers NOT_FOUND once past the guard; anything else is the guard's."""
+    md = [("authorization", raw_header or f"Bearer {tok}")] if (tok or raw_header) else []
+    with pytest.raises(grpc.RpcError) as err:
+        pb_grpc.TestServiceStub(server.channel()).Fail(pb.FailRequest(code=5, message="past the guard"),
+                                                      timeout=10, metadata=md)
+    return err.value
+
+
+def _b64(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def test_valid_token_reaches_the_handler_with_its_principal(guarded, keys):
+    err = call_fail(guarded, token(keys))
+    assert err.code() == grpc.StatusCode.NOT_FOUND and err.details() == "past the guard"
+    s = pb_grpc.TestServiceStub(guarded.channel())
+    resp = s.Echo(pb.EchoRequest(message="hi"), timeout=10,
+                  metadata=[("authorization", f"Bearer {token(keys, sub='user-99')}")])
+    assert resp.principal == "user-99"
+    assert s.Echo(pb.EchoRequest(message="anonymous"), timeout=10).principal == ""
+
+
+def test_roles_are_enforced(guarded, keys):
+    s = pb_grpc.TestServiceStub(guarded.channel())
+    with pytest.raises(grpc.RpcError) as err:
+        s.Stats(pb.StatsRequest(), timeout=10,
+                metadata=[("authorization", f"Bearer {token(keys, role='SELLER')}")])
+    assert err.value.code() == DENIED
+    assert err.value.details() == "this method requires role ADMIN"
+    s.Stats(pb.StatsRequest(), timeout=10,
+            metadata=[("authorization", f"Bearer {token(keys, role='ADMIN')}")])
+    with pytest.raises(grpc.RpcError) as err:
+        s.SetServing(pb.SetServingRequest(service="x", serving=True), timeout=10,
+                     metadata=[("authorization", f"Bearer {token(keys, role='CUSTOMER')}")])
+    assert err.value.code() == DENIED
+    assert err.value.details() == "this method requires role ADMIN or SERVICE"
+
+
+def test_attacks_are_unauthenticated(guarded, keys):
+    other_priv, _ = _pem_pair()
+    now = int(time.time())
+    header = _b64(json.dumps({"alg": "HS256", "typ": "JWT", "kid": "k1"}).encode())
+    body = _b64(json.dumps(claims(role="ADMIN")).encode())
+    hs256 = f"{header}.{body}." + _b64(hmac.new(keys["pub"], f"{header}.{body}".encode(),
+                                                 hashlib.sha256).digest())
+    none_header = _b64(json.dumps({"alg": "none", "kid": "k1"}).encode())
+    good = token(keys)
+    h, p, sig = good.split(".")
+    tampered = ".".join([h, _b64(json.dumps(claims(role="ADMIN")).encode()), sig])
+    attacks = {
+        "no token": (None, "missing authorization: send 'authorization: Bearer <token>'"),
+        "basic auth": ("raw:Basic dXNlcjpwYXNz", "authorization must be 'Bearer <token>'"),
+        "garbage": ("not-a-jwt", "invalid token: malformed token"),
+        "alg none": (f"{none_header}.{body}.", "invalid token: malformed token"),
+        "HS256 keyed with the public key": (hs256,
+                                            "invalid token: token algorithm not accepted (ES256 only)"),
+        "expired": (token(keys, iat=now - 3600, nbf=now - 3600, exp=now - 1800),
+                    "invalid token: token expired"),
+        "not valid yet": (token(keys, nbf=now + 3600), "invalid token: token not valid yet"),
+        "wrong issuer": (token(keys, iss="evil"), "invalid token: token from another issuer"),
+        "wrong audience": (token(keys, aud="other"), "invalid token: token for another audience"),
+        "tampered payload": (tampered, "invalid token: bad token signature"),
+        "unknown kid": (token(keys, kid="k2", key=other_priv), "invalid token: unknown key id"),
+        "right kid, other key": (token(keys, key=other_priv), "invalid token: bad token signature"),
+        "unknown role": (token(keys, role="ROOT"),
+                         "invalid token: token lacks subject, id or a known role"),
+    }
+    for name, (tok, message) in attacks.items():
+        if tok and tok.startswith("raw:"):
+            err = call_fail(guarded, raw_header=tok[4:])
+        else:
+            err = call_fail(guarded, tok)
+        assert (err.code(), err.details()) == (UNAUTH, message), name
+    # a token that is sent must be valid even on a public method
+    with pytest.raises(grpc.RpcError) as err:
+        pb_grpc.TestServiceStub(guarded.channel()).Echo(
+            pb.EchoRequest(message="x"), timeout=10, metadata=[("authorization", "Bearer junk")])
+    assert err.value.code() == UNAUTH
+
+
+def test_revoked_tokens_and_subjects_are_refused(guarded, keys):
+    redis = ["redis-cli", "-h", os.environ["BOOKSTORE_REDIS_HOST"], "-p",
+             os.environ["BOOKSTORE_REDIS_PORT"]]
+    c = claims()
+    tok = jwt.encode(c, keys["priv"], algorithm="ES256", headers={"kid": "k1"})
+    assert call_fail(guarded, tok).code() == grpc.StatusCode.NOT_FOUND
+    subprocess.run(redis + ["SET", f"auth:revoked:jti:{c['jti']}", "1", "EX", "60"], check=True,
+                   capture_output=True)
+    err = call_fail(guarded, tok)
+    assert (err.code(), err.details()) == (UNAUTH, "invalid token: revoked")
+    # a disabled user: every token issued until now
+    sub = f"user-{uuid.uuid4().hex[:8]}"
+    older = token(keys, sub=sub, iat=int(time.time()) - 5)
+    subprocess.run(redis + ["SET", f"auth:revoked:sub:{sub}", str(int(time.time()))], check=True,
+                   capture_output=True)
+    assert call_fail(guarded, older).details() == "invalid token: revoked"
+
+
+def test_revocation_store_down_fails_closed(start_testsvc, keys):
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = start_testsvc(env={"BOOKSTORE_JWT_VERIFY_KEYS": keys["verify"],
+                                "BOOKSTORE_REDIS_PORT": str(port)})
+    err = call_fail(server, token(keys))
+    assert err.code() == grpc.StatusCode.UNAVAILABLE
+    assert "retry later" in err.details()
+    # public calls without a token do not need the store
+    assert pb_grpc.TestServiceStub(server.channel()).Echo(pb.EchoRequest(message="ok"),
+                                                          timeout=10).message == "ok"
+
+
+def test_bad_key_configuration_stops_the_service():
+    env = dict(os.environ, BOOKSTORE_JWT_VERIFY_KEYS="k1=/nonexistent.pem")
+    proc = subprocess.run([os.environ["BOOKSTORE_TESTSVC"]], env=env, capture_output=True,
+                          text=True, timeout=30)
+    assert proc.returncode == 2
+    assert "BOOKSTORE_JWT_VERIFY_KEYS: cannot read key file '/nonexistent.pem'" in proc.stderr
