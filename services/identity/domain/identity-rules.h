@@ -1,0 +1,42 @@
+/* Identity rules: pure functions on plain data (no I/O), shared by the use
+ * cases and tested on their own. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum { IDENTITY_MAX_ADDRESSES = 3, IDENTITY_EMAIL_MAX = 254, IDENTITY_NAME_MAX_CHARS = 100 };
+
+/* Trims, lower-cases and validates; IDE_OK with out filled (out_len >= 255). */
+int identity_normalize_email(const char *in, char *out, size_t out_len);
+/* 10..128 characters (UTF-8 code points), a letter and a non-letter. */
+int identity_check_password(const char *password);
+/* Trims; 1..100 characters, no control characters. */
+int identity_normalize_display_name(const char *in, char *out, size_t out_len);
+
+/* Roles, as bits (the same values as libs/auth's AUTH_ROLE_*). */
+enum identity_role {
+        IDENTITY_ROLE_CUSTOMER = 1u << 0,
+        IDENTITY_ROLE_SELLER = 1u << 1,
+        IDENTITY_ROLE_ADMIN = 1u << 2,
+        IDENTITY_ROLE_SERVICE = 1u << 3,
+};
+
+struct identity_address {
+        char id[37];
+        char recipient[201], line1[201], line2[201], city[101], postal_code[21];
+        char country_code[3];
+};
+/* Required fields present, lengths sane, country code two letters (upper-cased). */
+int identity_check_address(struct identity_address *a);
+
+/* What a presented refresh token allows. */
+enum identity_refresh_state { REFRESH_ACTIVE, REFRESH_ROTATED, REFRESH_REVOKED };
+enum identity_refresh_decision {
+        REFRESH_ROTATE,        /* issue a new pair, retire this token */
+        REFRESH_REUSE_DETECTED, /* revoke the whole family */
+        REFRESH_REFUSE,
+};
+enum identity_refresh_decision identity_refresh_decide(enum identity_refresh_state state,
+                                                       int64_t expires_at, int64_t now);

@@ -1,0 +1,60 @@
+/* Ports: what the identity use cases need from outside besides storage --
+ * password hashing, token signing, token revocation, rate limiting, time and
+ * randomness (ports too, so use cases are deterministic under test).
+ * Functions return 0 or a negative errno unless stated otherwise. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct identity_hasher_ops {
+        /* A self-describing hash string (e.g. "$argon2id$v=19$..."). */
+        int (*hash)(void *self, const char *password, char *out, size_t out_len);
+        /* 0 when it matches, 1 when it does not. */
+        int (*verify)(void *self, const char *hash, const char *password);
+};
+struct identity_hasher {
+        const struct identity_hasher_ops *ops;
+        void *self;
+};
+
+struct identity_signer_ops {
+        /* An access token for subject/role; *ret_token is malloc'd. */
+        int (*sign)(void *self, const char *subject, unsigned role, const char *jti, int64_t now,
+                    int64_t ttl_s, char **ret_token);
+        /* The verification keys as a JWKS JSON document, malloc'd. */
+        int (*jwks)(void *self, char **ret_json);
+};
+struct identity_signer {
+        const struct identity_signer_ops *ops;
+        void *self;
+};
+
+struct identity_revoker_ops {
+        int (*revoke_token)(void *self, const char *jti, int64_t ttl_s);
+        int (*revoke_subject)(void *self, const char *subject, int64_t before_s);
+        int (*unrevoke_subject)(void *self, const char *subject);
+};
+struct identity_revoker {
+        const struct identity_revoker_ops *ops;
+        void *self;
+};
+
+struct identity_limiter_ops {
+        /* Records a hit on key; *ret_allowed false when over limit per window. */
+        int (*hit)(void *self, const char *key, int limit, int64_t window_ms, bool *ret_allowed);
+};
+struct identity_limiter {
+        const struct identity_limiter_ops *ops;
+        void *self;
+};
+
+struct identity_env_ops {
+        int64_t (*now_s)(void *self);
+        void (*random)(void *self, void *buf, size_t len); /* cryptographically strong */
+};
+struct identity_env {
+        const struct identity_env_ops *ops;
+        void *self;
+};
