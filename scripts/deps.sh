@@ -51,6 +51,12 @@ CREATE USER IF NOT EXISTS 'bookstore'@'%' IDENTIFIED BY '$pw';
 ALTER USER 'bookstore'@'%' IDENTIFIED BY '$pw';
 GRANT ALL PRIVILEGES ON \`bookstore\\_%\`.* TO 'bookstore'@'%';
 CREATE DATABASE IF NOT EXISTS bookstore_test;
+CREATE DATABASE IF NOT EXISTS bookstore_identity;
+CREATE DATABASE IF NOT EXISTS bookstore_catalog;
+CREATE DATABASE IF NOT EXISTS bookstore_inventory;
+CREATE DATABASE IF NOT EXISTS bookstore_payment;
+CREATE DATABASE IF NOT EXISTS bookstore_order;
+CREATE DATABASE IF NOT EXISTS bookstore_checkout;
 SQL
 }
 

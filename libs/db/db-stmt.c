@@ -307,6 +307,30 @@ out:
         return r;
 }
 
+int db_pool_exec(struct db_pool *pool, const char *sql, const struct db_value *params, size_t n,
+                 uint64_t *ret_affected, uint64_t *ret_insert_id)
+{
+        struct db_conn *c;
+        int r = db_acquire(pool, &c);
+        if (r < 0)
+                return r;
+        r = db_exec(c, sql, params, n, ret_affected, ret_insert_id);
+        db_release(c);
+        return r;
+}
+
+int db_pool_query(struct db_pool *pool, const char *sql, const struct db_value *params, size_t n,
+                  db_row_fn row_cb, void *userdata)
+{
+        struct db_conn *c;
+        int r = db_acquire(pool, &c);
+        if (r < 0)
+                return r;
+        r = db_query(c, sql, params, n, row_cb, userdata);
+        db_release(c);
+        return r;
+}
+
 /* ---- transactions ------------------------------------------------------ */
 
 static int simple(struct db_conn *c, const char *sql)

@@ -71,8 +71,10 @@ static void run_probe(struct rpc_server *s, struct rpc_health_probe *p)
         int now_ok = r == 0;
         if (now_ok != p->last) {
                 if (now_ok)
-                        log_msg(LOG_INFO, "dependency healthy again: SERVING", "{s:s}", "service",
-                                p->service);
+                        log_msg(LOG_INFO,
+                                p->last < 0 ? "dependency healthy: SERVING"
+                                            : "dependency healthy again: SERVING",
+                                "{s:s}", "service", p->service);
                 else
                         log_msg(LOG_WARN, "dependency check failed: NOT_SERVING", "{s:s, s:i}",
                                 "service", p->service, "error", r);

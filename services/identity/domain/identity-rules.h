@@ -23,6 +23,10 @@ enum identity_role {
         IDENTITY_ROLE_SERVICE = 1u << 3,
 };
 
+/* "CUSTOMER", "SELLER", "ADMIN", "SERVICE"; NULL otherwise. */
+const char *identity_role_name(unsigned role);
+int identity_role_parse(const char *name, unsigned *ret_role);
+
 struct identity_address {
         char id[37];
         char recipient[201], line1[201], line2[201], city[101], postal_code[21];
@@ -34,7 +38,7 @@ int identity_check_address(struct identity_address *a);
 /* What a presented refresh token allows. */
 enum identity_refresh_state { REFRESH_ACTIVE, REFRESH_ROTATED, REFRESH_REVOKED };
 enum identity_refresh_decision {
-        REFRESH_ROTATE,        /* issue a new pair, retire this token */
+        REFRESH_ROTATE,         /* issue a new pair, retire this token */
         REFRESH_REUSE_DETECTED, /* revoke the whole family */
         REFRESH_REFUSE,
 };

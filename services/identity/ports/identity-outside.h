@@ -58,3 +58,12 @@ struct identity_env {
         const struct identity_env_ops *ops;
         void *self;
 };
+
+/* SHA-256 of a string as 64 hex digits (refresh tokens are stored this way). */
+struct identity_digest_ops {
+        void (*sha256_hex)(void *self, const char *in, char out[65]);
+};
+struct identity_digest {
+        const struct identity_digest_ops *ops;
+        void *self;
+};

@@ -12,13 +12,23 @@
 static void emails_are_normalized_and_validated(void **state)
 {
         char out[256];
-        assert_int_equal(identity_normalize_email("  Alice.Smith+books@Example.COM ", out, sizeof(out)),
-                         IDE_OK);
+        assert_int_equal(
+                identity_normalize_email("  Alice.Smith+books@Example.COM ", out, sizeof(out)),
+                IDE_OK);
         assert_string_equal(out, "alice.smith+books@example.com");
-        const char *bad[] = {"", "alice", "alice@", "@example.com", "alice@example",
-                             "a@b@example.com", "alice@-example.com", "alice@example..com",
-                             ".alice@example.com", "al..ice@example.com", "alice@example.com.",
-                             "al ice@example.com", "alice@exa_mple.com"};
+        const char *bad[] = {"",
+                             "alice",
+                             "alice@",
+                             "@example.com",
+                             "alice@example",
+                             "a@b@example.com",
+                             "alice@-example.com",
+                             "alice@example..com",
+                             ".alice@example.com",
+                             "al..ice@example.com",
+                             "alice@example.com.",
+                             "al ice@example.com",
+                             "alice@exa_mple.com"};
         for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
                 assert_int_equal(identity_normalize_email(bad[i], out, sizeof(out)),
                                  IDE_EMAIL_INVALID);
@@ -48,7 +58,8 @@ static void password_policy(void **state)
 static void display_names(void **state)
 {
         char out[512];
-        assert_int_equal(identity_normalize_display_name("  Zoë Müller  ", out, sizeof(out)), IDE_OK);
+        assert_int_equal(identity_normalize_display_name("  Zoë Müller  ", out, sizeof(out)),
+                         IDE_OK);
         assert_string_equal(out, "Zoë Müller");
         assert_int_equal(identity_normalize_display_name("   ", out, sizeof(out)),
                          IDE_DISPLAY_NAME_INVALID);
@@ -58,8 +69,11 @@ static void display_names(void **state)
 
 static void addresses(void **state)
 {
-        struct identity_address a = {.recipient = "Ada", .line1 = "1 Main St", .city = "Berlin",
-                                     .postal_code = "10115", .country_code = "de"};
+        struct identity_address a = {.recipient = "Ada",
+                                     .line1 = "1 Main St",
+                                     .city = "Berlin",
+                                     .postal_code = "10115",
+                                     .country_code = "de"};
         assert_int_equal(identity_check_address(&a), IDE_OK);
         assert_string_equal(a.country_code, "DE");
         a.city[0] = '\0';
@@ -76,7 +90,8 @@ static void refresh_rotation_and_reuse(void **state)
 {
         assert_int_equal(identity_refresh_decide(REFRESH_ACTIVE, 1000, 999), REFRESH_ROTATE);
         assert_int_equal(identity_refresh_decide(REFRESH_ACTIVE, 1000, 1000), REFRESH_REFUSE);
-        assert_int_equal(identity_refresh_decide(REFRESH_ROTATED, 1000, 10), REFRESH_REUSE_DETECTED);
+        assert_int_equal(identity_refresh_decide(REFRESH_ROTATED, 1000, 10),
+                         REFRESH_REUSE_DETECTED);
         assert_int_equal(identity_refresh_decide(REFRESH_REVOKED, 1000, 10), REFRESH_REFUSE);
 }
 

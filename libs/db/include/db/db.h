@@ -110,6 +110,12 @@ int db_exec(struct db_conn *conn, const char *sql, const struct db_value *params
 int db_query(struct db_conn *conn, const char *sql, const struct db_value *params, size_t n_params,
              db_row_fn row_cb, void *userdata);
 
+/* One statement on a connection taken from the pool for it (no transaction). */
+int db_pool_exec(struct db_pool *pool, const char *sql, const struct db_value *params,
+                 size_t n_params, uint64_t *ret_affected, uint64_t *ret_insert_id);
+int db_pool_query(struct db_pool *pool, const char *sql, const struct db_value *params,
+                  size_t n_params, db_row_fn row_cb, void *userdata);
+
 int db_begin(struct db_conn *conn);
 int db_commit(struct db_conn *conn);
 int db_rollback(struct db_conn *conn);

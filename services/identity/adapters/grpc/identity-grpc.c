@@ -1,0 +1,505 @@
+/* bookstore.identity.v1.IdentityService handlers: proto <-> domain mapping
+ * only; every decision is in the use cases. */
+#include "identity-grpc.h"
+
+#include "bookstore/identity/v1/identity.pb-c.h"
+#include "core/log.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SVC "/bookstore.identity.v1.IdentityService/"
+
+const struct auth_policy identity_policies[] = {
+        {SVC "RegisterUser", AUTH_PUBLIC},
+        {SVC "Login", AUTH_PUBLIC},
+        {SVC "Refresh", AUTH_PUBLIC},
+        {SVC "GetJwks", AUTH_PUBLIC},
+        {SVC "IssueServiceToken", AUTH_PUBLIC}, /* authenticated by the client secret */
+        {SVC "Logout", AUTH_ROLE_CUSTOMER | AUTH_ROLE_SELLER | AUTH_ROLE_ADMIN},
+        {SVC "GetMe", AUTH_ROLE_CUSTOMER | AUTH_ROLE_SELLER | AUTH_ROLE_ADMIN},
+        {SVC "UpdateProfile", AUTH_ROLE_CUSTOMER | AUTH_ROLE_SELLER | AUTH_ROLE_ADMIN},
+        {SVC "AddAddress", AUTH_ROLE_CUSTOMER | AUTH_ROLE_SELLER | AUTH_ROLE_ADMIN},
+        {SVC "ListAddresses", AUTH_ROLE_CUSTOMER | AUTH_ROLE_SELLER | AUTH_ROLE_ADMIN},
+        {SVC "RemoveAddress", AUTH_ROLE_CUSTOMER | AUTH_ROLE_SELLER | AUTH_ROLE_ADMIN},
+        {SVC "CreateUser", AUTH_ROLE_ADMIN},
+        {SVC "ListUsers", AUTH_ROLE_ADMIN},
+        {SVC "DisableUser", AUTH_ROLE_ADMIN},
+};
+const size_t identity_n_policies = sizeof(identity_policies) / sizeof(identity_policies[0]);
+
+/* ---- outcomes -> status ------------------------------------------------ */
+
+static const int kind_status[] = {
+        [IDK_INVALID] = RPC_INVALID_ARGUMENT,        [IDK_NOT_FOUND] = RPC_NOT_FOUND,
+        [IDK_CONFLICT] = RPC_ALREADY_EXISTS,         [IDK_PRECONDITION] = RPC_FAILED_PRECONDITION,
+        [IDK_UNAUTHENTICATED] = RPC_UNAUTHENTICATED, [IDK_DENIED] = RPC_PERMISSION_DENIED,
+        [IDK_EXHAUSTED] = RPC_RESOURCE_EXHAUSTED,
+};
+
+static int fail(struct rpc_call *call, int r)
+{
+        enum identity_error_kind kind;
+        if (r > 0 && identity_error_kind(r, &kind) == 0)
+                return rpc_error(call, kind_status[kind], "%s", identity_error_message(r));
+        log_msg(LOG_ERROR, "identity operation failed", "{s:s, s:i, s:s}", "method",
+                rpc_call_method(call), "errno", -r, "error", strerror(r < 0 ? -r : EIO));
+        if (r == -ECONNREFUSED || r == -ECONNRESET || r == -ETIMEDOUT || r == -EACCES)
+                return rpc_error(call, RPC_UNAVAILABLE,
+                                 "a backing store is unavailable; retry shortly");
+        return rpc_error(call, RPC_INTERNAL, "internal error");
+}
+
+#define NEW(call, type, init)                                                                      \
+        ({                                                                                         \
+                type *_m = rpc_call_alloc(call, sizeof(type));                                     \
+                if (_m)                                                                            \
+                        init(_m);                                                                  \
+                _m;                                                                                \
+        })
+
+static Google__Protobuf__Timestamp *timestamp(struct rpc_call *call, int64_t seconds)
+{
+        Google__Protobuf__Timestamp *t =
+                NEW(call, Google__Protobuf__Timestamp, google__protobuf__timestamp__init);
+        if (t)
+                t->seconds = seconds;
+        return t;
+}
+
+static Bookstore__Identity__V1__Role role_to_proto(unsigned role)
+{
+        switch (role) {
+        case IDENTITY_ROLE_CUSTOMER:
+                return BOOKSTORE__IDENTITY__V1__ROLE__ROLE_CUSTOMER;
+        case IDENTITY_ROLE_SELLER:
+                return BOOKSTORE__IDENTITY__V1__ROLE__ROLE_SELLER;
+        case IDENTITY_ROLE_ADMIN:
+                return BOOKSTORE__IDENTITY__V1__ROLE__ROLE_ADMIN;
+        case IDENTITY_ROLE_SERVICE:
+                return BOOKSTORE__IDENTITY__V1__ROLE__ROLE_SERVICE;
+        default:
+                return BOOKSTORE__IDENTITY__V1__ROLE__ROLE_UNSPECIFIED;
+        }
+}
+
+/* The password hash never leaves this function's caller. */
+static Bookstore__Identity__V1__User *user_to_proto(struct rpc_call *call,
+                                                    const struct identity_user *u)
+{
+        Bookstore__Identity__V1__User *p =
+                NEW(call, Bookstore__Identity__V1__User, bookstore__identity__v1__user__init);
+        if (!p)
+                return NULL;
+        p->id = rpc_call_strdup(call, u->id);
+        p->email = rpc_call_strdup(call, u->email);
+        p->display_name = rpc_call_strdup(call, u->display_name);
+        p->role = role_to_proto(u->role);
+        p->disabled = u->disabled;
+        p->created_at = timestamp(call, u->created_at);
+        return p->id && p->email && p->display_name && p->created_at ? p : NULL;
+}
+
+static Bookstore__Identity__V1__TokenPair *tokens_to_proto(struct rpc_call *call,
+                                                           struct identity_tokens *t)
+{
+        Bookstore__Identity__V1__TokenPair *p = NEW(call, Bookstore__Identity__V1__TokenPair,
+                                                    bookstore__identity__v1__token_pair__init);
+        if (p) {
+                p->access_token = rpc_call_strdup(call, t->access);
+                p->access_token_expires_at = timestamp(call, t->access_expires_at);
+                p->refresh_token = rpc_call_strdup(call, t->refresh);
+                p->refresh_token_expires_at = timestamp(call, t->refresh_expires_at);
+                p->token_type = "Bearer";
+        }
+        identity_tokens_clear(t);
+        return p && p->access_token && p->refresh_token ? p : NULL;
+}
+
+static struct identity_caller caller_of(struct rpc_call *call)
+{
+        const struct auth_principal *p = auth_principal_of(call); /* set by the guard */
+        return (struct identity_caller){
+                .user_id = p->subject, .role = p->role, .jti = p->jti, .expires_at = p->expires_at};
+}
+
+/* "ipv4:1.2.3.4:5678" -> "1.2.3.4", "ipv6:[::1]:5678" -> "::1" */
+static const char *peer_ip(struct rpc_call *call)
+{
+        const char *peer = rpc_call_peer(call);
+        const char *colon = strchr(peer, ':');
+        char *ip = rpc_call_strdup(call, colon ? colon + 1 : peer);
+        if (!ip)
+                return "unknown";
+        if (ip[0] == '[') {
+                char *end = strchr(ip, ']');
+                if (end)
+                        *end = '\0';
+                return ip + 1;
+        }
+        char *port = strrchr(ip, ':');
+        if (port)
+                *port = '\0';
+        return ip;
+}
+
+#define OOM(call) rpc_error(call, RPC_RESOURCE_EXHAUSTED, "out of memory")
+#define RESPOND(call, resp, ret)                                                                   \
+        do {                                                                                       \
+                *(ret) = &(resp)->base;                                                            \
+                return RPC_OK;                                                                     \
+        } while (0)
+
+#define APP(call) ((struct identity_app *)rpc_call_service_ctx(call))
+
+/* ---- handlers ---------------------------------------------------------- */
+
+static int register_user(struct rpc_call *call, const ProtobufCMessage *msg, ProtobufCMessage **ret)
+{
+        const Bookstore__Identity__V1__RegisterUserRequest *req = (const void *)msg;
+        struct identity_user u;
+        int r = identity_register(APP(call), req->email, req->password, req->display_name, &u);
+        if (r != IDE_OK)
+                return fail(call, r);
+        Bookstore__Identity__V1__RegisterUserResponse *resp =
+                NEW(call, Bookstore__Identity__V1__RegisterUserResponse,
+                    bookstore__identity__v1__register_user_response__init);
+        if (!resp || !(resp->user = user_to_proto(call, &u)))
+                return OOM(call);
+        RESPOND(call, resp, ret);
+}
+
+static int login(struct rpc_call *call, const ProtobufCMessage *msg, ProtobufCMessage **ret)
+{
+        const Bookstore__Identity__V1__LoginRequest *req = (const void *)msg;
+        struct identity_tokens t;
+        struct identity_user u;
+        int r = identity_login(APP(call), req->email, req->password, peer_ip(call), &t, &u);
+        if (r != IDE_OK)
+                return fail(call, r);
+        Bookstore__Identity__V1__LoginResponse *resp =
+                NEW(call, Bookstore__Identity__V1__LoginResponse,
+                    bookstore__identity__v1__login_response__init);
+        if (!resp) {
+                identity_tokens_clear(&t);
+                return OOM(call);
+        }
+        resp->tokens = tokens_to_proto(call, &t);
+        resp->user = user_to_proto(call, &u);
+        if (!resp->tokens || !resp->user)
+                return OOM(call);
+        RESPOND(call, resp, ret);
+}
+
+static int refresh(struct rpc_call *call, const ProtobufCMessage *msg, ProtobufCMessage **ret)
+{
+        const Bookstore__Identity__V1__RefreshRequest *req = (const void *)msg;
+        struct identity_tokens t;
+        int r = identity_refresh(APP(call), req->refresh_token, &t);
+        if (r != IDE_OK)
+                return fail(call, r);
+        Bookstore__Identity__V1__RefreshResponse *resp =
+                NEW(call, Bookstore__Identity__V1__RefreshResponse,
+                    bookstore__identity__v1__refresh_response__init);
+        if (!resp) {
+                identity_tokens_clear(&t);
+                return OOM(call);
+        }
+        if (!(resp->tokens = tokens_to_proto(call, &t)))
+                return OOM(call);
+        RESPOND(call, resp, ret);
+}
+
+static int logout(struct rpc_call *call, const ProtobufCMessage *msg, ProtobufCMessage **ret)
+{
+        const Bookstore__Identity__V1__LogoutRequest *req = (const void *)msg;
+        struct identity_caller caller = caller_of(call);
+        int r = identity_logout(APP(call), &caller, req->refresh_token);
+        if (r != IDE_OK)
+                return fail(call, r);
+        Bookstore__Identity__V1__LogoutResponse *resp =
+                NEW(call, Bookstore__Identity__V1__LogoutResponse,
+                    bookstore__identity__v1__logout_response__init);
+        if (!resp)
+                return OOM(call);
+        RESPOND(call, resp, ret);
+}
+
+static int get_me(struct rpc_call *call, const ProtobufCMessage *msg, ProtobufCMessage **ret)
+{
+        struct identity_caller caller = caller_of(call);
+        struct identity_user u;
+        int r = identity_get_user(APP(call), caller.user_id, &u);
+        if (r != IDE_OK)
+                return fail(call, r);
+        Bookstore__Identity__V1__GetMeResponse *resp =
+                NEW(call, Bookstore__Identity__V1__GetMeResponse,
+                    bookstore__identity__v1__get_me_response__init);
+        if (!resp || !(resp->user = user_to_proto(call, &u)))
+                return OOM(call);
+        RESPOND(call, resp, ret);
+}
+
+static int update_profile(struct rpc_call *call, const ProtobufCMessage *msg,
+                          ProtobufCMessage **ret)
+{
+        const Bookstore__Identity__V1__UpdateProfileRequest *req = (const void *)msg;
+        struct identity_caller caller = caller_of(call);
+        struct identity_user u;
+        int r = identity_update_profile(APP(call), &caller, req->display_name, &u);
+        if (r != IDE_OK)
+                return fail(call, r);
+        Bookstore__Identity__V1__UpdateProfileResponse *resp =
+                NEW(call, Bookstore__Identity__V1__UpdateProfileResponse,
+                    bookstore__identity__v1__update_profile_response__init);
+        if (!resp || !(resp->user = user_to_proto(call, &u)))
+                return OOM(call);
+        RESPOND(call, resp, ret);
+}
+
+static bool copy_field(char *out, size_t len, const char *in)
+{
+        return in && (size_t)snprintf(out, len, "%s", in) < len;
+}
+
+static Bookstore__Common__V1__Address *address_to_proto(struct rpc_call *call,
+                                                        const struct identity_address *a)
+{
+        Bookstore__Common__V1__Address *p =
+                NEW(call, Bookstore__Common__V1__Address, bookstore__common__v1__address__init);
+        if (!p)
+                return NULL;
+        p->id = rpc_call_strdup(call, a->id);
+        p->recipient = rpc_call_strdup(call, a->recipient);
+        p->line1 = rpc_call_strdup(call, a->line1);
+        p->line2 = rpc_call_strdup(call, a->line2);
+        p->city = rpc_call_strdup(call, a->city);
+        p->postal_code = rpc_call_strdup(call, a->postal_code);
+        p->country_code = rpc_call_strdup(call, a->country_code);
+        return p->id && p->recipient && p->line1 && p->line2 && p->city && p->postal_code &&
+                               p->country_code
+                       ? p
+                       : NULL;
+}
+
+static int add_address(struct rpc_call *call, const ProtobufCMessage *msg, ProtobufCMessage **ret)
+{
+        const Bookstore__Identity__V1__AddAddressRequest *req = (const void *)msg;
+        const Bookstore__Common__V1__Address *in = req->address;
+        struct identity_address a = {0};
+        /* a field too long for its column is as invalid as a missing one */
+        if (!in || !copy_field(a.recipient, sizeof(a.recipient), in->recipient) ||
+            !copy_field(a.line1, sizeof(a.line1), in->line1) ||
+            !copy_field(a.line2, sizeof(a.line2), in->line2) ||
+            !copy_field(a.city, sizeof(a.city), in->city) ||
+            !copy_field(a.postal_code, sizeof(a.postal_code), in->postal_code) ||
+            !copy_field(a.country_code, sizeof(a.country_code), in->country_code))
+                return fail(call, IDE_ADDRESS_INVALID);
+        struct identity_caller caller = caller_of(call);
+        int r = identity_add_address(APP(call), &caller, &a);
+        if (r != IDE_OK)
+                return fail(call, r);
+        Bookstore__Identity__V1__AddAddressResponse *resp =
+                NEW(call, Bookstore__Identity__V1__AddAddressResponse,
+                    bookstore__identity__v1__add_address_response__init);
+        if (!resp || !(resp->address = address_to_proto(call, &a)))
+                return OOM(call);
+        RESPOND(call, resp, ret);
+}
+
+static int list_addresses(struct rpc_call *call, const ProtobufCMessage *msg,
+                          ProtobufCMessage **ret)
+{
+        struct identity_caller caller = caller_of(call);
+        struct identity_address list[IDENTITY_MAX_ADDRESSES];
+        size_t n = 0;
+        int r = identity_list_addresses(APP(call), &caller, list, &n);
+        if (r != IDE_OK)
+                return fail(call, r);
+        Bookstore__Identity__V1__ListAddressesResponse *resp =
+                NEW(call, Bookstore__Identity__V1__ListAddressesResponse,
+                    bookstore__identity__v1__list_addresses_response__init);
+        if (!resp || !(resp->addresses = rpc_call_alloc(call, (n + 1) * sizeof(void *))))
+                return OOM(call);
+        for (size_t i = 0; i < n; i++)
+                if (!(resp->addresses[resp->n_addresses++] = address_to_proto(call, &list[i])))
+                        return OOM(call);
+        RESPOND(call, resp, ret);
+}
+
+static int remove_address(struct rpc_call *call, const ProtobufCMessage *msg,
+                          ProtobufCMessage **ret)
+{
+        const Bookstore__Identity__V1__RemoveAddressRequest *req = (const void *)msg;
+        struct identity_caller caller = caller_of(call);
+        int r = identity_remove_address(APP(call), &caller, req->address_id);
+        if (r != IDE_OK)
+                return fail(call, r);
+        Bookstore__Identity__V1__RemoveAddressResponse *resp =
+                NEW(call, Bookstore__Identity__V1__RemoveAddressResponse,
+                    bookstore__identity__v1__remove_address_response__init);
+        if (!resp)
+                return OOM(call);
+        RESPOND(call, resp, ret);
+}
+
+static int create_user(struct rpc_call *call, const ProtobufCMessage *msg, ProtobufCMessage **ret)
+{
+        const Bookstore__Identity__V1__CreateUserRequest *req = (const void *)msg;
+        unsigned role =
+                req->role == BOOKSTORE__IDENTITY__V1__ROLE__ROLE_SELLER  ? IDENTITY_ROLE_SELLER
+                : req->role == BOOKSTORE__IDENTITY__V1__ROLE__ROLE_ADMIN ? IDENTITY_ROLE_ADMIN
+                                                                         : 0;
+        struct identity_user u;
+        int r = identity_create_user(APP(call), req->email, req->password, req->display_name, role,
+                                     &u);
+        if (r != IDE_OK)
+                return fail(call, r);
+        Bookstore__Identity__V1__CreateUserResponse *resp =
+                NEW(call, Bookstore__Identity__V1__CreateUserResponse,
+                    bookstore__identity__v1__create_user_response__init);
+        if (!resp || !(resp->user = user_to_proto(call, &u)))
+                return OOM(call);
+        RESPOND(call, resp, ret);
+}
+
+static int list_users(struct rpc_call *call, const ProtobufCMessage *msg, ProtobufCMessage **ret)
+{
+        const Bookstore__Identity__V1__ListUsersRequest *req = (const void *)msg;
+        int32_t size = req->page ? req->page->page_size : 0;
+        if (size < 0)
+                return rpc_error(call, RPC_INVALID_ARGUMENT, "page_size must not be negative");
+        size_t page_size = size == 0 ? 20 : size > 100 ? 100 : (size_t)size;
+        struct identity_user *users = rpc_call_alloc(call, (page_size + 1) * sizeof(*users));
+        if (!users)
+                return OOM(call);
+        size_t n = 0;
+        char next[32];
+        int r = identity_list_users(APP(call), req->page ? req->page->page_token : "", page_size,
+                                    users, &n, next);
+        if (r != IDE_OK)
+                return fail(call, r);
+        Bookstore__Identity__V1__ListUsersResponse *resp =
+                NEW(call, Bookstore__Identity__V1__ListUsersResponse,
+                    bookstore__identity__v1__list_users_response__init);
+        Bookstore__Common__V1__PageResponse *page = NEW(call, Bookstore__Common__V1__PageResponse,
+                                                        bookstore__common__v1__page_response__init);
+        if (!resp || !page || !(resp->users = rpc_call_alloc(call, (n + 1) * sizeof(void *))) ||
+            !(page->next_page_token = rpc_call_strdup(call, next)))
+                return OOM(call);
+        for (size_t i = 0; i < n; i++)
+                if (!(resp->users[resp->n_users++] = user_to_proto(call, &users[i])))
+                        return OOM(call);
+        resp->page = page;
+        RESPOND(call, resp, ret);
+}
+
+static int disable_user(struct rpc_call *call, const ProtobufCMessage *msg, ProtobufCMessage **ret)
+{
+        const Bookstore__Identity__V1__DisableUserRequest *req = (const void *)msg;
+        struct identity_user u;
+        int r = identity_disable_user(APP(call), req->user_id, &u);
+        if (r != IDE_OK)
+                return fail(call, r);
+        Bookstore__Identity__V1__DisableUserResponse *resp =
+                NEW(call, Bookstore__Identity__V1__DisableUserResponse,
+                    bookstore__identity__v1__disable_user_response__init);
+        if (!resp || !(resp->user = user_to_proto(call, &u)))
+                return OOM(call);
+        RESPOND(call, resp, ret);
+}
+
+static char *json_text(struct rpc_call *call, json_t *obj, const char *key)
+{
+        const char *v = json_string_value(json_object_get(obj, key));
+        return rpc_call_strdup(call, v ? v : "");
+}
+
+static int get_jwks(struct rpc_call *call, const ProtobufCMessage *msg, ProtobufCMessage **ret)
+{
+        struct identity_app *app = APP(call);
+        char *doc = NULL;
+        int r = app->signer.ops->jwks(app->signer.self, &doc);
+        if (r < 0)
+                return fail(call, r);
+        json_error_t jerr;
+        json_t *parsed = json_loads(doc, 0, &jerr);
+        json_t *keys = json_object_get(parsed, "keys");
+        Bookstore__Identity__V1__GetJwksResponse *resp =
+                NEW(call, Bookstore__Identity__V1__GetJwksResponse,
+                    bookstore__identity__v1__get_jwks_response__init);
+        size_t n = json_array_size(keys);
+        if (resp && (resp->jwks_json = rpc_call_strdup(call, doc)) &&
+            (resp->keys = rpc_call_alloc(call, (n + 1) * sizeof(void *)))) {
+                for (size_t i = 0; i < n; i++) {
+                        json_t *k = json_array_get(keys, i);
+                        Bookstore__Identity__V1__Jwk *jwk = NEW(call, Bookstore__Identity__V1__Jwk,
+                                                                bookstore__identity__v1__jwk__init);
+                        if (!jwk)
+                                break;
+                        jwk->kid = json_text(call, k, "kid");
+                        jwk->kty = json_text(call, k, "kty");
+                        jwk->alg = json_text(call, k, "alg");
+                        jwk->use = json_text(call, k, "use");
+                        jwk->crv = json_text(call, k, "crv");
+                        jwk->x = json_text(call, k, "x");
+                        jwk->y = json_text(call, k, "y");
+                        resp->keys[resp->n_keys++] = jwk;
+                }
+        }
+        json_decref(parsed);
+        free(doc);
+        if (!resp || resp->n_keys != n)
+                return OOM(call);
+        RESPOND(call, resp, ret);
+}
+
+static int issue_service_token(struct rpc_call *call, const ProtobufCMessage *msg,
+                               ProtobufCMessage **ret)
+{
+        const Bookstore__Identity__V1__IssueServiceTokenRequest *req = (const void *)msg;
+        char *token = NULL;
+        int64_t exp = 0;
+        int r = identity_issue_service_token(APP(call), req->service_name, req->client_secret,
+                                             &token, &exp);
+        if (r != IDE_OK)
+                return fail(call, r);
+        Bookstore__Identity__V1__IssueServiceTokenResponse *resp =
+                NEW(call, Bookstore__Identity__V1__IssueServiceTokenResponse,
+                    bookstore__identity__v1__issue_service_token_response__init);
+        if (resp) {
+                resp->access_token = rpc_call_strdup(call, token);
+                resp->expires_at = timestamp(call, exp);
+        }
+        free(token);
+        if (!resp || !resp->access_token || !resp->expires_at)
+                return OOM(call);
+        RESPOND(call, resp, ret);
+}
+
+static const struct rpc_method_impl identity_methods[] = {
+        {.name = "RegisterUser", .unary = register_user},
+        {.name = "Login", .unary = login},
+        {.name = "Refresh", .unary = refresh},
+        {.name = "Logout", .unary = logout},
+        {.name = "GetMe", .unary = get_me},
+        {.name = "UpdateProfile", .unary = update_profile},
+        {.name = "AddAddress", .unary = add_address},
+        {.name = "ListAddresses", .unary = list_addresses},
+        {.name = "RemoveAddress", .unary = remove_address},
+        {.name = "CreateUser", .unary = create_user},
+        {.name = "ListUsers", .unary = list_users},
+        {.name = "DisableUser", .unary = disable_user},
+        {.name = "GetJwks", .unary = get_jwks},
+        {.name = "IssueServiceToken", .unary = issue_service_token},
+};
+
+int identity_grpc_register(struct rpc_server *server, struct identity_app *app)
+{
+        return rpc_server_add_service(
+                server, &bookstore__identity__v1__identity_service__descriptor, NULL,
+                identity_methods, sizeof(identity_methods) / sizeof(identity_methods[0]), app);
+}

@@ -1,0 +1,73 @@
+/* Token signing (libs/auth), revocation and the login limiter (Redis). */
+#include "identity-outside-adapters.h"
+
+#include "auth/revocation-redis.h"
+#include "core/clock.h"
+#include "identity-rules.h"
+#include "kv/ratelimit.h"
+
+_Static_assert((unsigned)IDENTITY_ROLE_ADMIN == (unsigned)AUTH_ROLE_ADMIN &&
+                       (unsigned)IDENTITY_ROLE_SERVICE == (unsigned)AUTH_ROLE_SERVICE,
+               "identity roles and token roles use the same bits");
+
+static int jwt_sign(void *self, const char *subject, unsigned role, const char *jti, int64_t now,
+                    int64_t ttl_s, char **ret_token)
+{
+        const struct identity_signer_jwt *s = self;
+        return auth_jwt_sign(s->keys, s->params, subject, role, jti, now, ttl_s, ret_token);
+}
+
+static int jwt_jwks(void *self, char **ret_json)
+{
+        const struct identity_signer_jwt *s = self;
+        return auth_keyset_jwks_json(s->keys, ret_json);
+}
+
+static const struct identity_signer_ops signer_ops = {.sign = jwt_sign, .jwks = jwt_jwks};
+
+struct identity_signer identity_signer_jwt(struct identity_signer_jwt *ctx)
+{
+        return (struct identity_signer){.ops = &signer_ops, .self = ctx};
+}
+
+static int redis_revoke_token(void *self, const char *jti, int64_t ttl_s)
+{
+        return auth_revoke_token(self, jti, ttl_s);
+}
+
+static int redis_revoke_subject(void *self, const char *subject, int64_t before_s)
+{
+        return auth_revoke_subject(self, subject, before_s);
+}
+
+static int redis_unrevoke_subject(void *self, const char *subject)
+{
+        return auth_unrevoke_subject(self, subject);
+}
+
+static const struct identity_revoker_ops revoker_ops = {
+        .revoke_token = redis_revoke_token,
+        .revoke_subject = redis_revoke_subject,
+        .unrevoke_subject = redis_unrevoke_subject,
+};
+
+struct identity_revoker identity_revoker_redis(struct kv *kv)
+{
+        return (struct identity_revoker){.ops = &revoker_ops, .self = kv};
+}
+
+static int redis_hit(void *self, const char *key, int limit, int64_t window_ms, bool *ret_allowed)
+{
+        struct kv_rate_limit_result res;
+        int r = kv_rate_limit_hit(self, key, limit, window_ms, clock_realtime_ms(), &res);
+        if (r == 0)
+                *ret_allowed = res.allowed;
+        return r;
+}
+
+static const struct identity_limiter_ops limiter_ops = {.hit = redis_hit};
+
+struct identity_limiter identity_limiter_redis(struct kv *kv)
+{
+        return (struct identity_limiter){.ops = &limiter_ops, .self = kv};
+}

@@ -1,0 +1,242 @@
+/* identity: composition root. Reads configuration from the environment,
+ * builds the adapters, hands them to the use cases through the ports, and
+ * serves bookstore.identity.v1 (plus health and reflection) until SIGTERM. */
+#include "core/config.h"
+#include "core/log.h"
+#include "db/db.h"
+#include "identity-app.h"
+#include "identity-grpc.h"
+#include "identity-mysql.h"
+#include "identity-outside-adapters.h"
+#include "auth/revocation-redis.h"
+#include "bookstore/identity/v1/identity.pb-c.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+extern const unsigned char bookstore_contract_descriptors[];
+extern const size_t bookstore_contract_descriptors_len;
+
+enum { MAX_SERVICE_CLIENTS = 16 };
+
+struct identity_main {
+        struct rpc_server_config rpc_cfg;
+        struct db_config db_cfg;
+        struct kv_config kv_cfg;
+        struct auth_token_params token_params;
+        struct identity_argon2_config argon2;
+        struct identity_service_client clients[MAX_SERVICE_CLIENTS];
+        char *clients_text;
+        long startup_wait_s, probe_ms;
+
+        struct auth_keyset *keys;
+        struct db_pool *db;
+        struct kv *kv;
+        struct auth_guard *guard;
+        struct auth_guard_config guard_cfg;
+        struct identity_signer_jwt signer;
+        struct identity_app app;
+        struct rpc_server *server;
+};
+
+/* "name:secret,name2:secret2" */
+static int parse_clients(struct identity_main *m, char *err, size_t err_len)
+{
+        const char *text = getenv("BOOKSTORE_IDENTITY_SERVICE_CLIENTS");
+        if (!text || !*text)
+                return 0;
+        m->clients_text = strdup(text);
+        char *save = NULL;
+        size_t n = 0;
+        for (char *item = strtok_r(m->clients_text, ",", &save); item;
+             item = strtok_r(NULL, ",", &save)) {
+                char *colon = strchr(item, ':');
+                if (!colon || colon == item || strlen(colon + 1) < 16 || n == MAX_SERVICE_CLIENTS) {
+                        snprintf(err, err_len,
+                                 "BOOKSTORE_IDENTITY_SERVICE_CLIENTS: expected name:secret pairs "
+                                 "(secrets of 16+ characters, at most %d)",
+                                 MAX_SERVICE_CLIENTS);
+                        return -EINVAL;
+                }
+                *colon = '\0';
+                m->clients[n++] = (struct identity_service_client){item, colon + 1};
+        }
+        m->app.cfg.service_clients = m->clients;
+        m->app.cfg.n_service_clients = n;
+        return 0;
+}
+
+static int read_config(struct identity_main *m, char *err, size_t err_len)
+{
+        struct cfg_error e = {{0}};
+        long access, refresh, svc, per_account, per_peer, window, ops;
+        size_t mem;
+        if (rpc_server_config_from_env(&m->rpc_cfg, "BOOKSTORE_IDENTITY_ADDR", "0.0.0.0:50051", err,
+                                       err_len) < 0 ||
+            db_config_from_env(&m->db_cfg, "BOOKSTORE_IDENTITY_DB", "bookstore_identity", err,
+                               err_len) < 0 ||
+            kv_config_from_env(&m->kv_cfg, "BOOKSTORE_REDIS", err, err_len) < 0 ||
+            auth_token_params_from_env(&m->token_params, err, err_len) < 0 ||
+            parse_clients(m, err, err_len) < 0)
+                return -EINVAL;
+        if (cfg_int("BOOKSTORE_IDENTITY_ACCESS_TTL_S", 900, 60, 86400, &access, &e) < 0 ||
+            cfg_int("BOOKSTORE_IDENTITY_REFRESH_TTL_S", 7 * 86400, 300, 90 * 86400, &refresh, &e) <
+                    0 ||
+            cfg_int("BOOKSTORE_IDENTITY_SERVICE_TOKEN_TTL_S", 300, 30, 3600, &svc, &e) < 0 ||
+            cfg_int("BOOKSTORE_IDENTITY_LOGIN_LIMIT_PER_ACCOUNT", 5, 1, 10000, &per_account, &e) <
+                    0 ||
+            cfg_int("BOOKSTORE_IDENTITY_LOGIN_LIMIT_PER_PEER", 50, 1, 100000, &per_peer, &e) < 0 ||
+            cfg_int("BOOKSTORE_IDENTITY_LOGIN_WINDOW_MS", 60000, 1000, 3600000, &window, &e) < 0 ||
+            cfg_int("BOOKSTORE_IDENTITY_ARGON2_OPSLIMIT", 2, 1, 20, &ops, &e) < 0 ||
+            cfg_size("BOOKSTORE_IDENTITY_ARGON2_MEMLIMIT", 64 << 20, 8 << 10, (size_t)1 << 30, &mem,
+                     &e) < 0 ||
+            cfg_int("BOOKSTORE_DB_STARTUP_WAIT_S", 30, 0, 600, &m->startup_wait_s, &e) < 0 ||
+            cfg_int("BOOKSTORE_HEALTH_PROBE_INTERVAL_MS", 2000, 10, 600000, &m->probe_ms, &e) < 0) {
+                snprintf(err, err_len, "%s", e.message);
+                return -EINVAL;
+        }
+        m->app.cfg.access_ttl_s = access;
+        m->app.cfg.refresh_ttl_s = refresh;
+        m->app.cfg.service_token_ttl_s = svc;
+        m->app.cfg.login_limit_per_account = (int)per_account;
+        m->app.cfg.login_limit_per_peer = (int)per_peer;
+        m->app.cfg.login_window_ms = window;
+        m->argon2 = (struct identity_argon2_config){.opslimit = (unsigned long long)ops,
+                                                    .memlimit = mem};
+        if (auth_keyset_new(&m->keys) < 0 || auth_keyset_from_env(m->keys, true, err, err_len) < 0)
+                return -EINVAL;
+        return 0;
+}
+
+static int db_probe(void *pool)
+{
+        return db_pool_ping(pool);
+}
+
+/* The database may still be starting (local run, Kubernetes): retry a while. */
+static int migrate(struct identity_main *m, char *err, size_t err_len)
+{
+        for (long waited = 0;; waited++) {
+                int applied = 0;
+                int r = db_migrate(m->db, identity_migrations, identity_migrations_count, &applied,
+                                   err, err_len);
+                if (r == 0) {
+                        log_msg(LOG_INFO, "schema up to date", "{s:i}", "migrations_applied",
+                                applied);
+                        return 0;
+                }
+                if ((r != -ECONNREFUSED && r != -ECONNRESET) || waited >= m->startup_wait_s)
+                        return r;
+                sleep(1);
+        }
+}
+
+static int wire(struct identity_main *m, char *err, size_t err_len)
+{
+        int r;
+        if ((r = identity_sodium_init()) < 0 || (r = db_pool_new(&m->db, &m->db_cfg)) < 0 ||
+            (r = kv_new(&m->kv, &m->kv_cfg)) < 0)
+                return r;
+        if ((r = migrate(m, err, err_len)) < 0)
+                return r;
+        m->signer = (struct identity_signer_jwt){.keys = m->keys, .params = &m->token_params};
+        m->app.users = identity_users_mysql(m->db);
+        m->app.refresh = identity_refresh_mysql(m->db);
+        m->app.hasher = identity_hasher_argon2(&m->argon2);
+        m->app.signer = identity_signer_jwt(&m->signer);
+        m->app.revoker = identity_revoker_redis(m->kv);
+        m->app.limiter = identity_limiter_redis(m->kv);
+        m->app.env = identity_env_system();
+        m->app.digest = identity_digest_sodium();
+        if ((r = identity_app_init(&m->app)) < 0)
+                return r;
+        const char *admin_email = getenv("BOOKSTORE_ADMIN_EMAIL");
+        const char *admin_password = getenv("BOOKSTORE_ADMIN_PASSWORD");
+        if (admin_email && *admin_email) {
+                bool created = false;
+                r = identity_ensure_admin(&m->app, admin_email,
+                                          admin_password ? admin_password : "", &created);
+                if (r != IDE_OK) {
+                        snprintf(err, err_len, "BOOKSTORE_ADMIN_EMAIL/PASSWORD: %s",
+                                 r > 0 ? identity_error_message(r) : strerror(-r));
+                        return -EINVAL;
+                }
+                if (created)
+                        log_msg(LOG_INFO, "first admin created", "{s:s}", "email", admin_email);
+        }
+        m->guard_cfg = (struct auth_guard_config){.keys = m->keys,
+                                                  .params = m->token_params,
+                                                  .policies = identity_policies,
+                                                  .n_policies = identity_n_policies,
+                                                  .revocations = auth_revocations_redis(m->kv)};
+        if ((r = auth_guard_new(&m->guard, &m->guard_cfg)) < 0)
+                return r;
+        const char *unguarded = auth_guard_find_unguarded(
+                m->guard, &bookstore__identity__v1__identity_service__descriptor, NULL);
+        if (unguarded) {
+                snprintf(err, err_len, "no auth policy for %s", unguarded);
+                return -EINVAL;
+        }
+        struct rpc_interceptor guard = auth_guard_interceptor(m->guard);
+        if ((r = rpc_server_new(&m->server, &m->rpc_cfg)) < 0 ||
+            (r = rpc_server_add_interceptor(m->server, &guard)) < 0 ||
+            (r = identity_grpc_register(m->server, &m->app)) < 0 ||
+            (r = rpc_server_enable_health(m->server)) < 0 ||
+            (r = rpc_server_add_health_probe(m->server, "bookstore.identity.v1.IdentityService",
+                                             db_probe, m->db, (int)m->probe_ms)) < 0 ||
+            (r = rpc_server_enable_reflection(m->server, bookstore_contract_descriptors,
+                                              bookstore_contract_descriptors_len)) < 0)
+                return r;
+        return 0;
+}
+
+static void teardown(struct identity_main *m)
+{
+        rpc_server_free(m->server);
+        auth_guard_free(m->guard);
+        kv_free(m->kv);
+        db_pool_free(m->db);
+        auth_keyset_free(m->keys);
+        free(m->clients_text);
+}
+
+int main(void)
+{
+        log_set_service("identity");
+        rpc_block_signals();
+        struct identity_main m = {0};
+        char err[512] = "";
+        if (read_config(&m, err, sizeof(err)) < 0) {
+                fprintf(stderr, "identity: %s\n", err);
+                log_msg(LOG_ERROR, "invalid configuration", "{s:s}", "error", err);
+                teardown(&m);
+                return 2;
+        }
+        int r = wire(&m, err, sizeof(err));
+        if (r == 0 && (r = rpc_server_start(m.server)) < 0)
+                snprintf(err, sizeof(err), "cannot listen on %s: %s", m.rpc_cfg.listen_addr,
+                         strerror(-r));
+        if (r < 0) {
+                if (!err[0])
+                        snprintf(err, sizeof(err), "start-up failed: %s", strerror(-r));
+                fprintf(stderr, "identity: %s\n", err);
+                log_msg(LOG_ERROR, "start-up failed", "{s:s}", "error", err);
+                if (m.server)
+                        rpc_server_stop(m.server);
+                teardown(&m);
+                return r == -EINVAL ? 2 : 1;
+        }
+        printf("listening on port %d\n", rpc_server_port(m.server));
+        fflush(stdout);
+        log_msg(LOG_INFO, "serving", "{s:s, s:i}", "addr", m.rpc_cfg.listen_addr, "port",
+                rpc_server_port(m.server));
+        int sig = rpc_wait_for_signal();
+        log_msg(LOG_INFO, "stopping", "{s:i}", "signal", sig);
+        rpc_server_stop(m.server);
+        teardown(&m);
+        log_msg(LOG_INFO, "stopped", NULL);
+        return 0;
+}
