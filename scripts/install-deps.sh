@@ -11,7 +11,8 @@ packages=(
   libgrpc-dev grpc-proto
   libjansson-dev libcmocka-dev libjwt-dev libssl-dev libsodium-dev
   mariadb-server libmariadb-dev redis-server libhiredis-dev
-  python3 python3-grpcio python3-pytest python3-protobuf
+  python3 python3-grpcio python3-pytest python3-protobuf python3-jwt python3-cryptography
+  openssl redis-tools
   nghttp2-client
 )
 

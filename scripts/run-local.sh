@@ -3,9 +3,10 @@
 # throwaway MariaDB and Redis, then every service on its own port, and stops
 # everything on Ctrl-C (data is thrown away).
 #
-# Services so far: the runtime's demo service (bookstore.testing.v1) on 50050.
-# The bookstore services join this table as they land (identity 50051,
+# Services: identity on 50051 (the others join the table below as they land:
 # catalog 50052, inventory 50053, payment 50054, order 50055, checkout 50056).
+# A development key pair for tokens is generated per run (never committed),
+# and demo accounts (admin, seller, customer) are created and printed.
 #
 # Environment: BOOKSTORE_BUILD_DIR (default build), BOOKSTORE_SKIP_BUILD=1 to
 # use an existing build, BOOKSTORE_<SERVICE>_ADDR to move a service.
@@ -35,9 +36,18 @@ scripts/deps.sh start "$run"
 # shellcheck disable=SC1091
 . "$run/env"
 
+# token keys for this run: identity signs, every service verifies
+openssl ecparam -name prime256v1 -genkey -noout 2>/dev/null |
+  openssl pkcs8 -topk8 -nocrypt -out "$run/jwt-dev.pem"
+openssl ec -in "$run/jwt-dev.pem" -pubout -out "$run/jwt-dev.pub.pem" 2>/dev/null
+export BOOKSTORE_JWT_SIGNING_KEY=$run/jwt-dev.pem BOOKSTORE_JWT_SIGNING_KID=dev-1
+export BOOKSTORE_JWT_VERIFY_KEYS=dev-1=$run/jwt-dev.pub.pem
+secret() { head -c 9 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+export BOOKSTORE_ADMIN_EMAIL=admin@bookstore.local BOOKSTORE_ADMIN_PASSWORD="admin-$(secret)"
+
 # name | binary | address variable | default address | database-backed
 services=(
-  "testsvc|$build/tests/testsvc|BOOKSTORE_TESTSVC_ADDR|127.0.0.1:50050|yes"
+  "identity|$build/services/identity/identity|BOOKSTORE_IDENTITY_ADDR|127.0.0.1:50051|yes"
 )
 
 for entry in "${services[@]}"; do
@@ -49,7 +59,8 @@ for entry in "${services[@]}"; do
     env_args+=("BOOKSTORE_${upper}_DB_HOST=$BOOKSTORE_MYSQL_HOST"
       "BOOKSTORE_${upper}_DB_PORT=$BOOKSTORE_MYSQL_PORT"
       "BOOKSTORE_${upper}_DB_USER=$BOOKSTORE_MYSQL_USER"
-      "BOOKSTORE_${upper}_DB_PASSWORD=$BOOKSTORE_MYSQL_PASSWORD")
+      "BOOKSTORE_${upper}_DB_PASSWORD=$BOOKSTORE_MYSQL_PASSWORD"
+      "BOOKSTORE_${upper}_DB_NAME=bookstore_$name")
   fi
   env "${env_args[@]}" "$binary" >"$run/$name.out" 2>"$run/$name.log" &
   pids+=($!)
@@ -62,7 +73,23 @@ for entry in "${services[@]}"; do
   echo "run-local: $name on $addr (log: $run/$name.log)"
 done
 
-echo "run-local: ready. Try: node_modules/.bin/buf curl --protocol grpc --http2-prior-knowledge --list-services http://127.0.0.1:50050"
+# demo accounts, created through the API like any client would
+identity_url="http://${BOOKSTORE_IDENTITY_ADDR:-127.0.0.1:50051}/bookstore.identity.v1.IdentityService"
+bufcurl() { node_modules/.bin/buf curl --protocol grpc --http2-prior-knowledge "$@"; }
+admin_token=$(bufcurl -d "{\"email\":\"$BOOKSTORE_ADMIN_EMAIL\",\"password\":\"$BOOKSTORE_ADMIN_PASSWORD\"}" \
+  "$identity_url/Login" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["tokens"]["accessToken"])')
+seller_password="seller-$(secret)" customer_password="customer-$(secret)"
+bufcurl -H "authorization: Bearer $admin_token" -d "{\"email\":\"seller@bookstore.local\",\"password\":\"$seller_password\",\"display_name\":\"Demo Seller\",\"role\":\"ROLE_SELLER\"}" \
+  "$identity_url/CreateUser" >/dev/null
+bufcurl -d "{\"email\":\"customer@bookstore.local\",\"password\":\"$customer_password\",\"display_name\":\"Demo Customer\"}" \
+  "$identity_url/RegisterUser" >/dev/null
+cat <<ACCOUNTS
+run-local: demo accounts (this run only):
+  admin     $BOOKSTORE_ADMIN_EMAIL  $BOOKSTORE_ADMIN_PASSWORD
+  seller    seller@bookstore.local  $seller_password
+  customer  customer@bookstore.local  $customer_password
+ACCOUNTS
+echo "run-local: ready. Try: node_modules/.bin/buf curl --protocol grpc --http2-prior-knowledge --list-services http://${BOOKSTORE_IDENTITY_ADDR:-127.0.0.1:50051}"
 echo "run-local: press Ctrl-C to stop"
 wait -n "${pids[@]}" || true
 echo "run-local: a service exited" >&2

@@ -80,8 +80,6 @@ static int add_key(struct auth_keyset *ks, const char *kid, EVP_PKEY *pk)
 {
         if (!kid[0] || strlen(kid) > 63)
                 return -EINVAL;
-        if (auth_keyset_find(ks, kid))
-                return -EEXIST;
         struct auth_key key = {0};
         if (coordinate(pk, OSSL_PKEY_PARAM_EC_PUB_X, key.x, sizeof(key.x)) < 0 ||
             coordinate(pk, OSSL_PKEY_PARAM_EC_PUB_Y, key.y, sizeof(key.y)) < 0)
@@ -93,6 +91,15 @@ static int add_key(struct auth_keyset *ks, const char *kid, EVP_PKEY *pk)
         }
         char *data;
         long len = BIO_get_mem_data(out, &data);
+        /* the same key under the same kid twice is fine (e.g. identity's signing key is
+         * also in the shared verification list); another key under a taken kid is not */
+        const struct auth_key *existing = auth_keyset_find(ks, kid);
+        if (existing) {
+                bool same = existing->public_len == (size_t)len &&
+                            !memcmp(existing->public_pem, data, (size_t)len);
+                BIO_free(out);
+                return same ? 0 : -EEXIST;
+        }
         key.public_pem = strndup(data, (size_t)len);
         key.public_len = (size_t)len;
         BIO_free(out);

@@ -82,6 +82,8 @@ static int read_config(struct identity_main *m, char *err, size_t err_len)
             auth_token_params_from_env(&m->token_params, err, err_len) < 0 ||
             parse_clients(m, err, err_len) < 0)
                 return -EINVAL;
+        cfg_string("BOOKSTORE_IDENTITY_LIMIT_NAMESPACE", "identity", &m->app.cfg.limit_namespace,
+                   &e);
         if (cfg_int("BOOKSTORE_IDENTITY_ACCESS_TTL_S", 900, 60, 86400, &access, &e) < 0 ||
             cfg_int("BOOKSTORE_IDENTITY_REFRESH_TTL_S", 7 * 86400, 300, 90 * 86400, &refresh, &e) <
                     0 ||

@@ -51,6 +51,8 @@ def identity(tmp_path_factory):
         "BOOKSTORE_ADMIN_PASSWORD": ADMIN[1],
         "BOOKSTORE_IDENTITY_SERVICE_CLIENTS": f"checkout:{SECRET}",
         "BOOKSTORE_IDENTITY_LOGIN_LIMIT_PER_ACCOUNT": "5",
+        # the limiter's counters live in a Redis shared by runs: a namespace of our own
+        "BOOKSTORE_IDENTITY_LIMIT_NAMESPACE": f"test-{uuid.uuid4().hex[:8]}",
         # small argon2id parameters keep the suite fast; production uses the defaults
         "BOOKSTORE_IDENTITY_ARGON2_OPSLIMIT": "1",
         "BOOKSTORE_IDENTITY_ARGON2_MEMLIMIT": "8M",
@@ -253,22 +255,6 @@ def test_login_attempts_are_rate_limited(identity):
                                      "too many login attempts; wait a minute and retry")
 
 
-def test_only_argon2id_hashes_are_stored_and_no_secret_is_logged(identity):
-    s = stub(identity)
-    password = f"distinctive-{uuid.uuid4().hex}"
-    email, login = register_and_login(s, password=password)
-    hashes = mariadb("SELECT password_hash FROM users", identity.schema).split()
-    assert hashes and all(h.startswith("$argon2id$") for h in hashes)
-    dump = mariadb("SELECT * FROM users; SELECT * FROM refresh_tokens", identity.schema)
-    assert password not in dump and login.tokens.refresh_token not in dump
-    assert login.tokens.access_token not in dump
-    assert identity.stop() == 0
-    for secret in (password, login.tokens.access_token, login.tokens.refresh_token, SECRET,
-                   ADMIN[1]):
-        assert secret not in identity.stderr
-    assert any(l.get("method", "").endswith("/Login") for l in identity.log_lines())
-
-
 def test_redis_down_fails_closed(identity, tmp_path):
     with __import__("socket").socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -283,3 +269,50 @@ def test_redis_down_fails_closed(identity, tmp_path):
                                               display_name="Still works"), timeout=10)
     finally:
         assert server.stop() == 0
+
+
+def test_login_attempts_are_rate_limited_per_peer(identity):
+    env = dict(identity.env, BOOKSTORE_IDENTITY_LOGIN_LIMIT_PER_PEER="3",
+               BOOKSTORE_IDENTITY_LIMIT_NAMESPACE=f"test-{uuid.uuid4().hex[:8]}",
+               BOOKSTORE_ADMIN_EMAIL="")
+    server = Server(os.environ["BOOKSTORE_IDENTITY"], env=env, port_env="BOOKSTORE_IDENTITY_ADDR")
+    try:
+        s = stub(server)
+        for _ in range(3):  # three different accounts from one address
+            assert rpc_error(s.Login, pb.LoginRequest(email=new_email(), password="x"),
+                             timeout=10)[0] == grpc.StatusCode.UNAUTHENTICATED
+        assert rpc_error(s.Login, pb.LoginRequest(email=new_email(), password="x"),
+                         timeout=10)[0] == grpc.StatusCode.RESOURCE_EXHAUSTED
+    finally:
+        assert server.stop() == 0
+
+
+def test_health_and_reflection(identity):
+    from grpc_health.v1 import health_pb2, health_pb2_grpc
+    h = health_pb2_grpc.HealthStub(identity.channel())
+    for name in ("", "bookstore.identity.v1.IdentityService"):
+        assert h.Check(health_pb2.HealthCheckRequest(service=name), timeout=10).status == \
+            health_pb2.HealthCheckResponse.SERVING
+    listed = subprocess.run([os.environ["BOOKSTORE_BUF"], "curl", "--protocol", "grpc",
+                             "--http2-prior-knowledge", "--list-methods",
+                             f"http://{identity.target}"],
+                            capture_output=True, text=True, timeout=60, check=True).stdout.split()
+    assert "bookstore.identity.v1.IdentityService/Login" in listed
+    assert "bookstore.identity.v1.IdentityService/IssueServiceToken" in listed
+
+
+# last: it stops the module's server to read everything it logged
+def test_only_argon2id_hashes_are_stored_and_no_secret_is_logged(identity):
+    s = stub(identity)
+    password = f"distinctive-{uuid.uuid4().hex}"
+    email, login = register_and_login(s, password=password)
+    hashes = mariadb("SELECT password_hash FROM users", identity.schema).split()
+    assert hashes and all(h.startswith("$argon2id$") for h in hashes)
+    dump = mariadb("SELECT * FROM users; SELECT * FROM refresh_tokens", identity.schema)
+    assert password not in dump and login.tokens.refresh_token not in dump
+    assert login.tokens.access_token not in dump
+    assert identity.stop() == 0
+    for secret in (password, login.tokens.access_token, login.tokens.refresh_token, SECRET,
+                   ADMIN[1]):
+        assert secret not in identity.stderr
+    assert any(l.get("method", "").endswith("/Login") for l in identity.log_lines())

@@ -8,6 +8,7 @@ import time
 
 import grpc
 
+from bookstore.identity.v1 import identity_pb2, identity_pb2_grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 
@@ -22,7 +23,7 @@ def test_run_local_starts_everything_and_stops_on_ctrl_c():
     port = _free_port()
     env = dict(os.environ, BOOKSTORE_SKIP_BUILD="1",
                BOOKSTORE_BUILD_DIR=os.path.dirname(os.path.dirname(os.environ["BOOKSTORE_TESTSVC"])),
-               BOOKSTORE_TESTSVC_ADDR=f"127.0.0.1:{port}")
+               BOOKSTORE_IDENTITY_ADDR=f"127.0.0.1:{port}")
     proc = subprocess.Popen([os.path.join(root, "scripts", "run-local.sh")], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             start_new_session=True)
@@ -33,6 +34,15 @@ def test_run_local_starts_everything_and_stops_on_ctrl_c():
             if "run-local: ready" in line:
                 break
         assert any("ready" in l for l in lines), "".join(lines)
+        # the printed demo accounts can log in
+        accounts = {l.split()[0]: l.split()[1:] for l in lines if l.startswith("  ")}
+        assert set(accounts) == {"admin", "seller", "customer"}
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as ch:
+            ident = identity_pb2_grpc.IdentityServiceStub(ch)
+            for role, (email, password) in accounts.items():
+                user = ident.Login(identity_pb2.LoginRequest(email=email, password=password),
+                                   timeout=10).user
+                assert identity_pb2.Role.Name(user.role) == f"ROLE_{role.upper()}"
         with grpc.insecure_channel(f"127.0.0.1:{port}") as ch:
             health = health_pb2_grpc.HealthStub(ch)
             # healthy, database included (the service probes its MariaDB)

@@ -229,7 +229,9 @@ static void rotation_accepts_every_configured_key(void **state)
         assert_int_equal(auth_keyset_add_public_pem(rotated, "k1", k1_public, strlen(k1_public)),
                          0);
         assert_int_equal(auth_keyset_add_public_pem(rotated, "k1", k1_public, strlen(k1_public)),
-                         -EEXIST);
+                         0); /* the same key again: no change */
+        assert_int_equal(auth_keyset_add_public_pem(rotated, "k2", k1_public, strlen(k1_public)),
+                         -EEXIST); /* another key under a taken kid */
         char *old = sign(signer, &params, NOW, 900), *new = sign(rotated, &params, NOW, 900);
         assert_null(verify_reason(rotated, old, NOW));
         assert_null(verify_reason(rotated, new, NOW));

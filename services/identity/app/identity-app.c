@@ -193,7 +193,7 @@ static int limit(struct identity_app *app, const char *kind, const char *who, in
 {
         char key[320];
         bool allowed = false;
-        snprintf(key, sizeof(key), "identity:login:%s:%s", kind, who);
+        snprintf(key, sizeof(key), "%s:login:%s:%s", app->cfg.limit_namespace, kind, who);
         int r = app->limiter.ops->hit(app->limiter.self, key, max, app->cfg.login_window_ms,
                                       &allowed);
         if (r < 0)

@@ -21,6 +21,7 @@ struct identity_config {
         int login_limit_per_account; /* attempts per window */
         int login_limit_per_peer;
         int64_t login_window_ms;
+        const char *limit_namespace; /* prefix of the limiter's keys, e.g. "identity" */
         const struct identity_service_client *service_clients;
         size_t n_service_clients;
 };
