@@ -65,8 +65,8 @@ static int apply(struct catalog_app *app, unsigned fields, const struct catalog_
                 snprintf(b->title, sizeof(b->title), "%s", in->title);
         }
         if ((fields & CATALOG_UPDATE_AUTHORS) &&
-            (r = catalog_join_authors(in->authors, in->n_authors, b->authors, sizeof(b->authors))) !=
-                    CE_OK)
+            (r = catalog_join_authors(in->authors, in->n_authors, b->authors,
+                                      sizeof(b->authors))) != CE_OK)
                 return r;
         if (fields & CATALOG_UPDATE_DESCRIPTION) {
                 if ((r = catalog_check_description(in->description)) != CE_OK)
@@ -94,9 +94,10 @@ int catalog_create_book(struct catalog_app *app, const struct catalog_caller *ca
                 return -ENOMEM;
         int r = catalog_normalize_isbn13(in->isbn13, b->isbn13);
         if (r == CE_OK)
-                r = apply(app, CATALOG_UPDATE_TITLE | CATALOG_UPDATE_AUTHORS |
-                                       CATALOG_UPDATE_DESCRIPTION | CATALOG_UPDATE_CATEGORY |
-                                       CATALOG_UPDATE_PRICE,
+                r = apply(app,
+                          CATALOG_UPDATE_TITLE | CATALOG_UPDATE_AUTHORS |
+                                  CATALOG_UPDATE_DESCRIPTION | CATALOG_UPDATE_CATEGORY |
+                                  CATALOG_UPDATE_PRICE,
                           in, b);
         if (r == CE_OK) {
                 app->env.ops->new_id(app->env.self, b->id);
@@ -162,9 +163,9 @@ int catalog_get_book(struct catalog_app *app, const struct catalog_caller *calle
         return catalog_can_view(ret, caller) ? CE_OK : CE_BOOK_NOT_FOUND;
 }
 
-int catalog_set_status(struct catalog_app *app, const struct catalog_caller *caller,
-                       const char *id, enum catalog_status to, struct catalog_book *ret,
-                       char *explain, size_t explain_len)
+int catalog_set_status(struct catalog_app *app, const struct catalog_caller *caller, const char *id,
+                       enum catalog_status to, struct catalog_book *ret, char *explain,
+                       size_t explain_len)
 {
         if (to < BOOK_REGISTERED || to > BOOK_UNLISTED)
                 return CE_STATUS_INVALID;
@@ -205,7 +206,7 @@ int catalog_list_books(struct catalog_app *app, const struct catalog_caller *cal
         }
         if (req->status && (req->status < BOOK_REGISTERED || req->status > BOOK_UNLISTED))
                 return CE_STATUS_INVALID;
-        size_t size = req->page_size <= 0 ? CATALOG_PAGE_DEFAULT
+        size_t size = req->page_size <= 0                 ? CATALOG_PAGE_DEFAULT
                       : req->page_size > CATALOG_PAGE_MAX ? CATALOG_PAGE_MAX
                                                           : (size_t)req->page_size;
         bool admin = caller->role & CATALOG_ROLE_ADMIN;
@@ -232,8 +233,7 @@ int catalog_list_books(struct catalog_app *app, const struct catalog_caller *cal
         return CE_OK;
 }
 
-int catalog_create_category(struct catalog_app *app, const char *name,
-                            struct catalog_category *ret)
+int catalog_create_category(struct catalog_app *app, const char *name, struct catalog_category *ret)
 {
         int r = catalog_check_category_name(name);
         if (r != CE_OK)

@@ -44,9 +44,9 @@ int catalog_update_book(struct catalog_app *app, const struct catalog_caller *ca
 int catalog_get_book(struct catalog_app *app, const struct catalog_caller *caller, const char *id,
                      struct catalog_book *ret);
 /* explain receives the allowed transitions on CE_TRANSITION. */
-int catalog_set_status(struct catalog_app *app, const struct catalog_caller *caller,
-                       const char *id, enum catalog_status to, struct catalog_book *ret,
-                       char *explain, size_t explain_len);
+int catalog_set_status(struct catalog_app *app, const struct catalog_caller *caller, const char *id,
+                       enum catalog_status to, struct catalog_book *ret, char *explain,
+                       size_t explain_len);
 
 struct catalog_list_request {
         const char *category_id, *author, *text, *page_token;

@@ -119,7 +119,8 @@ int catalog_check_price(const struct catalog_money *m)
         if (strlen(m->currency) != 3 || !isupper((unsigned char)m->currency[0]) ||
             !isupper((unsigned char)m->currency[1]) || !isupper((unsigned char)m->currency[2]))
                 return CE_PRICE_INVALID;
-        if (m->units < 0 || m->nanos < 0 || m->nanos > 999999999 || (m->units == 0 && m->nanos == 0))
+        if (m->units < 0 || m->nanos < 0 || m->nanos > 999999999 ||
+            (m->units == 0 && m->nanos == 0))
                 return CE_PRICE_INVALID;
         return CE_OK;
 }
@@ -130,13 +131,16 @@ int catalog_check_category_name(const char *name)
 }
 
 static const char *const status_names[] = {
-        [BOOK_REGISTERED] = "BOOK_STATUS_REGISTERED", [BOOK_ON_SALE] = "BOOK_STATUS_ON_SALE",
-        [BOOK_SOLD_OUT] = "BOOK_STATUS_SOLD_OUT",     [BOOK_UNLISTED] = "BOOK_STATUS_UNLISTED",
+        [BOOK_REGISTERED] = "BOOK_STATUS_REGISTERED",
+        [BOOK_ON_SALE] = "BOOK_STATUS_ON_SALE",
+        [BOOK_SOLD_OUT] = "BOOK_STATUS_SOLD_OUT",
+        [BOOK_UNLISTED] = "BOOK_STATUS_UNLISTED",
 };
 
 const char *catalog_status_name(enum catalog_status s)
 {
-        return s >= BOOK_REGISTERED && s <= BOOK_UNLISTED ? status_names[s] : "BOOK_STATUS_UNSPECIFIED";
+        return s >= BOOK_REGISTERED && s <= BOOK_UNLISTED ? status_names[s]
+                                                          : "BOOK_STATUS_UNSPECIFIED";
 }
 
 /* REGISTERED -> ON_SALE <-> SOLD_OUT; any -> UNLISTED (which is final). */
@@ -155,9 +159,11 @@ int catalog_check_transition(enum catalog_status from, enum catalog_status to, c
         if (to >= BOOK_REGISTERED && to <= BOOK_UNLISTED && (allowed_moves[from] & 1u << to))
                 return CE_OK;
         int n = snprintf(explain, explain_len, "%s -> %s is not allowed; from %s ",
-                         catalog_status_name(from), catalog_status_name(to), catalog_status_name(from));
+                         catalog_status_name(from), catalog_status_name(to),
+                         catalog_status_name(from));
         if (!allowed_moves[from]) {
-                snprintf(explain + n, explain_len - (size_t)n, "no change is allowed (it is final)");
+                snprintf(explain + n, explain_len - (size_t)n,
+                         "no change is allowed (it is final)");
                 return CE_TRANSITION;
         }
         snprintf(explain + n, explain_len - (size_t)n, "the allowed changes are:");

@@ -32,16 +32,16 @@ struct catalog_money {
 
 struct catalog_book {
         char id[37];
-        char title[1204];      /* 300 characters of UTF-8 */
-        char authors[4100];    /* names joined by '\x1f' (never in a name) */
+        char title[1204];   /* 300 characters of UTF-8 */
+        char authors[4100]; /* names joined by '\x1f' (never in a name) */
         char isbn13[14];
         char description[8004]; /* 2000 characters */
-        char category_id[37];  /* "" for none */
+        char category_id[37];   /* "" for none */
         struct catalog_money price;
         enum catalog_status status;
         char seller_id[64];
         int64_t created_at, updated_at;
-        int64_t seq;           /* creation order, for keyset pagination */
+        int64_t seq; /* creation order, for keyset pagination */
 };
 
 /* The caller as the auth guard saw it; subject "" and role 0 when anonymous. */

@@ -13,13 +13,13 @@ struct catalog_category {
 
 /* What a listing may show and how it is narrowed. */
 struct catalog_book_query {
-        unsigned visible_statuses; /* bit (1 << status) for each status anyone may see */
-        const char *owner_id;      /* also show this seller's books in any status; NULL: none */
-        const char *category_id;   /* NULL/"": any */
-        const char *author;        /* exact author name; NULL/"": any */
+        unsigned visible_statuses;  /* bit (1 << status) for each status anyone may see */
+        const char *owner_id;       /* also show this seller's books in any status; NULL: none */
+        const char *category_id;    /* NULL/"": any */
+        const char *author;         /* exact author name; NULL/"": any */
         enum catalog_status status; /* 0: any */
-        const char *text;          /* substring of title or authors; NULL/"": none */
-        int64_t after_seq;         /* keyset cursor */
+        const char *text;           /* substring of title or authors; NULL/"": none */
+        int64_t after_seq;          /* keyset cursor */
         size_t limit;
 };
 

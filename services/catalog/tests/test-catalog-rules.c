@@ -26,10 +26,13 @@ static void lifecycle_transitions(void **state)
         char why[256];
         assert_int_equal(catalog_check_transition(BOOK_REGISTERED, BOOK_ON_SALE, why, sizeof(why)),
                          CE_OK);
-        assert_int_equal(catalog_check_transition(BOOK_ON_SALE, BOOK_SOLD_OUT, why, sizeof(why)), CE_OK);
-        assert_int_equal(catalog_check_transition(BOOK_SOLD_OUT, BOOK_ON_SALE, why, sizeof(why)), CE_OK);
+        assert_int_equal(catalog_check_transition(BOOK_ON_SALE, BOOK_SOLD_OUT, why, sizeof(why)),
+                         CE_OK);
+        assert_int_equal(catalog_check_transition(BOOK_SOLD_OUT, BOOK_ON_SALE, why, sizeof(why)),
+                         CE_OK);
         for (int s = BOOK_REGISTERED; s <= BOOK_SOLD_OUT; s++)
-                assert_int_equal(catalog_check_transition(s, BOOK_UNLISTED, why, sizeof(why)), CE_OK);
+                assert_int_equal(catalog_check_transition(s, BOOK_UNLISTED, why, sizeof(why)),
+                                 CE_OK);
         assert_int_equal(catalog_check_transition(BOOK_REGISTERED, BOOK_SOLD_OUT, why, sizeof(why)),
                          CE_TRANSITION);
         assert_string_equal(why, "BOOK_STATUS_REGISTERED -> BOOK_STATUS_SOLD_OUT is not allowed; "
@@ -38,7 +41,8 @@ static void lifecycle_transitions(void **state)
         assert_int_equal(catalog_check_transition(BOOK_UNLISTED, BOOK_ON_SALE, why, sizeof(why)),
                          CE_TRANSITION);
         assert_non_null(strstr(why, "it is final"));
-        assert_int_equal(catalog_check_transition(BOOK_ON_SALE, 0, why, sizeof(why)), CE_TRANSITION);
+        assert_int_equal(catalog_check_transition(BOOK_ON_SALE, 0, why, sizeof(why)),
+                         CE_TRANSITION);
 }
 
 static void prices_and_texts(void **state)
@@ -55,10 +59,12 @@ static void prices_and_texts(void **state)
         char joined[512];
         const char *names[] = {"Ursula K. Le Guin", "Anon"};
         assert_int_equal(catalog_join_authors(names, 2, joined, sizeof(joined)), CE_OK);
-        assert_string_equal(joined, "Ursula K. Le Guin\x1f" "Anon");
+        assert_string_equal(joined, "Ursula K. Le Guin\x1f"
+                                    "Anon");
         const char *bad[] = {"ok", "  "};
         assert_int_equal(catalog_join_authors(bad, 2, joined, sizeof(joined)), CE_AUTHORS_INVALID);
-        assert_int_equal(catalog_join_authors(names, 0, joined, sizeof(joined)), CE_AUTHORS_INVALID);
+        assert_int_equal(catalog_join_authors(names, 0, joined, sizeof(joined)),
+                         CE_AUTHORS_INVALID);
         assert_int_equal(catalog_check_title("Dune"), CE_OK);
         assert_int_equal(catalog_check_title(""), CE_TITLE_INVALID);
         assert_int_equal(catalog_check_description("line one\nline two"), CE_OK);
@@ -69,7 +75,8 @@ static void who_sees_and_edits(void **state)
 {
         struct catalog_book b = {.status = BOOK_REGISTERED, .seller_id = "s1"};
         struct catalog_caller anon = {0}, owner = {"s1", CATALOG_ROLE_SELLER},
-                              other = {"s2", CATALOG_ROLE_SELLER}, admin = {"a", CATALOG_ROLE_ADMIN},
+                              other = {"s2", CATALOG_ROLE_SELLER},
+                              admin = {"a", CATALOG_ROLE_ADMIN},
                               customer_s1 = {"s1", CATALOG_ROLE_CUSTOMER};
         assert_false(catalog_can_view(&b, &anon));
         assert_false(catalog_can_view(&b, &other));

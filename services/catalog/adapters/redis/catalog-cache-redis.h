@@ -1,0 +1,14 @@
+/* Redis adapter of the catalog cache port (cache-aside for GetBook): books
+ * as JSON under catalog:book:<id> with a TTL. Every failure is returned, and
+ * the use case falls back to the database. */
+#pragma once
+
+#include "catalog-ports.h"
+#include "kv/kv.h"
+
+struct catalog_cache_redis {
+        struct kv *kv;
+        int64_t ttl_ms;
+};
+
+struct catalog_cache catalog_cache_redis(struct catalog_cache_redis *ctx);
