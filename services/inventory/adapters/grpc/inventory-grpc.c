@@ -1,0 +1,223 @@
+/* bookstore.inventory.v1.InventoryService handlers: proto <-> domain mapping. */
+#include "inventory-grpc.h"
+
+#include "bookstore/inventory/v1/inventory.pb-c.h"
+#include "core/log.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#define SVC "/bookstore.inventory.v1.InventoryService/"
+
+const struct auth_policy inventory_policies[] = {
+        {SVC "SetStock", AUTH_ROLE_SELLER | AUTH_ROLE_ADMIN},
+        {SVC "AdjustStock", AUTH_ROLE_SELLER | AUTH_ROLE_ADMIN},
+        {SVC "GetStock", AUTH_PUBLIC},
+        /* the saga coordinator's calls */
+        {SVC "ReserveStock", AUTH_ROLE_SERVICE},
+        {SVC "ReleaseStock", AUTH_ROLE_SERVICE},
+        {SVC "CommitReservation", AUTH_ROLE_SERVICE},
+        {SVC "RestockOrder", AUTH_ROLE_SERVICE},
+};
+const size_t inventory_n_policies = sizeof(inventory_policies) / sizeof(inventory_policies[0]);
+
+static const int kind_status[] = {
+        [IEK_INVALID] = RPC_INVALID_ARGUMENT,
+        [IEK_NOT_FOUND] = RPC_NOT_FOUND,
+        [IEK_PRECONDITION] = RPC_FAILED_PRECONDITION,
+        [IEK_DENIED] = RPC_PERMISSION_DENIED,
+};
+
+static int fail(struct rpc_call *call, int r, const char *detail)
+{
+        enum inventory_error_kind kind;
+        if (r > 0 && inventory_error_kind(r, &kind) == 0)
+                return rpc_error(call, kind_status[kind], "%s",
+                                 detail && *detail ? detail : inventory_error_message(r));
+        log_msg(LOG_ERROR, "inventory operation failed", "{s:s, s:i}", "method",
+                rpc_call_method(call), "errno", -r);
+        if (r == -ECONNREFUSED || r == -ECONNRESET || r == -ETIMEDOUT || r == -EACCES ||
+            r == -EDEADLK)
+                return rpc_error(
+                        call, RPC_UNAVAILABLE,
+                        "a dependency (database or catalog) is unavailable; retry shortly");
+        return rpc_error(call, RPC_INTERNAL, "internal error");
+}
+
+#define APP(call) ((struct inventory_app *)rpc_call_service_ctx(call))
+#define OOM(call) rpc_error(call, RPC_RESOURCE_EXHAUSTED, "out of memory")
+
+static struct inventory_caller caller_of(struct rpc_call *call)
+{
+        const struct auth_principal *p = auth_principal_of(call);
+        return (struct inventory_caller){.subject = p ? p->subject : "",
+                                         .role = p ? p->role : 0,
+                                         .authorization = rpc_call_metadata(call, "authorization")};
+}
+
+/* Set the single message field named `field` of a fresh `type` response. */
+static int reply_with(struct rpc_call *call, const ProtobufCMessageDescriptor *type,
+                      const char *field, void *value, ProtobufCMessage **ret)
+{
+        const ProtobufCFieldDescriptor *f =
+                protobuf_c_message_descriptor_get_field_by_name(type, field);
+        ProtobufCMessage *resp = rpc_call_alloc(call, type->sizeof_message);
+        if (!f || !resp || !value)
+                return OOM(call);
+        protobuf_c_message_init(type, resp);
+        *(void **)((char *)resp + f->offset) = value;
+        *ret = resp;
+        return RPC_OK;
+}
+
+static Bookstore__Inventory__V1__StockLevel *level_to_proto(struct rpc_call *call,
+                                                            const struct inventory_level *l)
+{
+        Bookstore__Inventory__V1__StockLevel *p = rpc_call_alloc(call, sizeof(*p));
+        if (!p)
+                return NULL;
+        bookstore__inventory__v1__stock_level__init(p);
+        p->book_id = rpc_call_strdup(call, l->book_id);
+        p->on_hand = l->on_hand;
+        p->reserved = l->reserved;
+        p->available = inventory_available(l);
+        return p->book_id ? p : NULL;
+}
+
+static Bookstore__Inventory__V1__Reservation *
+reservation_to_proto(struct rpc_call *call, const struct inventory_reservation *r)
+{
+        Bookstore__Inventory__V1__Reservation *p = rpc_call_alloc(call, sizeof(*p));
+        if (!p)
+                return NULL;
+        bookstore__inventory__v1__reservation__init(p);
+        p->items = rpc_call_alloc(call, (r->n_items + 1) * sizeof(void *));
+        p->order_id = rpc_call_strdup(call, r->order_id);
+        p->status =
+                r->status == RESERVATION_NONE
+                        ? BOOKSTORE__INVENTORY__V1__RESERVATION_STATUS__RESERVATION_STATUS_RELEASED
+                        : (Bookstore__Inventory__V1__ReservationStatus)r->status;
+        if (!p->items || !p->order_id)
+                return NULL;
+        for (size_t i = 0; i < r->n_items; i++) {
+                Bookstore__Inventory__V1__StockItem *it = rpc_call_alloc(call, sizeof(*it));
+                if (!it)
+                        return NULL;
+                bookstore__inventory__v1__stock_item__init(it);
+                it->book_id = rpc_call_strdup(call, r->items[i].book_id);
+                it->quantity = r->items[i].quantity;
+                p->items[p->n_items++] = it;
+        }
+        return p;
+}
+
+static int set_stock(struct rpc_call *call, const ProtobufCMessage *msg, ProtobufCMessage **ret)
+{
+        const Bookstore__Inventory__V1__SetStockRequest *req = (const void *)msg;
+        struct inventory_caller caller = caller_of(call);
+        struct inventory_level l;
+        int r = inventory_set_stock(APP(call), &caller, req->book_id, req->on_hand, &l);
+        if (r != IE_OK)
+                return fail(call, r, NULL);
+        return reply_with(call, &bookstore__inventory__v1__set_stock_response__descriptor, "stock",
+                          level_to_proto(call, &l), ret);
+}
+
+static int adjust_stock(struct rpc_call *call, const ProtobufCMessage *msg, ProtobufCMessage **ret)
+{
+        const Bookstore__Inventory__V1__AdjustStockRequest *req = (const void *)msg;
+        struct inventory_caller caller = caller_of(call);
+        struct inventory_level l;
+        int r = inventory_adjust_stock(APP(call), &caller, req->book_id, req->delta, &l);
+        if (r != IE_OK)
+                return fail(call, r, NULL);
+        return reply_with(call, &bookstore__inventory__v1__adjust_stock_response__descriptor,
+                          "stock", level_to_proto(call, &l), ret);
+}
+
+static int get_stock(struct rpc_call *call, const ProtobufCMessage *msg, ProtobufCMessage **ret)
+{
+        const Bookstore__Inventory__V1__GetStockRequest *req = (const void *)msg;
+        struct inventory_level l;
+        int r = inventory_get_stock(APP(call), req->book_id, &l);
+        if (r != IE_OK)
+                return fail(call, r, NULL);
+        return reply_with(call, &bookstore__inventory__v1__get_stock_response__descriptor, "stock",
+                          level_to_proto(call, &l), ret);
+}
+
+static int reserve_stock(struct rpc_call *call, const ProtobufCMessage *msg, ProtobufCMessage **ret)
+{
+        const Bookstore__Inventory__V1__ReserveStockRequest *req = (const void *)msg;
+        struct inventory_item *items = rpc_call_alloc(call, (req->n_items + 1) * sizeof(*items));
+        struct inventory_reservation *res = rpc_call_alloc(call, sizeof(*res));
+        char message[1024] = "";
+        if (!items || !res)
+                return OOM(call);
+        if (req->n_items > INVENTORY_MAX_ITEMS)
+                return fail(call, IE_ITEMS_INVALID, NULL);
+        for (size_t i = 0; i < req->n_items; i++) {
+                if (snprintf(items[i].book_id, sizeof(items[i].book_id), "%s",
+                             req->items[i]->book_id) >= (int)sizeof(items[i].book_id))
+                        return fail(call, IE_ITEMS_INVALID, NULL);
+                items[i].quantity = req->items[i]->quantity;
+        }
+        int r = inventory_reserve(APP(call), req->order_id, items, req->n_items, res, message,
+                                  sizeof(message));
+        if (r != IE_OK)
+                return fail(call, r, r == IE_INSUFFICIENT ? message : NULL);
+        return reply_with(call, &bookstore__inventory__v1__reserve_stock_response__descriptor,
+                          "reservation", reservation_to_proto(call, res), ret);
+}
+
+static int apply(struct rpc_call *call, const char *order_id, enum inventory_action action,
+                 const ProtobufCMessageDescriptor *type, ProtobufCMessage **ret)
+{
+        struct inventory_reservation *res = rpc_call_alloc(call, sizeof(*res));
+        if (!res)
+                return OOM(call);
+        int r = inventory_apply(APP(call), order_id, action, res);
+        if (r != IE_OK)
+                return fail(call, r, NULL);
+        return reply_with(call, type, "reservation", reservation_to_proto(call, res), ret);
+}
+
+static int release_stock(struct rpc_call *call, const ProtobufCMessage *msg, ProtobufCMessage **ret)
+{
+        const Bookstore__Inventory__V1__ReleaseStockRequest *req = (const void *)msg;
+        return apply(call, req->order_id, ACTION_RELEASE,
+                     &bookstore__inventory__v1__release_stock_response__descriptor, ret);
+}
+
+static int commit_reservation(struct rpc_call *call, const ProtobufCMessage *msg,
+                              ProtobufCMessage **ret)
+{
+        const Bookstore__Inventory__V1__CommitReservationRequest *req = (const void *)msg;
+        return apply(call, req->order_id, ACTION_COMMIT,
+                     &bookstore__inventory__v1__commit_reservation_response__descriptor, ret);
+}
+
+static int restock_order(struct rpc_call *call, const ProtobufCMessage *msg, ProtobufCMessage **ret)
+{
+        const Bookstore__Inventory__V1__RestockOrderRequest *req = (const void *)msg;
+        return apply(call, req->order_id, ACTION_RESTOCK,
+                     &bookstore__inventory__v1__restock_order_response__descriptor, ret);
+}
+
+static const struct rpc_method_impl inventory_methods[] = {
+        {.name = "SetStock", .unary = set_stock},
+        {.name = "AdjustStock", .unary = adjust_stock},
+        {.name = "GetStock", .unary = get_stock},
+        {.name = "ReserveStock", .unary = reserve_stock},
+        {.name = "ReleaseStock", .unary = release_stock},
+        {.name = "CommitReservation", .unary = commit_reservation},
+        {.name = "RestockOrder", .unary = restock_order},
+};
+
+int inventory_grpc_register(struct rpc_server *server, struct inventory_app *app)
+{
+        return rpc_server_add_service(
+                server, &bookstore__inventory__v1__inventory_service__descriptor, NULL,
+                inventory_methods, sizeof(inventory_methods) / sizeof(inventory_methods[0]), app);
+}

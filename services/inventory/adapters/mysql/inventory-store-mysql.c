@@ -1,0 +1,254 @@
+/* Stock and reservations in MariaDB; see inventory-mysql.h. Every operation
+ * is one transaction. Stock rows are locked in book_id order (items come
+ * sorted), so concurrent reservations queue on a row instead of deadlocking,
+ * and a row is checked and changed under its lock: no oversell. */
+#include "inventory-mysql.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static int level_cb(const struct db_row *row, void *userdata)
+{
+        struct inventory_level *l = userdata;
+        l->on_hand = db_row_int64(row, 0);
+        l->reserved = db_row_int64(row, 1);
+        return 0;
+}
+
+/* The level of a book under a row lock; zeros (found false) when never stocked. */
+static int lock_level(struct db_conn *c, const char *book_id, struct inventory_level *l,
+                      bool *found)
+{
+        memset(l, 0, sizeof(*l));
+        snprintf(l->book_id, sizeof(l->book_id), "%s", book_id);
+        l->on_hand = -1;
+        struct db_value v = db_text(book_id);
+        int r = db_query(c, "SELECT on_hand, reserved FROM stock WHERE book_id = ? FOR UPDATE", &v,
+                         1, level_cb, l);
+        *found = l->on_hand >= 0;
+        if (!*found)
+                l->on_hand = 0;
+        return r;
+}
+
+static int write_level(struct db_conn *c, const struct inventory_level *l, bool exists)
+{
+        struct db_value p[] = {db_int(l->on_hand), db_int(l->reserved), db_int(time(NULL)),
+                               db_text(l->book_id)};
+        return db_exec(c,
+                       exists ? "UPDATE stock SET on_hand = ?, reserved = ?, updated_at = ? "
+                                "WHERE book_id = ?"
+                              : "INSERT INTO stock (on_hand, reserved, updated_at, book_id) "
+                                "VALUES (?, ?, ?, ?)",
+                       p, 4, NULL, NULL);
+}
+
+static int store_get_level(void *self, const char *book_id, struct inventory_level *ret)
+{
+        memset(ret, 0, sizeof(*ret));
+        snprintf(ret->book_id, sizeof(ret->book_id), "%s", book_id);
+        struct db_value v = db_text(book_id);
+        return db_pool_query(self, "SELECT on_hand, reserved FROM stock WHERE book_id = ?", &v, 1,
+                             level_cb, ret);
+}
+
+/* set (absolute) when `set`, else add delta */
+static int change_on_hand(struct db_pool *pool, const char *book_id, bool set, int64_t value,
+                          struct inventory_level *ret)
+{
+        struct db_conn *c;
+        int r = db_acquire(pool, &c);
+        if (r < 0)
+                return r;
+        bool found;
+        struct inventory_level l;
+        if ((r = db_begin(c)) < 0 || (r = lock_level(c, book_id, &l, &found)) < 0)
+                goto out;
+        int64_t after = value;
+        if (!set && inventory_adjusted(&l, value, &after) != 0) {
+                r = -ERANGE;
+                goto out;
+        }
+        if (after < l.reserved) {
+                r = -ERANGE;
+                goto out;
+        }
+        l.on_hand = after;
+        if ((r = write_level(c, &l, found)) < 0 || (r = db_commit(c)) < 0)
+                goto out;
+        *ret = l;
+out:
+        db_release(c);
+        return r;
+}
+
+static int store_set_on_hand(void *self, const char *book_id, int64_t on_hand,
+                             struct inventory_level *ret)
+{
+        return change_on_hand(self, book_id, true, on_hand, ret);
+}
+
+static int store_adjust(void *self, const char *book_id, int64_t delta, struct inventory_level *ret)
+{
+        return change_on_hand(self, book_id, false, delta, ret);
+}
+
+struct loaded {
+        struct inventory_reservation *r;
+        bool found;
+};
+
+static int status_cb(const struct db_row *row, void *userdata)
+{
+        struct loaded *l = userdata;
+        l->r->status = (enum inventory_reservation_status)db_row_int64(row, 0);
+        l->found = true;
+        return 0;
+}
+
+static int item_cb(const struct db_row *row, void *userdata)
+{
+        struct inventory_reservation *r = userdata;
+        if (r->n_items < INVENTORY_MAX_ITEMS) {
+                struct inventory_item *it = &r->items[r->n_items++];
+                snprintf(it->book_id, sizeof(it->book_id), "%s", db_row_text(row, 0, NULL));
+                it->quantity = db_row_int64(row, 1);
+        }
+        return 0;
+}
+
+/* The reservation (status NONE when absent); lock it when `lock`. */
+static int load_reservation(struct db_conn *c, const char *order_id, bool lock,
+                            struct inventory_reservation *ret)
+{
+        memset(ret, 0, sizeof(*ret));
+        snprintf(ret->order_id, sizeof(ret->order_id), "%s", order_id);
+        struct loaded l = {.r = ret};
+        struct db_value v = db_text(order_id);
+        int r = db_query(c,
+                         lock ? "SELECT status FROM reservations WHERE order_id = ? FOR UPDATE"
+                              : "SELECT status FROM reservations WHERE order_id = ?",
+                         &v, 1, status_cb, &l);
+        if (r < 0 || !l.found)
+                return r;
+        return db_query(c,
+                        "SELECT book_id, quantity FROM reservation_items WHERE order_id = ? "
+                        "ORDER BY book_id",
+                        &v, 1, item_cb, ret);
+}
+
+static int store_reserve(void *self, const char *order_id, const struct inventory_item *items,
+                         size_t n, struct inventory_reservation *ret, char *shortage,
+                         size_t shortage_len)
+{
+        struct db_conn *c;
+        struct inventory_level levels[INVENTORY_MAX_ITEMS];
+        bool found[INVENTORY_MAX_ITEMS];
+        int r = db_acquire(self, &c);
+        if (r < 0)
+                return r;
+        /* a repeat: answered from what is stored, without locking anything */
+        if ((r = load_reservation(c, order_id, false, ret)) < 0)
+                goto out;
+        if (ret->status != RESERVATION_NONE) {
+                r = -EEXIST;
+                goto out;
+        }
+        if ((r = db_begin(c)) < 0)
+                goto out;
+        for (size_t i = 0; i < n; i++)
+                if ((r = lock_level(c, items[i].book_id, &levels[i], &found[i])) < 0)
+                        goto out;
+        if (inventory_find_shortages(items, levels, n, shortage, shortage_len) != 0) {
+                r = -ERANGE;
+                goto out;
+        }
+        int64_t now = time(NULL);
+        struct db_value head[] = {db_text(order_id), db_int(RESERVATION_RESERVED), db_int(now),
+                                  db_int(now)};
+        r = db_exec(c,
+                    "INSERT INTO reservations (order_id, status, created_at, updated_at) "
+                    "VALUES (?, ?, ?, ?)",
+                    head, 4, NULL, NULL);
+        if (r == -EEXIST) { /* the same order, reserved concurrently: answer with that one */
+                db_rollback(c);
+                r = load_reservation(c, order_id, false, ret);
+                r = r < 0 ? r : -EEXIST;
+                goto out;
+        }
+        for (size_t i = 0; r == 0 && i < n; i++) {
+                levels[i].reserved += items[i].quantity;
+                struct db_value it[] = {db_text(order_id), db_text(items[i].book_id),
+                                        db_int(items[i].quantity)};
+                if ((r = write_level(c, &levels[i], found[i])) == 0)
+                        r = db_exec(c,
+                                    "INSERT INTO reservation_items (order_id, book_id, quantity) "
+                                    "VALUES (?, ?, ?)",
+                                    it, 3, NULL, NULL);
+        }
+        if (r == 0 && (r = db_commit(c)) == 0) {
+                ret->status = RESERVATION_RESERVED;
+                memcpy(ret->items, items, n * sizeof(*items));
+                ret->n_items = n;
+        }
+out:
+        db_release(c); /* rolls back whatever was not committed */
+        return r;
+}
+
+static int store_transition(void *self, const char *order_id, enum inventory_action action,
+                            struct inventory_reservation *ret)
+{
+        struct db_conn *c;
+        int r = db_acquire(self, &c);
+        if (r < 0)
+                return r;
+        if ((r = db_begin(c)) < 0 || (r = load_reservation(c, order_id, true, ret)) < 0)
+                goto out;
+        enum inventory_decision d = inventory_decide(ret->status, action);
+        if (d != DECIDE_APPLY) {
+                r = d == DECIDE_NOOP ? 0 : -EPERM;
+                goto out;
+        }
+        for (size_t i = 0; i < ret->n_items && r == 0; i++) {
+                struct inventory_level l;
+                bool found;
+                if ((r = lock_level(c, ret->items[i].book_id, &l, &found)) < 0)
+                        break;
+                int64_t q = ret->items[i].quantity;
+                if (action != ACTION_RESTOCK)
+                        l.reserved -= q;
+                if (action == ACTION_COMMIT)
+                        l.on_hand -= q;
+                if (action == ACTION_RESTOCK)
+                        l.on_hand += q;
+                r = write_level(c, &l, found);
+        }
+        enum inventory_reservation_status to = action == ACTION_RELEASE  ? RESERVATION_RELEASED
+                                               : action == ACTION_COMMIT ? RESERVATION_COMMITTED
+                                                                         : RESERVATION_RESTOCKED;
+        struct db_value p[] = {db_int(to), db_int(time(NULL)), db_text(order_id)};
+        if (r == 0 &&
+            (r = db_exec(c, "UPDATE reservations SET status = ?, updated_at = ? WHERE order_id = ?",
+                         p, 3, NULL, NULL)) == 0 &&
+            (r = db_commit(c)) == 0)
+                ret->status = to;
+out:
+        db_release(c);
+        return r;
+}
+
+static const struct inventory_store_ops store_mysql_ops = {
+        .get_level = store_get_level,
+        .set_on_hand = store_set_on_hand,
+        .adjust = store_adjust,
+        .reserve = store_reserve,
+        .transition = store_transition,
+};
+
+struct inventory_store inventory_store_mysql(struct db_pool *pool)
+{
+        return (struct inventory_store){.ops = &store_mysql_ops, .self = pool};
+}

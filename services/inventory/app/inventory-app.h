@@ -1,0 +1,31 @@
+/* Inventory use cases. IE_OK, a positive inventory_error, or a negative errno. */
+#pragma once
+
+#include "inventory-errors.h"
+#include "inventory-ports.h"
+
+enum { INVENTORY_ROLE_SELLER = 1u << 1, INVENTORY_ROLE_ADMIN = 1u << 2 };
+
+struct inventory_app {
+        struct inventory_store store;
+        struct inventory_books books;
+};
+
+struct inventory_caller {
+        const char *subject;
+        unsigned role;
+        const char *authorization; /* forwarded to the catalog */
+};
+
+int inventory_set_stock(struct inventory_app *app, const struct inventory_caller *caller,
+                        const char *book_id, int64_t on_hand, struct inventory_level *ret);
+int inventory_adjust_stock(struct inventory_app *app, const struct inventory_caller *caller,
+                           const char *book_id, int64_t delta, struct inventory_level *ret);
+int inventory_get_stock(struct inventory_app *app, const char *book_id,
+                        struct inventory_level *ret);
+/* On IE_INSUFFICIENT, message names the books. items are normalized in place. */
+int inventory_reserve(struct inventory_app *app, const char *order_id, struct inventory_item *items,
+                      size_t n, struct inventory_reservation *ret, char *message,
+                      size_t message_len);
+int inventory_apply(struct inventory_app *app, const char *order_id, enum inventory_action action,
+                    struct inventory_reservation *ret);

@@ -1,0 +1,32 @@
+/* The inventory's expected outcomes: code, kind (mapped to a gRPC status by
+ * the adapter) and a message a person can act on. */
+#pragma once
+
+enum inventory_error_kind { IEK_INVALID, IEK_NOT_FOUND, IEK_PRECONDITION, IEK_DENIED };
+
+#define INVENTORY_ERRORS(X)                                                                        \
+        X(IE_BOOK_ID_INVALID, IEK_INVALID, "book_id is required")                                  \
+        X(IE_ORDER_ID_INVALID, IEK_INVALID, "order_id must be 1 to 64 printable characters")       \
+        X(IE_QUANTITY_INVALID, IEK_INVALID,                                                        \
+          "on_hand must be 0 to 1000000000 and a delta must not be 0")                             \
+        X(IE_ITEMS_INVALID, IEK_INVALID,                                                           \
+          "items must list 1 to 100 distinct books, each with a quantity of 1 to 1000")            \
+        X(IE_BOOK_NOT_FOUND, IEK_NOT_FOUND, "no such book in the catalog")                         \
+        X(IE_NOT_OWNER, IEK_DENIED, "only the book's seller or an admin may change its stock")     \
+        X(IE_BELOW_RESERVED, IEK_PRECONDITION,                                                     \
+          "stock cannot go below what is reserved for orders (or below 0)")                        \
+        X(IE_INSUFFICIENT, IEK_PRECONDITION, "insufficient stock")                                 \
+        X(IE_ORDER_MISMATCH, IEK_PRECONDITION,                                                     \
+          "this order_id was already reserved with different items")                               \
+        X(IE_WRONG_STATE, IEK_PRECONDITION, "the reservation is not in a state that allows this")
+
+enum inventory_error {
+        IE_OK = 0,
+        IE_FIRST = 1000,
+#define INVENTORY_ENUM(code, kind, msg) code,
+        INVENTORY_ERRORS(INVENTORY_ENUM)
+#undef INVENTORY_ENUM
+};
+
+const char *inventory_error_message(int code);
+int inventory_error_kind(int code, enum inventory_error_kind *ret_kind);

@@ -1,0 +1,141 @@
+/* Inventory rules; see inventory-rules.h. */
+#include "inventory-rules.h"
+
+#include "inventory-errors.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const error_messages[] = {
+#define INVENTORY_MSG(code, kind, msg) [code - IE_FIRST] = msg,
+        INVENTORY_ERRORS(INVENTORY_MSG)
+#undef INVENTORY_MSG
+};
+static const enum inventory_error_kind error_kinds[] = {
+#define INVENTORY_KIND(code, kind, msg) [code - IE_FIRST] = kind,
+        INVENTORY_ERRORS(INVENTORY_KIND)
+#undef INVENTORY_KIND
+};
+
+const char *inventory_error_message(int code)
+{
+        if (code <= IE_FIRST ||
+            (size_t)(code - IE_FIRST) >= sizeof(error_messages) / sizeof(*error_messages))
+                return NULL;
+        return error_messages[code - IE_FIRST];
+}
+
+int inventory_error_kind(int code, enum inventory_error_kind *ret_kind)
+{
+        if (!inventory_error_message(code))
+                return -1;
+        *ret_kind = error_kinds[code - IE_FIRST];
+        return 0;
+}
+
+int inventory_check_order_id(const char *order_id)
+{
+        size_t n = strlen(order_id);
+        if (n == 0 || n > 64)
+                return IE_ORDER_ID_INVALID;
+        for (size_t i = 0; i < n; i++)
+                if ((unsigned char)order_id[i] <= 0x20 || (unsigned char)order_id[i] >= 0x7f)
+                        return IE_ORDER_ID_INVALID;
+        return IE_OK;
+}
+
+int inventory_check_on_hand(int64_t on_hand)
+{
+        return on_hand >= 0 && on_hand <= INVENTORY_MAX_ON_HAND ? IE_OK : IE_QUANTITY_INVALID;
+}
+
+int inventory_adjusted(const struct inventory_level *l, int64_t delta, int64_t *ret_on_hand)
+{
+        if (delta == 0 || delta > INVENTORY_MAX_ON_HAND || delta < -INVENTORY_MAX_ON_HAND)
+                return IE_QUANTITY_INVALID;
+        int64_t after = l->on_hand + delta;
+        if (after < l->reserved || after < 0)
+                return IE_BELOW_RESERVED;
+        if (after > INVENTORY_MAX_ON_HAND)
+                return IE_QUANTITY_INVALID;
+        *ret_on_hand = after;
+        return IE_OK;
+}
+
+static int by_book(const void *a, const void *b)
+{
+        return strcmp(((const struct inventory_item *)a)->book_id,
+                      ((const struct inventory_item *)b)->book_id);
+}
+
+int inventory_normalize_items(struct inventory_item *items, size_t n)
+{
+        if (n == 0 || n > INVENTORY_MAX_ITEMS)
+                return IE_ITEMS_INVALID;
+        for (size_t i = 0; i < n; i++)
+                if (!items[i].book_id[0] || items[i].quantity < 1 ||
+                    items[i].quantity > INVENTORY_MAX_QUANTITY)
+                        return IE_ITEMS_INVALID;
+        qsort(items, n, sizeof(*items), by_book);
+        for (size_t i = 1; i < n; i++)
+                if (!strcmp(items[i - 1].book_id, items[i].book_id))
+                        return IE_ITEMS_INVALID;
+        return IE_OK;
+}
+
+bool inventory_same_items(const struct inventory_item *a, size_t na, const struct inventory_item *b,
+                          size_t nb)
+{
+        if (na != nb)
+                return false;
+        for (size_t i = 0; i < na; i++)
+                if (strcmp(a[i].book_id, b[i].book_id) || a[i].quantity != b[i].quantity)
+                        return false;
+        return true;
+}
+
+enum inventory_decision inventory_decide(enum inventory_reservation_status current,
+                                         enum inventory_action action)
+{
+        switch (action) {
+        case ACTION_RELEASE: /* a compensation: must succeed when there is nothing to undo */
+                if (current == RESERVATION_RESERVED)
+                        return DECIDE_APPLY;
+                return current == RESERVATION_NONE || current == RESERVATION_RELEASED
+                               ? DECIDE_NOOP
+                               : DECIDE_REFUSE;
+        case ACTION_COMMIT:
+                if (current == RESERVATION_RESERVED)
+                        return DECIDE_APPLY;
+                return current == RESERVATION_COMMITTED ? DECIDE_NOOP : DECIDE_REFUSE;
+        case ACTION_RESTOCK: /* undoing a sale that never happened is a no-op too */
+                if (current == RESERVATION_COMMITTED)
+                        return DECIDE_APPLY;
+                return current == RESERVATION_NONE || current == RESERVATION_RESTOCKED
+                               ? DECIDE_NOOP
+                               : DECIDE_REFUSE;
+        }
+        return DECIDE_REFUSE;
+}
+
+int inventory_find_shortages(const struct inventory_item *items,
+                             const struct inventory_level *levels, size_t n, char *message,
+                             size_t message_len)
+{
+        int r = IE_OK;
+        size_t used = (size_t)snprintf(message, message_len, "insufficient stock:");
+        for (size_t i = 0; i < n; i++) {
+                int64_t available = inventory_available(&levels[i]);
+                if (available >= items[i].quantity)
+                        continue;
+                r = IE_INSUFFICIENT;
+                if (used < message_len)
+                        used += (size_t)snprintf(message + used, message_len - used,
+                                                 "%s book %s (available %lld, requested %lld)",
+                                                 used > 20 ? ";" : "", items[i].book_id,
+                                                 (long long)(available > 0 ? available : 0),
+                                                 (long long)items[i].quantity);
+        }
+        return r;
+}

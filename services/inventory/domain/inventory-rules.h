@@ -1,0 +1,63 @@
+/* Inventory rules: stock arithmetic, reservation items and the reservation
+ * state machine. Pure; no I/O. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum {
+        INVENTORY_MAX_ITEMS = 100,
+        INVENTORY_MAX_QUANTITY = 1000,
+        INVENTORY_MAX_ON_HAND = 1000000000
+};
+
+/* Same numbers as bookstore.inventory.v1.ReservationStatus. */
+enum inventory_reservation_status {
+        RESERVATION_NONE = 0, /* no such reservation */
+        RESERVATION_RESERVED = 1,
+        RESERVATION_RELEASED = 2,
+        RESERVATION_COMMITTED = 3,
+        RESERVATION_RESTOCKED = 4,
+};
+
+enum inventory_action { ACTION_RELEASE, ACTION_COMMIT, ACTION_RESTOCK };
+
+enum inventory_decision {
+        DECIDE_APPLY, /* change the status and the stock */
+        DECIDE_NOOP,  /* already done, or nothing to undo: succeed without a change */
+        DECIDE_REFUSE,
+};
+
+struct inventory_level {
+        char book_id[64];
+        int64_t on_hand, reserved;
+};
+
+struct inventory_item {
+        char book_id[64];
+        int64_t quantity;
+};
+
+static inline int64_t inventory_available(const struct inventory_level *l)
+{
+        return l->on_hand - l->reserved;
+}
+
+int inventory_check_order_id(const char *order_id);
+int inventory_check_on_hand(int64_t on_hand);
+/* The stock after adding delta, or IE_BELOW_RESERVED / IE_QUANTITY_INVALID. */
+int inventory_adjusted(const struct inventory_level *l, int64_t delta, int64_t *ret_on_hand);
+/* Validates and sorts items by book_id (locks are then taken in one order,
+ * which rules out deadlocks between concurrent reservations). */
+int inventory_normalize_items(struct inventory_item *items, size_t n);
+/* Same books and quantities (both normalized). */
+bool inventory_same_items(const struct inventory_item *a, size_t na, const struct inventory_item *b,
+                          size_t nb);
+enum inventory_decision inventory_decide(enum inventory_reservation_status current,
+                                         enum inventory_action action);
+/* Message naming every book short of stock, e.g. "insufficient stock: book b1
+ * (available 2, requested 3)". levels[i] belongs to items[i]. IE_OK when none. */
+int inventory_find_shortages(const struct inventory_item *items,
+                             const struct inventory_level *levels, size_t n, char *message,
+                             size_t message_len);
