@@ -91,7 +91,8 @@ static void *worker(void *arg)
 
 int main(int argc, char **argv)
 {
-        int threads = argc > 1 ? atoi(argv[1]) : 2;
+        const char *env_threads = getenv("BARE_THREADS");
+        int threads = argc > 1 ? atoi(argv[1]) : env_threads ? atoi(env_threads) : 2;
         const char *addr = argc > 2 ? argv[2] : "127.0.0.1:0";
         sigset_t set;
         sigemptyset(&set);

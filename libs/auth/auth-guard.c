@@ -4,14 +4,31 @@
 #include "core/log.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
+/* Tokens already verified, so a client reusing its token (for up to 15
+ * minutes) costs one signature check, not one per call: with OpenSSL 3,
+ * libjwt's per-call PEM parsing and ECDSA verification were ~1 ms of CPU and
+ * serialized threads on OpenSSL's global locks. Direct-mapped by a hash of the
+ * token, compared in full; an entry is used only until the token's own expiry
+ * (plus leeway). Revocation is still checked on every call. */
+enum { TOKEN_CACHE_SLOTS = 1024, TOKEN_CACHE_MAX_TOKEN = 2048 };
+
+struct token_cache_entry {
+        char *token; /* NULL: empty */
+        struct auth_principal principal;
+};
+
 struct auth_guard {
         struct auth_guard_config cfg;
+        pthread_mutex_t cache_lock;
+        struct token_cache_entry cache[TOKEN_CACHE_SLOTS];
 };
 
 int auth_guard_new(struct auth_guard **ret_guard, const struct auth_guard_config *cfg)
@@ -22,13 +39,58 @@ int auth_guard_new(struct auth_guard **ret_guard, const struct auth_guard_config
         if (!g)
                 return -ENOMEM;
         g->cfg = *cfg;
+        pthread_mutex_init(&g->cache_lock, NULL);
         *ret_guard = g;
         return 0;
 }
 
 void auth_guard_free(struct auth_guard *g)
 {
+        if (!g)
+                return;
+        for (size_t i = 0; i < TOKEN_CACHE_SLOTS; i++)
+                free(g->cache[i].token);
+        pthread_mutex_destroy(&g->cache_lock);
         free(g);
+}
+
+static size_t token_slot(const char *token)
+{
+        uint64_t h = 1469598103934665603ull; /* FNV-1a */
+        for (; *token; token++)
+                h = (h ^ (unsigned char)*token) * 1099511628211ull;
+        return (size_t)(h % TOKEN_CACHE_SLOTS);
+}
+
+static bool cache_lookup(struct auth_guard *g, const char *token, int64_t now,
+                         struct auth_principal *ret)
+{
+        struct token_cache_entry *e = &g->cache[token_slot(token)];
+        bool hit = false;
+        pthread_mutex_lock(&g->cache_lock);
+        if (e->token && !strcmp(e->token, token) &&
+            now <= e->principal.expires_at + g->cfg.params.leeway_s) {
+                *ret = e->principal;
+                hit = true;
+        }
+        pthread_mutex_unlock(&g->cache_lock);
+        return hit;
+}
+
+static void cache_store(struct auth_guard *g, const char *token, const struct auth_principal *p)
+{
+        if (strlen(token) > TOKEN_CACHE_MAX_TOKEN)
+                return;
+        char *copy = strdup(token);
+        if (!copy)
+                return;
+        struct token_cache_entry *e = &g->cache[token_slot(token)];
+        pthread_mutex_lock(&g->cache_lock);
+        char *old = e->token;
+        e->token = copy;
+        e->principal = *p;
+        pthread_mutex_unlock(&g->cache_lock);
+        free(old);
 }
 
 static const struct auth_policy *find_policy(const struct auth_guard *g, const char *method)
@@ -87,7 +149,7 @@ static int roles_text(unsigned roles, char *buf, size_t len)
 
 static int guard_intercept(struct rpc_call *call, void *userdata)
 {
-        const struct auth_guard *g = userdata;
+        struct auth_guard *g = userdata;
         const char *method = rpc_call_method(call);
         const struct auth_policy *policy = find_policy(g, method);
         bool is_public = always_public(method) || (policy && policy->roles == AUTH_PUBLIC);
@@ -111,8 +173,11 @@ static int guard_intercept(struct rpc_call *call, void *userdata)
                 return rpc_error(call, RPC_RESOURCE_EXHAUSTED, "out of memory");
         const char *reason = NULL;
         int64_t now = g->cfg.now_s ? g->cfg.now_s() : wall_clock_s();
-        if (auth_jwt_verify(g->cfg.keys, &g->cfg.params, token, now, p, &reason) < 0)
-                return rpc_error(call, RPC_UNAUTHENTICATED, "invalid token: %s", reason);
+        if (!cache_lookup(g, token, now, p)) {
+                if (auth_jwt_verify(g->cfg.keys, &g->cfg.params, token, now, p, &reason) < 0)
+                        return rpc_error(call, RPC_UNAUTHENTICATED, "invalid token: %s", reason);
+                cache_store(g, token, p);
+        }
         if (g->cfg.revocations.ops) {
                 bool revoked = false;
                 int r = g->cfg.revocations.ops->check(g->cfg.revocations.self, p, &revoked);
