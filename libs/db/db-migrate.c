@@ -1,11 +1,14 @@
 /* Schema migrations applied at start-up and recorded in schema_migrations. */
 #include "db-int.h"
 
+#include "core/log.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char create_table_sql[] =
         "CREATE TABLE IF NOT EXISTS schema_migrations ("
@@ -172,4 +175,26 @@ int db_migrations_load_dir(const char *dir, struct db_migration **ret_list, size
         *ret_list = list;
         *ret_n = n;
         return 0;
+}
+
+int db_migrate_wait(struct db_pool *pool, const struct db_migration *list, size_t n, long wait_s,
+                    char *err, size_t err_len)
+{
+        for (long waited = 0;; waited++) {
+                int applied = 0;
+                int r = db_migrate(pool, list, n, &applied, err, err_len);
+                if (r == 0) {
+                        log_msg(LOG_INFO, "schema up to date", "{s:s, s:i}", "database",
+                                pool->cfg.database, "migrations_applied", applied);
+                        return 0;
+                }
+                if ((r != -ECONNREFUSED && r != -ECONNRESET) || waited >= wait_s)
+                        return r;
+                sleep(1);
+        }
+}
+
+int db_health_probe(void *pool)
+{
+        return db_pool_ping(pool);
 }

@@ -2,6 +2,7 @@
 #include "rpc-int.h"
 
 #include "core/config.h"
+#include "core/log.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -74,4 +75,23 @@ int rpc_wait_for_signal(void)
         while (sigwait(&set, &sig) != 0)
                 ;
         return sig;
+}
+
+int rpc_server_run(struct rpc_server *s, char *err, size_t err_len)
+{
+        int r = rpc_server_start(s);
+        if (r < 0) {
+                snprintf(err, err_len, "cannot listen on %s: %s", s->cfg.listen_addr, strerror(-r));
+                rpc_server_stop(s);
+                return r;
+        }
+        printf("listening on port %d\n", rpc_server_port(s));
+        fflush(stdout);
+        log_msg(LOG_INFO, "serving", "{s:s, s:i, s:i}", "addr", s->cfg.listen_addr, "port",
+                rpc_server_port(s), "workers", s->cfg.workers);
+        int sig = rpc_wait_for_signal();
+        log_msg(LOG_INFO, "stopping", "{s:i, s:i}", "signal", sig, "grace_ms",
+                s->cfg.shutdown_grace_ms);
+        rpc_server_stop(s);
+        return 0;
 }

@@ -9,14 +9,11 @@
 #include "catalog-system.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "svc/svc.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
-
-extern const unsigned char bookstore_contract_descriptors[];
-extern const size_t bookstore_contract_descriptors_len;
 
 struct catalog_main {
         struct rpc_server_config rpc_cfg;
@@ -28,22 +25,15 @@ struct catalog_main {
         struct auth_keyset *keys;
         struct db_pool *db;
         struct kv *kv;
-        struct auth_guard *guard;
-        struct auth_guard_config guard_cfg;
         struct catalog_cache_redis cache;
         struct catalog_app app;
-        struct rpc_server *server;
+        struct svc_server srv;
 };
 
 static void log_cache_error(int err, const char *what)
 {
         log_msg(LOG_WARN, "book cache unavailable, reading the database", "{s:s, s:i}", "operation",
                 what, "errno", -err);
-}
-
-static int db_probe(void *pool)
-{
-        return db_pool_ping(pool);
 }
 
 static int read_config(struct catalog_main *m, char *err, size_t err_len)
@@ -68,64 +58,41 @@ static int read_config(struct catalog_main *m, char *err, size_t err_len)
         return 0;
 }
 
-static int migrate(struct catalog_main *m, char *err, size_t err_len)
+static int register_service(struct rpc_server *server, void *app)
 {
-        for (long waited = 0;; waited++) {
-                int applied = 0;
-                int r = db_migrate(m->db, catalog_migrations, catalog_migrations_count, &applied,
-                                   err, err_len);
-                if (r == 0) {
-                        log_msg(LOG_INFO, "schema up to date", "{s:i}", "migrations_applied",
-                                applied);
-                        return 0;
-                }
-                if ((r != -ECONNREFUSED && r != -ECONNRESET) || waited >= m->startup_wait_s)
-                        return r;
-                sleep(1);
-        }
+        return catalog_grpc_register(server, app);
 }
 
 static int wire(struct catalog_main *m, char *err, size_t err_len)
 {
         int r;
         if ((r = db_pool_new(&m->db, &m->db_cfg)) < 0 || (r = kv_new(&m->kv, &m->kv_cfg)) < 0 ||
-            (r = migrate(m, err, err_len)) < 0)
+            (r = db_migrate_wait(m->db, catalog_migrations, catalog_migrations_count,
+                                 m->startup_wait_s, err, err_len)) < 0)
                 return r;
         m->cache = (struct catalog_cache_redis){.kv = m->kv, .ttl_ms = m->cache_ttl_ms};
         m->app = (struct catalog_app){.repo = catalog_repo_mysql(m->db),
                                       .cache = catalog_cache_redis(&m->cache),
                                       .env = catalog_env_system(),
                                       .on_cache_error = log_cache_error};
-        m->guard_cfg = (struct auth_guard_config){.keys = m->keys,
-                                                  .params = m->token_params,
-                                                  .policies = catalog_policies,
-                                                  .n_policies = catalog_n_policies,
-                                                  .revocations = auth_revocations_redis(m->kv)};
-        if ((r = auth_guard_new(&m->guard, &m->guard_cfg)) < 0)
-                return r;
-        const char *unguarded = auth_guard_find_unguarded(
-                m->guard, &bookstore__catalog__v1__catalog_service__descriptor, NULL);
-        if (unguarded) {
-                snprintf(err, err_len, "no auth policy for %s", unguarded);
-                return -EINVAL;
-        }
-        struct rpc_interceptor guard = auth_guard_interceptor(m->guard);
-        if ((r = rpc_server_new(&m->server, &m->rpc_cfg)) < 0 ||
-            (r = rpc_server_add_interceptor(m->server, &guard)) < 0 ||
-            (r = catalog_grpc_register(m->server, &m->app)) < 0 ||
-            (r = rpc_server_enable_health(m->server)) < 0 ||
-            (r = rpc_server_add_health_probe(m->server, "bookstore.catalog.v1.CatalogService",
-                                             db_probe, m->db, (int)m->probe_ms)) < 0 ||
-            (r = rpc_server_enable_reflection(m->server, bookstore_contract_descriptors,
-                                              bookstore_contract_descriptors_len)) < 0)
-                return r;
-        return 0;
+        const struct svc_server_spec spec = {
+                .service = &bookstore__catalog__v1__catalog_service__descriptor,
+                .register_service = register_service,
+                .app = &m->app,
+                .policies = catalog_policies,
+                .n_policies = catalog_n_policies,
+                .keys = m->keys,
+                .token_params = m->token_params,
+                .revocations = m->kv,
+                .db = m->db,
+                .probe_interval_ms = (int)m->probe_ms,
+        };
+        return svc_server_build(&m->srv, &m->rpc_cfg, &spec, err, err_len);
 }
 
 static void teardown(struct catalog_main *m)
 {
-        rpc_server_free(m->server);
-        auth_guard_free(m->guard);
+        svc_server_free(&m->srv);
         kv_free(m->kv);
         db_pool_free(m->db);
         auth_keyset_free(m->keys);
@@ -137,34 +104,11 @@ int main(void)
         rpc_block_signals();
         struct catalog_main m = {0};
         char err[512] = "";
-        if (read_config(&m, err, sizeof(err)) < 0) {
-                fprintf(stderr, "catalog: %s\n", err);
-                log_msg(LOG_ERROR, "invalid configuration", "{s:s}", "error", err);
-                teardown(&m);
-                return 2;
-        }
-        int r = wire(&m, err, sizeof(err));
-        if (r == 0 && (r = rpc_server_start(m.server)) < 0)
-                snprintf(err, sizeof(err), "cannot listen on %s: %s", m.rpc_cfg.listen_addr,
-                         strerror(-r));
-        if (r < 0) {
-                if (!err[0])
-                        snprintf(err, sizeof(err), "start-up failed: %s", strerror(-r));
-                fprintf(stderr, "catalog: %s\n", err);
-                log_msg(LOG_ERROR, "start-up failed", "{s:s}", "error", err);
-                if (m.server)
-                        rpc_server_stop(m.server);
-                teardown(&m);
-                return r == -EINVAL ? 2 : 1;
-        }
-        printf("listening on port %d\n", rpc_server_port(m.server));
-        fflush(stdout);
-        log_msg(LOG_INFO, "serving", "{s:s, s:i}", "addr", m.rpc_cfg.listen_addr, "port",
-                rpc_server_port(m.server));
-        int sig = rpc_wait_for_signal();
-        log_msg(LOG_INFO, "stopping", "{s:i}", "signal", sig);
-        rpc_server_stop(m.server);
+        int r = read_config(&m, err, sizeof(err));
+        if (r == 0)
+                r = wire(&m, err, sizeof(err));
+        if (r == 0)
+                r = rpc_server_run(m.srv.server, err, sizeof(err));
         teardown(&m);
-        log_msg(LOG_INFO, "stopped", NULL);
-        return 0;
+        return svc_exit_code("catalog", r, err);
 }

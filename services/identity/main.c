@@ -3,6 +3,7 @@
  * serves bookstore.identity.v1 (plus health and reflection) until SIGTERM. */
 #include "core/config.h"
 #include "core/log.h"
+#include "svc/svc.h"
 #include "db/db.h"
 #include "identity-app.h"
 #include "identity-grpc.h"
@@ -15,10 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-
-extern const unsigned char bookstore_contract_descriptors[];
-extern const size_t bookstore_contract_descriptors_len;
 
 enum { MAX_SERVICE_CLIENTS = 16 };
 
@@ -35,11 +32,9 @@ struct identity_main {
         struct auth_keyset *keys;
         struct db_pool *db;
         struct kv *kv;
-        struct auth_guard *guard;
-        struct auth_guard_config guard_cfg;
         struct identity_signer_jwt signer;
         struct identity_app app;
-        struct rpc_server *server;
+        struct svc_server srv;
 };
 
 /* "name:secret,name2:secret2" */
@@ -113,27 +108,9 @@ static int read_config(struct identity_main *m, char *err, size_t err_len)
         return 0;
 }
 
-static int db_probe(void *pool)
+static int register_service(struct rpc_server *server, void *app)
 {
-        return db_pool_ping(pool);
-}
-
-/* The database may still be starting (local run, Kubernetes): retry a while. */
-static int migrate(struct identity_main *m, char *err, size_t err_len)
-{
-        for (long waited = 0;; waited++) {
-                int applied = 0;
-                int r = db_migrate(m->db, identity_migrations, identity_migrations_count, &applied,
-                                   err, err_len);
-                if (r == 0) {
-                        log_msg(LOG_INFO, "schema up to date", "{s:i}", "migrations_applied",
-                                applied);
-                        return 0;
-                }
-                if ((r != -ECONNREFUSED && r != -ECONNRESET) || waited >= m->startup_wait_s)
-                        return r;
-                sleep(1);
-        }
+        return identity_grpc_register(server, app);
 }
 
 static int wire(struct identity_main *m, char *err, size_t err_len)
@@ -142,7 +119,8 @@ static int wire(struct identity_main *m, char *err, size_t err_len)
         if ((r = identity_sodium_init()) < 0 || (r = db_pool_new(&m->db, &m->db_cfg)) < 0 ||
             (r = kv_new(&m->kv, &m->kv_cfg)) < 0)
                 return r;
-        if ((r = migrate(m, err, err_len)) < 0)
+        if ((r = db_migrate_wait(m->db, identity_migrations, identity_migrations_count,
+                                 m->startup_wait_s, err, err_len)) < 0)
                 return r;
         m->signer = (struct identity_signer_jwt){.keys = m->keys, .params = &m->token_params};
         m->app.users = identity_users_mysql(m->db);
@@ -169,36 +147,24 @@ static int wire(struct identity_main *m, char *err, size_t err_len)
                 if (created)
                         log_msg(LOG_INFO, "first admin created", "{s:s}", "email", admin_email);
         }
-        m->guard_cfg = (struct auth_guard_config){.keys = m->keys,
-                                                  .params = m->token_params,
-                                                  .policies = identity_policies,
-                                                  .n_policies = identity_n_policies,
-                                                  .revocations = auth_revocations_redis(m->kv)};
-        if ((r = auth_guard_new(&m->guard, &m->guard_cfg)) < 0)
-                return r;
-        const char *unguarded = auth_guard_find_unguarded(
-                m->guard, &bookstore__identity__v1__identity_service__descriptor, NULL);
-        if (unguarded) {
-                snprintf(err, err_len, "no auth policy for %s", unguarded);
-                return -EINVAL;
-        }
-        struct rpc_interceptor guard = auth_guard_interceptor(m->guard);
-        if ((r = rpc_server_new(&m->server, &m->rpc_cfg)) < 0 ||
-            (r = rpc_server_add_interceptor(m->server, &guard)) < 0 ||
-            (r = identity_grpc_register(m->server, &m->app)) < 0 ||
-            (r = rpc_server_enable_health(m->server)) < 0 ||
-            (r = rpc_server_add_health_probe(m->server, "bookstore.identity.v1.IdentityService",
-                                             db_probe, m->db, (int)m->probe_ms)) < 0 ||
-            (r = rpc_server_enable_reflection(m->server, bookstore_contract_descriptors,
-                                              bookstore_contract_descriptors_len)) < 0)
-                return r;
-        return 0;
+        const struct svc_server_spec spec = {
+                .service = &bookstore__identity__v1__identity_service__descriptor,
+                .register_service = register_service,
+                .app = &m->app,
+                .policies = identity_policies,
+                .n_policies = identity_n_policies,
+                .keys = m->keys,
+                .token_params = m->token_params,
+                .revocations = m->kv,
+                .db = m->db,
+                .probe_interval_ms = (int)m->probe_ms,
+        };
+        return svc_server_build(&m->srv, &m->rpc_cfg, &spec, err, err_len);
 }
 
 static void teardown(struct identity_main *m)
 {
-        rpc_server_free(m->server);
-        auth_guard_free(m->guard);
+        svc_server_free(&m->srv);
         kv_free(m->kv);
         db_pool_free(m->db);
         auth_keyset_free(m->keys);
@@ -211,34 +177,11 @@ int main(void)
         rpc_block_signals();
         struct identity_main m = {0};
         char err[512] = "";
-        if (read_config(&m, err, sizeof(err)) < 0) {
-                fprintf(stderr, "identity: %s\n", err);
-                log_msg(LOG_ERROR, "invalid configuration", "{s:s}", "error", err);
-                teardown(&m);
-                return 2;
-        }
-        int r = wire(&m, err, sizeof(err));
-        if (r == 0 && (r = rpc_server_start(m.server)) < 0)
-                snprintf(err, sizeof(err), "cannot listen on %s: %s", m.rpc_cfg.listen_addr,
-                         strerror(-r));
-        if (r < 0) {
-                if (!err[0])
-                        snprintf(err, sizeof(err), "start-up failed: %s", strerror(-r));
-                fprintf(stderr, "identity: %s\n", err);
-                log_msg(LOG_ERROR, "start-up failed", "{s:s}", "error", err);
-                if (m.server)
-                        rpc_server_stop(m.server);
-                teardown(&m);
-                return r == -EINVAL ? 2 : 1;
-        }
-        printf("listening on port %d\n", rpc_server_port(m.server));
-        fflush(stdout);
-        log_msg(LOG_INFO, "serving", "{s:s, s:i}", "addr", m.rpc_cfg.listen_addr, "port",
-                rpc_server_port(m.server));
-        int sig = rpc_wait_for_signal();
-        log_msg(LOG_INFO, "stopping", "{s:i}", "signal", sig);
-        rpc_server_stop(m.server);
+        int r = read_config(&m, err, sizeof(err));
+        if (r == 0)
+                r = wire(&m, err, sizeof(err));
+        if (r == 0)
+                r = rpc_server_run(m.srv.server, err, sizeof(err));
         teardown(&m);
-        log_msg(LOG_INFO, "stopped", NULL);
-        return 0;
+        return svc_exit_code("identity", r, err);
 }

@@ -134,6 +134,15 @@ struct db_migration {
 int db_migrate(struct db_pool *pool, const struct db_migration *list, size_t n, int *ret_applied,
                char *err, size_t err_len);
 
+/* db_migrate, retried every second while the database cannot be reached,
+ * for up to wait_s seconds (a service may start before its database). Logs
+ * the outcome. */
+int db_migrate_wait(struct db_pool *pool, const struct db_migration *list, size_t n, long wait_s,
+                    char *err, size_t err_len);
+
+/* db_pool_ping with the signature of a health probe (rpc_health_probe_fn). */
+int db_health_probe(void *pool);
+
 /* Loads DIR/ *.sql (sorted by name; version = name without .sql). Free with
  * db_migrations_free. */
 int db_migrations_load_dir(const char *dir, struct db_migration **ret_list, size_t *ret_n);

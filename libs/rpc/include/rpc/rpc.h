@@ -143,6 +143,12 @@ int rpc_server_port(const struct rpc_server *s);
  * cancelled; returns once every worker and stream has finished. */
 void rpc_server_stop(struct rpc_server *s);
 
+/* A service's main loop: starts the server, prints "listening on port N" on
+ * stdout (for scripts), waits for SIGTERM/SIGINT, stops gracefully. Returns
+ * 0, or a negative errno when the server could not start (with a message
+ * in err). Call rpc_block_signals() first thing in main(). */
+int rpc_server_run(struct rpc_server *s, char *err, size_t err_len);
+
 /* Blocks SIGINT and SIGTERM in the calling thread (call before creating any
  * thread, so grpc's threads inherit the mask) and returns after either
  * arrives, with its number. */

@@ -3,6 +3,7 @@
 
 #include "bookstore/catalog/v1/catalog.pb-c.h"
 #include "core/log.h"
+#include "rpc/pb.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -43,14 +44,6 @@ static int fail(struct rpc_call *call, int r, const char *detail)
 
 #define APP(call) ((struct catalog_app *)rpc_call_service_ctx(call))
 #define OOM(call) rpc_error(call, RPC_RESOURCE_EXHAUSTED, "out of memory")
-#define NEW(call, type, init)                                                                      \
-        ({                                                                                         \
-                type *_m = rpc_call_alloc(call, sizeof(type));                                     \
-                if (_m)                                                                            \
-                        init(_m);                                                                  \
-                _m;                                                                                \
-        })
-
 static struct catalog_caller caller_of(struct rpc_call *call)
 {
         const struct auth_principal *p = auth_principal_of(call);
@@ -58,22 +51,13 @@ static struct catalog_caller caller_of(struct rpc_call *call)
                  : (struct catalog_caller){.subject = "", .role = 0};
 }
 
-static Google__Protobuf__Timestamp *timestamp(struct rpc_call *call, int64_t seconds)
-{
-        Google__Protobuf__Timestamp *t =
-                NEW(call, Google__Protobuf__Timestamp, google__protobuf__timestamp__init);
-        if (t)
-                t->seconds = seconds;
-        return t;
-}
-
 static Bookstore__Catalog__V1__Book *book_to_proto(struct rpc_call *call,
                                                    const struct catalog_book *b)
 {
         Bookstore__Catalog__V1__Book *p =
-                NEW(call, Bookstore__Catalog__V1__Book, bookstore__catalog__v1__book__init);
+                rpc_new_message(call, &bookstore__catalog__v1__book__descriptor);
         Bookstore__Common__V1__Money *m =
-                NEW(call, Bookstore__Common__V1__Money, bookstore__common__v1__money__init);
+                rpc_new_message(call, &bookstore__common__v1__money__descriptor);
         char *authors = rpc_call_strdup(call, b->authors);
         size_t n = 1;
         for (const char *s = b->authors; *s; s++)
@@ -94,8 +78,8 @@ static Bookstore__Catalog__V1__Book *book_to_proto(struct rpc_call *call,
         p->seller_id = rpc_call_strdup(call, b->seller_id);
         p->price = m;
         p->status = (Bookstore__Catalog__V1__BookStatus)b->status;
-        p->created_at = timestamp(call, b->created_at);
-        p->updated_at = timestamp(call, b->updated_at);
+        p->created_at = rpc_new_timestamp(call, b->created_at);
+        p->updated_at = rpc_new_timestamp(call, b->updated_at);
         return p->id && p->title && p->isbn13 && p->description && p->category_id && p->seller_id &&
                                m->currency_code && p->created_at && p->updated_at
                        ? p
@@ -115,23 +99,6 @@ static struct catalog_money money_in(const Bookstore__Common__V1__Money *m)
         return out;
 }
 
-/* Most handlers answer with a message holding just `Book book = 1`; its field
- * is found through the descriptor, so one function serves them all. */
-static int reply_book(struct rpc_call *call, const ProtobufCMessageDescriptor *type,
-                      const struct catalog_book *b, ProtobufCMessage **ret)
-{
-        const ProtobufCFieldDescriptor *f =
-                protobuf_c_message_descriptor_get_field_by_name(type, "book");
-        ProtobufCMessage *resp = rpc_call_alloc(call, type->sizeof_message);
-        Bookstore__Catalog__V1__Book *book = book_to_proto(call, b);
-        if (!f || !resp || !book)
-                return OOM(call);
-        protobuf_c_message_init(type, resp);
-        *(Bookstore__Catalog__V1__Book **)((char *)resp + f->offset) = book;
-        *ret = resp;
-        return RPC_OK;
-}
-
 static int create_book(struct rpc_call *call, const ProtobufCMessage *msg, ProtobufCMessage **ret)
 {
         const Bookstore__Catalog__V1__CreateBookRequest *req = (const void *)msg;
@@ -149,7 +116,8 @@ static int create_book(struct rpc_call *call, const ProtobufCMessage *msg, Proto
         int r = catalog_create_book(APP(call), &caller, &in, b);
         if (r != CE_OK)
                 return fail(call, r, NULL);
-        return reply_book(call, &bookstore__catalog__v1__create_book_response__descriptor, b, ret);
+        return rpc_reply_with(call, &bookstore__catalog__v1__create_book_response__descriptor,
+                              "book", book_to_proto(call, b), ret);
 }
 
 static int update_book(struct rpc_call *call, const ProtobufCMessage *msg, ProtobufCMessage **ret)
@@ -172,7 +140,8 @@ static int update_book(struct rpc_call *call, const ProtobufCMessage *msg, Proto
                 return OOM(call);
         if ((r = catalog_update_book(APP(call), &caller, req->book_id, fields, &in, b)) != CE_OK)
                 return fail(call, r, NULL);
-        return reply_book(call, &bookstore__catalog__v1__update_book_response__descriptor, b, ret);
+        return rpc_reply_with(call, &bookstore__catalog__v1__update_book_response__descriptor,
+                              "book", book_to_proto(call, b), ret);
 }
 
 static int get_book(struct rpc_call *call, const ProtobufCMessage *msg, ProtobufCMessage **ret)
@@ -185,7 +154,8 @@ static int get_book(struct rpc_call *call, const ProtobufCMessage *msg, Protobuf
         int r = catalog_get_book(APP(call), &caller, req->book_id, b);
         if (r != CE_OK)
                 return fail(call, r, NULL);
-        return reply_book(call, &bookstore__catalog__v1__get_book_response__descriptor, b, ret);
+        return rpc_reply_with(call, &bookstore__catalog__v1__get_book_response__descriptor, "book",
+                              book_to_proto(call, b), ret);
 }
 
 static int set_book_status(struct rpc_call *call, const ProtobufCMessage *msg,
@@ -201,8 +171,8 @@ static int set_book_status(struct rpc_call *call, const ProtobufCMessage *msg,
                                    (enum catalog_status)req->status, b, explain, sizeof(explain));
         if (r != CE_OK)
                 return fail(call, r, explain);
-        return reply_book(call, &bookstore__catalog__v1__set_book_status_response__descriptor, b,
-                          ret);
+        return rpc_reply_with(call, &bookstore__catalog__v1__set_book_status_response__descriptor,
+                              "book", book_to_proto(call, b), ret);
 }
 
 static int list_books(struct rpc_call *call, const ProtobufCMessage *msg, ProtobufCMessage **ret)
@@ -226,10 +196,9 @@ static int list_books(struct rpc_call *call, const ProtobufCMessage *msg, Protob
         if (r != CE_OK)
                 return fail(call, r, NULL);
         Bookstore__Catalog__V1__ListBooksResponse *resp =
-                NEW(call, Bookstore__Catalog__V1__ListBooksResponse,
-                    bookstore__catalog__v1__list_books_response__init);
-        Bookstore__Common__V1__PageResponse *page = NEW(call, Bookstore__Common__V1__PageResponse,
-                                                        bookstore__common__v1__page_response__init);
+                rpc_new_message(call, &bookstore__catalog__v1__list_books_response__descriptor);
+        Bookstore__Common__V1__PageResponse *page =
+                rpc_new_message(call, &bookstore__common__v1__page_response__descriptor);
         if (!resp || !page || !(resp->books = rpc_call_alloc(call, (n + 1) * sizeof(void *))) ||
             !(page->next_page_token = rpc_call_strdup(call, next)))
                 return OOM(call);
@@ -249,11 +218,10 @@ static int create_category(struct rpc_call *call, const ProtobufCMessage *msg,
         int r = catalog_create_category(APP(call), req->name, &c);
         if (r != CE_OK)
                 return fail(call, r, NULL);
-        Bookstore__Catalog__V1__CreateCategoryResponse *resp =
-                NEW(call, Bookstore__Catalog__V1__CreateCategoryResponse,
-                    bookstore__catalog__v1__create_category_response__init);
+        Bookstore__Catalog__V1__CreateCategoryResponse *resp = rpc_new_message(
+                call, &bookstore__catalog__v1__create_category_response__descriptor);
         Bookstore__Catalog__V1__Category *cat =
-                NEW(call, Bookstore__Catalog__V1__Category, bookstore__catalog__v1__category__init);
+                rpc_new_message(call, &bookstore__catalog__v1__category__descriptor);
         if (!resp || !cat || !(cat->id = rpc_call_strdup(call, c.id)) ||
             !(cat->name = rpc_call_strdup(call, c.name)))
                 return OOM(call);
@@ -273,14 +241,13 @@ static int list_categories(struct rpc_call *call, const ProtobufCMessage *msg,
         int r = catalog_list_categories(APP(call), list, MAX_CATEGORIES, &n);
         if (r != CE_OK)
                 return fail(call, r, NULL);
-        Bookstore__Catalog__V1__ListCategoriesResponse *resp =
-                NEW(call, Bookstore__Catalog__V1__ListCategoriesResponse,
-                    bookstore__catalog__v1__list_categories_response__init);
+        Bookstore__Catalog__V1__ListCategoriesResponse *resp = rpc_new_message(
+                call, &bookstore__catalog__v1__list_categories_response__descriptor);
         if (!resp || !(resp->categories = rpc_call_alloc(call, (n + 1) * sizeof(void *))))
                 return OOM(call);
         for (size_t i = 0; i < n; i++) {
-                Bookstore__Catalog__V1__Category *c = NEW(call, Bookstore__Catalog__V1__Category,
-                                                          bookstore__catalog__v1__category__init);
+                Bookstore__Catalog__V1__Category *c =
+                        rpc_new_message(call, &bookstore__catalog__v1__category__descriptor);
                 if (!c || !(c->id = rpc_call_strdup(call, list[i].id)) ||
                     !(c->name = rpc_call_strdup(call, list[i].name)))
                         return OOM(call);

@@ -4,6 +4,7 @@
 
 #include "bookstore/identity/v1/identity.pb-c.h"
 #include "core/log.h"
+#include "rpc/pb.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -53,23 +54,6 @@ static int fail(struct rpc_call *call, int r)
         return rpc_error(call, RPC_INTERNAL, "internal error");
 }
 
-#define NEW(call, type, init)                                                                      \
-        ({                                                                                         \
-                type *_m = rpc_call_alloc(call, sizeof(type));                                     \
-                if (_m)                                                                            \
-                        init(_m);                                                                  \
-                _m;                                                                                \
-        })
-
-static Google__Protobuf__Timestamp *timestamp(struct rpc_call *call, int64_t seconds)
-{
-        Google__Protobuf__Timestamp *t =
-                NEW(call, Google__Protobuf__Timestamp, google__protobuf__timestamp__init);
-        if (t)
-                t->seconds = seconds;
-        return t;
-}
-
 static Bookstore__Identity__V1__Role role_to_proto(unsigned role)
 {
         switch (role) {
@@ -91,7 +75,7 @@ static Bookstore__Identity__V1__User *user_to_proto(struct rpc_call *call,
                                                     const struct identity_user *u)
 {
         Bookstore__Identity__V1__User *p =
-                NEW(call, Bookstore__Identity__V1__User, bookstore__identity__v1__user__init);
+                rpc_new_message(call, &bookstore__identity__v1__user__descriptor);
         if (!p)
                 return NULL;
         p->id = rpc_call_strdup(call, u->id);
@@ -99,20 +83,20 @@ static Bookstore__Identity__V1__User *user_to_proto(struct rpc_call *call,
         p->display_name = rpc_call_strdup(call, u->display_name);
         p->role = role_to_proto(u->role);
         p->disabled = u->disabled;
-        p->created_at = timestamp(call, u->created_at);
+        p->created_at = rpc_new_timestamp(call, u->created_at);
         return p->id && p->email && p->display_name && p->created_at ? p : NULL;
 }
 
 static Bookstore__Identity__V1__TokenPair *tokens_to_proto(struct rpc_call *call,
                                                            struct identity_tokens *t)
 {
-        Bookstore__Identity__V1__TokenPair *p = NEW(call, Bookstore__Identity__V1__TokenPair,
-                                                    bookstore__identity__v1__token_pair__init);
+        Bookstore__Identity__V1__TokenPair *p =
+                rpc_new_message(call, &bookstore__identity__v1__token_pair__descriptor);
         if (p) {
                 p->access_token = rpc_call_strdup(call, t->access);
-                p->access_token_expires_at = timestamp(call, t->access_expires_at);
+                p->access_token_expires_at = rpc_new_timestamp(call, t->access_expires_at);
                 p->refresh_token = rpc_call_strdup(call, t->refresh);
-                p->refresh_token_expires_at = timestamp(call, t->refresh_expires_at);
+                p->refresh_token_expires_at = rpc_new_timestamp(call, t->refresh_expires_at);
                 p->token_type = "Bearer";
         }
         identity_tokens_clear(t);
@@ -165,8 +149,7 @@ static int register_user(struct rpc_call *call, const ProtobufCMessage *msg, Pro
         if (r != IDE_OK)
                 return fail(call, r);
         Bookstore__Identity__V1__RegisterUserResponse *resp =
-                NEW(call, Bookstore__Identity__V1__RegisterUserResponse,
-                    bookstore__identity__v1__register_user_response__init);
+                rpc_new_message(call, &bookstore__identity__v1__register_user_response__descriptor);
         if (!resp || !(resp->user = user_to_proto(call, &u)))
                 return OOM(call);
         RESPOND(call, resp, ret);
@@ -181,8 +164,7 @@ static int login(struct rpc_call *call, const ProtobufCMessage *msg, ProtobufCMe
         if (r != IDE_OK)
                 return fail(call, r);
         Bookstore__Identity__V1__LoginResponse *resp =
-                NEW(call, Bookstore__Identity__V1__LoginResponse,
-                    bookstore__identity__v1__login_response__init);
+                rpc_new_message(call, &bookstore__identity__v1__login_response__descriptor);
         if (!resp) {
                 identity_tokens_clear(&t);
                 return OOM(call);
@@ -202,8 +184,7 @@ static int refresh(struct rpc_call *call, const ProtobufCMessage *msg, ProtobufC
         if (r != IDE_OK)
                 return fail(call, r);
         Bookstore__Identity__V1__RefreshResponse *resp =
-                NEW(call, Bookstore__Identity__V1__RefreshResponse,
-                    bookstore__identity__v1__refresh_response__init);
+                rpc_new_message(call, &bookstore__identity__v1__refresh_response__descriptor);
         if (!resp) {
                 identity_tokens_clear(&t);
                 return OOM(call);
@@ -221,8 +202,7 @@ static int logout(struct rpc_call *call, const ProtobufCMessage *msg, ProtobufCM
         if (r != IDE_OK)
                 return fail(call, r);
         Bookstore__Identity__V1__LogoutResponse *resp =
-                NEW(call, Bookstore__Identity__V1__LogoutResponse,
-                    bookstore__identity__v1__logout_response__init);
+                rpc_new_message(call, &bookstore__identity__v1__logout_response__descriptor);
         if (!resp)
                 return OOM(call);
         RESPOND(call, resp, ret);
@@ -236,8 +216,7 @@ static int get_me(struct rpc_call *call, const ProtobufCMessage *msg, ProtobufCM
         if (r != IDE_OK)
                 return fail(call, r);
         Bookstore__Identity__V1__GetMeResponse *resp =
-                NEW(call, Bookstore__Identity__V1__GetMeResponse,
-                    bookstore__identity__v1__get_me_response__init);
+                rpc_new_message(call, &bookstore__identity__v1__get_me_response__descriptor);
         if (!resp || !(resp->user = user_to_proto(call, &u)))
                 return OOM(call);
         RESPOND(call, resp, ret);
@@ -252,9 +231,8 @@ static int update_profile(struct rpc_call *call, const ProtobufCMessage *msg,
         int r = identity_update_profile(APP(call), &caller, req->display_name, &u);
         if (r != IDE_OK)
                 return fail(call, r);
-        Bookstore__Identity__V1__UpdateProfileResponse *resp =
-                NEW(call, Bookstore__Identity__V1__UpdateProfileResponse,
-                    bookstore__identity__v1__update_profile_response__init);
+        Bookstore__Identity__V1__UpdateProfileResponse *resp = rpc_new_message(
+                call, &bookstore__identity__v1__update_profile_response__descriptor);
         if (!resp || !(resp->user = user_to_proto(call, &u)))
                 return OOM(call);
         RESPOND(call, resp, ret);
@@ -269,7 +247,7 @@ static Bookstore__Common__V1__Address *address_to_proto(struct rpc_call *call,
                                                         const struct identity_address *a)
 {
         Bookstore__Common__V1__Address *p =
-                NEW(call, Bookstore__Common__V1__Address, bookstore__common__v1__address__init);
+                rpc_new_message(call, &bookstore__common__v1__address__descriptor);
         if (!p)
                 return NULL;
         p->id = rpc_call_strdup(call, a->id);
@@ -303,8 +281,7 @@ static int add_address(struct rpc_call *call, const ProtobufCMessage *msg, Proto
         if (r != IDE_OK)
                 return fail(call, r);
         Bookstore__Identity__V1__AddAddressResponse *resp =
-                NEW(call, Bookstore__Identity__V1__AddAddressResponse,
-                    bookstore__identity__v1__add_address_response__init);
+                rpc_new_message(call, &bookstore__identity__v1__add_address_response__descriptor);
         if (!resp || !(resp->address = address_to_proto(call, &a)))
                 return OOM(call);
         RESPOND(call, resp, ret);
@@ -319,9 +296,8 @@ static int list_addresses(struct rpc_call *call, const ProtobufCMessage *msg,
         int r = identity_list_addresses(APP(call), &caller, list, &n);
         if (r != IDE_OK)
                 return fail(call, r);
-        Bookstore__Identity__V1__ListAddressesResponse *resp =
-                NEW(call, Bookstore__Identity__V1__ListAddressesResponse,
-                    bookstore__identity__v1__list_addresses_response__init);
+        Bookstore__Identity__V1__ListAddressesResponse *resp = rpc_new_message(
+                call, &bookstore__identity__v1__list_addresses_response__descriptor);
         if (!resp || !(resp->addresses = rpc_call_alloc(call, (n + 1) * sizeof(void *))))
                 return OOM(call);
         for (size_t i = 0; i < n; i++)
@@ -338,9 +314,8 @@ static int remove_address(struct rpc_call *call, const ProtobufCMessage *msg,
         int r = identity_remove_address(APP(call), &caller, req->address_id);
         if (r != IDE_OK)
                 return fail(call, r);
-        Bookstore__Identity__V1__RemoveAddressResponse *resp =
-                NEW(call, Bookstore__Identity__V1__RemoveAddressResponse,
-                    bookstore__identity__v1__remove_address_response__init);
+        Bookstore__Identity__V1__RemoveAddressResponse *resp = rpc_new_message(
+                call, &bookstore__identity__v1__remove_address_response__descriptor);
         if (!resp)
                 return OOM(call);
         RESPOND(call, resp, ret);
@@ -359,8 +334,7 @@ static int create_user(struct rpc_call *call, const ProtobufCMessage *msg, Proto
         if (r != IDE_OK)
                 return fail(call, r);
         Bookstore__Identity__V1__CreateUserResponse *resp =
-                NEW(call, Bookstore__Identity__V1__CreateUserResponse,
-                    bookstore__identity__v1__create_user_response__init);
+                rpc_new_message(call, &bookstore__identity__v1__create_user_response__descriptor);
         if (!resp || !(resp->user = user_to_proto(call, &u)))
                 return OOM(call);
         RESPOND(call, resp, ret);
@@ -383,10 +357,9 @@ static int list_users(struct rpc_call *call, const ProtobufCMessage *msg, Protob
         if (r != IDE_OK)
                 return fail(call, r);
         Bookstore__Identity__V1__ListUsersResponse *resp =
-                NEW(call, Bookstore__Identity__V1__ListUsersResponse,
-                    bookstore__identity__v1__list_users_response__init);
-        Bookstore__Common__V1__PageResponse *page = NEW(call, Bookstore__Common__V1__PageResponse,
-                                                        bookstore__common__v1__page_response__init);
+                rpc_new_message(call, &bookstore__identity__v1__list_users_response__descriptor);
+        Bookstore__Common__V1__PageResponse *page =
+                rpc_new_message(call, &bookstore__common__v1__page_response__descriptor);
         if (!resp || !page || !(resp->users = rpc_call_alloc(call, (n + 1) * sizeof(void *))) ||
             !(page->next_page_token = rpc_call_strdup(call, next)))
                 return OOM(call);
@@ -405,8 +378,7 @@ static int disable_user(struct rpc_call *call, const ProtobufCMessage *msg, Prot
         if (r != IDE_OK)
                 return fail(call, r);
         Bookstore__Identity__V1__DisableUserResponse *resp =
-                NEW(call, Bookstore__Identity__V1__DisableUserResponse,
-                    bookstore__identity__v1__disable_user_response__init);
+                rpc_new_message(call, &bookstore__identity__v1__disable_user_response__descriptor);
         if (!resp || !(resp->user = user_to_proto(call, &u)))
                 return OOM(call);
         RESPOND(call, resp, ret);
@@ -429,15 +401,14 @@ static int get_jwks(struct rpc_call *call, const ProtobufCMessage *msg, Protobuf
         json_t *parsed = json_loads(doc, 0, &jerr);
         json_t *keys = json_object_get(parsed, "keys");
         Bookstore__Identity__V1__GetJwksResponse *resp =
-                NEW(call, Bookstore__Identity__V1__GetJwksResponse,
-                    bookstore__identity__v1__get_jwks_response__init);
+                rpc_new_message(call, &bookstore__identity__v1__get_jwks_response__descriptor);
         size_t n = json_array_size(keys);
         if (resp && (resp->jwks_json = rpc_call_strdup(call, doc)) &&
             (resp->keys = rpc_call_alloc(call, (n + 1) * sizeof(void *)))) {
                 for (size_t i = 0; i < n; i++) {
                         json_t *k = json_array_get(keys, i);
-                        Bookstore__Identity__V1__Jwk *jwk = NEW(call, Bookstore__Identity__V1__Jwk,
-                                                                bookstore__identity__v1__jwk__init);
+                        Bookstore__Identity__V1__Jwk *jwk =
+                                rpc_new_message(call, &bookstore__identity__v1__jwk__descriptor);
                         if (!jwk)
                                 break;
                         jwk->kid = json_text(call, k, "kid");
@@ -467,12 +438,11 @@ static int issue_service_token(struct rpc_call *call, const ProtobufCMessage *ms
                                              &token, &exp);
         if (r != IDE_OK)
                 return fail(call, r);
-        Bookstore__Identity__V1__IssueServiceTokenResponse *resp =
-                NEW(call, Bookstore__Identity__V1__IssueServiceTokenResponse,
-                    bookstore__identity__v1__issue_service_token_response__init);
+        Bookstore__Identity__V1__IssueServiceTokenResponse *resp = rpc_new_message(
+                call, &bookstore__identity__v1__issue_service_token_response__descriptor);
         if (resp) {
                 resp->access_token = rpc_call_strdup(call, token);
-                resp->expires_at = timestamp(call, exp);
+                resp->expires_at = rpc_new_timestamp(call, exp);
         }
         free(token);
         if (!resp || !resp->access_token || !resp->expires_at)

@@ -3,6 +3,7 @@
 
 #include "bookstore/inventory/v1/inventory.pb-c.h"
 #include "core/log.h"
+#include "rpc/pb.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -56,21 +57,6 @@ static struct inventory_caller caller_of(struct rpc_call *call)
                                          .authorization = rpc_call_metadata(call, "authorization")};
 }
 
-/* Set the single message field named `field` of a fresh `type` response. */
-static int reply_with(struct rpc_call *call, const ProtobufCMessageDescriptor *type,
-                      const char *field, void *value, ProtobufCMessage **ret)
-{
-        const ProtobufCFieldDescriptor *f =
-                protobuf_c_message_descriptor_get_field_by_name(type, field);
-        ProtobufCMessage *resp = rpc_call_alloc(call, type->sizeof_message);
-        if (!f || !resp || !value)
-                return OOM(call);
-        protobuf_c_message_init(type, resp);
-        *(void **)((char *)resp + f->offset) = value;
-        *ret = resp;
-        return RPC_OK;
-}
-
 static Bookstore__Inventory__V1__StockLevel *level_to_proto(struct rpc_call *call,
                                                             const struct inventory_level *l)
 {
@@ -120,8 +106,8 @@ static int set_stock(struct rpc_call *call, const ProtobufCMessage *msg, Protobu
         int r = inventory_set_stock(APP(call), &caller, req->book_id, req->on_hand, &l);
         if (r != IE_OK)
                 return fail(call, r, NULL);
-        return reply_with(call, &bookstore__inventory__v1__set_stock_response__descriptor, "stock",
-                          level_to_proto(call, &l), ret);
+        return rpc_reply_with(call, &bookstore__inventory__v1__set_stock_response__descriptor,
+                              "stock", level_to_proto(call, &l), ret);
 }
 
 static int adjust_stock(struct rpc_call *call, const ProtobufCMessage *msg, ProtobufCMessage **ret)
@@ -132,8 +118,8 @@ static int adjust_stock(struct rpc_call *call, const ProtobufCMessage *msg, Prot
         int r = inventory_adjust_stock(APP(call), &caller, req->book_id, req->delta, &l);
         if (r != IE_OK)
                 return fail(call, r, NULL);
-        return reply_with(call, &bookstore__inventory__v1__adjust_stock_response__descriptor,
-                          "stock", level_to_proto(call, &l), ret);
+        return rpc_reply_with(call, &bookstore__inventory__v1__adjust_stock_response__descriptor,
+                              "stock", level_to_proto(call, &l), ret);
 }
 
 static int get_stock(struct rpc_call *call, const ProtobufCMessage *msg, ProtobufCMessage **ret)
@@ -143,8 +129,8 @@ static int get_stock(struct rpc_call *call, const ProtobufCMessage *msg, Protobu
         int r = inventory_get_stock(APP(call), req->book_id, &l);
         if (r != IE_OK)
                 return fail(call, r, NULL);
-        return reply_with(call, &bookstore__inventory__v1__get_stock_response__descriptor, "stock",
-                          level_to_proto(call, &l), ret);
+        return rpc_reply_with(call, &bookstore__inventory__v1__get_stock_response__descriptor,
+                              "stock", level_to_proto(call, &l), ret);
 }
 
 static int reserve_stock(struct rpc_call *call, const ProtobufCMessage *msg, ProtobufCMessage **ret)
@@ -167,8 +153,8 @@ static int reserve_stock(struct rpc_call *call, const ProtobufCMessage *msg, Pro
                                   sizeof(message));
         if (r != IE_OK)
                 return fail(call, r, r == IE_INSUFFICIENT ? message : NULL);
-        return reply_with(call, &bookstore__inventory__v1__reserve_stock_response__descriptor,
-                          "reservation", reservation_to_proto(call, res), ret);
+        return rpc_reply_with(call, &bookstore__inventory__v1__reserve_stock_response__descriptor,
+                              "reservation", reservation_to_proto(call, res), ret);
 }
 
 static int apply(struct rpc_call *call, const char *order_id, enum inventory_action action,
@@ -180,7 +166,7 @@ static int apply(struct rpc_call *call, const char *order_id, enum inventory_act
         int r = inventory_apply(APP(call), order_id, action, res);
         if (r != IE_OK)
                 return fail(call, r, NULL);
-        return reply_with(call, type, "reservation", reservation_to_proto(call, res), ret);
+        return rpc_reply_with(call, type, "reservation", reservation_to_proto(call, res), ret);
 }
 
 static int release_stock(struct rpc_call *call, const ProtobufCMessage *msg, ProtobufCMessage **ret)

@@ -1,0 +1,39 @@
+/* libs/svc: the parts every bookstore service's main() shares -- a gRPC
+ * server with the auth guard first (refusing to start if a method has no
+ * policy), the service itself, health with a database probe, and reflection
+ * over the contract; and the exit-code convention (2: bad configuration,
+ * 1: could not start, 0: stopped by a signal). */
+#pragma once
+
+#include "auth/guard.h"
+#include "db/db.h"
+#include "kv/kv.h"
+#include "rpc/rpc.h"
+
+struct svc_server_spec {
+        const ProtobufCServiceDescriptor *service;
+        int (*register_service)(struct rpc_server *server, void *app);
+        void *app;
+        const struct auth_policy *policies;
+        size_t n_policies;
+        const struct auth_keyset *keys;
+        struct auth_token_params token_params;
+        struct kv *revocations; /* Redis holding revoked tokens */
+        struct db_pool *db;     /* health follows it */
+        int probe_interval_ms;
+};
+
+struct svc_server {
+        struct rpc_server *server;
+        struct auth_guard *guard;
+        struct auth_guard_config guard_cfg;
+};
+
+/* -EINVAL with a message in err when a method has no auth policy. */
+int svc_server_build(struct svc_server *s, const struct rpc_server_config *cfg,
+                     const struct svc_server_spec *spec, char *err, size_t err_len);
+void svc_server_free(struct svc_server *s); /* fields may be NULL */
+
+/* Reports a start-up failure (stderr and the log) and returns the exit code:
+ * 2 for -EINVAL (configuration), 1 otherwise; 0 for r == 0. */
+int svc_exit_code(const char *service, int r, const char *err);
