@@ -282,8 +282,10 @@ def test_pages_stay_correct_while_books_are_added(catalog):
         == grpc.StatusCode.INVALID_ARGUMENT
 
 
-def test_health_follows_the_database(keypair):
-    deps = tempfile.mkdtemp(prefix="bs-c.", dir="/tmp")
+@pytest.mark.parametrize("name,service", [("CATALOG", "bookstore.catalog.v1.CatalogService"),
+                                          ("INVENTORY", "bookstore.inventory.v1.InventoryService")])
+def test_health_follows_the_database(keypair, name, service):
+    deps = tempfile.mkdtemp(prefix="bs-h.", dir="/tmp")
     script = os.path.join(os.environ["BOOKSTORE_SOURCE_ROOT"], "scripts", "deps.sh")
     run = lambda cmd: subprocess.run([script, cmd, deps], check=True, capture_output=True, timeout=120)
     server = None
@@ -291,16 +293,25 @@ def test_health_follows_the_database(keypair):
         run("start")
         env = dict(l.split(" ", 1)[1].strip().split("=", 1)
                    for l in open(os.path.join(deps, "env")) if l.startswith("export "))
-        server = Server(os.environ["BOOKSTORE_CATALOG"], port_env="BOOKSTORE_CATALOG_ADDR", env={
-            "BOOKSTORE_CATALOG_DB_PORT": env["BOOKSTORE_MYSQL_PORT"],
-            "BOOKSTORE_CATALOG_DB_PASSWORD": env["BOOKSTORE_MYSQL_PASSWORD"],
+        server = Server(os.environ[f"BOOKSTORE_{name}"], port_env=f"BOOKSTORE_{name}_ADDR", env={
+            f"BOOKSTORE_{name}_DB_PORT": env["BOOKSTORE_MYSQL_PORT"],
+            f"BOOKSTORE_{name}_DB_PASSWORD": env["BOOKSTORE_MYSQL_PASSWORD"],
             "BOOKSTORE_REDIS_PORT": env["BOOKSTORE_REDIS_PORT"],
             "BOOKSTORE_JWT_VERIFY_KEYS": keypair[1],
             "BOOKSTORE_HEALTH_PROBE_INTERVAL_MS": "100"})
         h = health_pb2_grpc.HealthStub(server.channel())
-        watch = h.Watch(health_pb2.HealthCheckRequest(service="bookstore.catalog.v1.CatalogService"),
-                        timeout=120)
+        watch = h.Watch(health_pb2.HealthCheckRequest(service=service), timeout=120)
         assert next(watch).status == health_pb2.HealthCheckResponse.SERVING
+        if name == "CATALOG":  # Redis stopped under a running catalog: reads still succeed
+            server.keypair = keypair
+            book = new_book(Caller(server, "SELLER", "s1"))
+            anon = Caller(server)
+            assert anon.GetBook(pb.GetBookRequest(book_id=book.id)).book.id == book.id  # cached
+            subprocess.run(["redis-cli", "-p", env["BOOKSTORE_REDIS_PORT"], "shutdown", "nosave"],
+                           capture_output=True, timeout=30)
+            for _ in range(3):
+                assert anon.GetBook(pb.GetBookRequest(book_id=book.id)).book.title == book.title
+            assert anon.ListBooks(pb.ListBooksRequest()).books
         run("stop")
         assert next(watch).status == health_pb2.HealthCheckResponse.NOT_SERVING
         run("start")
