@@ -1,0 +1,88 @@
+/* Payments in MariaDB; see payment-mysql.h. */
+#include "payment-mysql.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+struct found {
+        struct payment *p;
+        bool any;
+};
+
+static void text(const struct db_row *row, size_t col, char *out, size_t len)
+{
+        snprintf(out, len, "%s", db_row_text(row, col, NULL));
+}
+
+static int payment_row_cb(const struct db_row *row, void *userdata)
+{
+        struct found *f = userdata;
+        struct payment *p = f->p;
+        memset(p, 0, sizeof(*p));
+        text(row, 0, p->order_id, sizeof(p->order_id));
+        text(row, 1, p->id, sizeof(p->id));
+        text(row, 2, p->customer_id, sizeof(p->customer_id));
+        text(row, 3, p->amount.currency, sizeof(p->amount.currency));
+        p->amount.units = db_row_int64(row, 4);
+        p->amount.nanos = (int32_t)db_row_int64(row, 5);
+        p->status = (enum payment_status)db_row_int64(row, 6);
+        text(row, 7, p->decline_reason, sizeof(p->decline_reason));
+        text(row, 8, p->provider_reference, sizeof(p->provider_reference));
+        p->created_at = db_row_int64(row, 9);
+        p->updated_at = db_row_int64(row, 10);
+        f->any = true;
+        return 0;
+}
+
+static int store_find(void *self, const char *order_id, struct payment *ret)
+{
+        struct found f = {.p = ret};
+        struct db_value v = db_text(order_id);
+        int r = db_pool_query(self,
+                              "SELECT order_id, id, customer_id, currency, units, nanos, status, "
+                              "decline_reason, provider_reference, created_at, updated_at "
+                              "FROM payments WHERE order_id = ?",
+                              &v, 1, payment_row_cb, &f);
+        return r < 0 ? r : f.any ? 0 : -ENOENT;
+}
+
+static int store_insert(void *self, const struct payment *p)
+{
+        struct db_value v[] = {db_text(p->order_id),
+                               db_text(p->id),
+                               db_text(p->customer_id),
+                               db_text(p->amount.currency),
+                               db_int(p->amount.units),
+                               db_int(p->amount.nanos),
+                               db_int(p->status),
+                               db_text(p->decline_reason),
+                               db_text(p->provider_reference),
+                               db_int(p->created_at),
+                               db_int(p->updated_at)};
+        return db_pool_exec(self,
+                            "INSERT INTO payments (order_id, id, customer_id, currency, units, "
+                            "nanos, status, decline_reason, provider_reference, created_at, "
+                            "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            v, 11, NULL, NULL);
+}
+
+static int store_set_status(void *self, const char *order_id, enum payment_status from,
+                            enum payment_status to, int64_t updated_at)
+{
+        struct db_value v[] = {db_int(to), db_int(updated_at), db_text(order_id), db_int(from)};
+        uint64_t affected = 0;
+        int r = db_pool_exec(self,
+                             "UPDATE payments SET status = ?, updated_at = ? WHERE order_id = ? "
+                             "AND status = ?",
+                             v, 4, &affected, NULL);
+        return r < 0 ? r : affected == 1 ? 0 : -ESTALE;
+}
+
+static const struct payment_store_ops store_mysql_ops = {
+        .find = store_find, .insert = store_insert, .set_status = store_set_status};
+
+struct payment_store payment_store_mysql(struct db_pool *pool)
+{
+        return (struct payment_store){.ops = &store_mysql_ops, .self = pool};
+}

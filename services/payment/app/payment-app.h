@@ -1,0 +1,32 @@
+/* Payment use cases: PE_OK, a positive payment_error, or a negative errno. */
+#pragma once
+
+#include "payment-errors.h"
+#include "payment-ports.h"
+
+enum { PAYMENT_ROLE_ADMIN = 1u << 2, PAYMENT_ROLE_SERVICE = 1u << 3 };
+
+struct payment_app {
+        struct payment_store store;
+        struct payment_provider provider;
+        struct payment_env env;
+};
+
+struct payment_authorize_request {
+        const char *order_id;
+        const char *customer_id;
+        struct payment_money amount;
+        const char *token;
+        int64_t deadline_left_ms; /* -1: none */
+};
+
+/* A decline is PE_OK with ret->status == PAYMENT_DECLINED. A repeat returns the
+ * stored payment (never a second charge). */
+int payment_authorize(struct payment_app *app, const struct payment_authorize_request *req,
+                      struct payment *ret);
+/* Capture, void or refund; no-ops succeed (ret->status NONE when nothing exists). */
+int payment_apply(struct payment_app *app, const char *order_id, enum payment_action action,
+                  struct payment *ret);
+/* The order's customer, admins and services; others get PE_NOT_FOUND. */
+int payment_get(struct payment_app *app, const char *subject, unsigned role, const char *order_id,
+                struct payment *ret);

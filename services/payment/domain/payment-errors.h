@@ -1,0 +1,34 @@
+/* The payment service's expected outcomes: code, kind (mapped to a gRPC
+ * status by the adapter), message. A decline is not an error: it is a result
+ * (PAYMENT_STATUS_DECLINED), so the saga can tell business from transport. */
+#pragma once
+
+enum payment_error_kind { PEK_INVALID, PEK_NOT_FOUND, PEK_PRECONDITION, PEK_UNAVAILABLE };
+
+#define PAYMENT_ERRORS(X)                                                                          \
+        X(PE_ORDER_ID_INVALID, PEK_INVALID, "order_id must be 1 to 64 printable characters")       \
+        X(PE_AMOUNT_INVALID, PEK_INVALID,                                                          \
+          "amount must be greater than 0, with a 3-letter currency_code and nanos in "             \
+          "0..999999999")                                                                          \
+        X(PE_TOKEN_INVALID, PEK_INVALID,                                                           \
+          "payment_method_token must be a provider token such as tok_ok (3 to 64 letters, "        \
+          "digits or _)")                                                                          \
+        X(PE_CARD_NUMBER, PEK_INVALID,                                                             \
+          "send a payment token, never a card number: card data is not accepted")                  \
+        X(PE_NOT_FOUND, PEK_NOT_FOUND, "no payment for this order")                                \
+        X(PE_AMOUNT_MISMATCH, PEK_PRECONDITION,                                                    \
+          "this order already has a payment for a different amount or customer")                   \
+        X(PE_WRONG_STATE, PEK_PRECONDITION, "the payment is not in a state that allows this")      \
+        X(PE_PROVIDER_UNAVAILABLE, PEK_UNAVAILABLE,                                                \
+          "the payment provider is unavailable; retry with the same order_id")
+
+enum payment_error {
+        PE_OK = 0,
+        PE_FIRST = 1000,
+#define PAYMENT_ENUM(code, kind, msg) code,
+        PAYMENT_ERRORS(PAYMENT_ENUM)
+#undef PAYMENT_ENUM
+};
+
+const char *payment_error_message(int code);
+int payment_error_kind(int code, enum payment_error_kind *ret_kind);

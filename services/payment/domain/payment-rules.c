@@ -1,0 +1,114 @@
+/* Payment rules; see payment-rules.h. */
+#include "payment-rules.h"
+
+#include "payment-errors.h"
+
+#include <ctype.h>
+#include <string.h>
+
+static const char *const error_messages[] = {
+#define PAYMENT_MSG(code, kind, msg) [code - PE_FIRST] = msg,
+        PAYMENT_ERRORS(PAYMENT_MSG)
+#undef PAYMENT_MSG
+};
+static const enum payment_error_kind error_kinds[] = {
+#define PAYMENT_KIND(code, kind, msg) [code - PE_FIRST] = kind,
+        PAYMENT_ERRORS(PAYMENT_KIND)
+#undef PAYMENT_KIND
+};
+
+const char *payment_error_message(int code)
+{
+        if (code <= PE_FIRST ||
+            (size_t)(code - PE_FIRST) >= sizeof(error_messages) / sizeof(*error_messages))
+                return NULL;
+        return error_messages[code - PE_FIRST];
+}
+
+int payment_error_kind(int code, enum payment_error_kind *ret_kind)
+{
+        if (!payment_error_message(code))
+                return -1;
+        *ret_kind = error_kinds[code - PE_FIRST];
+        return 0;
+}
+
+int payment_check_order_id(const char *order_id)
+{
+        size_t n = strlen(order_id);
+        if (n == 0 || n > 64)
+                return PE_ORDER_ID_INVALID;
+        for (size_t i = 0; i < n; i++)
+                if ((unsigned char)order_id[i] <= 0x20 || (unsigned char)order_id[i] >= 0x7f)
+                        return PE_ORDER_ID_INVALID;
+        return PE_OK;
+}
+
+int payment_check_amount(const struct payment_money *m)
+{
+        if (strlen(m->currency) != 3 || !isupper((unsigned char)m->currency[0]) ||
+            !isupper((unsigned char)m->currency[1]) || !isupper((unsigned char)m->currency[2]))
+                return PE_AMOUNT_INVALID;
+        if (m->units < 0 || m->nanos < 0 || m->nanos > 999999999 ||
+            (m->units == 0 && m->nanos == 0))
+                return PE_AMOUNT_INVALID;
+        return PE_OK;
+}
+
+int payment_check_token(const char *token)
+{
+        /* digits separated by spaces or dashes still form a card number */
+        int run = 0;
+        for (const char *p = token; *p; p++) {
+                if (isdigit((unsigned char)*p))
+                        run++;
+                else if (*p != ' ' && *p != '-')
+                        run = 0;
+                if (run >= 12)
+                        return PE_CARD_NUMBER;
+        }
+        size_t n = strlen(token);
+        if (n < 3 || n > 64)
+                return PE_TOKEN_INVALID;
+        for (size_t i = 0; i < n; i++)
+                if (!isalnum((unsigned char)token[i]) && token[i] != '_')
+                        return PE_TOKEN_INVALID;
+        return PE_OK;
+}
+
+bool payment_same_money(const struct payment_money *a, const struct payment_money *b)
+{
+        return !strcmp(a->currency, b->currency) && a->units == b->units && a->nanos == b->nanos;
+}
+
+enum payment_decision payment_decide(enum payment_status current, enum payment_action action)
+{
+        switch (action) {
+        case PAY_CAPTURE:
+                if (current == PAYMENT_AUTHORIZED)
+                        return PAY_APPLY;
+                return current == PAYMENT_CAPTURED ? PAY_NOOP : PAY_REFUSE;
+        case PAY_VOID: /* nothing authorized, or already voided or declined: nothing to undo */
+                if (current == PAYMENT_AUTHORIZED)
+                        return PAY_APPLY;
+                return current == PAYMENT_NONE || current == PAYMENT_VOIDED ||
+                                       current == PAYMENT_DECLINED
+                               ? PAY_NOOP
+                               : PAY_REFUSE; /* captured: refund it instead */
+        case PAY_REFUND:
+                if (current == PAYMENT_CAPTURED)
+                        return PAY_APPLY;
+                return current == PAYMENT_NONE || current == PAYMENT_REFUNDED ||
+                                       current == PAYMENT_VOIDED || current == PAYMENT_DECLINED
+                               ? PAY_NOOP
+                               : PAY_REFUSE; /* authorized only: void it instead */
+        }
+        return PAY_REFUSE;
+}
+
+enum payment_status payment_after(enum payment_action action)
+{
+        return action == PAY_CAPTURE ? PAYMENT_CAPTURED
+               : action == PAY_VOID  ? PAYMENT_VOIDED
+                                     : PAYMENT_REFUNDED;
+}

@@ -1,0 +1,58 @@
+/* Ports of the payment service: where payments are kept (adapters/mysql) and
+ * the payment provider (adapters/provider: a simulated one by default).
+ * Negative errno results: -ENOENT, -EEXIST, -ESTALE (compare-and-set lost),
+ * -EAGAIN (provider temporarily failing), -ETIMEDOUT. */
+#pragma once
+
+#include "payment-rules.h"
+
+struct payment {
+        char id[37];
+        char order_id[65];
+        char customer_id[64];
+        struct payment_money amount;
+        enum payment_status status;
+        char decline_reason[64];
+        char provider_reference[64];
+        int64_t created_at, updated_at;
+};
+
+struct payment_store_ops {
+        int (*find)(void *self, const char *order_id, struct payment *ret);
+        int (*insert)(void *self, const struct payment *p);
+        int (*set_status)(void *self, const char *order_id, enum payment_status from,
+                          enum payment_status to, int64_t updated_at);
+};
+struct payment_store {
+        const struct payment_store_ops *ops;
+        void *self;
+};
+
+struct payment_provider_result {
+        bool approved;
+        char decline_reason[64];
+        char reference[64];
+};
+
+struct payment_provider_ops {
+        /* Idempotent per key (the order id): asking again never charges twice. */
+        int (*authorize)(void *self, const char *key, const char *token,
+                         const struct payment_money *amount, int64_t deadline_left_ms,
+                         struct payment_provider_result *ret);
+        int (*capture)(void *self, const char *reference);
+        int (*void_authorization)(void *self, const char *reference);
+        int (*refund)(void *self, const char *reference);
+};
+struct payment_provider {
+        const struct payment_provider_ops *ops;
+        void *self;
+};
+
+struct payment_env_ops {
+        int64_t (*now_s)(void *self);
+        void (*new_id)(void *self, char out[37]);
+};
+struct payment_env {
+        const struct payment_env_ops *ops;
+        void *self;
+};

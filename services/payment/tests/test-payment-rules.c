@@ -1,0 +1,59 @@
+/* Payment domain rules, no I/O. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "payment-errors.h"
+#include "payment-rules.h"
+
+static void card_numbers_are_refused(void **state)
+{
+        assert_int_equal(payment_check_token("tok_ok"), PE_OK);
+        assert_int_equal(payment_check_token("tok_flaky_2"), PE_OK);
+        assert_int_equal(payment_check_token("4111111111111111"), PE_CARD_NUMBER);
+        assert_int_equal(payment_check_token("4111 1111 1111 1111"), PE_CARD_NUMBER);
+        assert_int_equal(payment_check_token("card-4111-1111-1111-1111"), PE_CARD_NUMBER);
+        assert_int_equal(payment_check_token("tok ok"), PE_TOKEN_INVALID);
+        assert_int_equal(payment_check_token("x"), PE_TOKEN_INVALID);
+        assert_int_equal(payment_check_token("order12345678"), PE_OK); /* 8 digits: not a card */
+}
+
+static void amounts(void **state)
+{
+        struct payment_money ok = {"EUR", 12, 500000000}, zero = {"EUR", 0, 0}, bad = {"eur", 1, 0};
+        assert_int_equal(payment_check_amount(&ok), PE_OK);
+        assert_int_equal(payment_check_amount(&zero), PE_AMOUNT_INVALID);
+        assert_int_equal(payment_check_amount(&bad), PE_AMOUNT_INVALID);
+        struct payment_money same = ok;
+        assert_true(payment_same_money(&ok, &same));
+        same.nanos = 1;
+        assert_false(payment_same_money(&ok, &same));
+}
+
+static void state_machine(void **state)
+{
+        assert_int_equal(payment_decide(PAYMENT_AUTHORIZED, PAY_CAPTURE), PAY_APPLY);
+        assert_int_equal(payment_decide(PAYMENT_CAPTURED, PAY_CAPTURE), PAY_NOOP);
+        assert_int_equal(payment_decide(PAYMENT_VOIDED, PAY_CAPTURE), PAY_REFUSE);
+        assert_int_equal(payment_decide(PAYMENT_NONE, PAY_CAPTURE), PAY_REFUSE);
+        assert_int_equal(payment_decide(PAYMENT_AUTHORIZED, PAY_VOID), PAY_APPLY);
+        assert_int_equal(payment_decide(PAYMENT_NONE, PAY_VOID), PAY_NOOP);
+        assert_int_equal(payment_decide(PAYMENT_DECLINED, PAY_VOID), PAY_NOOP);
+        assert_int_equal(payment_decide(PAYMENT_CAPTURED, PAY_VOID), PAY_REFUSE);
+        assert_int_equal(payment_decide(PAYMENT_CAPTURED, PAY_REFUND), PAY_APPLY);
+        assert_int_equal(payment_decide(PAYMENT_NONE, PAY_REFUND), PAY_NOOP);
+        assert_int_equal(payment_decide(PAYMENT_REFUNDED, PAY_REFUND), PAY_NOOP);
+        assert_int_equal(payment_decide(PAYMENT_AUTHORIZED, PAY_REFUND), PAY_REFUSE);
+        assert_int_equal(payment_after(PAY_VOID), PAYMENT_VOIDED);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(card_numbers_are_refused),
+                cmocka_unit_test(amounts),
+                cmocka_unit_test(state_machine),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
