@@ -1,0 +1,36 @@
+/* The order service's expected outcomes: code, kind (mapped to a gRPC status
+ * by the adapter), message. */
+#pragma once
+
+enum order_error_kind { OEK_INVALID, OEK_NOT_FOUND, OEK_PRECONDITION, OEK_DENIED };
+
+#define ORDER_ERRORS(X)                                                                            \
+        X(OE_ITEMS_INVALID, OEK_INVALID,                                                           \
+          "items must list 1 to 50 distinct books, each with a quantity of 1 to 100")              \
+        X(OE_ADDRESS_INVALID, OEK_INVALID,                                                         \
+          "give a shipping_address_id of yours or a shipping_address with recipient, line1, "      \
+          "city, postal_code and a two-letter country_code")                                       \
+        X(OE_STATUS_INVALID, OEK_INVALID, "status must be one of the ORDER_STATUS_* values")       \
+        X(OE_CUSTOMER_INVALID, OEK_INVALID, "services must name the customer_id they act for")     \
+        X(OE_PAGE_TOKEN_INVALID, OEK_INVALID, "page_token is not one this service issued")         \
+        X(OE_BOOK_NOT_FOUND, OEK_NOT_FOUND, "a book in the order is not in the catalog")           \
+        X(OE_ADDRESS_NOT_FOUND, OEK_NOT_FOUND, "no such address among yours")                      \
+        X(OE_ORDER_NOT_FOUND, OEK_NOT_FOUND, "no such order")                                      \
+        X(OE_NOT_FOR_SALE, OEK_PRECONDITION, "a book in the order is not on sale")                 \
+        X(OE_MIXED_CURRENCIES, OEK_PRECONDITION,                                                   \
+          "all books of one order must be priced in one currency")                                 \
+        X(OE_TRANSITION, OEK_PRECONDITION, "this status change is not allowed")                    \
+        X(OE_IDEMPOTENCY_MISMATCH, OEK_PRECONDITION,                                               \
+          "this idempotency_key was already used for a different order")                           \
+        X(OE_NOT_ALLOWED, OEK_DENIED, "you may not change this order")
+
+enum order_error {
+        OE_OK = 0,
+        OE_FIRST = 1000,
+#define ORDER_ENUM(code, kind, msg) code,
+        ORDER_ERRORS(ORDER_ENUM)
+#undef ORDER_ENUM
+};
+
+const char *order_error_message(int code);
+int order_error_kind(int code, enum order_error_kind *ret_kind);
