@@ -3,8 +3,8 @@
 # throwaway MariaDB and Redis, then every service on its own port, and stops
 # everything on Ctrl-C (data is thrown away).
 #
-# Services: identity 50051, catalog 50052, inventory 50053, payment 50054
-# (order 50055 and checkout 50056 join the table below as they land).
+# Services: identity 50051, catalog 50052, inventory 50053, payment 50054,
+# order 50055 (checkout 50056 joins the table below when it lands).
 # A development key pair for tokens is generated per run (never committed),
 # and demo accounts (admin, seller, customer) are created and printed.
 #
@@ -51,7 +51,9 @@ services=(
   "catalog|$build/services/catalog/catalog|BOOKSTORE_CATALOG_ADDR|127.0.0.1:50052|yes"
   "inventory|$build/services/inventory/inventory|BOOKSTORE_INVENTORY_ADDR|127.0.0.1:50053|yes"
   "payment|$build/services/payment/payment|BOOKSTORE_PAYMENT_ADDR|127.0.0.1:50054|yes"
+  "order|$build/services/order/order|BOOKSTORE_ORDER_ADDR|127.0.0.1:50055|yes"
 )
+export BOOKSTORE_IDENTITY_TARGET=${BOOKSTORE_IDENTITY_ADDR:-127.0.0.1:50051}
 export BOOKSTORE_CATALOG_TARGET=${BOOKSTORE_CATALOG_ADDR:-127.0.0.1:50052}
 
 for entry in "${services[@]}"; do

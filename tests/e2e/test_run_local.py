@@ -20,14 +20,15 @@ def _free_port():
 
 def test_run_local_starts_everything_and_stops_on_ctrl_c():
     root = os.environ["BOOKSTORE_SOURCE_ROOT"]
-    port, catalog_port, inventory_port, payment_port = (_free_port(), _free_port(), _free_port(),
-                                                        _free_port())
+    port, catalog_port, inventory_port, payment_port, order_port = (
+        _free_port(), _free_port(), _free_port(), _free_port(), _free_port())
     env = dict(os.environ, BOOKSTORE_SKIP_BUILD="1",
                BOOKSTORE_BUILD_DIR=os.path.dirname(os.path.dirname(os.environ["BOOKSTORE_TESTSVC"])),
                BOOKSTORE_IDENTITY_ADDR=f"127.0.0.1:{port}",
                BOOKSTORE_CATALOG_ADDR=f"127.0.0.1:{catalog_port}",
                BOOKSTORE_INVENTORY_ADDR=f"127.0.0.1:{inventory_port}",
-               BOOKSTORE_PAYMENT_ADDR=f"127.0.0.1:{payment_port}")
+               BOOKSTORE_PAYMENT_ADDR=f"127.0.0.1:{payment_port}",
+               BOOKSTORE_ORDER_ADDR=f"127.0.0.1:{order_port}")
     proc = subprocess.Popen([os.path.join(root, "scripts", "run-local.sh")], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             start_new_session=True)
@@ -59,7 +60,7 @@ def test_run_local_starts_everything_and_stops_on_ctrl_c():
                 time.sleep(0.2)
             assert status == health_pb2.HealthCheckResponse.SERVING
         # every service is up and healthy, each with its own schema
-        for p in (catalog_port, inventory_port, payment_port):
+        for p in (catalog_port, inventory_port, payment_port, order_port):
             with grpc.insecure_channel(f"127.0.0.1:{p}") as ch:
                 assert health_pb2_grpc.HealthStub(ch).Check(
                     health_pb2.HealthCheckRequest(service=""), timeout=10).status == \

@@ -1,0 +1,145 @@
+/* Peers of the order service over gRPC; see order-peers-grpc.h. */
+#include "order-peers-grpc.h"
+
+#include "bookstore/catalog/v1/catalog.pb-c.h"
+#include "bookstore/identity/v1/identity.pb-c.h"
+#include "rpc/rpc.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+/* One unary call with the caller's authorization; maps the status to -errno. */
+static int call_peer(const struct order_peers_grpc *ctx, const char *target, const char *method,
+                     const ProtobufCMessage *req, const ProtobufCMessageDescriptor *resp_type,
+                     const char *authorization, ProtobufCMessage **ret)
+{
+        struct rpc_metadata md[] = {{"authorization", authorization ? authorization : ""}};
+        struct rpc_client_call call = {.target = target,
+                                       .method = method,
+                                       .request = req,
+                                       .response_type = resp_type,
+                                       .timeout_ms = ctx->timeout_ms,
+                                       .metadata = md,
+                                       .n_metadata = authorization ? 1 : 0};
+        struct rpc_client_status st;
+        *ret = NULL;
+        int r = rpc_client_unary(ctx->client, &call, ret, &st);
+        if (r < 0)
+                return r;
+        switch (st.code) {
+        case RPC_OK:
+                return 0;
+        case RPC_NOT_FOUND:
+                return -ENOENT;
+        case RPC_UNAUTHENTICATED:
+        case RPC_PERMISSION_DENIED:
+                return -EACCES;
+        case RPC_UNAVAILABLE:
+        case RPC_DEADLINE_EXCEEDED:
+                return -ECONNREFUSED;
+        default:
+                return -EIO;
+        }
+}
+
+static int peers_book(void *self, const char *book_id, const char *authorization,
+                      struct order_book *ret)
+{
+        const struct order_peers_grpc *ctx = self;
+        Bookstore__Catalog__V1__GetBookRequest req;
+        bookstore__catalog__v1__get_book_request__init(&req);
+        req.book_id = (char *)book_id;
+        ProtobufCMessage *resp;
+        int r = call_peer(ctx, ctx->catalog_target, "/bookstore.catalog.v1.CatalogService/GetBook",
+                          &req.base, &bookstore__catalog__v1__get_book_response__descriptor,
+                          authorization, &resp);
+        if (r < 0)
+                return r;
+        const Bookstore__Catalog__V1__Book *b =
+                ((Bookstore__Catalog__V1__GetBookResponse *)resp)->book;
+        if (!b || !b->price) {
+                r = -EIO;
+        } else {
+                snprintf(ret->title, sizeof(ret->title), "%s", b->title);
+                snprintf(ret->seller_id, sizeof(ret->seller_id), "%s", b->seller_id);
+                snprintf(ret->price.currency, sizeof(ret->price.currency), "%s",
+                         b->price->currency_code);
+                ret->price.units = b->price->units;
+                ret->price.nanos = b->price->nanos;
+                ret->on_sale =
+                        b->status == BOOKSTORE__CATALOG__V1__BOOK_STATUS__BOOK_STATUS_ON_SALE;
+        }
+        protobuf_c_message_free_unpacked(resp, NULL);
+        return r;
+}
+
+static int peers_address(void *self, const char *address_id, const char *authorization,
+                         struct order_address *ret)
+{
+        const struct order_peers_grpc *ctx = self;
+        Bookstore__Identity__V1__ListAddressesRequest req;
+        bookstore__identity__v1__list_addresses_request__init(&req);
+        ProtobufCMessage *resp;
+        int r = call_peer(ctx, ctx->identity_target,
+                          "/bookstore.identity.v1.IdentityService/ListAddresses", &req.base,
+                          &bookstore__identity__v1__list_addresses_response__descriptor,
+                          authorization, &resp);
+        if (r < 0)
+                return r;
+        const Bookstore__Identity__V1__ListAddressesResponse *list = (const void *)resp;
+        r = -ENOENT;
+        for (size_t i = 0; i < list->n_addresses && r == -ENOENT; i++) {
+                const Bookstore__Common__V1__Address *a = list->addresses[i];
+                if (strcmp(a->id, address_id))
+                        continue;
+                snprintf(ret->recipient, sizeof(ret->recipient), "%s", a->recipient);
+                snprintf(ret->line1, sizeof(ret->line1), "%s", a->line1);
+                snprintf(ret->line2, sizeof(ret->line2), "%s", a->line2);
+                snprintf(ret->city, sizeof(ret->city), "%s", a->city);
+                snprintf(ret->postal_code, sizeof(ret->postal_code), "%s", a->postal_code);
+                snprintf(ret->country_code, sizeof(ret->country_code), "%s", a->country_code);
+                r = 0;
+        }
+        protobuf_c_message_free_unpacked(resp, NULL);
+        return r;
+}
+
+static const struct order_peers_ops peers_grpc_ops = {.book = peers_book, .address = peers_address};
+
+struct order_peers order_peers_grpc(struct order_peers_grpc *ctx)
+{
+        return (struct order_peers){.ops = &peers_grpc_ops, .self = ctx};
+}
+
+static int64_t system_now_s(void *self)
+{
+        return (int64_t)time(NULL);
+}
+
+static void system_new_id(void *self, char out[37])
+{
+        unsigned char b[16];
+        size_t got = 0;
+        while (got < sizeof(b)) {
+                ssize_t n = getrandom(b + got, sizeof(b) - got, 0);
+                if (n <= 0)
+                        abort();
+                got += (size_t)n;
+        }
+        b[6] = (b[6] & 0x0f) | 0x40;
+        b[8] = (b[8] & 0x3f) | 0x80;
+        snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+                 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+                 b[13], b[14], b[15]);
+}
+
+static const struct order_env_ops env_ops = {.now_s = system_now_s, .new_id = system_new_id};
+
+struct order_env order_env_system(void)
+{
+        return (struct order_env){.ops = &env_ops};
+}

@@ -1,0 +1,277 @@
+/* Order use cases; see order-app.h. */
+#include "order-app.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int check_items(const struct order_item_request *items, size_t n)
+{
+        if (n == 0 || n > ORDER_MAX_ITEMS)
+                return OE_ITEMS_INVALID;
+        for (size_t i = 0; i < n; i++) {
+                if (!items[i].book_id || !items[i].book_id[0] || strlen(items[i].book_id) > 63 ||
+                    items[i].quantity < 1 || items[i].quantity > ORDER_MAX_QUANTITY)
+                        return OE_ITEMS_INVALID;
+                for (size_t k = 0; k < i; k++)
+                        if (!strcmp(items[k].book_id, items[i].book_id))
+                                return OE_ITEMS_INVALID;
+        }
+        return OE_OK;
+}
+
+static int check_address(struct order_address *a)
+{
+        if (!a->recipient[0] || !a->line1[0] || !a->city[0] || !a->postal_code[0] ||
+            !isalpha((unsigned char)a->country_code[0]) ||
+            !isalpha((unsigned char)a->country_code[1]) || a->country_code[2])
+                return OE_ADDRESS_INVALID;
+        a->country_code[0] = (char)toupper((unsigned char)a->country_code[0]);
+        a->country_code[1] = (char)toupper((unsigned char)a->country_code[1]);
+        return OE_OK;
+}
+
+/* Same books and quantities as the stored order (for an idempotent repeat). */
+static bool same_items(const struct order *o, const struct order_create_request *req)
+{
+        if (o->n_items != req->n_items)
+                return false;
+        for (size_t i = 0; i < req->n_items; i++) {
+                bool found = false;
+                for (size_t k = 0; k < o->n_items && !found; k++)
+                        found = !strcmp(o->items[k].book_id, req->items[i].book_id) &&
+                                o->items[k].quantity == req->items[i].quantity;
+                if (!found)
+                        return false;
+        }
+        return true;
+}
+
+static int resolve_address(struct order_app *app, const struct order_caller *caller,
+                           const struct order_create_request *req, struct order_address *out)
+{
+        if (req->shipping_address_id && *req->shipping_address_id) {
+                if (caller->role & ORDER_ROLE_SERVICE) /* identity answers only the customer */
+                        return OE_ADDRESS_INVALID;
+                int r = app->peers.ops->address(app->peers.self, req->shipping_address_id,
+                                                caller->authorization, out);
+                return r == -ENOENT ? OE_ADDRESS_NOT_FOUND : r;
+        }
+        if (!req->inline_address)
+                return OE_ADDRESS_INVALID;
+        *out = *req->inline_address;
+        return check_address(out);
+}
+
+/* Prices every line from the catalog (never from the client) and the total. */
+static int price(struct order_app *app, const struct order_caller *caller,
+                 const struct order_create_request *req, struct order *o)
+{
+        struct order_book *book = malloc(sizeof(*book));
+        if (!book)
+                return -ENOMEM;
+        int r = OE_OK;
+        for (size_t i = 0; i < req->n_items && r == OE_OK; i++) {
+                r = app->peers.ops->book(app->peers.self, req->items[i].book_id,
+                                         caller->authorization, book);
+                if (r == -ENOENT) {
+                        r = OE_BOOK_NOT_FOUND;
+                        break;
+                }
+                if (r < 0)
+                        break;
+                if (!book->on_sale) {
+                        r = OE_NOT_FOR_SALE;
+                        break;
+                }
+                struct order_item *it = &o->items[o->n_items++];
+                snprintf(it->book_id, sizeof(it->book_id), "%s", req->items[i].book_id);
+                snprintf(it->title, sizeof(it->title), "%s", book->title);
+                snprintf(it->seller_id, sizeof(it->seller_id), "%s", book->seller_id);
+                it->quantity = req->items[i].quantity;
+                it->unit_price = book->price;
+                if (i == 0) { /* the order's currency is its first book's */
+                        o->total = (struct order_money){.units = 0};
+                        memcpy(o->total.currency, book->price.currency, sizeof(o->total.currency));
+                }
+                if (strcmp(o->total.currency, book->price.currency))
+                        r = OE_MIXED_CURRENCIES;
+                else if (!order_money_times(&book->price, it->quantity, &it->line_total) ||
+                         !order_money_add(&o->total, &it->line_total))
+                        r = OE_ITEMS_INVALID; /* an amount beyond any real order */
+        }
+        free(book);
+        return r;
+}
+
+int order_create(struct order_app *app, const struct order_caller *caller,
+                 const struct order_create_request *req, struct order *ret)
+{
+        bool service = caller->role & ORDER_ROLE_SERVICE;
+        const char *customer = service ? req->customer_id : caller->subject;
+        const char *key = req->idempotency_key ? req->idempotency_key : "";
+        if (!customer || !*customer || strlen(customer) > 63)
+                return OE_CUSTOMER_INVALID;
+        if (strlen(key) > 64)
+                return OE_IDEMPOTENCY_MISMATCH;
+        int r = check_items(req->items, req->n_items);
+        if (r != OE_OK)
+                return r;
+        if (*key) {
+                r = app->store.ops->find_by_key(app->store.self, customer, key, ret);
+                if (r == 0)
+                        return same_items(ret, req) ? OE_OK : OE_IDEMPOTENCY_MISMATCH;
+                if (r != -ENOENT)
+                        return r;
+        }
+        memset(ret, 0, sizeof(*ret));
+        if ((r = resolve_address(app, caller, req, &ret->address)) != OE_OK ||
+            (r = price(app, caller, req, ret)) != OE_OK)
+                return r;
+        app->env.ops->new_id(app->env.self, ret->id);
+        snprintf(ret->customer_id, sizeof(ret->customer_id), "%s", customer);
+        snprintf(ret->idempotency_key, sizeof(ret->idempotency_key), "%s", key);
+        ret->status = ORDER_PENDING;
+        ret->created_at = ret->updated_at = app->env.ops->now_s(app->env.self);
+        r = app->store.ops->insert(app->store.self, ret);
+        if (r == -EEXIST && *key) { /* the same key, concurrently: answer with that order */
+                r = app->store.ops->find_by_key(app->store.self, customer, key, ret);
+                return r < 0 ? r : same_items(ret, req) ? OE_OK : OE_IDEMPOTENCY_MISMATCH;
+        }
+        if (r < 0)
+                return r;
+        return app->store.ops->find(app->store.self, ret->id, ret); /* with its seq */
+}
+
+static bool sells_in(const struct order *o, const char *seller)
+{
+        for (size_t i = 0; i < o->n_items; i++)
+                if (!strcmp(o->items[i].seller_id, seller))
+                        return true;
+        return false;
+}
+
+static bool may_read(const struct order *o, const struct order_caller *c)
+{
+        return (c->role & (ORDER_ROLE_ADMIN | ORDER_ROLE_SERVICE)) ||
+               !strcmp(o->customer_id, c->subject) ||
+               ((c->role & ORDER_ROLE_SELLER) && sells_in(o, c->subject));
+}
+
+int order_get(struct order_app *app, const struct order_caller *caller, const char *id,
+              struct order *ret)
+{
+        int r = app->store.ops->find(app->store.self, id, ret);
+        if (r == -ENOENT)
+                return OE_ORDER_NOT_FOUND;
+        if (r < 0)
+                return r;
+        return may_read(ret, caller) ? OE_OK : OE_ORDER_NOT_FOUND;
+}
+
+int order_list(struct order_app *app, const struct order_caller *caller, enum order_status status,
+               int32_t page_size, const char *page_token, struct order *ret, size_t *ret_n,
+               char next_token[32])
+{
+        int64_t after = 0;
+        if (page_token && *page_token) {
+                char *end;
+                if (page_token[0] != 'o' || (after = strtoll(page_token + 1, &end, 10)) < 0 ||
+                    *end || end == page_token + 1)
+                        return OE_PAGE_TOKEN_INVALID;
+        }
+        if (status && !order_status_valid(status))
+                return OE_STATUS_INVALID;
+        size_t size = page_size <= 0               ? ORDER_PAGE_DEFAULT
+                      : page_size > ORDER_PAGE_MAX ? ORDER_PAGE_MAX
+                                                   : (size_t)page_size;
+        bool all = caller->role & (ORDER_ROLE_ADMIN | ORDER_ROLE_SERVICE);
+        bool seller = !all && (caller->role & ORDER_ROLE_SELLER);
+        struct order_query q = {
+                .customer_id = all || seller ? NULL : caller->subject,
+                .seller_id = seller ? caller->subject : NULL,
+                .status = status,
+                .after_seq = after,
+                .limit = size + 1,
+        };
+        size_t n = 0;
+        int r = app->store.ops->list(app->store.self, &q, ret, &n);
+        if (r < 0)
+                return r;
+        next_token[0] = '\0';
+        if (n > size) {
+                n = size;
+                snprintf(next_token, 32, "o%lld", (long long)ret[n - 1].seq);
+        }
+        *ret_n = n;
+        return OE_OK;
+}
+
+/* from -> to under compare-and-set, retried when another change won. */
+static int transition(struct order_app *app, const char *id, enum order_status to,
+                      const char *reason, bool (*allowed)(const struct order *, const void *),
+                      const void *who, struct order *ret, char *explain, size_t explain_len)
+{
+        for (int attempt = 0; attempt < 3; attempt++) {
+                int r = app->store.ops->find(app->store.self, id, ret);
+                if (r == -ENOENT)
+                        return OE_ORDER_NOT_FOUND;
+                if (r < 0)
+                        return r;
+                if (allowed && !allowed(ret, who))
+                        return may_read(ret, who) ? OE_NOT_ALLOWED : OE_ORDER_NOT_FOUND;
+                if ((r = order_check_transition(ret->status, to, explain, explain_len)) != OE_OK)
+                        return r;
+                if (ret->status == to)
+                        return OE_OK;
+                int64_t now = app->env.ops->now_s(app->env.self);
+                r = app->store.ops->set_status(app->store.self, id, ret->status, to,
+                                               reason ? reason : "", now);
+                if (r == -ESTALE)
+                        continue;
+                if (r < 0)
+                        return r;
+                ret->status = to;
+                snprintf(ret->status_reason, sizeof(ret->status_reason), "%s",
+                         reason ? reason : "");
+                ret->updated_at = now;
+                return OE_OK;
+        }
+        return -EBUSY;
+}
+
+int order_change_status(struct order_app *app, const char *id, enum order_status to,
+                        const char *reason, struct order *ret, char *explain, size_t explain_len)
+{
+        if (!order_status_valid(to))
+                return OE_STATUS_INVALID;
+        return transition(app, id, to, reason, NULL, NULL, ret, explain, explain_len);
+}
+
+static bool seller_or_admin(const struct order *o, const void *who)
+{
+        const struct order_caller *c = who;
+        return (c->role & ORDER_ROLE_ADMIN) ||
+               ((c->role & ORDER_ROLE_SELLER) && sells_in(o, c->subject));
+}
+
+static bool owner(const struct order *o, const void *who)
+{
+        const struct order_caller *c = who;
+        return !strcmp(o->customer_id, c->subject);
+}
+
+int order_mark(struct order_app *app, const struct order_caller *caller, const char *id,
+               enum order_status to, struct order *ret, char *explain, size_t explain_len)
+{
+        return transition(app, id, to, NULL, seller_or_admin, caller, ret, explain, explain_len);
+}
+
+int order_request_cancel(struct order_app *app, const struct order_caller *caller, const char *id,
+                         const char *reason, struct order *ret, char *explain, size_t explain_len)
+{
+        return transition(app, id, ORDER_CANCEL_REQUESTED, reason, owner, caller, ret, explain,
+                          explain_len);
+}
