@@ -1,0 +1,127 @@
+/* The saga engine; see saga.h. */
+#include "saga.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const struct saga_step_def checkout_steps[] = {
+        {"place_order", "reject_order"},
+        {"make_payment", "void_payment"},
+        {"change_order_status", NULL}, /* undone by reject_order */
+        {"reserve_inventory", "release_stock"},
+        {"capture_payment", "refund_payment"},
+        {"confirm", NULL}, /* the last step: retried, never undone */
+};
+
+const struct saga_def checkout_saga = {
+        .steps = checkout_steps,
+        .n_steps = sizeof(checkout_steps) / sizeof(checkout_steps[0]),
+};
+
+bool saga_is_final(enum saga_status status)
+{
+        return status == SAGA_COMPLETED || status == SAGA_COMPENSATED || status == SAGA_FAILED;
+}
+
+void saga_start(const struct saga_def *def, struct saga_state *s)
+{
+        memset(s, 0, sizeof(*s));
+        s->status = SAGA_RUNNING;
+        for (size_t i = 0; i < def->n_steps; i++)
+                s->steps[i] = STEP_PENDING;
+}
+
+static int64_t backoff(const struct saga_retry_policy *p, int attempts, double jitter)
+{
+        if (attempts <= 0)
+                return 0;
+        int64_t d = p->base_delay_ms;
+        for (int i = 1; i < attempts && d < p->max_delay_ms; i++)
+                d *= 2;
+        if (d > p->max_delay_ms)
+                d = p->max_delay_ms;
+        return d + (int64_t)((double)d * jitter / 2); /* up to +50% */
+}
+
+/* The next step to compensate at or below `from`, or -1 when none is left. */
+static long next_to_compensate(const struct saga_def *def, const struct saga_state *s, long from)
+{
+        for (long i = from; i >= 0; i--)
+                if (def->steps[i].compensation && s->steps[i] != STEP_COMPENSATED &&
+                    s->steps[i] != STEP_PENDING)
+                        return i;
+        return -1;
+}
+
+struct saga_command saga_next(const struct saga_def *def, const struct saga_state *s,
+                              const struct saga_retry_policy *policy, double jitter)
+{
+        if (saga_is_final(s->status))
+                return (struct saga_command){.kind = CMD_DONE};
+        if (s->status == SAGA_RUNNING)
+                return (struct saga_command){
+                        .kind = CMD_RUN,
+                        .step = s->current,
+                        .delay_ms = backoff(policy, s->attempts[s->current], jitter)};
+        long step = next_to_compensate(def, s, (long)s->current);
+        if (step < 0)
+                return (struct saga_command){.kind = CMD_DONE};
+        return (struct saga_command){.kind = CMD_COMPENSATE,
+                                     .step = (size_t)step,
+                                     .delay_ms = backoff(policy, s->attempts[step], jitter)};
+}
+
+static void begin_compensation(const struct saga_def *def, struct saga_state *s, size_t failed,
+                               const char *reason)
+{
+        s->steps[failed] = STEP_FAILED;
+        snprintf(s->failure_reason, sizeof(s->failure_reason), "%s: %s", def->steps[failed].name,
+                 reason ? reason : "failed");
+        s->status = SAGA_COMPENSATING;
+        s->current = failed;
+        for (size_t i = 0; i <= failed; i++)
+                s->attempts[i] = 0; /* from now on they count compensation attempts */
+        if (next_to_compensate(def, s, (long)failed) < 0)
+                s->status = SAGA_COMPENSATED;
+}
+
+void saga_record(const struct saga_def *def, struct saga_state *s,
+                 const struct saga_retry_policy *policy, const struct saga_command *cmd,
+                 enum saga_outcome outcome, const char *error)
+{
+        size_t i = cmd->step;
+        if (cmd->kind == CMD_RUN) {
+                if (outcome == SAGA_OUTCOME_OK) {
+                        s->steps[i] = STEP_SUCCEEDED;
+                        s->attempts[i]++;
+                        if (++s->current == def->n_steps)
+                                s->status = SAGA_COMPLETED;
+                        return;
+                }
+                s->attempts[i]++;
+                if (outcome == SAGA_OUTCOME_TRANSIENT && s->attempts[i] < policy->max_attempts) {
+                        s->steps[i] = STEP_RUNNING; /* run again after a backoff */
+                        return;
+                }
+                begin_compensation(def, s, i, error ? error : "gave up");
+                return;
+        }
+        if (cmd->kind != CMD_COMPENSATE)
+                return;
+        if (outcome == SAGA_OUTCOME_OK) {
+                s->steps[i] = STEP_COMPENSATED;
+                s->current = i;
+                if (next_to_compensate(def, s, (long)i) < 0)
+                        s->status = SAGA_COMPENSATED;
+                return;
+        }
+        s->steps[i] = STEP_COMPENSATING;
+        s->attempts[i]++;
+        if (policy->max_compensation_attempts &&
+            s->attempts[i] >= policy->max_compensation_attempts) {
+                s->status = SAGA_FAILED;
+                snprintf(s->failure_reason, sizeof(s->failure_reason),
+                         "compensation %s keeps failing: %s", def->steps[i].compensation,
+                         error ? error : "error");
+        }
+}

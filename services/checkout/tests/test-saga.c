@@ -1,0 +1,177 @@
+/* The checkout saga engine without a network: given each step's reply,
+ * expect the next command (after the style of the FTGO application's saga
+ * tests in "Microservices Patterns"). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "saga.h"
+
+#include <string.h>
+
+enum { PLACE, PAY, MARK, RESERVE, CAPTURE, CONFIRM };
+
+static const struct saga_retry_policy policy = {.max_attempts = 3,
+                                                .max_compensation_attempts = 0,
+                                                .base_delay_ms = 100,
+                                                .max_delay_ms = 400};
+
+struct saga_state s;
+
+static struct saga_command expect(enum saga_command_kind kind, size_t step, int64_t delay)
+{
+        struct saga_command c = saga_next(&checkout_saga, &s, &policy, 0.0);
+        assert_int_equal(c.kind, kind);
+        if (kind != CMD_DONE) {
+                assert_int_equal(c.step, step);
+                assert_int_equal(c.delay_ms, delay);
+        }
+        return c;
+}
+
+static void reply(struct saga_command c, enum saga_outcome o, const char *error)
+{
+        saga_record(&checkout_saga, &s, &policy, &c, o, error);
+}
+
+static void ok_through(size_t last)
+{
+        for (size_t i = 0; i <= last; i++)
+                reply(expect(CMD_RUN, i, 0), SAGA_OUTCOME_OK, NULL);
+}
+
+static void happy_path_completes(void **state)
+{
+        saga_start(&checkout_saga, &s);
+        assert_string_equal(checkout_saga.steps[PAY].name, "make_payment");
+        ok_through(CONFIRM);
+        expect(CMD_DONE, 0, 0);
+        assert_int_equal(s.status, SAGA_COMPLETED);
+        for (size_t i = 0; i < checkout_saga.n_steps; i++)
+                assert_int_equal(s.steps[i], STEP_SUCCEEDED);
+}
+
+static void declined_payment_rejects_the_order(void **state)
+{
+        saga_start(&checkout_saga, &s);
+        ok_through(PLACE);
+        reply(expect(CMD_RUN, PAY, 0), SAGA_OUTCOME_BUSINESS, "declined: card_declined");
+        assert_int_equal(s.status, SAGA_COMPENSATING);
+        reply(expect(CMD_COMPENSATE, PAY, 0), SAGA_OUTCOME_OK, NULL);   /* void: a no-op */
+        reply(expect(CMD_COMPENSATE, PLACE, 0), SAGA_OUTCOME_OK, NULL); /* reject the order */
+        expect(CMD_DONE, 0, 0);
+        assert_int_equal(s.status, SAGA_COMPENSATED);
+        assert_string_equal(s.failure_reason, "make_payment: declined: card_declined");
+        assert_int_equal(s.steps[MARK], STEP_PENDING); /* never run, never undone */
+}
+
+static void out_of_stock_voids_the_payment(void **state)
+{
+        saga_start(&checkout_saga, &s);
+        ok_through(MARK);
+        reply(expect(CMD_RUN, RESERVE, 0), SAGA_OUTCOME_BUSINESS, "insufficient stock");
+        reply(expect(CMD_COMPENSATE, RESERVE, 0), SAGA_OUTCOME_OK, NULL); /* release: no-op */
+        /* change_order_status has no compensation of its own */
+        reply(expect(CMD_COMPENSATE, PAY, 0), SAGA_OUTCOME_OK, NULL);
+        reply(expect(CMD_COMPENSATE, PLACE, 0), SAGA_OUTCOME_OK, NULL);
+        expect(CMD_DONE, 0, 0);
+        assert_int_equal(s.status, SAGA_COMPENSATED);
+}
+
+static void a_failed_capture_is_refunded_then_everything_undone(void **state)
+{
+        saga_start(&checkout_saga, &s);
+        ok_through(RESERVE);
+        reply(expect(CMD_RUN, CAPTURE, 0), SAGA_OUTCOME_BUSINESS, "capture refused");
+        const size_t order[] = {CAPTURE, RESERVE, PAY, PLACE};
+        for (size_t i = 0; i < 4; i++)
+                reply(expect(CMD_COMPENSATE, order[i], 0), SAGA_OUTCOME_OK, NULL);
+        expect(CMD_DONE, 0, 0);
+}
+
+static void transient_failures_are_retried_with_backoff(void **state)
+{
+        saga_start(&checkout_saga, &s);
+        ok_through(PLACE);
+        reply(expect(CMD_RUN, PAY, 0), SAGA_OUTCOME_TRANSIENT, "UNAVAILABLE");
+        reply(expect(CMD_RUN, PAY, 100), SAGA_OUTCOME_TRANSIENT, "UNAVAILABLE");
+        reply(expect(CMD_RUN, PAY, 200), SAGA_OUTCOME_OK, NULL); /* the flaky provider answers */
+        assert_int_equal(s.status, SAGA_RUNNING);
+        reply(expect(CMD_RUN, MARK, 0), SAGA_OUTCOME_OK, NULL);
+        /* jitter adds up to half the delay */
+        s.attempts[RESERVE] = 2;
+        struct saga_command c = saga_next(&checkout_saga, &s, &policy, 0.5);
+        assert_int_equal(c.delay_ms, 250);
+}
+
+static void retries_running_out_compensate(void **state)
+{
+        saga_start(&checkout_saga, &s);
+        ok_through(PLACE);
+        for (int i = 0; i < 3; i++)
+                reply(saga_next(&checkout_saga, &s, &policy, 0), SAGA_OUTCOME_TRANSIENT,
+                      "DEADLINE_EXCEEDED");
+        assert_int_equal(s.status, SAGA_COMPENSATING);
+        assert_string_equal(s.failure_reason, "make_payment: DEADLINE_EXCEEDED");
+        /* the payment may have gone through after the deadline: void it */
+        reply(expect(CMD_COMPENSATE, PAY, 0), SAGA_OUTCOME_OK, NULL);
+        reply(expect(CMD_COMPENSATE, PLACE, 0), SAGA_OUTCOME_OK, NULL);
+        assert_int_equal(s.status, SAGA_COMPENSATED);
+}
+
+static void compensations_are_retried_until_they_succeed(void **state)
+{
+        saga_start(&checkout_saga, &s);
+        ok_through(PAY);
+        reply(expect(CMD_RUN, MARK, 0), SAGA_OUTCOME_BUSINESS, "order gone");
+        /* MARK has no compensation: the first is the payment's */
+        reply(expect(CMD_COMPENSATE, PAY, 0), SAGA_OUTCOME_TRANSIENT, "UNAVAILABLE");
+        reply(expect(CMD_COMPENSATE, PAY, 100), SAGA_OUTCOME_TRANSIENT, "UNAVAILABLE");
+        for (int i = 0; i < 10; i++) /* capped backoff, never gives up */
+                reply(saga_next(&checkout_saga, &s, &policy, 0), SAGA_OUTCOME_TRANSIENT, "x");
+        struct saga_command c = expect(CMD_COMPENSATE, PAY, 400);
+        reply(c, SAGA_OUTCOME_OK, NULL);
+        reply(expect(CMD_COMPENSATE, PLACE, 0), SAGA_OUTCOME_OK, NULL);
+        assert_int_equal(s.status, SAGA_COMPENSATED);
+        /* with a limit, a saga whose compensation keeps failing needs an operator */
+        const struct saga_retry_policy bounded = {3, 2, 100, 400};
+        saga_start(&checkout_saga, &s);
+        struct saga_command run = saga_next(&checkout_saga, &s, &bounded, 0);
+        saga_record(&checkout_saga, &s, &bounded, &run, SAGA_OUTCOME_BUSINESS, "no");
+        for (int i = 0; i < 2; i++) {
+                struct saga_command comp = saga_next(&checkout_saga, &s, &bounded, 0);
+                saga_record(&checkout_saga, &s, &bounded, &comp, SAGA_OUTCOME_TRANSIENT, "down");
+        }
+        assert_int_equal(s.status, SAGA_FAILED);
+        assert_string_equal(s.failure_reason, "compensation reject_order keeps failing: down");
+}
+
+static void a_resumed_saga_continues_where_it_stood(void **state)
+{
+        /* the coordinator crashed after persisting "reserve_inventory running" */
+        saga_start(&checkout_saga, &s);
+        ok_through(MARK);
+        struct saga_state persisted = s; /* what the database holds */
+        memset(&s, 0xff, sizeof(s));
+        s = persisted;
+        reply(expect(CMD_RUN, RESERVE, 0), SAGA_OUTCOME_OK, NULL); /* rerun: idempotent per key */
+        reply(expect(CMD_RUN, CAPTURE, 0), SAGA_OUTCOME_OK, NULL);
+        reply(expect(CMD_RUN, CONFIRM, 0), SAGA_OUTCOME_OK, NULL);
+        assert_int_equal(s.status, SAGA_COMPLETED);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(happy_path_completes),
+                cmocka_unit_test(declined_payment_rejects_the_order),
+                cmocka_unit_test(out_of_stock_voids_the_payment),
+                cmocka_unit_test(a_failed_capture_is_refunded_then_everything_undone),
+                cmocka_unit_test(transient_failures_are_retried_with_backoff),
+                cmocka_unit_test(retries_running_out_compensate),
+                cmocka_unit_test(compensations_are_retried_until_they_succeed),
+                cmocka_unit_test(a_resumed_saga_continues_where_it_stood),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
