@@ -2,6 +2,7 @@
 #include "svc/svc.h"
 
 #include "auth/revocation-redis.h"
+#include "core/config.h"
 #include "core/log.h"
 
 #include <errno.h>
@@ -61,4 +62,61 @@ int svc_exit_code(const char *service, int r, const char *err)
         log_msg(LOG_ERROR, r == -EINVAL ? "invalid configuration" : "start-up failed", "{s:s}",
                 "error", why);
         return r == -EINVAL ? 2 : 1;
+}
+
+int svc_common_read(struct svc_common *c, const char *name, const char *default_addr,
+                    const char *default_db, bool want_signing, char *err, size_t err_len)
+{
+        char addr_env[96], db_prefix[96];
+        snprintf(addr_env, sizeof(addr_env), "BOOKSTORE_%s_ADDR", name);
+        snprintf(db_prefix, sizeof(db_prefix), "BOOKSTORE_%s_DB", name);
+        struct cfg_error e = {{0}};
+        if (rpc_server_config_from_env(&c->rpc, addr_env, default_addr, err, err_len) < 0 ||
+            db_config_from_env(&c->db_cfg, db_prefix, default_db, err, err_len) < 0 ||
+            kv_config_from_env(&c->kv_cfg, "BOOKSTORE_REDIS", err, err_len) < 0 ||
+            auth_token_params_from_env(&c->token_params, err, err_len) < 0)
+                return -EINVAL;
+        if (cfg_int("BOOKSTORE_DB_STARTUP_WAIT_S", 30, 0, 600, &c->startup_wait_s, &e) < 0 ||
+            cfg_int("BOOKSTORE_HEALTH_PROBE_INTERVAL_MS", 2000, 10, 600000, &c->probe_ms, &e) < 0) {
+                snprintf(err, err_len, "%s", e.message);
+                return -EINVAL;
+        }
+        if (auth_keyset_new(&c->keys) < 0)
+                return -ENOMEM;
+        return auth_keyset_from_env(c->keys, want_signing, err, err_len) < 0 ? -EINVAL : 0;
+}
+
+int svc_common_connect(struct svc_common *c, const struct db_migration *migrations, size_t n,
+                       char *err, size_t err_len)
+{
+        int r;
+        if ((r = db_pool_new(&c->db, &c->db_cfg)) < 0 || (r = kv_new(&c->kv, &c->kv_cfg)) < 0)
+                return r;
+        return db_migrate_wait(c->db, migrations, n, c->startup_wait_s, err, err_len);
+}
+
+int svc_common_build(struct svc_common *c, struct svc_server_spec *spec, char *err, size_t err_len)
+{
+        spec->keys = c->keys;
+        spec->token_params = c->token_params;
+        spec->revocations = c->kv;
+        spec->db = c->db;
+        spec->probe_interval_ms = (int)c->probe_ms;
+        return svc_server_build(&c->srv, &c->rpc, spec, err, err_len);
+}
+
+int svc_common_run(struct svc_common *c, char *err, size_t err_len)
+{
+        return rpc_server_run(c->srv.server, err, err_len);
+}
+
+void svc_common_free(struct svc_common *c)
+{
+        svc_server_free(&c->srv);
+        kv_free(c->kv);
+        db_pool_free(c->db);
+        auth_keyset_free(c->keys);
+        c->kv = NULL;
+        c->db = NULL;
+        c->keys = NULL;
 }

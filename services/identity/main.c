@@ -20,21 +20,12 @@
 enum { MAX_SERVICE_CLIENTS = 16 };
 
 struct identity_main {
-        struct rpc_server_config rpc_cfg;
-        struct db_config db_cfg;
-        struct kv_config kv_cfg;
-        struct auth_token_params token_params;
+        struct svc_common c;
         struct identity_argon2_config argon2;
         struct identity_service_client clients[MAX_SERVICE_CLIENTS];
         char *clients_text;
-        long startup_wait_s, probe_ms;
-
-        struct auth_keyset *keys;
-        struct db_pool *db;
-        struct kv *kv;
         struct identity_signer_jwt signer;
         struct identity_app app;
-        struct svc_server srv;
 };
 
 /* "name:secret,name2:secret2" */
@@ -69,12 +60,8 @@ static int read_config(struct identity_main *m, char *err, size_t err_len)
         struct cfg_error e = {{0}};
         long access, refresh, svc, per_account, per_peer, window, ops;
         size_t mem;
-        if (rpc_server_config_from_env(&m->rpc_cfg, "BOOKSTORE_IDENTITY_ADDR", "0.0.0.0:50051", err,
-                                       err_len) < 0 ||
-            db_config_from_env(&m->db_cfg, "BOOKSTORE_IDENTITY_DB", "bookstore_identity", err,
-                               err_len) < 0 ||
-            kv_config_from_env(&m->kv_cfg, "BOOKSTORE_REDIS", err, err_len) < 0 ||
-            auth_token_params_from_env(&m->token_params, err, err_len) < 0 ||
+        if (svc_common_read(&m->c, "IDENTITY", "0.0.0.0:50051", "bookstore_identity", true, err,
+                            err_len) < 0 ||
             parse_clients(m, err, err_len) < 0)
                 return -EINVAL;
         cfg_string("BOOKSTORE_IDENTITY_LIMIT_NAMESPACE", "identity", &m->app.cfg.limit_namespace,
@@ -89,9 +76,7 @@ static int read_config(struct identity_main *m, char *err, size_t err_len)
             cfg_int("BOOKSTORE_IDENTITY_LOGIN_WINDOW_MS", 60000, 1000, 3600000, &window, &e) < 0 ||
             cfg_int("BOOKSTORE_IDENTITY_ARGON2_OPSLIMIT", 2, 1, 20, &ops, &e) < 0 ||
             cfg_size("BOOKSTORE_IDENTITY_ARGON2_MEMLIMIT", 64 << 20, 8 << 10, (size_t)1 << 30, &mem,
-                     &e) < 0 ||
-            cfg_int("BOOKSTORE_DB_STARTUP_WAIT_S", 30, 0, 600, &m->startup_wait_s, &e) < 0 ||
-            cfg_int("BOOKSTORE_HEALTH_PROBE_INTERVAL_MS", 2000, 10, 600000, &m->probe_ms, &e) < 0) {
+                     &e) < 0) {
                 snprintf(err, err_len, "%s", e.message);
                 return -EINVAL;
         }
@@ -103,8 +88,6 @@ static int read_config(struct identity_main *m, char *err, size_t err_len)
         m->app.cfg.login_window_ms = window;
         m->argon2 = (struct identity_argon2_config){.opslimit = (unsigned long long)ops,
                                                     .memlimit = mem};
-        if (auth_keyset_new(&m->keys) < 0 || auth_keyset_from_env(m->keys, true, err, err_len) < 0)
-                return -EINVAL;
         return 0;
 }
 
@@ -116,19 +99,17 @@ static int register_service(struct rpc_server *server, void *app)
 static int wire(struct identity_main *m, char *err, size_t err_len)
 {
         int r;
-        if ((r = identity_sodium_init()) < 0 || (r = db_pool_new(&m->db, &m->db_cfg)) < 0 ||
-            (r = kv_new(&m->kv, &m->kv_cfg)) < 0)
+        if ((r = identity_sodium_init()) < 0 ||
+            (r = svc_common_connect(&m->c, identity_migrations, identity_migrations_count, err,
+                                    err_len)) < 0)
                 return r;
-        if ((r = db_migrate_wait(m->db, identity_migrations, identity_migrations_count,
-                                 m->startup_wait_s, err, err_len)) < 0)
-                return r;
-        m->signer = (struct identity_signer_jwt){.keys = m->keys, .params = &m->token_params};
-        m->app.users = identity_users_mysql(m->db);
-        m->app.refresh = identity_refresh_mysql(m->db);
+        m->signer = (struct identity_signer_jwt){.keys = m->c.keys, .params = &m->c.token_params};
+        m->app.users = identity_users_mysql(m->c.db);
+        m->app.refresh = identity_refresh_mysql(m->c.db);
         m->app.hasher = identity_hasher_argon2(&m->argon2);
         m->app.signer = identity_signer_jwt(&m->signer);
-        m->app.revoker = identity_revoker_redis(m->kv);
-        m->app.limiter = identity_limiter_redis(m->kv);
+        m->app.revoker = identity_revoker_redis(m->c.kv);
+        m->app.limiter = identity_limiter_redis(m->c.kv);
         m->app.env = identity_env_system();
         m->app.digest = identity_digest_sodium();
         if ((r = identity_app_init(&m->app)) < 0)
@@ -147,27 +128,19 @@ static int wire(struct identity_main *m, char *err, size_t err_len)
                 if (created)
                         log_msg(LOG_INFO, "first admin created", "{s:s}", "email", admin_email);
         }
-        const struct svc_server_spec spec = {
+        struct svc_server_spec spec = {
                 .service = &bookstore__identity__v1__identity_service__descriptor,
                 .register_service = register_service,
                 .app = &m->app,
                 .policies = identity_policies,
                 .n_policies = identity_n_policies,
-                .keys = m->keys,
-                .token_params = m->token_params,
-                .revocations = m->kv,
-                .db = m->db,
-                .probe_interval_ms = (int)m->probe_ms,
         };
-        return svc_server_build(&m->srv, &m->rpc_cfg, &spec, err, err_len);
+        return svc_common_build(&m->c, &spec, err, err_len);
 }
 
 static void teardown(struct identity_main *m)
 {
-        svc_server_free(&m->srv);
-        kv_free(m->kv);
-        db_pool_free(m->db);
-        auth_keyset_free(m->keys);
+        svc_common_free(&m->c);
         free(m->clients_text);
 }
 
@@ -181,7 +154,7 @@ int main(void)
         if (r == 0)
                 r = wire(&m, err, sizeof(err));
         if (r == 0)
-                r = rpc_server_run(m.srv.server, err, sizeof(err));
+                r = svc_common_run(&m.c, err, sizeof(err));
         teardown(&m);
         return svc_exit_code("identity", r, err);
 }

@@ -34,6 +34,36 @@ int svc_server_build(struct svc_server *s, const struct rpc_server_config *cfg,
                      const struct svc_server_spec *spec, char *err, size_t err_len);
 void svc_server_free(struct svc_server *s); /* fields may be NULL */
 
+/* What every service reads, opens and frees the same way. */
+struct svc_common {
+        struct rpc_server_config rpc;
+        struct db_config db_cfg;
+        struct kv_config kv_cfg;
+        struct auth_token_params token_params;
+        long startup_wait_s, probe_ms;
+        struct auth_keyset *keys;
+        struct db_pool *db;
+        struct kv *kv;
+        struct svc_server srv;
+};
+
+/* Reads BOOKSTORE_<NAME>_ADDR, BOOKSTORE_<NAME>_DB_*, BOOKSTORE_REDIS_*, the JWT
+ * settings and keys (the signing key too when want_signing),
+ * BOOKSTORE_DB_STARTUP_WAIT_S and BOOKSTORE_HEALTH_PROBE_INTERVAL_MS.
+ * -EINVAL with a message naming the variable. */
+int svc_common_read(struct svc_common *c, const char *name, const char *default_addr,
+                    const char *default_db, bool want_signing, char *err, size_t err_len);
+/* Opens the database pool and Redis, and applies the migrations (waiting for
+ * the database up to BOOKSTORE_DB_STARTUP_WAIT_S). */
+int svc_common_connect(struct svc_common *c, const struct db_migration *migrations, size_t n,
+                       char *err, size_t err_len);
+/* svc_server_build with the common parts; spec->keys, token_params,
+ * revocations, db and probe interval are filled in from c. */
+int svc_common_build(struct svc_common *c, struct svc_server_spec *spec, char *err, size_t err_len);
+/* Serves until SIGTERM (rpc_server_run). */
+int svc_common_run(struct svc_common *c, char *err, size_t err_len);
+void svc_common_free(struct svc_common *c);
+
 /* Reports a start-up failure (stderr and the log) and returns the exit code:
  * 2 for -EINVAL (configuration), 1 otherwise; 0 for r == 0. */
 int svc_exit_code(const char *service, int r, const char *err);
