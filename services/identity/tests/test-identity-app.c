@@ -1,0 +1,456 @@
+/* The identity use cases on in-memory adapters (no database, Redis or
+ * crypto): the decisions themselves -- rotation and reuse detection, logout
+ * and disable revocations with the right lifetimes, rate limits, address cap,
+ * service credentials -- with a clock the test moves. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "identity-app.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- in-memory adapters ------------------------------------------------- */
+
+enum { MAX_USERS = 16, MAX_TOKENS = 32, MAX_ADDRS = 16 };
+
+static struct identity_user users[MAX_USERS];
+static size_t n_users;
+static struct {
+        char user[37];
+        struct identity_address a;
+} addrs[MAX_ADDRS];
+static size_t n_addrs;
+static struct identity_refresh_token tokens[MAX_TOKENS];
+static size_t n_tokens;
+static int64_t now_s = 1000;
+static unsigned counter;
+static char revoked_jti[64], revoked_subject[64];
+static int64_t revoked_ttl, revoked_before;
+static int limiter_hits;
+
+static struct identity_user *by(const char *field, const char *value)
+{
+        for (size_t i = 0; i < n_users; i++)
+                if (!strcmp(!strcmp(field, "id") ? users[i].id : users[i].email, value))
+                        return &users[i];
+        return NULL;
+}
+
+static int repo_create(void *self, const struct identity_user *u)
+{
+        if (by("email", u->email))
+                return -EEXIST;
+        users[n_users] = *u;
+        users[n_users].seq = (int64_t)n_users + 1;
+        n_users++;
+        return 0;
+}
+
+static int repo_find(const char *field, const char *key, struct identity_user *ret)
+{
+        struct identity_user *u = by(field, key);
+        if (!u)
+                return -ENOENT;
+        *ret = *u;
+        return 0;
+}
+
+static int repo_find_by_email(void *self, const char *email, struct identity_user *ret)
+{
+        return repo_find("email", email, ret);
+}
+
+static int repo_find_by_id(void *self, const char *id, struct identity_user *ret)
+{
+        return repo_find("id", id, ret);
+}
+
+static int repo_update_name(void *self, const char *id, const char *name)
+{
+        struct identity_user *u = by("id", id);
+        if (!u)
+                return -ENOENT;
+        snprintf(u->display_name, sizeof(u->display_name), "%s", name);
+        return 0;
+}
+
+static int repo_set_disabled(void *self, const char *id, bool disabled)
+{
+        struct identity_user *u = by("id", id);
+        if (!u)
+                return -ENOENT;
+        u->disabled = disabled;
+        return 0;
+}
+
+static int repo_list(void *self, int64_t after, struct identity_user *ret, size_t cap, size_t *n)
+{
+        *n = 0;
+        for (size_t i = 0; i < n_users && *n < cap; i++)
+                if (users[i].seq > after)
+                        ret[(*n)++] = users[i];
+        return 0;
+}
+
+static int repo_add_address(void *self, const char *user, const struct identity_address *a, int max)
+{
+        int count = 0;
+        for (size_t i = 0; i < n_addrs; i++)
+                count += !strcmp(addrs[i].user, user);
+        if (count >= max)
+                return -ENOSPC;
+        snprintf(addrs[n_addrs].user, sizeof(addrs[n_addrs].user), "%s", user);
+        addrs[n_addrs++].a = *a;
+        return 0;
+}
+
+static int repo_list_addresses(void *self, const char *user, struct identity_address *ret,
+                               size_t cap, size_t *n)
+{
+        *n = 0;
+        for (size_t i = 0; i < n_addrs && *n < cap; i++)
+                if (!strcmp(addrs[i].user, user))
+                        ret[(*n)++] = addrs[i].a;
+        return 0;
+}
+
+static int repo_remove_address(void *self, const char *user, const char *id)
+{
+        for (size_t i = 0; i < n_addrs; i++)
+                if (!strcmp(addrs[i].user, user) && !strcmp(addrs[i].a.id, id)) {
+                        addrs[i] = addrs[--n_addrs];
+                        return 0;
+                }
+        return -ENOENT;
+}
+
+static const struct identity_user_repo_ops memory_users = {
+        repo_create, repo_find_by_email, repo_find_by_id,     repo_update_name,   repo_set_disabled,
+        repo_list,   repo_add_address,   repo_list_addresses, repo_remove_address};
+
+static struct identity_refresh_token *token_by(const char *hash)
+{
+        for (size_t i = 0; i < n_tokens; i++)
+                if (!strcmp(tokens[i].hash, hash))
+                        return &tokens[i];
+        return NULL;
+}
+
+static int rt_insert(void *self, const struct identity_refresh_token *t)
+{
+        tokens[n_tokens++] = *t;
+        return 0;
+}
+
+static int rt_find(void *self, const char *hash, struct identity_refresh_token *ret)
+{
+        struct identity_refresh_token *t = token_by(hash);
+        if (!t)
+                return -ENOENT;
+        *ret = *t;
+        return 0;
+}
+
+static int rt_rotate(void *self, const char *hash, bool *won)
+{
+        struct identity_refresh_token *t = token_by(hash);
+        *won = t && t->state == REFRESH_ACTIVE;
+        if (*won)
+                t->state = REFRESH_ROTATED;
+        return 0;
+}
+
+static int rt_revoke_where(const char *field, const char *value)
+{
+        for (size_t i = 0; i < n_tokens; i++) {
+                const char *v = !strcmp(field, "family") ? tokens[i].family_id
+                                : !strcmp(field, "user") ? tokens[i].user_id
+                                                         : tokens[i].hash;
+                if (!strcmp(v, value))
+                        tokens[i].state = REFRESH_REVOKED;
+        }
+        return 0;
+}
+
+static int rt_revoke(void *self, const char *hash, const char *user)
+{
+        return rt_revoke_where("hash", hash);
+}
+
+static int rt_revoke_family(void *self, const char *family)
+{
+        return rt_revoke_where("family", family);
+}
+
+static int rt_revoke_user(void *self, const char *user)
+{
+        return rt_revoke_where("user", user);
+}
+
+static const struct identity_refresh_store_ops memory_refresh = {
+        rt_insert, rt_find, rt_rotate, rt_revoke, rt_revoke_family, rt_revoke_user};
+
+static int plain_hash(void *self, const char *pw, char *out, size_t len)
+{
+        snprintf(out, len, "plain:%s", pw);
+        return 0;
+}
+
+static int plain_verify(void *self, const char *hash, const char *pw)
+{
+        return strncmp(hash, "plain:", 6) || strcmp(hash + 6, pw) ? 1 : 0;
+}
+
+static const struct identity_hasher_ops plain_hasher = {plain_hash, plain_verify};
+
+static int fake_sign(void *self, const char *sub, unsigned role, const char *jti, int64_t at,
+                     int64_t ttl, char **ret)
+{
+        return asprintf(ret, "access|%s|%u|%s|%lld", sub, role, jti, (long long)(at + ttl)) < 0
+                       ? -ENOMEM
+                       : 0;
+}
+
+static int fake_jwks(void *self, char **ret)
+{
+        *ret = strdup("{\"keys\":[]}");
+        return 0;
+}
+
+static const struct identity_signer_ops fake_signer = {fake_sign, fake_jwks};
+
+static int rv_token(void *self, const char *jti, int64_t ttl)
+{
+        snprintf(revoked_jti, sizeof(revoked_jti), "%s", jti);
+        revoked_ttl = ttl;
+        return 0;
+}
+
+static int rv_subject(void *self, const char *sub, int64_t before)
+{
+        snprintf(revoked_subject, sizeof(revoked_subject), "%s", sub);
+        revoked_before = before;
+        return 0;
+}
+
+static int rv_unrevoke(void *self, const char *sub)
+{
+        revoked_subject[0] = '\0';
+        return 0;
+}
+
+static const struct identity_revoker_ops fake_revoker = {rv_token, rv_subject, rv_unrevoke};
+
+static int limit_hit(void *self, const char *key, int limit, int64_t window, bool *allowed)
+{
+        limiter_hits++;
+        *allowed = limiter_hits <= 6; /* both keys are hit per login: 3 logins pass */
+        return 0;
+}
+
+static const struct identity_limiter_ops counting_limiter = {limit_hit};
+
+static int64_t clock_now(void *self)
+{
+        return now_s;
+}
+
+static void counting_random(void *self, void *buf, size_t len)
+{
+        unsigned char *b = buf;
+        for (size_t i = 0; i < len; i++)
+                b[i] = (unsigned char)(counter++ * 131 + i);
+}
+
+static const struct identity_env_ops test_env = {clock_now, counting_random};
+
+static void fake_digest(void *self, const char *in, char out[65])
+{
+        snprintf(out, 65, "digest-of-%.50s", in);
+}
+
+static const struct identity_digest_ops fake_digest_ops = {fake_digest};
+
+static struct identity_app app;
+
+static int setup(void **state)
+{
+        n_users = n_addrs = n_tokens = 0;
+        limiter_hits = 0;
+        now_s = 1000;
+        revoked_jti[0] = revoked_subject[0] = '\0';
+        static const struct identity_service_client clients[] = {
+                {"checkout", "s3cret-s3cret-s3cret"}};
+        app = (struct identity_app){
+                .cfg = {.access_ttl_s = 900,
+                        .refresh_ttl_s = 3600,
+                        .service_token_ttl_s = 300,
+                        .login_limit_per_account = 5,
+                        .login_limit_per_peer = 50,
+                        .login_window_ms = 60000,
+                        .limit_namespace = "t",
+                        .service_clients = clients,
+                        .n_service_clients = 1},
+                .users = {&memory_users, NULL},
+                .refresh = {&memory_refresh, NULL},
+                .hasher = {&plain_hasher, NULL},
+                .signer = {&fake_signer, NULL},
+                .revoker = {&fake_revoker, NULL},
+                .limiter = {&counting_limiter, NULL},
+                .env = {&test_env, NULL},
+                .digest = {&fake_digest_ops, NULL},
+        };
+        return identity_app_init(&app);
+}
+
+/* ---- the use cases ------------------------------------------------------ */
+
+static struct identity_user registered(const char *email)
+{
+        struct identity_user u;
+        assert_int_equal(identity_register(&app, email, "a-good-password-1", "Reader", &u), IDE_OK);
+        return u;
+}
+
+static void registration_and_login(void **state)
+{
+        struct identity_user u = registered("Ann@Example.com"), dup;
+        assert_string_equal(u.email, "ann@example.com");
+        assert_int_equal(u.role, IDENTITY_ROLE_CUSTOMER);
+        assert_string_equal(u.password_hash, "plain:a-good-password-1"); /* hashed by the port */
+        assert_int_equal(identity_register(&app, "ANN@example.com", "another-pass-1", "X", &dup),
+                         IDE_EMAIL_TAKEN);
+        struct identity_tokens t;
+        struct identity_user who;
+        assert_int_equal(
+                identity_login(&app, "ann@example.com", "wrong-pass-1", "1.2.3.4", &t, &who),
+                IDE_BAD_CREDENTIALS);
+        assert_int_equal(
+                identity_login(&app, "bob@example.com", "wrong-pass-1", "1.2.3.4", &t, &who),
+                IDE_BAD_CREDENTIALS);
+        assert_int_equal(
+                identity_login(&app, "ann@example.com", "a-good-password-1", "1.2.3.4", &t, &who),
+                IDE_OK);
+        assert_int_equal(t.access_expires_at, 1000 + 900);
+        assert_int_equal(t.refresh_expires_at, 1000 + 3600);
+        assert_non_null(strstr(t.access, who.id));
+        identity_tokens_clear(&t);
+        /* the fourth login in the window is refused */
+        assert_int_equal(
+                identity_login(&app, "ann@example.com", "a-good-password-1", "1.2.3.4", &t, &who),
+                IDE_RATE_LIMITED);
+}
+
+static void refresh_rotates_and_reuse_revokes_the_family(void **state)
+{
+        registered("cy@example.com");
+        struct identity_tokens first, second, third;
+        struct identity_user who;
+        assert_int_equal(identity_login(&app, "cy@example.com", "a-good-password-1", "1.1.1.1",
+                                        &first, &who),
+                         IDE_OK);
+        assert_int_equal(identity_refresh(&app, first.refresh, &second), IDE_OK);
+        assert_string_not_equal(second.refresh, first.refresh);
+        assert_int_equal(identity_refresh(&app, first.refresh, &third), IDE_REFRESH_REUSED);
+        assert_int_equal(identity_refresh(&app, second.refresh, &third), IDE_REFRESH_INVALID);
+        now_s += 3600; /* a fresh login's token expires with time */
+        struct identity_tokens late, out;
+        limiter_hits = 0;
+        assert_int_equal(
+                identity_login(&app, "cy@example.com", "a-good-password-1", "1.1.1.1", &late, &who),
+                IDE_OK);
+        now_s += 3600;
+        assert_int_equal(identity_refresh(&app, late.refresh, &out), IDE_REFRESH_INVALID);
+        identity_tokens_clear(&first);
+        identity_tokens_clear(&second);
+        identity_tokens_clear(&late);
+}
+
+static void logout_revokes_for_the_rest_of_the_token_life(void **state)
+{
+        struct identity_user u = registered("dee@example.com");
+        struct identity_caller caller = {u.id, IDENTITY_ROLE_CUSTOMER, "jti-42", 1000 + 900};
+        now_s = 1600;
+        assert_int_equal(identity_logout(&app, &caller, NULL), IDE_OK);
+        assert_string_equal(revoked_jti, "jti-42");
+        assert_int_equal(revoked_ttl, 300); /* exp - now */
+}
+
+static void disabling_revokes_everything_issued_so_far(void **state)
+{
+        struct identity_user u = registered("eve@example.com"), after;
+        struct identity_tokens t, r;
+        struct identity_user who;
+        assert_int_equal(
+                identity_login(&app, "eve@example.com", "a-good-password-1", "9.9.9.9", &t, &who),
+                IDE_OK);
+        now_s = 1234;
+        assert_int_equal(identity_disable_user(&app, u.id, &after), IDE_OK);
+        assert_true(after.disabled);
+        assert_string_equal(revoked_subject, u.id);
+        assert_int_equal(revoked_before, 1234);
+        assert_int_equal(identity_refresh(&app, t.refresh, &r), IDE_REFRESH_INVALID);
+        limiter_hits = 0;
+        assert_int_equal(
+                identity_login(&app, "eve@example.com", "a-good-password-1", "9.9.9.9", &r, &who),
+                IDE_ACCOUNT_DISABLED);
+        identity_tokens_clear(&t);
+}
+
+static void addresses_are_capped_at_three(void **state)
+{
+        struct identity_user u = registered("fay@example.com");
+        struct identity_caller caller = {u.id, IDENTITY_ROLE_CUSTOMER, "j", 2000};
+        for (int i = 0; i < 3; i++) {
+                struct identity_address a = {.recipient = "R",
+                                             .line1 = "L",
+                                             .city = "C",
+                                             .postal_code = "P",
+                                             .country_code = "fr"};
+                assert_int_equal(identity_add_address(&app, &caller, &a), IDE_OK);
+                assert_int_equal(strlen(a.id), 36);
+        }
+        struct identity_address extra = {.recipient = "R",
+                                         .line1 = "L",
+                                         .city = "C",
+                                         .postal_code = "P",
+                                         .country_code = "FR"};
+        assert_int_equal(identity_add_address(&app, &caller, &extra), IDE_ADDRESS_LIMIT);
+        assert_int_equal(identity_remove_address(&app, &caller, "nope"), IDE_ADDRESS_NOT_FOUND);
+}
+
+static void service_tokens_need_the_right_secret(void **state)
+{
+        char *tok = NULL;
+        int64_t exp;
+        assert_int_equal(
+                identity_issue_service_token(&app, "checkout", "s3cret-s3cret-s3cret", &tok, &exp),
+                IDE_OK);
+        assert_non_null(strstr(tok, "service:checkout|8|")); /* SERVICE role bit */
+        assert_int_equal(exp, now_s + 300);
+        free(tok);
+        assert_int_equal(
+                identity_issue_service_token(&app, "checkout", "s3cret-s3cret-s3creX", &tok, &exp),
+                IDE_SERVICE_CREDENTIALS);
+        assert_int_equal(
+                identity_issue_service_token(&app, "other", "s3cret-s3cret-s3cret", &tok, &exp),
+                IDE_SERVICE_CREDENTIALS);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test_setup(registration_and_login, setup),
+                cmocka_unit_test_setup(refresh_rotates_and_reuse_revokes_the_family, setup),
+                cmocka_unit_test_setup(logout_revokes_for_the_rest_of_the_token_life, setup),
+                cmocka_unit_test_setup(disabling_revokes_everything_issued_so_far, setup),
+                cmocka_unit_test_setup(addresses_are_capped_at_three, setup),
+                cmocka_unit_test_setup(service_tokens_need_the_right_secret, setup),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
