@@ -246,6 +246,17 @@ int rpc_error(struct rpc_call *call, int code, const char *fmt, ...)
         return code;
 }
 
+int rpc_error_errno(struct rpc_call *call, int err, const char *unavailable_message)
+{
+        int e = err < 0 ? -err : err;
+        log_msg(LOG_ERROR, "operation failed", "{s:s, s:i, s:s}", "method", call->path, "errno", e,
+                "error", strerror(e));
+        if (e == ECONNREFUSED || e == ECONNRESET || e == ETIMEDOUT || e == EACCES || e == EBUSY ||
+            e == EDEADLK)
+                return rpc_error(call, RPC_UNAVAILABLE, "%s", unavailable_message);
+        return rpc_error(call, RPC_INTERNAL, "internal error");
+}
+
 const char *rpc_call_status_message(const struct rpc_call *call)
 {
         return call->status_message ? call->status_message : "";

@@ -176,3 +176,21 @@ int rpc_client_unary(struct rpc_client *c, const struct rpc_client_call *call,
         free(md);
         return ret;
 }
+
+int rpc_client_status_errno(const struct rpc_client_status *status)
+{
+        switch (status->code) {
+        case RPC_OK:
+                return 0;
+        case RPC_NOT_FOUND:
+                return -ENOENT;
+        case RPC_UNAUTHENTICATED:
+        case RPC_PERMISSION_DENIED:
+                return -EACCES;
+        case RPC_UNAVAILABLE:
+        case RPC_DEADLINE_EXCEEDED:
+                return -ECONNREFUSED;
+        default:
+                return -EIO;
+        }
+}

@@ -1,4 +1,5 @@
 /* Catalog rules; see catalog-rules.h. */
+#include "core/errors.h"
 #include "catalog-rules.h"
 
 #include "catalog-errors.h"
@@ -8,30 +9,26 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const error_messages[] = {
-#define CATALOG_MSG(code, kind, msg) [code - CE_FIRST] = msg,
-        CATALOG_ERRORS(CATALOG_MSG)
-#undef CATALOG_MSG
-};
-static const enum catalog_error_kind error_kinds[] = {
-#define CATALOG_KIND(code, kind, msg) [code - CE_FIRST] = kind,
-        CATALOG_ERRORS(CATALOG_KIND)
-#undef CATALOG_KIND
+static const struct error_entry errors[] = {
+#define CATALOG_ENTRY(code, kind, msg) [code - CE_FIRST] = {kind, msg},
+        CATALOG_ERRORS(CATALOG_ENTRY)
+#undef CATALOG_ENTRY
 };
 
 const char *catalog_error_message(int code)
 {
-        if (code <= CE_FIRST ||
-            (size_t)(code - CE_FIRST) >= sizeof(error_messages) / sizeof(*error_messages))
-                return NULL;
-        return error_messages[code - CE_FIRST];
+        const struct error_entry *e =
+                error_find(errors, sizeof(errors) / sizeof(*errors), CE_FIRST, code);
+        return e ? e->message : NULL;
 }
 
 int catalog_error_kind(int code, enum catalog_error_kind *ret_kind)
 {
-        if (!catalog_error_message(code))
+        const struct error_entry *e =
+                error_find(errors, sizeof(errors) / sizeof(*errors), CE_FIRST, code);
+        if (!e)
                 return -1;
-        *ret_kind = error_kinds[code - CE_FIRST];
+        *ret_kind = (enum catalog_error_kind)e->kind;
         return 0;
 }
 

@@ -1,4 +1,5 @@
 /* Identity rules; see identity-rules.h. Pure: no I/O, no allocation. */
+#include "core/errors.h"
 #include "identity-rules.h"
 
 #include "core/utf8.h"
@@ -7,31 +8,26 @@
 #include <ctype.h>
 #include <string.h>
 
-static const char *const error_messages[] = {
-#define IDENTITY_MSG(code, kind, msg) [code - IDE_FIRST] = msg,
-        IDENTITY_ERRORS(IDENTITY_MSG)
-#undef IDENTITY_MSG
-};
-
-static const enum identity_error_kind error_kinds[] = {
-#define IDENTITY_KIND(code, kind, msg) [code - IDE_FIRST] = kind,
-        IDENTITY_ERRORS(IDENTITY_KIND)
-#undef IDENTITY_KIND
+static const struct error_entry errors[] = {
+#define IDENTITY_ENTRY(code, kind, msg) [code - IDE_FIRST] = {kind, msg},
+        IDENTITY_ERRORS(IDENTITY_ENTRY)
+#undef IDENTITY_ENTRY
 };
 
 const char *identity_error_message(int code)
 {
-        if (code <= IDE_FIRST ||
-            (size_t)(code - IDE_FIRST) >= sizeof(error_messages) / sizeof(*error_messages))
-                return NULL;
-        return error_messages[code - IDE_FIRST];
+        const struct error_entry *e =
+                error_find(errors, sizeof(errors) / sizeof(*errors), IDE_FIRST, code);
+        return e ? e->message : NULL;
 }
 
 int identity_error_kind(int code, enum identity_error_kind *ret_kind)
 {
-        if (!identity_error_message(code))
+        const struct error_entry *e =
+                error_find(errors, sizeof(errors) / sizeof(*errors), IDE_FIRST, code);
+        if (!e)
                 return -1;
-        *ret_kind = error_kinds[code - IDE_FIRST];
+        *ret_kind = (enum identity_error_kind)e->kind;
         return 0;
 }
 

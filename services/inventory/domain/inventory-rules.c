@@ -1,4 +1,5 @@
 /* Inventory rules; see inventory-rules.h. */
+#include "core/errors.h"
 #include "inventory-rules.h"
 
 #include "inventory-errors.h"
@@ -7,30 +8,26 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const error_messages[] = {
-#define INVENTORY_MSG(code, kind, msg) [code - IE_FIRST] = msg,
-        INVENTORY_ERRORS(INVENTORY_MSG)
-#undef INVENTORY_MSG
-};
-static const enum inventory_error_kind error_kinds[] = {
-#define INVENTORY_KIND(code, kind, msg) [code - IE_FIRST] = kind,
-        INVENTORY_ERRORS(INVENTORY_KIND)
-#undef INVENTORY_KIND
+static const struct error_entry errors[] = {
+#define INVENTORY_ENTRY(code, kind, msg) [code - IE_FIRST] = {kind, msg},
+        INVENTORY_ERRORS(INVENTORY_ENTRY)
+#undef INVENTORY_ENTRY
 };
 
 const char *inventory_error_message(int code)
 {
-        if (code <= IE_FIRST ||
-            (size_t)(code - IE_FIRST) >= sizeof(error_messages) / sizeof(*error_messages))
-                return NULL;
-        return error_messages[code - IE_FIRST];
+        const struct error_entry *e =
+                error_find(errors, sizeof(errors) / sizeof(*errors), IE_FIRST, code);
+        return e ? e->message : NULL;
 }
 
 int inventory_error_kind(int code, enum inventory_error_kind *ret_kind)
 {
-        if (!inventory_error_message(code))
+        const struct error_entry *e =
+                error_find(errors, sizeof(errors) / sizeof(*errors), IE_FIRST, code);
+        if (!e)
                 return -1;
-        *ret_kind = error_kinds[code - IE_FIRST];
+        *ret_kind = (enum inventory_error_kind)e->kind;
         return 0;
 }
 

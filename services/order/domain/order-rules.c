@@ -1,4 +1,5 @@
 /* Order rules; see order-rules.h. */
+#include "core/errors.h"
 #include "order-rules.h"
 
 #include "order-errors.h"
@@ -6,30 +7,26 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *const error_messages[] = {
-#define ORDER_MSG(code, kind, msg) [code - OE_FIRST] = msg,
-        ORDER_ERRORS(ORDER_MSG)
-#undef ORDER_MSG
-};
-static const enum order_error_kind error_kinds[] = {
-#define ORDER_KIND(code, kind, msg) [code - OE_FIRST] = kind,
-        ORDER_ERRORS(ORDER_KIND)
-#undef ORDER_KIND
+static const struct error_entry errors[] = {
+#define ORDER_ENTRY(code, kind, msg) [code - OE_FIRST] = {kind, msg},
+        ORDER_ERRORS(ORDER_ENTRY)
+#undef ORDER_ENTRY
 };
 
 const char *order_error_message(int code)
 {
-        if (code <= OE_FIRST ||
-            (size_t)(code - OE_FIRST) >= sizeof(error_messages) / sizeof(*error_messages))
-                return NULL;
-        return error_messages[code - OE_FIRST];
+        const struct error_entry *e =
+                error_find(errors, sizeof(errors) / sizeof(*errors), OE_FIRST, code);
+        return e ? e->message : NULL;
 }
 
 int order_error_kind(int code, enum order_error_kind *ret_kind)
 {
-        if (!order_error_message(code))
+        const struct error_entry *e =
+                error_find(errors, sizeof(errors) / sizeof(*errors), OE_FIRST, code);
+        if (!e)
                 return -1;
-        *ret_kind = error_kinds[code - OE_FIRST];
+        *ret_kind = (enum order_error_kind)e->kind;
         return 0;
 }
 

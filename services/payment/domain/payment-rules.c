@@ -1,4 +1,5 @@
 /* Payment rules; see payment-rules.h. */
+#include "core/errors.h"
 #include "payment-rules.h"
 
 #include "payment-errors.h"
@@ -6,30 +7,26 @@
 #include <ctype.h>
 #include <string.h>
 
-static const char *const error_messages[] = {
-#define PAYMENT_MSG(code, kind, msg) [code - PE_FIRST] = msg,
-        PAYMENT_ERRORS(PAYMENT_MSG)
-#undef PAYMENT_MSG
-};
-static const enum payment_error_kind error_kinds[] = {
-#define PAYMENT_KIND(code, kind, msg) [code - PE_FIRST] = kind,
-        PAYMENT_ERRORS(PAYMENT_KIND)
-#undef PAYMENT_KIND
+static const struct error_entry errors[] = {
+#define PAYMENT_ENTRY(code, kind, msg) [code - PE_FIRST] = {kind, msg},
+        PAYMENT_ERRORS(PAYMENT_ENTRY)
+#undef PAYMENT_ENTRY
 };
 
 const char *payment_error_message(int code)
 {
-        if (code <= PE_FIRST ||
-            (size_t)(code - PE_FIRST) >= sizeof(error_messages) / sizeof(*error_messages))
-                return NULL;
-        return error_messages[code - PE_FIRST];
+        const struct error_entry *e =
+                error_find(errors, sizeof(errors) / sizeof(*errors), PE_FIRST, code);
+        return e ? e->message : NULL;
 }
 
 int payment_error_kind(int code, enum payment_error_kind *ret_kind)
 {
-        if (!payment_error_message(code))
+        const struct error_entry *e =
+                error_find(errors, sizeof(errors) / sizeof(*errors), PE_FIRST, code);
+        if (!e)
                 return -1;
-        *ret_kind = error_kinds[code - PE_FIRST];
+        *ret_kind = (enum payment_error_kind)e->kind;
         return 0;
 }
 

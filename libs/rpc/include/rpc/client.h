@@ -41,3 +41,8 @@ void rpc_client_free(struct rpc_client *c);
  * protobuf_c_message_free_unpacked when allocator is NULL). */
 int rpc_client_unary(struct rpc_client *c, const struct rpc_client_call *call,
                      ProtobufCMessage **ret_response, struct rpc_client_status *ret_status);
+
+/* A peer's status as the errno adapters return: OK 0, NOT_FOUND -ENOENT,
+ * UNAUTHENTICATED/PERMISSION_DENIED -EACCES, UNAVAILABLE/DEADLINE_EXCEEDED
+ * -ECONNREFUSED (retry later), anything else -EIO. */
+int rpc_client_status_errno(const struct rpc_client_status *status);

@@ -183,6 +183,12 @@ ProtobufCAllocator *rpc_call_allocator(struct rpc_call *call);
  * `return rpc_error(call, RPC_NOT_FOUND, "book %s not found", id);` */
 int rpc_error(struct rpc_call *call, int code, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
+/* For a failed dependency (negative errno from an adapter): logs it with the
+ * method, and answers UNAVAILABLE with unavailable_message when retrying may
+ * help (connection refused or lost, timeout, access refused by a peer,
+ * busy, deadlock), INTERNAL "internal error" otherwise. */
+int rpc_error_errno(struct rpc_call *call, int err, const char *unavailable_message);
+
 /* The message recorded with the last rpc_error() (or by the runtime), "" if none. */
 const char *rpc_call_status_message(const struct rpc_call *call);
 

@@ -33,13 +33,7 @@ static int fail(struct rpc_call *call, int r, const char *detail)
         if (r > 0 && catalog_error_kind(r, &kind) == 0)
                 return rpc_error(call, kind_status[kind], "%s",
                                  detail && *detail ? detail : catalog_error_message(r));
-        log_msg(LOG_ERROR, "catalog operation failed", "{s:s, s:i}", "method",
-                rpc_call_method(call), "errno", -r);
-        if (r == -ECONNREFUSED || r == -ECONNRESET || r == -ETIMEDOUT || r == -EACCES ||
-            r == -EBUSY)
-                return rpc_error(call, RPC_UNAVAILABLE,
-                                 "the catalog store is unavailable; retry shortly");
-        return rpc_error(call, RPC_INTERNAL, "internal error");
+        return rpc_error_errno(call, r, "the catalog store is unavailable; retry shortly");
 }
 
 #define APP(call) ((struct catalog_app *)rpc_call_service_ctx(call))

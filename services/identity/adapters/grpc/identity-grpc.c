@@ -46,12 +46,7 @@ static int fail(struct rpc_call *call, int r)
         enum identity_error_kind kind;
         if (r > 0 && identity_error_kind(r, &kind) == 0)
                 return rpc_error(call, kind_status[kind], "%s", identity_error_message(r));
-        log_msg(LOG_ERROR, "identity operation failed", "{s:s, s:i, s:s}", "method",
-                rpc_call_method(call), "errno", -r, "error", strerror(r < 0 ? -r : EIO));
-        if (r == -ECONNREFUSED || r == -ECONNRESET || r == -ETIMEDOUT || r == -EACCES)
-                return rpc_error(call, RPC_UNAVAILABLE,
-                                 "a backing store is unavailable; retry shortly");
-        return rpc_error(call, RPC_INTERNAL, "internal error");
+        return rpc_error_errno(call, r, "a backing store is unavailable; retry shortly");
 }
 
 static Bookstore__Identity__V1__Role role_to_proto(unsigned role)

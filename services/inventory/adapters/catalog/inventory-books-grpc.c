@@ -30,24 +30,12 @@ static int grpc_seller_of(void *self, const char *book_id, const char *authoriza
         int r = rpc_client_unary(ctx->client, &call, &resp, &st);
         if (r < 0)
                 return r;
-        switch (st.code) {
-        case RPC_OK: {
-                const Bookstore__Catalog__V1__GetBookResponse *b = (const void *)resp;
-                snprintf(ret_seller, len, "%s", b->book ? b->book->seller_id : "");
-                protobuf_c_message_free_unpacked(resp, NULL);
-                return 0;
-        }
-        case RPC_NOT_FOUND:
-                return -ENOENT;
-        case RPC_UNAUTHENTICATED:
-        case RPC_PERMISSION_DENIED:
-                return -EACCES;
-        case RPC_UNAVAILABLE:
-        case RPC_DEADLINE_EXCEEDED:
-                return -ECONNREFUSED;
-        default:
-                return -EIO;
-        }
+        if ((r = rpc_client_status_errno(&st)) < 0)
+                return r;
+        const Bookstore__Catalog__V1__GetBookResponse *b = (const void *)resp;
+        snprintf(ret_seller, len, "%s", b->book ? b->book->seller_id : "");
+        protobuf_c_message_free_unpacked(resp, NULL);
+        return 0;
 }
 
 static const struct inventory_books_ops books_grpc_ops = {.seller_of = grpc_seller_of};

@@ -35,14 +35,8 @@ static int fail(struct rpc_call *call, int r, const char *detail)
         if (r > 0 && order_error_kind(r, &kind) == 0)
                 return rpc_error(call, kind_status[kind], "%s",
                                  detail && *detail ? detail : order_error_message(r));
-        log_msg(LOG_ERROR, "order operation failed", "{s:s, s:i}", "method", rpc_call_method(call),
-                "errno", -r);
-        if (r == -ECONNREFUSED || r == -ECONNRESET || r == -ETIMEDOUT || r == -EACCES ||
-            r == -EBUSY)
-                return rpc_error(
-                        call, RPC_UNAVAILABLE,
-                        "a dependency (database, catalog or identity) is unavailable; retry");
-        return rpc_error(call, RPC_INTERNAL, "internal error");
+        return rpc_error_errno(
+                call, r, "a dependency (database, catalog or identity) is unavailable; retry");
 }
 
 #define APP(call) ((struct order_app *)rpc_call_service_ctx(call))

@@ -2,6 +2,7 @@
 #include "order-peers-grpc.h"
 
 #include "bookstore/catalog/v1/catalog.pb-c.h"
+#include "core/random.h"
 #include "bookstore/identity/v1/identity.pb-c.h"
 #include "rpc/rpc.h"
 
@@ -9,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 
 /* One unary call with the caller's authorization; maps the status to -errno. */
@@ -30,20 +30,7 @@ static int call_peer(const struct order_peers_grpc *ctx, const char *target, con
         int r = rpc_client_unary(ctx->client, &call, ret, &st);
         if (r < 0)
                 return r;
-        switch (st.code) {
-        case RPC_OK:
-                return 0;
-        case RPC_NOT_FOUND:
-                return -ENOENT;
-        case RPC_UNAUTHENTICATED:
-        case RPC_PERMISSION_DENIED:
-                return -EACCES;
-        case RPC_UNAVAILABLE:
-        case RPC_DEADLINE_EXCEEDED:
-                return -ECONNREFUSED;
-        default:
-                return -EIO;
-        }
+        return rpc_client_status_errno(&st);
 }
 
 static int peers_book(void *self, const char *book_id, const char *authorization,
@@ -122,19 +109,7 @@ static int64_t system_now_s(void *self)
 
 static void system_new_id(void *self, char out[37])
 {
-        unsigned char b[16];
-        size_t got = 0;
-        while (got < sizeof(b)) {
-                ssize_t n = getrandom(b + got, sizeof(b) - got, 0);
-                if (n <= 0)
-                        abort();
-                got += (size_t)n;
-        }
-        b[6] = (b[6] & 0x0f) | 0x40;
-        b[8] = (b[8] & 0x3f) | 0x80;
-        snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-                 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
-                 b[13], b[14], b[15]);
+        random_uuid4(out);
 }
 
 static const struct order_env_ops env_ops = {.now_s = system_now_s, .new_id = system_new_id};

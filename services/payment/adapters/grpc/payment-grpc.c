@@ -31,12 +31,7 @@ static int fail(struct rpc_call *call, int r)
         enum payment_error_kind kind;
         if (r > 0 && payment_error_kind(r, &kind) == 0)
                 return rpc_error(call, kind_status[kind], "%s", payment_error_message(r));
-        log_msg(LOG_ERROR, "payment operation failed", "{s:s, s:i}", "method",
-                rpc_call_method(call), "errno", -r);
-        if (r == -ECONNREFUSED || r == -ECONNRESET || r == -ETIMEDOUT || r == -EACCES ||
-            r == -EBUSY)
-                return rpc_error(call, RPC_UNAVAILABLE, "the payment store is unavailable; retry");
-        return rpc_error(call, RPC_INTERNAL, "internal error");
+        return rpc_error_errno(call, r, "the payment store is unavailable; retry");
 }
 
 #define APP(call) ((struct payment_app *)rpc_call_service_ctx(call))

@@ -1,11 +1,12 @@
 /* The simulated provider; see payment-simulated.h. */
 #include "payment-simulated.h"
 
+#include "core/random.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 
 struct sim_entry {
@@ -27,20 +28,6 @@ void payment_simulated_destroy(struct payment_simulated *sim)
 {
         free(sim->entries);
         pthread_mutex_destroy(&sim->lock);
-}
-
-static void random_hex(char *out, size_t bytes)
-{
-        unsigned char b[32];
-        size_t got = 0;
-        while (got < bytes) {
-                ssize_t n = getrandom(b + got, bytes - got, 0);
-                if (n <= 0)
-                        abort();
-                got += (size_t)n;
-        }
-        for (size_t i = 0; i < bytes; i++)
-                snprintf(out + 2 * i, 3, "%02x", b[i]);
 }
 
 /* The entry for key, created when absent; NULL when out of memory. Locked. */
@@ -132,10 +119,7 @@ static int64_t system_now_s(void *self)
 
 static void system_new_id(void *self, char out[37])
 {
-        char h[33];
-        random_hex(h, 16);
-        h[12] = '4'; /* version 4; variant bits left to chance: ids only need to be unique */
-        snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", h, h + 8, h + 12, h + 16, h + 20);
+        random_uuid4(out);
 }
 
 static const struct payment_env_ops env_ops = {.now_s = system_now_s, .new_id = system_new_id};

@@ -1,0 +1,45 @@
+/* Kernel randomness; see core/random.h. */
+#include "core/random.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/random.h>
+
+void random_bytes(void *buf, size_t len)
+{
+        unsigned char *p = buf;
+        size_t got = 0;
+        while (got < len) {
+                ssize_t n = getrandom(p + got, len - got, 0);
+                if (n <= 0)
+                        abort();
+                got += (size_t)n;
+        }
+}
+
+void random_uuid4(char out[37])
+{
+        unsigned char b[16];
+        random_bytes(b, sizeof(b));
+        b[6] = (b[6] & 0x0f) | 0x40;
+        b[8] = (b[8] & 0x3f) | 0x80;
+        snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+                 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
+                 b[13], b[14], b[15]);
+}
+
+void random_hex(char *out, size_t bytes)
+{
+        static const char digits[] = "0123456789abcdef";
+        unsigned char b[64];
+        for (size_t done = 0; done < bytes;) {
+                size_t chunk = bytes - done < sizeof(b) ? bytes - done : sizeof(b);
+                random_bytes(b, chunk);
+                for (size_t i = 0; i < chunk; i++) {
+                        out[2 * (done + i)] = digits[b[i] >> 4];
+                        out[2 * (done + i) + 1] = digits[b[i] & 15];
+                }
+                done += chunk;
+        }
+        out[2 * bytes] = '\0';
+}
