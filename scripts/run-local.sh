@@ -4,7 +4,7 @@
 # everything on Ctrl-C (data is thrown away).
 #
 # Services: identity 50051, catalog 50052, inventory 50053, payment 50054,
-# order 50055 (checkout 50056 joins the table below when it lands).
+# order 50055, checkout 50056.
 # A development key pair for tokens is generated per run (never committed),
 # and demo accounts (admin, seller, customer) are created and printed.
 #
@@ -44,6 +44,10 @@ export BOOKSTORE_JWT_SIGNING_KEY=$run/jwt-dev.pem BOOKSTORE_JWT_SIGNING_KID=dev-
 export BOOKSTORE_JWT_VERIFY_KEYS=dev-1=$run/jwt-dev.pub.pem
 secret() { head -c 9 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
 export BOOKSTORE_ADMIN_EMAIL=admin@bookstore.local BOOKSTORE_ADMIN_PASSWORD="admin-$(secret)"
+# the checkout coordinator's SERVICE credentials, known to identity
+checkout_secret="checkout-$(secret)"
+export BOOKSTORE_IDENTITY_SERVICE_CLIENTS="checkout:$checkout_secret"
+export BOOKSTORE_CHECKOUT_SERVICE_SECRET=$checkout_secret
 
 # name | binary | address variable | default address | database-backed
 services=(
@@ -52,9 +56,13 @@ services=(
   "inventory|$build/services/inventory/inventory|BOOKSTORE_INVENTORY_ADDR|127.0.0.1:50053|yes"
   "payment|$build/services/payment/payment|BOOKSTORE_PAYMENT_ADDR|127.0.0.1:50054|yes"
   "order|$build/services/order/order|BOOKSTORE_ORDER_ADDR|127.0.0.1:50055|yes"
+  "checkout|$build/services/checkout/checkout|BOOKSTORE_CHECKOUT_ADDR|127.0.0.1:50056|yes"
 )
 export BOOKSTORE_IDENTITY_TARGET=${BOOKSTORE_IDENTITY_ADDR:-127.0.0.1:50051}
 export BOOKSTORE_CATALOG_TARGET=${BOOKSTORE_CATALOG_ADDR:-127.0.0.1:50052}
+export BOOKSTORE_INVENTORY_TARGET=${BOOKSTORE_INVENTORY_ADDR:-127.0.0.1:50053}
+export BOOKSTORE_PAYMENT_TARGET=${BOOKSTORE_PAYMENT_ADDR:-127.0.0.1:50054}
+export BOOKSTORE_ORDER_TARGET=${BOOKSTORE_ORDER_ADDR:-127.0.0.1:50055}
 
 for entry in "${services[@]}"; do
   IFS='|' read -r name binary addr_var addr_default uses_db <<<"$entry"

@@ -5,6 +5,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import grpc
@@ -32,6 +33,11 @@ class Server:
         self.returncode = None
         self.stderr = ""
         self.channels = []
+        # the log is read as it comes: a full pipe would block the service
+        self._log = []
+        self._reader = threading.Thread(target=lambda: self._log.extend(self.proc.stderr),
+                                        daemon=True)
+        self._reader.start()
 
     def channel(self):
         ch = grpc.insecure_channel(self.target)
@@ -50,8 +56,15 @@ class Server:
             self.close_channels()
         if self.returncode is None:
             self.proc.send_signal(sig)
-            _, self.stderr = self.proc.communicate(timeout=timeout)
-            self.returncode = self.proc.returncode
+            self.wait(timeout)
+        return self.returncode
+
+    def wait(self, timeout=30):
+        """Waits for the process to end (however it ends) and collects its log."""
+        self.returncode = self.proc.wait(timeout=timeout)
+        self._reader.join(timeout=10)
+        self.stderr = "".join(self._log)
+        self.proc.stdout.close()
         return self.returncode
 
     def log_lines(self):

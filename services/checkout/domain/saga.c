@@ -18,6 +18,19 @@ const struct saga_def checkout_saga = {
         .n_steps = sizeof(checkout_steps) / sizeof(checkout_steps[0]),
 };
 
+static const struct saga_step_def cancellation_steps[] = {
+        {"request_cancel", NULL},    /* order CANCEL_REQUESTED */
+        {"refund_payment", NULL},    /* the captured payment back */
+        {"restock_inventory", NULL}, /* the sold units back on hand */
+        {"cancel_order", NULL},      /* order CANCELLED */
+};
+
+const struct saga_def cancellation_saga = {
+        .steps = cancellation_steps,
+        .n_steps = sizeof(cancellation_steps) / sizeof(cancellation_steps[0]),
+        .forward_only = true,
+};
+
 bool saga_is_final(enum saga_status status)
 {
         return status == SAGA_COMPLETED || status == SAGA_COMPENSATED || status == SAGA_FAILED;
@@ -48,7 +61,8 @@ static long next_to_compensate(const struct saga_def *def, const struct saga_sta
 {
         for (long i = from; i >= 0; i--)
                 if (def->steps[i].compensation && s->steps[i] != STEP_COMPENSATED &&
-                    s->steps[i] != STEP_PENDING)
+                    s->steps[i] != STEP_PENDING &&
+                    !(s->steps[i] == STEP_FAILED && !s->maybe_applied[i]))
                         return i;
         return -1;
 }
@@ -77,12 +91,23 @@ static void begin_compensation(const struct saga_def *def, struct saga_state *s,
         s->steps[failed] = STEP_FAILED;
         snprintf(s->failure_reason, sizeof(s->failure_reason), "%s: %s", def->steps[failed].name,
                  reason ? reason : "failed");
-        s->status = SAGA_COMPENSATING;
         s->current = failed;
-        for (size_t i = 0; i <= failed; i++)
-                s->attempts[i] = 0; /* from now on they count compensation attempts */
+        if (def->forward_only) {
+                s->status = SAGA_FAILED;
+                return;
+        }
+        s->status = SAGA_COMPENSATING;
+        for (size_t i = 0; i <= failed; i++) /* those to undo count undo attempts from now on */
+                if (def->steps[i].compensation && (i < failed || s->maybe_applied[i]))
+                        s->attempts[i] = 0;
         if (next_to_compensate(def, s, (long)failed) < 0)
                 s->status = SAGA_COMPENSATED;
+}
+
+void saga_give_up(const struct saga_def *def, struct saga_state *s, const char *reason)
+{
+        if (s->status == SAGA_RUNNING)
+                begin_compensation(def, s, s->current, reason);
 }
 
 void saga_record(const struct saga_def *def, struct saga_state *s,
@@ -91,6 +116,8 @@ void saga_record(const struct saga_def *def, struct saga_state *s,
 {
         size_t i = cmd->step;
         if (cmd->kind == CMD_RUN) {
+                if (outcome != SAGA_OUTCOME_UNREACHED)
+                        s->maybe_applied[i] = true;
                 if (outcome == SAGA_OUTCOME_OK) {
                         s->steps[i] = STEP_SUCCEEDED;
                         s->attempts[i]++;
@@ -99,7 +126,8 @@ void saga_record(const struct saga_def *def, struct saga_state *s,
                         return;
                 }
                 s->attempts[i]++;
-                if (outcome == SAGA_OUTCOME_TRANSIENT && s->attempts[i] < policy->max_attempts) {
+                bool retry = outcome == SAGA_OUTCOME_TRANSIENT || outcome == SAGA_OUTCOME_UNREACHED;
+                if (retry && s->attempts[i] < policy->max_attempts) {
                         s->steps[i] = STEP_RUNNING; /* run again after a backoff */
                         return;
                 }

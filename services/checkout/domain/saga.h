@@ -8,10 +8,14 @@
  *  - steps run in order; a transient failure (UNAVAILABLE, DEADLINE_EXCEEDED)
  *    is retried with exponential backoff and jitter up to max_attempts;
  *  - a business failure (declined, out of stock, invalid), or retries running
- *    out, starts compensation: from the failed step (its outcome may be
- *    uncertain: a timed-out payment may have been authorized; compensations
- *    are idempotent, so undoing what never happened is a no-op) back to the
- *    first, skipping steps without a compensation;
+ *    out (attempts, or the step's deadline: saga_give_up), starts
+ *    compensation: from the failed step (its outcome may be uncertain: a
+ *    timed-out payment may have been authorized; compensations are
+ *    idempotent, so undoing what never happened is a no-op) back to the
+ *    first, skipping steps without a compensation. The failed step itself is
+ *    skipped when no attempt of it can have acted (every attempt UNREACHED):
+ *    so a participant that is down for good does not hold the saga in
+ *    compensation forever;
  *  - a compensation is retried until it succeeds (or max_compensation_attempts,
  *    when not 0, after which the saga is FAILED for an operator). */
 #pragma once
@@ -47,6 +51,9 @@ struct saga_step_def {
 struct saga_def {
         const struct saga_step_def *steps;
         size_t n_steps;
+        /* Nothing in it can be undone: a step failing for good ends the saga
+         * FAILED, for an operator, instead of compensating. */
+        bool forward_only;
 };
 
 struct saga_retry_policy {
@@ -60,12 +67,16 @@ struct saga_state {
         size_t current; /* the step being run or compensated */
         enum saga_step_status steps[SAGA_MAX_STEPS];
         int attempts[SAGA_MAX_STEPS];
+        bool maybe_applied[SAGA_MAX_STEPS]; /* an attempt may have acted */
         char failure_reason[256];
 };
 
 enum saga_outcome {
         SAGA_OUTCOME_OK,
-        SAGA_OUTCOME_TRANSIENT, /* worth retrying */
+        SAGA_OUTCOME_TRANSIENT, /* worth retrying; the participant may have acted
+                                   (e.g. DEADLINE_EXCEEDED) */
+        SAGA_OUTCOME_UNREACHED, /* worth retrying; the participant certainly did not act
+                                   (UNAVAILABLE: not delivered, or refused before acting) */
         SAGA_OUTCOME_BUSINESS,  /* a definitive "no" */
 };
 
@@ -85,8 +96,15 @@ struct saga_command saga_next(const struct saga_def *def, const struct saga_stat
 void saga_record(const struct saga_def *def, struct saga_state *s,
                  const struct saga_retry_policy *policy, const struct saga_command *cmd,
                  enum saga_outcome outcome, const char *error);
+/* The running step has had its time (a per-step deadline): fail it now and
+ * compensate. No effect unless the saga is RUNNING. */
+void saga_give_up(const struct saga_def *def, struct saga_state *s, const char *reason);
 bool saga_is_final(enum saga_status status);
 
 /* The checkout saga: place_order -> make_payment -> change_order_status ->
  * reserve_inventory -> capture_payment -> confirm. */
 extern const struct saga_def checkout_saga;
+/* The cancellation of a confirmed order: request_cancel -> refund_payment ->
+ * restock_inventory -> cancel_order. Nothing in it is undone: each step is
+ * retried, and a definitive "no" leaves the saga FAILED for an operator. */
+extern const struct saga_def cancellation_saga;

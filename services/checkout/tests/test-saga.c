@@ -161,6 +161,64 @@ static void a_resumed_saga_continues_where_it_stood(void **state)
         assert_int_equal(s.status, SAGA_COMPLETED);
 }
 
+static void a_participant_never_reached_is_not_compensated(void **state)
+{
+        /* inventory is down for good: no attempt reached it, so there is nothing
+         * of its to undo, and the compensation does not wait for it */
+        saga_start(&checkout_saga, &s);
+        ok_through(MARK);
+        for (int i = 0; i < 3; i++)
+                reply(saga_next(&checkout_saga, &s, &policy, 0), SAGA_OUTCOME_UNREACHED,
+                      "UNAVAILABLE: connection refused");
+        assert_int_equal(s.status, SAGA_COMPENSATING);
+        assert_int_equal(s.steps[RESERVE], STEP_FAILED);
+        reply(expect(CMD_COMPENSATE, PAY, 0), SAGA_OUTCOME_OK, NULL);
+        reply(expect(CMD_COMPENSATE, PLACE, 0), SAGA_OUTCOME_OK, NULL);
+        assert_int_equal(s.status, SAGA_COMPENSATED);
+        assert_int_equal(s.steps[RESERVE], STEP_FAILED);
+        assert_int_equal(s.attempts[RESERVE], 3); /* its attempts stay on record */
+        assert_int_equal(s.attempts[MARK], 1);
+        /* one uncertain attempt among them is enough to undo the step */
+        saga_start(&checkout_saga, &s);
+        ok_through(MARK);
+        reply(saga_next(&checkout_saga, &s, &policy, 0), SAGA_OUTCOME_TRANSIENT,
+              "DEADLINE_EXCEEDED");
+        reply(saga_next(&checkout_saga, &s, &policy, 0), SAGA_OUTCOME_UNREACHED, "UNAVAILABLE");
+        reply(saga_next(&checkout_saga, &s, &policy, 0), SAGA_OUTCOME_UNREACHED, "UNAVAILABLE");
+        reply(expect(CMD_COMPENSATE, RESERVE, 0), SAGA_OUTCOME_OK, NULL);
+}
+
+static void a_step_past_its_deadline_is_given_up(void **state)
+{
+        saga_start(&checkout_saga, &s);
+        ok_through(PLACE);
+        reply(expect(CMD_RUN, PAY, 0), SAGA_OUTCOME_TRANSIENT, "DEADLINE_EXCEEDED");
+        saga_give_up(&checkout_saga, &s, "no answer within 10000 ms");
+        assert_int_equal(s.status, SAGA_COMPENSATING);
+        assert_string_equal(s.failure_reason, "make_payment: no answer within 10000 ms");
+        reply(expect(CMD_COMPENSATE, PAY, 0), SAGA_OUTCOME_OK, NULL);
+        reply(expect(CMD_COMPENSATE, PLACE, 0), SAGA_OUTCOME_OK, NULL);
+        assert_int_equal(s.status, SAGA_COMPENSATED);
+        saga_give_up(&checkout_saga, &s, "late"); /* a final saga stays as it is */
+        assert_int_equal(s.status, SAGA_COMPENSATED);
+}
+
+static void the_cancellation_saga_runs_forward_only(void **state)
+{
+        saga_start(&cancellation_saga, &s);
+        assert_int_equal(cancellation_saga.n_steps, 4);
+        assert_string_equal(cancellation_saga.steps[1].name, "refund_payment");
+        struct saga_command c = saga_next(&cancellation_saga, &s, &policy, 0);
+        saga_record(&cancellation_saga, &s, &policy, &c, SAGA_OUTCOME_OK, NULL);
+        c = saga_next(&cancellation_saga, &s, &policy, 0);
+        assert_int_equal(c.step, 1);
+        saga_record(&cancellation_saga, &s, &policy, &c, SAGA_OUTCOME_BUSINESS, "refund refused");
+        /* nothing to undo: the saga ends for an operator to look at, with the reason */
+        assert_int_equal(s.status, SAGA_FAILED);
+        assert_string_equal(s.failure_reason, "refund_payment: refund refused");
+        assert_int_equal(saga_next(&cancellation_saga, &s, &policy, 0).kind, CMD_DONE);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -172,6 +230,9 @@ int main(void)
                 cmocka_unit_test(retries_running_out_compensate),
                 cmocka_unit_test(compensations_are_retried_until_they_succeed),
                 cmocka_unit_test(a_resumed_saga_continues_where_it_stood),
+                cmocka_unit_test(a_participant_never_reached_is_not_compensated),
+                cmocka_unit_test(a_step_past_its_deadline_is_given_up),
+                cmocka_unit_test(the_cancellation_saga_runs_forward_only),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

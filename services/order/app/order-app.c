@@ -214,6 +214,8 @@ static int transition(struct order_app *app, const char *id, enum order_status t
                       const char *reason, bool (*allowed)(const struct order *, const void *),
                       const void *who, struct order *ret, char *explain, size_t explain_len)
 {
+        if (reason && strlen(reason) > 255) /* what the order keeps of it */
+                return OE_REASON_INVALID;
         for (int attempt = 0; attempt < 3; attempt++) {
                 int r = app->store.ops->find(app->store.self, id, ret);
                 if (r == -ENOENT)

@@ -11,6 +11,7 @@ enum order_error_kind { OEK_INVALID, OEK_NOT_FOUND, OEK_PRECONDITION, OEK_DENIED
           "give a shipping_address_id of yours or a shipping_address with recipient, line1, "      \
           "city, postal_code and a two-letter country_code")                                       \
         X(OE_STATUS_INVALID, OEK_INVALID, "status must be one of the ORDER_STATUS_* values")       \
+        X(OE_REASON_INVALID, OEK_INVALID, "reason must be at most 255 bytes")                      \
         X(OE_CUSTOMER_INVALID, OEK_INVALID, "services must name the customer_id they act for")     \
         X(OE_PAGE_TOKEN_INVALID, OEK_INVALID, "page_token is not one this service issued")         \
         X(OE_BOOK_NOT_FOUND, OEK_NOT_FOUND, "a book in the order is not in the catalog")           \

@@ -85,11 +85,11 @@ enum payment_decision payment_decide(enum payment_status current, enum payment_a
                 if (current == PAYMENT_AUTHORIZED)
                         return PAY_APPLY;
                 return current == PAYMENT_CAPTURED ? PAY_NOOP : PAY_REFUSE;
-        case PAY_VOID: /* nothing authorized, or already voided or declined: nothing to undo */
+        case PAY_VOID: /* nothing authorized, already undone, or declined: nothing to undo */
                 if (current == PAYMENT_AUTHORIZED)
                         return PAY_APPLY;
                 return current == PAYMENT_NONE || current == PAYMENT_VOIDED ||
-                                       current == PAYMENT_DECLINED
+                                       current == PAYMENT_REFUNDED || current == PAYMENT_DECLINED
                                ? PAY_NOOP
                                : PAY_REFUSE; /* captured: refund it instead */
         case PAY_REFUND:

@@ -41,6 +41,8 @@ static void state_machine(void **state)
         assert_int_equal(payment_decide(PAYMENT_NONE, PAY_VOID), PAY_NOOP);
         assert_int_equal(payment_decide(PAYMENT_DECLINED, PAY_VOID), PAY_NOOP);
         assert_int_equal(payment_decide(PAYMENT_CAPTURED, PAY_VOID), PAY_REFUSE);
+        /* a saga undoing make_payment after capture_payment was refunded */
+        assert_int_equal(payment_decide(PAYMENT_REFUNDED, PAY_VOID), PAY_NOOP);
         assert_int_equal(payment_decide(PAYMENT_CAPTURED, PAY_REFUND), PAY_APPLY);
         assert_int_equal(payment_decide(PAYMENT_NONE, PAY_REFUND), PAY_NOOP);
         assert_int_equal(payment_decide(PAYMENT_REFUNDED, PAY_REFUND), PAY_NOOP);

@@ -1,0 +1,302 @@
+/* bookstore.checkout.v1.CheckoutService handlers: proto <-> domain mapping. */
+#include "checkout-grpc.h"
+
+#include "bookstore/checkout/v1/checkout.pb-c.h"
+#include "core/random.h"
+#include "rpc/pb.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#define SVC "/bookstore.checkout.v1.CheckoutService/"
+
+const struct auth_policy checkout_policies[] = {
+        {SVC "PlaceOrder", AUTH_ROLE_CUSTOMER},
+        {SVC "CancelOrder", AUTH_ROLE_CUSTOMER | AUTH_ROLE_ADMIN},
+        {SVC "GetSaga", AUTH_ANY_ROLE},
+        {SVC "ListSagas", AUTH_ROLE_ADMIN},
+        {SVC "WatchSaga", AUTH_ANY_ROLE},
+};
+const size_t checkout_n_policies = sizeof(checkout_policies) / sizeof(checkout_policies[0]);
+
+/* The answer leaves this much of the caller's deadline for the way back. */
+enum { REPLY_MARGIN_MS = 50 };
+
+static const int kind_status[] = {
+        [CEK_INVALID] = RPC_INVALID_ARGUMENT,
+        [CEK_NOT_FOUND] = RPC_NOT_FOUND,
+        [CEK_PRECONDITION] = RPC_FAILED_PRECONDITION,
+        [CEK_DENIED] = RPC_PERMISSION_DENIED,
+};
+
+static int fail(struct rpc_call *call, int r)
+{
+        enum checkout_error_kind kind;
+        if (r > 0 && checkout_error_kind(r, &kind) == 0)
+                return rpc_error(call, kind_status[kind], "%s", checkout_error_message(r));
+        return rpc_error_errno(call, r,
+                               "a dependency (database, order or identity) is unavailable; retry");
+}
+
+#define APP(call) ((struct checkout_app *)rpc_call_service_ctx(call))
+#define OOM(call) rpc_error(call, RPC_RESOURCE_EXHAUSTED, "out of memory")
+
+/* The caller, with the trace id of the call (a new one when none was sent,
+ * so every saga can be followed across services). */
+static struct checkout_caller caller_of(struct rpc_call *call)
+{
+        const struct auth_principal *p = auth_principal_of(call);
+        const char *trace = rpc_call_trace_id(call);
+        if (!trace || !*trace) {
+                char *fresh = rpc_call_alloc(call, 33);
+                if (fresh)
+                        random_hex(fresh, 16);
+                trace = fresh ? fresh : "";
+        }
+        return (struct checkout_caller){.subject = p ? p->subject : "",
+                                        .role = p ? p->role : 0,
+                                        .authorization = rpc_call_metadata(call, "authorization"),
+                                        .trace_id = trace};
+}
+
+static bool call_ended(void *call)
+{
+        return rpc_call_cancelled(call);
+}
+
+/* The saga may take until just before the caller's deadline; then the call
+ * answers with the saga still RUNNING. */
+static struct checkout_wait wait_budget(struct rpc_call *call)
+{
+        int64_t left = rpc_call_deadline_remaining_ms(call);
+        int64_t ms = left < 0                 ? APP(call)->cfg.wait_ms
+                     : left > REPLY_MARGIN_MS ? left - REPLY_MARGIN_MS
+                                              : 0;
+        return (struct checkout_wait){.ms = ms, .stop = call_ended, .ctx = call};
+}
+
+static Google__Protobuf__Timestamp *timestamp_ms(struct rpc_call *call, int64_t ms)
+{
+        if (ms <= 0)
+                return NULL;
+        Google__Protobuf__Timestamp *t =
+                rpc_new_message(call, &google__protobuf__timestamp__descriptor);
+        if (t) {
+                t->seconds = ms / 1000;
+                t->nanos = (int32_t)(ms % 1000) * 1000000;
+        }
+        return t;
+}
+
+static Bookstore__Checkout__V1__Saga *saga_to_proto(struct rpc_call *call,
+                                                    const struct checkout_saga *s)
+{
+        const struct saga_def *def = checkout_def_of(s->kind);
+        Bookstore__Checkout__V1__Saga *p =
+                rpc_new_message(call, &bookstore__checkout__v1__saga__descriptor);
+        if (!p || !(p->steps = rpc_call_alloc(call, def->n_steps * sizeof(void *))))
+                return NULL;
+        for (size_t i = 0; i < def->n_steps; i++) {
+                Bookstore__Checkout__V1__SagaStep *st =
+                        rpc_new_message(call, &bookstore__checkout__v1__saga_step__descriptor);
+                if (!st)
+                        return NULL;
+                st->name = (char *)def->steps[i].name; /* static, outlives the call */
+                st->status = (Bookstore__Checkout__V1__StepStatus)s->state.steps[i];
+                st->attempts = s->state.attempts[i];
+                st->last_error = rpc_call_strdup(call, s->log[i].last_error);
+                st->updated_at = timestamp_ms(call, s->log[i].updated_ms);
+                if (!st->last_error)
+                        return NULL;
+                p->steps[p->n_steps++] = st;
+        }
+        p->id = rpc_call_strdup(call, s->id);
+        p->kind = (Bookstore__Checkout__V1__SagaKind)s->kind;
+        p->status = (Bookstore__Checkout__V1__SagaStatus)s->state.status;
+        p->order_id = rpc_call_strdup(call, s->order_id);
+        p->customer_id = rpc_call_strdup(call, s->customer_id);
+        p->failure_reason = rpc_call_strdup(call, s->state.failure_reason);
+        p->created_at = timestamp_ms(call, s->created_ms);
+        p->updated_at = timestamp_ms(call, s->updated_ms);
+        return p->id && p->order_id && p->customer_id && p->failure_reason ? p : NULL;
+}
+
+static bool copy(char *out, size_t len, const char *in)
+{
+        return in && (size_t)snprintf(out, len, "%s", in) < len;
+}
+
+static bool address_from_proto(const Bookstore__Common__V1__Address *a,
+                               struct checkout_address *out)
+{
+        return copy(out->recipient, sizeof(out->recipient), a->recipient) &&
+               copy(out->line1, sizeof(out->line1), a->line1) &&
+               copy(out->line2, sizeof(out->line2), a->line2) &&
+               copy(out->city, sizeof(out->city), a->city) &&
+               copy(out->postal_code, sizeof(out->postal_code), a->postal_code) &&
+               copy(out->country_code, sizeof(out->country_code), a->country_code);
+}
+
+static int place_order(struct rpc_call *call, const ProtobufCMessage *msg, ProtobufCMessage **ret)
+{
+        const Bookstore__Checkout__V1__PlaceOrderRequest *req = (const void *)msg;
+        struct checkout_caller caller = caller_of(call);
+        if (req->n_items > CHECKOUT_MAX_ITEMS)
+                return fail(call, CE_ITEMS_INVALID);
+        struct checkout_item *items = rpc_call_alloc(call, (req->n_items + 1) * sizeof(*items));
+        struct checkout_address *address = rpc_call_alloc(call, sizeof(*address));
+        struct checkout_saga *s = rpc_call_alloc(call, sizeof(*s));
+        if (!items || !address || !s)
+                return OOM(call);
+        for (size_t i = 0; i < req->n_items; i++) {
+                if (!copy(items[i].book_id, sizeof(items[i].book_id), req->items[i]->book_id))
+                        return fail(call, CE_ITEMS_INVALID);
+                items[i].quantity = req->items[i]->quantity;
+        }
+        if (req->shipping_address && !address_from_proto(req->shipping_address, address))
+                return fail(call, CE_ADDRESS_INVALID);
+        struct checkout_place_request pr = {.items = items,
+                                            .n_items = req->n_items,
+                                            .shipping_address_id = req->shipping_address_id,
+                                            .inline_address =
+                                                    req->shipping_address ? address : NULL,
+                                            .payment_token = req->payment_method_token,
+                                            .idempotency_key = req->idempotency_key};
+        struct checkout_wait wait = wait_budget(call);
+        int r = checkout_place(APP(call), &caller, &pr, &wait, s);
+        if (r != CE_OK)
+                return fail(call, r);
+        Bookstore__Checkout__V1__PlaceOrderResponse *resp =
+                rpc_new_message(call, &bookstore__checkout__v1__place_order_response__descriptor);
+        if (!resp || !(resp->saga = saga_to_proto(call, s)) ||
+            !(resp->order_id = rpc_call_strdup(call, s->order_id)))
+                return OOM(call);
+        if (s->total.currency[0]) {
+                Bookstore__Common__V1__Money *m =
+                        rpc_new_message(call, &bookstore__common__v1__money__descriptor);
+                if (!m || !(m->currency_code = rpc_call_strdup(call, s->total.currency)))
+                        return OOM(call);
+                m->units = s->total.units;
+                m->nanos = s->total.nanos;
+                resp->total = m;
+        }
+        *ret = &resp->base;
+        return RPC_OK;
+}
+
+static int cancel_order(struct rpc_call *call, const ProtobufCMessage *msg, ProtobufCMessage **ret)
+{
+        const Bookstore__Checkout__V1__CancelOrderRequest *req = (const void *)msg;
+        struct checkout_caller caller = caller_of(call);
+        struct checkout_saga *s = rpc_call_alloc(call, sizeof(*s));
+        if (!s)
+                return OOM(call);
+        struct checkout_wait wait = wait_budget(call);
+        int r = checkout_cancel(APP(call), &caller, req->order_id, req->reason, &wait, s);
+        if (r != CE_OK)
+                return fail(call, r);
+        return rpc_reply_with(call, &bookstore__checkout__v1__cancel_order_response__descriptor,
+                              "saga", saga_to_proto(call, s), ret);
+}
+
+static int get_saga(struct rpc_call *call, const ProtobufCMessage *msg, ProtobufCMessage **ret)
+{
+        const Bookstore__Checkout__V1__GetSagaRequest *req = (const void *)msg;
+        struct checkout_caller caller = caller_of(call);
+        struct checkout_saga *s = rpc_call_alloc(call, sizeof(*s));
+        if (!s)
+                return OOM(call);
+        int r = checkout_get(APP(call), &caller, req->saga_id, req->order_id, s);
+        if (r != CE_OK)
+                return fail(call, r);
+        return rpc_reply_with(call, &bookstore__checkout__v1__get_saga_response__descriptor, "saga",
+                              saga_to_proto(call, s), ret);
+}
+
+static int list_sagas(struct rpc_call *call, const ProtobufCMessage *msg, ProtobufCMessage **ret)
+{
+        const Bookstore__Checkout__V1__ListSagasRequest *req = (const void *)msg;
+        int32_t size = req->page ? req->page->page_size : 0;
+        if (size < 0)
+                return rpc_error(call, RPC_INVALID_ARGUMENT, "page_size must not be negative");
+        struct checkout_saga *sagas =
+                rpc_call_alloc(call, (CHECKOUT_PAGE_MAX + 1) * sizeof(*sagas));
+        char next[32];
+        size_t n = 0;
+        if (!sagas)
+                return OOM(call);
+        int r = checkout_list(APP(call), (enum saga_status)req->status,
+                              (enum checkout_kind)req->kind, size,
+                              req->page ? req->page->page_token : "", sagas, &n, next);
+        if (r != CE_OK)
+                return fail(call, r);
+        Bookstore__Checkout__V1__ListSagasResponse *resp =
+                rpc_new_message(call, &bookstore__checkout__v1__list_sagas_response__descriptor);
+        Bookstore__Common__V1__PageResponse *page =
+                rpc_new_message(call, &bookstore__common__v1__page_response__descriptor);
+        if (!resp || !page || !(resp->sagas = rpc_call_alloc(call, (n + 1) * sizeof(void *))) ||
+            !(page->next_page_token = rpc_call_strdup(call, next)))
+                return OOM(call);
+        for (size_t i = 0; i < n; i++)
+                if (!(resp->sagas[resp->n_sagas++] = saga_to_proto(call, &sagas[i])))
+                        return OOM(call);
+        resp->page = page;
+        *ret = &resp->base;
+        return RPC_OK;
+}
+
+struct watch {
+        struct rpc_call *call;
+        struct rpc_stream *stream;
+};
+
+static int watch_emit(void *ctx, const struct checkout_saga *s)
+{
+        struct watch *w = ctx;
+        Bookstore__Checkout__V1__WatchSagaResponse resp;
+        bookstore__checkout__v1__watch_saga_response__init(&resp);
+        if (!(resp.saga = saga_to_proto(w->call, s)))
+                return -ENOMEM;
+        return rpc_stream_write(w->stream, &resp.base) < 0 ? -ECANCELED : 0;
+}
+
+static bool watch_gone(void *ctx)
+{
+        struct watch *w = ctx;
+        return rpc_stream_wait_cancelled(w->stream, 0);
+}
+
+static int watch_saga(struct rpc_call *call, struct rpc_stream *stream)
+{
+        ProtobufCMessage *msg;
+        int r = rpc_stream_read(stream, &msg);
+        if (r <= 0)
+                return r == 0 ? rpc_error(call, RPC_INVALID_ARGUMENT, "missing WatchSagaRequest")
+                              : -r;
+        const Bookstore__Checkout__V1__WatchSagaRequest *req = (const void *)msg;
+        const char *id = rpc_call_strdup(call, req->saga_id);
+        struct checkout_caller caller = caller_of(call);
+        struct watch w = {call, stream};
+        if (!id)
+                return OOM(call);
+        r = checkout_watch(APP(call), &caller, id, watch_emit, &w, watch_gone, &w);
+        if (r == -ECANCELED)
+                return rpc_error(call, RPC_CANCELLED, "the watcher went away");
+        return r == CE_OK ? RPC_OK : fail(call, r);
+}
+
+static const struct rpc_method_impl checkout_methods[] = {
+        {.name = "PlaceOrder", .unary = place_order},
+        {.name = "CancelOrder", .unary = cancel_order},
+        {.name = "GetSaga", .unary = get_saga},
+        {.name = "ListSagas", .unary = list_sagas},
+        {.name = "WatchSaga", .stream = watch_saga},
+};
+
+int checkout_grpc_register(struct rpc_server *server, void *app)
+{
+        return rpc_server_add_service(
+                server, &bookstore__checkout__v1__checkout_service__descriptor, NULL,
+                checkout_methods, sizeof(checkout_methods) / sizeof(checkout_methods[0]), app);
+}

@@ -1,0 +1,10 @@
+/* MariaDB/MySQL adapter of the saga store port. */
+#pragma once
+
+#include "checkout-ports.h"
+#include "db/db.h"
+
+struct checkout_store checkout_store_mysql(struct db_pool *pool);
+
+extern const struct db_migration checkout_migrations[];
+extern const size_t checkout_migrations_count;

@@ -1,0 +1,312 @@
+/* Sagas in MariaDB; see checkout-mysql.h. The saga's state and input are JSON
+ * documents (jansson) in one row, so saving a state is one single-row UPDATE
+ * guarded by the lease. */
+#include "checkout-mysql.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SAGA_COLUMNS                                                                               \
+        "seq, id, kind, status, customer_id, idempotency_key, order_id, state, input, "            \
+        "total_currency, total_units, total_nanos, trace_id, created_ms, updated_ms"
+#define UNFINISHED "status IN (1, 2)" /* RUNNING, COMPENSATING */
+
+static void copy(char *out, size_t len, const char *in)
+{
+        snprintf(out, len, "%s", in ? in : "");
+}
+
+static char *encode_state(const struct checkout_saga *s)
+{
+        json_t *steps = json_array();
+        size_t n = checkout_def_of(s->kind)->n_steps;
+        for (size_t i = 0; i < n; i++)
+                json_array_append_new(
+                        steps, json_pack("{s:i, s:i, s:b, s:s, s:I, s:I}", "status",
+                                         (int)s->state.steps[i], "attempts", s->state.attempts[i],
+                                         "maybe_applied", s->state.maybe_applied[i], "error",
+                                         s->log[i].last_error, "started_ms",
+                                         (json_int_t)s->log[i].started_ms, "updated_ms",
+                                         (json_int_t)s->log[i].updated_ms));
+        json_t *doc = json_pack("{s:I, s:s, s:o}", "current", (json_int_t)s->state.current,
+                                "failure_reason", s->state.failure_reason, "steps", steps);
+        char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+        json_decref(doc);
+        return text;
+}
+
+static int decode_state(const char *text, struct checkout_saga *s)
+{
+        json_t *doc = json_loads(text, 0, NULL), *steps = NULL;
+        json_int_t current = 0;
+        const char *reason = "";
+        if (!doc ||
+            json_unpack(doc, "{s:I, s:s, s:o}", "current", &current, "failure_reason", &reason,
+                        "steps", &steps) < 0 ||
+            !json_is_array(steps) || json_array_size(steps) > SAGA_MAX_STEPS) {
+                json_decref(doc);
+                return -EIO;
+        }
+        s->state.current = (size_t)current;
+        copy(s->state.failure_reason, sizeof(s->state.failure_reason), reason);
+        for (size_t i = 0; i < json_array_size(steps); i++) {
+                int status = 0, attempts = 0, maybe = 0;
+                const char *error = "";
+                json_int_t started = 0, updated = 0;
+                json_unpack(json_array_get(steps, i), "{s:i, s:i, s:b, s:s, s:I, s:I}", "status",
+                            &status, "attempts", &attempts, "maybe_applied", &maybe, "error",
+                            &error, "started_ms", &started, "updated_ms", &updated);
+                s->state.steps[i] = (enum saga_step_status)status;
+                s->state.attempts[i] = attempts;
+                s->state.maybe_applied[i] = maybe;
+                copy(s->log[i].last_error, sizeof(s->log[i].last_error), error);
+                s->log[i].started_ms = started;
+                s->log[i].updated_ms = updated;
+        }
+        json_decref(doc);
+        return 0;
+}
+
+static char *encode_input(const struct checkout_saga *s)
+{
+        json_t *items = json_array();
+        for (size_t i = 0; i < s->n_items; i++)
+                json_array_append_new(items, json_pack("{s:s, s:i}", "book_id", s->items[i].book_id,
+                                                       "quantity", s->items[i].quantity));
+        const struct checkout_address *a = &s->address;
+        json_t *doc =
+                json_pack("{s:o, s:{s:s, s:s, s:s, s:s, s:s, s:s}, s:s, s:s}", "items", items,
+                          "address", "recipient", a->recipient, "line1", a->line1, "line2",
+                          a->line2, "city", a->city, "postal_code", a->postal_code, "country_code",
+                          a->country_code, "payment_token", s->payment_token, "reason", s->reason);
+        char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+        json_decref(doc);
+        return text;
+}
+
+static int decode_input(const char *text, struct checkout_saga *s)
+{
+        json_t *doc = json_loads(text, 0, NULL), *items = NULL, *addr = NULL;
+        const char *token = "", *reason = "";
+        if (!doc ||
+            json_unpack(doc, "{s:o, s:o, s:s, s:s}", "items", &items, "address", &addr,
+                        "payment_token", &token, "reason", &reason) < 0 ||
+            !json_is_array(items) || json_array_size(items) > CHECKOUT_MAX_ITEMS) {
+                json_decref(doc);
+                return -EIO;
+        }
+        s->n_items = json_array_size(items);
+        for (size_t i = 0; i < s->n_items; i++) {
+                const char *book = "";
+                int quantity = 0;
+                json_unpack(json_array_get(items, i), "{s:s, s:i}", "book_id", &book, "quantity",
+                            &quantity);
+                copy(s->items[i].book_id, sizeof(s->items[i].book_id), book);
+                s->items[i].quantity = quantity;
+        }
+        struct checkout_address *a = &s->address;
+        const char *f[6] = {"", "", "", "", "", ""};
+        json_unpack(addr, "{s:s, s:s, s:s, s:s, s:s, s:s}", "recipient", &f[0], "line1", &f[1],
+                    "line2", &f[2], "city", &f[3], "postal_code", &f[4], "country_code", &f[5]);
+        copy(a->recipient, sizeof(a->recipient), f[0]);
+        copy(a->line1, sizeof(a->line1), f[1]);
+        copy(a->line2, sizeof(a->line2), f[2]);
+        copy(a->city, sizeof(a->city), f[3]);
+        copy(a->postal_code, sizeof(a->postal_code), f[4]);
+        copy(a->country_code, sizeof(a->country_code), f[5]);
+        copy(s->payment_token, sizeof(s->payment_token), token);
+        copy(s->reason, sizeof(s->reason), reason);
+        json_decref(doc);
+        return 0;
+}
+
+struct saga_rows {
+        struct checkout_saga *out;
+        size_t cap, n;
+        int error;
+};
+
+static int saga_row_cb(const struct db_row *row, void *userdata)
+{
+        struct saga_rows *rows = userdata;
+        if (rows->n == rows->cap)
+                return 0;
+        struct checkout_saga *s = &rows->out[rows->n++];
+        memset(s, 0, sizeof(*s));
+        s->seq = db_row_int64(row, 0);
+        copy(s->id, sizeof(s->id), db_row_text(row, 1, NULL));
+        s->kind = (enum checkout_kind)db_row_int64(row, 2);
+        s->state.status = (enum saga_status)db_row_int64(row, 3);
+        copy(s->customer_id, sizeof(s->customer_id), db_row_text(row, 4, NULL));
+        copy(s->idempotency_key, sizeof(s->idempotency_key), db_row_text(row, 5, NULL));
+        copy(s->order_id, sizeof(s->order_id), db_row_text(row, 6, NULL));
+        if (decode_state(db_row_text(row, 7, NULL), s) < 0 ||
+            decode_input(db_row_text(row, 8, NULL), s) < 0)
+                rows->error = -EIO;
+        copy(s->total.currency, sizeof(s->total.currency), db_row_text(row, 9, NULL));
+        s->total.units = db_row_int64(row, 10);
+        s->total.nanos = (int32_t)db_row_int64(row, 11);
+        copy(s->trace_id, sizeof(s->trace_id), db_row_text(row, 12, NULL));
+        s->created_ms = db_row_int64(row, 13);
+        s->updated_ms = db_row_int64(row, 14);
+        return 0;
+}
+
+static int find_one(struct db_pool *pool, const char *where, const struct db_value *v, size_t n,
+                    struct checkout_saga *ret)
+{
+        char sql[512];
+        snprintf(sql, sizeof(sql), "SELECT " SAGA_COLUMNS " FROM sagas WHERE %s", where);
+        struct saga_rows rows = {.out = ret, .cap = 1};
+        int r = db_pool_query(pool, sql, v, n, saga_row_cb, &rows);
+        return r < 0 ? r : rows.error ? rows.error : rows.n ? 0 : -ENOENT;
+}
+
+static int store_find(void *self, const char *id, struct checkout_saga *ret)
+{
+        struct db_value v = db_text(id);
+        return find_one(self, "id = ?", &v, 1, ret);
+}
+
+static int store_find_by_key(void *self, const char *customer_id, const char *key,
+                             struct checkout_saga *ret)
+{
+        struct db_value v[] = {db_text(customer_id), db_text(key)};
+        return find_one(self, "customer_id = ? AND idempotency_key = ?", v, 2, ret);
+}
+
+static int store_find_by_order(void *self, const char *order_id, struct checkout_saga *ret)
+{
+        struct db_value v = db_text(order_id);
+        return find_one(self, "order_id = ? ORDER BY seq DESC LIMIT 1", &v, 1, ret);
+}
+
+static int store_insert(void *self, const struct checkout_saga *s, const char *owner,
+                        int64_t lease_until_ms)
+{
+        char *state = encode_state(s), *input = encode_input(s);
+        int r = -ENOMEM;
+        if (state && input) {
+                struct db_value v[] = {db_text(s->id),
+                                       db_int(s->kind),
+                                       db_int(s->state.status),
+                                       db_text(s->customer_id),
+                                       db_text(s->idempotency_key),
+                                       db_text(s->order_id),
+                                       db_text(state),
+                                       db_text(input),
+                                       db_text(s->trace_id),
+                                       db_text(owner),
+                                       db_int(lease_until_ms),
+                                       db_int(s->created_ms),
+                                       db_int(s->updated_ms)};
+                r = db_pool_exec(self,
+                                 "INSERT INTO sagas (id, kind, status, customer_id, "
+                                 "idempotency_key, order_id, state, input, trace_id, owner, "
+                                 "lease_until, created_ms, updated_ms) VALUES "
+                                 "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                 v, 13, NULL, NULL);
+        }
+        free(state);
+        free(input);
+        return r;
+}
+
+static int store_save(void *self, const struct checkout_saga *s, const char *owner,
+                      int64_t lease_until_ms)
+{
+        char *state = encode_state(s);
+        if (!state)
+                return -ENOMEM;
+        struct db_value v[] = {db_int(s->state.status), db_text(s->order_id),
+                               db_text(state),          db_text(s->total.currency),
+                               db_int(s->total.units),  db_int(s->total.nanos),
+                               db_int(s->updated_ms),   db_int(lease_until_ms),
+                               db_text(s->id),          db_text(owner)};
+        uint64_t affected = 0;
+        int r = db_pool_exec(self,
+                             "UPDATE sagas SET status = ?, order_id = ?, state = ?, "
+                             "total_currency = ?, total_units = ?, total_nanos = ?, "
+                             "updated_ms = ?, lease_until = ?, version = version + 1 "
+                             "WHERE id = ? AND owner = ?",
+                             v, 10, &affected, NULL);
+        free(state);
+        return r < 0 ? r : affected == 1 ? 0 : -ESTALE;
+}
+
+static int store_claim(void *self, const char *id, const char *owner, int64_t now_ms,
+                       int64_t lease_until_ms, struct checkout_saga *ret)
+{
+        struct db_value v[] = {db_text(owner), db_int(lease_until_ms), db_text(id), db_text(owner),
+                               db_int(now_ms)};
+        uint64_t affected = 0;
+        int r = db_pool_exec(self,
+                             "UPDATE sagas SET owner = ?, lease_until = ?, version = version + 1 "
+                             "WHERE id = ? AND " UNFINISHED " AND (owner = ? OR lease_until < ?)",
+                             v, 5, &affected, NULL);
+        if (r < 0)
+                return r;
+        return affected == 1 ? store_find(self, id, ret) : -ESTALE;
+}
+
+struct id_rows {
+        char (*ids)[37];
+        size_t cap, n;
+};
+
+static int id_row_cb(const struct db_row *row, void *userdata)
+{
+        struct id_rows *rows = userdata;
+        if (rows->n < rows->cap)
+                copy(rows->ids[rows->n++], 37, db_row_text(row, 0, NULL));
+        return 0;
+}
+
+static int store_list_unfinished(void *self, const char *owner, int64_t now_ms, char (*ids)[37],
+                                 size_t max, size_t *ret_n)
+{
+        struct db_value v[] = {db_text(owner), db_int(now_ms), db_int((int64_t)max)};
+        struct id_rows rows = {.ids = ids, .cap = max};
+        int r = db_pool_query(self,
+                              "SELECT id FROM sagas WHERE " UNFINISHED
+                              " AND (owner = ? OR lease_until < ?) ORDER BY seq LIMIT ?",
+                              v, 3, id_row_cb, &rows);
+        *ret_n = rows.n;
+        return r < 0 ? r : 0;
+}
+
+static int store_list(void *self, const struct checkout_query *q, struct checkout_saga *ret,
+                      size_t *ret_n)
+{
+        struct db_value v[] = {db_int(q->status),        db_int(q->status),
+                               db_int(q->kind),          db_int(q->kind),
+                               db_int(q->before_seq),    db_int(q->before_seq),
+                               db_int((int64_t)q->limit)};
+        struct saga_rows rows = {.out = ret, .cap = q->limit};
+        int r = db_pool_query(self,
+                              "SELECT " SAGA_COLUMNS " FROM sagas WHERE (? = 0 OR status = ?) "
+                              "AND (? = 0 OR kind = ?) AND (? = 0 OR seq < ?) "
+                              "ORDER BY seq DESC LIMIT ?",
+                              v, 7, saga_row_cb, &rows);
+        *ret_n = rows.n;
+        return r < 0 ? r : rows.error;
+}
+
+static const struct checkout_store_ops store_mysql_ops = {
+        .insert = store_insert,
+        .find = store_find,
+        .find_by_key = store_find_by_key,
+        .find_by_order = store_find_by_order,
+        .claim = store_claim,
+        .save = store_save,
+        .list_unfinished = store_list_unfinished,
+        .list = store_list,
+};
+
+struct checkout_store checkout_store_mysql(struct db_pool *pool)
+{
+        return (struct checkout_store){.ops = &store_mysql_ops, .self = pool};
+}

@@ -1,0 +1,290 @@
+/* Checkout use cases; see checkout-app.h. */
+#include "checkout-app.h"
+
+#include "checkout-steps.h"
+#include "core/clock.h"
+#include "saga-hub.h"
+#include "saga-runner.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { STORE_POLL_MS = 500 };
+
+int checkout_app_start(struct checkout_app *app)
+{
+        char err[128];
+        int r = checkout_steps_check(err, sizeof(err));
+        if (r == 0)
+                r = saga_hub_new(&app->hub);
+        if (r == 0 && (r = saga_runner_start(&app->runner, app)) < 0) {
+                saga_hub_free(app->hub);
+                app->hub = NULL;
+        }
+        return r;
+}
+
+void checkout_app_stop(struct checkout_app *app)
+{
+        if (app->hub)
+                saga_hub_close(app->hub);
+        saga_runner_stop(app->runner);
+        saga_hub_free(app->hub);
+        app->runner = NULL;
+        app->hub = NULL;
+}
+
+static bool same_state(const struct checkout_saga *a, const struct checkout_saga *b)
+{
+        if (a->updated_ms != b->updated_ms || a->state.status != b->state.status ||
+            a->state.current != b->state.current)
+                return false;
+        for (size_t i = 0; i < SAGA_MAX_STEPS; i++)
+                if (a->state.steps[i] != b->state.steps[i] ||
+                    a->state.attempts[i] != b->state.attempts[i])
+                        return false;
+        return true;
+}
+
+/* Follows the saga until it is final or wait_ms passed; *s is the latest
+ * state seen. The hub gives local changes at once; the store is read now and
+ * then for sagas another replica drives. */
+static void wait_for(struct checkout_app *app, struct checkout_saga *s,
+                     const struct checkout_wait *wait)
+{
+        if (saga_is_final(s->state.status) || wait->ms <= 0)
+                return;
+        struct saga_sub *sub = saga_hub_subscribe(app->hub, s->id);
+        struct checkout_saga *fresh = malloc(sizeof(*fresh));
+        int64_t until = clock_monotonic_ms() + wait->ms;
+        if (fresh && app->store.ops->find(app->store.self, s->id, fresh) == 0)
+                *s = *fresh; /* whatever happened before we subscribed */
+        while (fresh && !saga_is_final(s->state.status) && !(wait->stop && wait->stop(wait->ctx))) {
+                int64_t left = until - clock_monotonic_ms();
+                if (left <= 0)
+                        break;
+                if (sub && saga_hub_wait(app->hub, sub, left < STORE_POLL_MS ? left : STORE_POLL_MS,
+                                         fresh)) {
+                        *s = *fresh;
+                        continue;
+                }
+                if (saga_hub_closed(app->hub))
+                        break;
+                if (app->store.ops->find(app->store.self, s->id, fresh) == 0)
+                        *s = *fresh;
+        }
+        free(fresh);
+        saga_hub_unsubscribe(app->hub, sub);
+}
+
+/* Stores a new saga under this coordinator's lease and starts it. -EEXIST:
+ * the customer's key is taken (a concurrent twin). */
+static int start(struct checkout_app *app, struct checkout_saga *s)
+{
+        int64_t now = app->env.ops->now_ms(app->env.self);
+        app->env.ops->new_id(app->env.self, s->id);
+        saga_start(checkout_def_of(s->kind), &s->state);
+        s->created_ms = s->updated_ms = now;
+        int r = app->store.ops->insert(app->store.self, s, app->cfg.owner, now + app->cfg.lease_ms);
+        return r < 0 ? r : saga_runner_submit(app->runner, s);
+}
+
+static int same_checkout(const struct checkout_saga *s, const struct checkout_place_request *req)
+{
+        return checkout_same_items(s->items, s->n_items, req->items, req->n_items) &&
+                               !strcmp(s->payment_token, req->payment_token)
+                       ? CE_OK
+                       : CE_KEY_REUSED;
+}
+
+static int resolve_address(struct checkout_app *app, const struct checkout_caller *caller,
+                           const struct checkout_place_request *req, struct checkout_address *out)
+{
+        if (req->shipping_address_id && *req->shipping_address_id) {
+                int r = app->peers.ops->saved_address(app->peers.self, req->shipping_address_id,
+                                                      caller->authorization, out);
+                return r == -ENOENT ? CE_ADDRESS_NOT_FOUND : r;
+        }
+        if (!req->inline_address)
+                return CE_ADDRESS_INVALID;
+        *out = *req->inline_address;
+        return checkout_check_address(out);
+}
+
+int checkout_place(struct checkout_app *app, const struct checkout_caller *caller,
+                   const struct checkout_place_request *req, const struct checkout_wait *wait,
+                   struct checkout_saga *ret)
+{
+        int r = checkout_check_key(req->idempotency_key);
+        if (r == CE_OK)
+                r = checkout_check_token(req->payment_token);
+        if (r == CE_OK)
+                r = checkout_check_items(req->items, req->n_items);
+        if (r == CE_OK && !(req->shipping_address_id && *req->shipping_address_id) &&
+            req->inline_address) {
+                struct checkout_address a = *req->inline_address;
+                r = checkout_check_address(&a);
+        }
+        if (r != CE_OK)
+                return r;
+        r = app->store.ops->find_by_key(app->store.self, caller->subject, req->idempotency_key,
+                                        ret);
+        if (r == 0) { /* a retry: the same saga, never a second order */
+                if ((r = same_checkout(ret, req)) == CE_OK)
+                        wait_for(app, ret, wait);
+                return r;
+        }
+        if (r != -ENOENT)
+                return r;
+        memset(ret, 0, sizeof(*ret));
+        if ((r = resolve_address(app, caller, req, &ret->address)) != CE_OK)
+                return r;
+        ret->kind = CHECKOUT_KIND_CHECKOUT;
+        snprintf(ret->customer_id, sizeof(ret->customer_id), "%s", caller->subject);
+        snprintf(ret->idempotency_key, sizeof(ret->idempotency_key), "%s", req->idempotency_key);
+        snprintf(ret->payment_token, sizeof(ret->payment_token), "%s", req->payment_token);
+        snprintf(ret->trace_id, sizeof(ret->trace_id), "%s",
+                 caller->trace_id ? caller->trace_id : "");
+        memcpy(ret->items, req->items, req->n_items * sizeof(*req->items));
+        ret->n_items = req->n_items;
+        r = start(app, ret);
+        if (r == -EEXIST) { /* the same key, concurrently: answer with that saga */
+                r = app->store.ops->find_by_key(app->store.self, caller->subject,
+                                                req->idempotency_key, ret);
+                if (r == 0)
+                        r = same_checkout(ret, req);
+        }
+        if (r == CE_OK)
+                wait_for(app, ret, wait);
+        return r;
+}
+
+int checkout_cancel(struct checkout_app *app, const struct checkout_caller *caller,
+                    const char *order_id, const char *reason, const struct checkout_wait *wait,
+                    struct checkout_saga *ret)
+{
+        if (!order_id || !*order_id || strlen(order_id) > 63)
+                return CE_ORDER_ID_INVALID;
+        if (reason && strlen(reason) > 200)
+                return CE_REASON_INVALID;
+        char customer[64];
+        int status = 0;
+        int r = app->peers.ops->order_of(app->peers.self, order_id, caller->authorization, customer,
+                                         &status);
+        if (r == -ENOENT)
+                return CE_ORDER_NOT_FOUND;
+        if (r < 0)
+                return r;
+        if (strcmp(customer, caller->subject) && !(caller->role & CHECKOUT_ROLE_ADMIN))
+                return CE_NOT_ALLOWED;
+        char key[72];
+        snprintf(key, sizeof(key), "cancel:%s", order_id);
+        r = app->store.ops->find_by_key(app->store.self, customer, key, ret);
+        if (r == 0) { /* one cancellation per order: asking again follows it */
+                wait_for(app, ret, wait);
+                return CE_OK;
+        }
+        if (r != -ENOENT)
+                return r;
+        if (!checkout_order_cancellable(status))
+                return CE_NOT_CANCELLABLE;
+        memset(ret, 0, sizeof(*ret));
+        ret->kind = CHECKOUT_KIND_CANCELLATION;
+        snprintf(ret->customer_id, sizeof(ret->customer_id), "%s", customer);
+        snprintf(ret->idempotency_key, sizeof(ret->idempotency_key), "%s", key);
+        snprintf(ret->order_id, sizeof(ret->order_id), "%s", order_id);
+        snprintf(ret->reason, sizeof(ret->reason), "%s",
+                 reason && *reason ? reason : "cancelled by request");
+        snprintf(ret->trace_id, sizeof(ret->trace_id), "%s",
+                 caller->trace_id ? caller->trace_id : "");
+        r = start(app, ret);
+        if (r == -EEXIST)
+                r = app->store.ops->find_by_key(app->store.self, customer, key, ret);
+        if (r == 0)
+                wait_for(app, ret, wait);
+        return r;
+}
+
+static bool may_see(const struct checkout_caller *caller, const struct checkout_saga *s)
+{
+        return (caller->role & CHECKOUT_ROLE_ADMIN) || !strcmp(s->customer_id, caller->subject);
+}
+
+int checkout_get(struct checkout_app *app, const struct checkout_caller *caller,
+                 const char *saga_id, const char *order_id, struct checkout_saga *ret)
+{
+        bool by_saga = saga_id && *saga_id, by_order = order_id && *order_id;
+        if (by_saga == by_order)
+                return CE_ID_INVALID;
+        int r = by_saga ? app->store.ops->find(app->store.self, saga_id, ret)
+                        : app->store.ops->find_by_order(app->store.self, order_id, ret);
+        if (r == -ENOENT || (r == 0 && !may_see(caller, ret)))
+                return CE_SAGA_NOT_FOUND; /* others' sagas do not exist for them */
+        return r;
+}
+
+int checkout_list(struct checkout_app *app, enum saga_status status, enum checkout_kind kind,
+                  int32_t page_size, const char *page_token, struct checkout_saga *ret,
+                  size_t *ret_n, char next_token[32])
+{
+        if ((int)status < 0 || status > SAGA_FAILED || (int)kind < 0 ||
+            kind > CHECKOUT_KIND_CANCELLATION)
+                return CE_FILTER_INVALID;
+        size_t size = page_size <= 0                  ? CHECKOUT_PAGE_DEFAULT
+                      : page_size > CHECKOUT_PAGE_MAX ? CHECKOUT_PAGE_MAX
+                                                      : (size_t)page_size;
+        struct checkout_query q = {.status = status, .kind = kind, .limit = size + 1};
+        if (page_token && *page_token) {
+                char *end;
+                long long seq = page_token[0] == 's' ? strtoll(page_token + 1, &end, 10) : 0;
+                if (seq <= 0 || *end)
+                        return CE_PAGE_TOKEN_INVALID;
+                q.before_seq = seq;
+        }
+        size_t n = 0;
+        int r = app->store.ops->list(app->store.self, &q, ret, &n);
+        if (r < 0)
+                return r;
+        next_token[0] = '\0';
+        if (n > size) {
+                n = size;
+                snprintf(next_token, 32, "s%lld", (long long)ret[n - 1].seq);
+        }
+        *ret_n = n;
+        return CE_OK;
+}
+
+int checkout_watch(struct checkout_app *app, const struct checkout_caller *caller,
+                   const char *saga_id, checkout_emit_fn emit, void *emit_ctx,
+                   bool (*stop)(void *ctx), void *stop_ctx)
+{
+        if (!saga_id || !*saga_id)
+                return CE_ID_INVALID;
+        struct checkout_saga *last = malloc(sizeof(*last)), *fresh = malloc(sizeof(*fresh));
+        struct saga_sub *sub = NULL;
+        int r = !last || !fresh ? -ENOMEM : checkout_get(app, caller, saga_id, NULL, last);
+        if (r == CE_OK && !(sub = saga_hub_subscribe(app->hub, saga_id)))
+                r = -ENOMEM;
+        /* read again once subscribed: no change can slip between the two */
+        if (r == CE_OK && (r = app->store.ops->find(app->store.self, saga_id, last)) == 0 &&
+            (r = emit(emit_ctx, last)) == 0) {
+                while (!saga_is_final(last->state.status) && !stop(stop_ctx)) {
+                        if (!saga_hub_wait(app->hub, sub, STORE_POLL_MS, fresh)) {
+                                if (saga_hub_closed(app->hub) ||
+                                    app->store.ops->find(app->store.self, saga_id, fresh) < 0)
+                                        break;
+                                if (same_state(fresh, last))
+                                        continue;
+                        }
+                        *last = *fresh;
+                        if ((r = emit(emit_ctx, last)) != 0)
+                                break;
+                }
+        }
+        saga_hub_unsubscribe(app->hub, sub);
+        free(last);
+        free(fresh);
+        return r;
+}

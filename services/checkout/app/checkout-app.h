@@ -1,0 +1,99 @@
+/* Checkout use cases: place an order (the checkout saga), cancel a confirmed
+ * order (the cancellation saga), read and watch sagas. Results: CE_OK, a
+ * positive checkout_error, or a negative errno. Sagas run on the runner's
+ * threads (saga-runner.h); the calls here start them and wait for them. */
+#pragma once
+
+#include "checkout-ports.h"
+
+#include <stdbool.h>
+
+enum {
+        CHECKOUT_ROLE_CUSTOMER = 1u << 0,
+        CHECKOUT_ROLE_SELLER = 1u << 1,
+        CHECKOUT_ROLE_ADMIN = 1u << 2,
+        CHECKOUT_ROLE_SERVICE = 1u << 3,
+        CHECKOUT_PAGE_DEFAULT = 20,
+        CHECKOUT_PAGE_MAX = 100,
+};
+
+struct checkout_config {
+        struct saga_retry_policy policy;
+        int64_t step_deadline_ms;   /* a forward step gets this long, retries included */
+        int64_t lease_ms;           /* how long a claimed saga stays this owner's */
+        int64_t resume_interval_ms; /* how often unfinished sagas are looked for */
+        int64_t wait_ms;            /* how long PlaceOrder waits when the call has no deadline */
+        int runners;                /* threads that run sagas */
+        char owner[128];            /* this coordinator, in the store's leases */
+};
+
+struct saga_hub;
+struct saga_runner;
+
+struct checkout_app {
+        struct checkout_store store;
+        struct checkout_participants peers;
+        struct checkout_env env;
+        struct checkout_config cfg;
+        /* Fault injection for drills: called after a participant answered a
+         * step, before the answer is recorded. NULL in normal operation. */
+        void (*after_step)(void *ctx, const char *step);
+        void *after_step_ctx;
+        /* set by checkout_app_start */
+        struct saga_hub *hub;
+        struct saga_runner *runner;
+};
+
+/* Starts the runner threads and resumes the unfinished sagas. */
+int checkout_app_start(struct checkout_app *app);
+/* Stops the runners; running sagas stop between steps and resume at the next start. */
+void checkout_app_stop(struct checkout_app *app);
+
+struct checkout_caller {
+        const char *subject;
+        unsigned role;
+        const char *authorization; /* for reads done as the caller (saved address, order owner) */
+        const char *trace_id;
+};
+
+struct checkout_place_request {
+        const struct checkout_item *items;
+        size_t n_items;
+        const char *shipping_address_id;               /* "" or an id of the caller's */
+        const struct checkout_address *inline_address; /* NULL when not given */
+        const char *payment_token;
+        const char *idempotency_key;
+};
+
+/* How long a call waits for its saga to end; stop(ctx) (may be NULL) ends
+ * the wait early, e.g. when the server is shutting down. */
+struct checkout_wait {
+        int64_t ms;
+        bool (*stop)(void *ctx);
+        void *ctx;
+};
+
+/* Starts (or finds, for a known idempotency key) the checkout saga and waits
+ * for it to end; ret is the saga as it stands then (RUNNING when the wait ran
+ * out: the saga goes on). */
+int checkout_place(struct checkout_app *app, const struct checkout_caller *caller,
+                   const struct checkout_place_request *req, const struct checkout_wait *wait,
+                   struct checkout_saga *ret);
+/* The cancellation saga of a confirmed order (one per order). */
+int checkout_cancel(struct checkout_app *app, const struct checkout_caller *caller,
+                    const char *order_id, const char *reason, const struct checkout_wait *wait,
+                    struct checkout_saga *ret);
+/* Exactly one of saga_id and order_id non-empty; the owner or an admin. */
+int checkout_get(struct checkout_app *app, const struct checkout_caller *caller,
+                 const char *saga_id, const char *order_id, struct checkout_saga *ret);
+/* Newest first; ret must hold CHECKOUT_PAGE_MAX + 1 sagas. */
+int checkout_list(struct checkout_app *app, enum saga_status status, enum checkout_kind kind,
+                  int32_t page_size, const char *page_token, struct checkout_saga *ret,
+                  size_t *ret_n, char next_token[32]);
+
+/* Sends the saga now and after every change until it is final, emit fails,
+ * or stop(stop_ctx) says the watcher is gone. */
+typedef int (*checkout_emit_fn)(void *ctx, const struct checkout_saga *s);
+int checkout_watch(struct checkout_app *app, const struct checkout_caller *caller,
+                   const char *saga_id, checkout_emit_fn emit, void *emit_ctx,
+                   bool (*stop)(void *ctx), void *stop_ctx);

@@ -1,0 +1,43 @@
+/* The checkout coordinator's expected outcomes: code, kind (mapped to a gRPC
+ * status by the adapter), message. */
+#pragma once
+
+enum checkout_error_kind { CEK_INVALID, CEK_NOT_FOUND, CEK_PRECONDITION, CEK_DENIED };
+
+#define CHECKOUT_ERRORS(X)                                                                         \
+        X(CE_ITEMS_INVALID, CEK_INVALID,                                                           \
+          "items must list 1 to 50 distinct books (book_id of up to 63 characters), each with a "  \
+          "quantity of 1 to 100")                                                                  \
+        X(CE_ADDRESS_INVALID, CEK_INVALID,                                                         \
+          "give a shipping_address_id of yours or a shipping_address with recipient, line1, "      \
+          "city, postal_code and a two-letter country_code")                                       \
+        X(CE_TOKEN_INVALID, CEK_INVALID,                                                           \
+          "payment_method_token is required: a token from the payment provider (e.g. tok_ok), "    \
+          "of up to 64 characters")                                                                \
+        X(CE_KEY_INVALID, CEK_INVALID,                                                             \
+          "idempotency_key is required (1 to 64 characters): the client's key for this checkout, " \
+          "reused when the call is retried")                                                       \
+        X(CE_ID_INVALID, CEK_INVALID, "give exactly one of saga_id and order_id")                  \
+        X(CE_ORDER_ID_INVALID, CEK_INVALID, "order_id is required")                                \
+        X(CE_REASON_INVALID, CEK_INVALID, "reason must be at most 200 characters")                 \
+        X(CE_FILTER_INVALID, CEK_INVALID, "status and kind must be one of their enum values")      \
+        X(CE_PAGE_TOKEN_INVALID, CEK_INVALID, "page_token is not one this service issued")         \
+        X(CE_SAGA_NOT_FOUND, CEK_NOT_FOUND, "no such saga")                                        \
+        X(CE_ORDER_NOT_FOUND, CEK_NOT_FOUND, "no such order")                                      \
+        X(CE_ADDRESS_NOT_FOUND, CEK_NOT_FOUND, "no such address among yours")                      \
+        X(CE_KEY_REUSED, CEK_PRECONDITION,                                                         \
+          "this idempotency_key was already used for a different checkout; use a new key")         \
+        X(CE_NOT_CANCELLABLE, CEK_PRECONDITION,                                                    \
+          "only a CONFIRMED order (not yet shipped) can be cancelled")                             \
+        X(CE_NOT_ALLOWED, CEK_DENIED, "only the order's customer or an admin may do this")
+
+enum checkout_error {
+        CE_OK = 0,
+        CE_FIRST = 1000,
+#define CHECKOUT_ENUM(code, kind, msg) code,
+        CHECKOUT_ERRORS(CHECKOUT_ENUM)
+#undef CHECKOUT_ENUM
+};
+
+const char *checkout_error_message(int code);
+int checkout_error_kind(int code, enum checkout_error_kind *ret_kind);

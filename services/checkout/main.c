@@ -1,0 +1,151 @@
+/* checkout: composition root. The coordinator drives order, payment and
+ * inventory over gRPC with a SERVICE token from identity, and keeps its sagas
+ * in its own schema. */
+#include "bookstore/checkout/v1/checkout.pb-c.h"
+#include "checkout-app.h"
+#include "checkout-grpc.h"
+#include "checkout-mysql.h"
+#include "checkout-peers-grpc.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "svc/svc.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* PlaceOrder holds a worker while its saga runs: more workers than the
+ * other services' default, unless BOOKSTORE_RPC_WORKERS says otherwise. */
+enum { CHECKOUT_DEFAULT_WORKERS = 64 };
+
+/* Fault injection for crash drills: BOOKSTORE_CHECKOUT_CRASH_AFTER_STEP names
+ * a step (or compensation); the process kills itself with SIGKILL right after
+ * a participant answered it and before the answer is recorded. */
+static void crash_after(void *ctx, const char *step)
+{
+        if (!strcmp(ctx, step)) {
+                log_msg(LOG_WARN, "crash drill: killing the coordinator", "{s:s}", "after_step",
+                        step);
+                raise(SIGKILL);
+        }
+}
+
+static int read_config(struct checkout_app *app, struct checkout_peers_grpc *peers,
+                       const char **crash_step, char *err, size_t err_len)
+{
+        struct cfg_error e = {{0}};
+        long timeout, runners, attempts, base, max, deadline, comp, lease, resume, wait;
+        const char *instance;
+        char host[64] = "checkout";
+        gethostname(host, sizeof(host) - 1);
+        if (cfg_string("BOOKSTORE_IDENTITY_TARGET", "127.0.0.1:50051", &peers->identity_target,
+                       &e) < 0 ||
+            cfg_string("BOOKSTORE_INVENTORY_TARGET", "127.0.0.1:50053", &peers->inventory_target,
+                       &e) < 0 ||
+            cfg_string("BOOKSTORE_PAYMENT_TARGET", "127.0.0.1:50054", &peers->payment_target, &e) <
+                    0 ||
+            cfg_string("BOOKSTORE_ORDER_TARGET", "127.0.0.1:50055", &peers->order_target, &e) < 0 ||
+            cfg_int("BOOKSTORE_PEER_TIMEOUT_MS", 2000, 10, 60000, &timeout, &e) < 0 ||
+            cfg_string("BOOKSTORE_CHECKOUT_SERVICE_NAME", "checkout", &peers->service_name, &e) <
+                    0 ||
+            cfg_string("BOOKSTORE_CHECKOUT_SERVICE_SECRET", "", &peers->service_secret, &e) < 0 ||
+            cfg_int("BOOKSTORE_CHECKOUT_RUNNERS", 32, 1, 1024, &runners, &e) < 0 ||
+            cfg_int("BOOKSTORE_CHECKOUT_STEP_ATTEMPTS", 5, 1, 100, &attempts, &e) < 0 ||
+            cfg_int("BOOKSTORE_CHECKOUT_RETRY_BASE_MS", 50, 1, 60000, &base, &e) < 0 ||
+            cfg_int("BOOKSTORE_CHECKOUT_RETRY_MAX_MS", 2000, 1, 600000, &max, &e) < 0 ||
+            cfg_int("BOOKSTORE_CHECKOUT_STEP_DEADLINE_MS", 15000, 10, 3600000, &deadline, &e) < 0 ||
+            cfg_int("BOOKSTORE_CHECKOUT_COMPENSATION_ATTEMPTS", 0, 0, 1000000, &comp, &e) < 0 ||
+            cfg_int("BOOKSTORE_CHECKOUT_LEASE_MS", 30000, 100, 3600000, &lease, &e) < 0 ||
+            cfg_int("BOOKSTORE_CHECKOUT_RESUME_INTERVAL_MS", 5000, 50, 3600000, &resume, &e) < 0 ||
+            cfg_int("BOOKSTORE_CHECKOUT_WAIT_MS", 30000, 0, 3600000, &wait, &e) < 0 ||
+            cfg_string("BOOKSTORE_CHECKOUT_INSTANCE", host, &instance, &e) < 0 ||
+            cfg_string("BOOKSTORE_CHECKOUT_CRASH_AFTER_STEP", "", crash_step, &e) < 0) {
+                snprintf(err, err_len, "%s", e.message);
+                return -EINVAL;
+        }
+        if (strlen(peers->service_secret) < 16) {
+                snprintf(err, err_len,
+                         "BOOKSTORE_CHECKOUT_SERVICE_SECRET: expected the secret (16 or more "
+                         "characters) identity knows this service by in "
+                         "BOOKSTORE_IDENTITY_SERVICE_CLIENTS");
+                return -EINVAL;
+        }
+        if (max < base || strlen(instance) >= sizeof(app->cfg.owner) || !*instance) {
+                snprintf(err, err_len,
+                         max < base ? "BOOKSTORE_CHECKOUT_RETRY_MAX_MS: expected at least "
+                                      "BOOKSTORE_CHECKOUT_RETRY_BASE_MS"
+                                    : "BOOKSTORE_CHECKOUT_INSTANCE: expected 1 to 127 characters");
+                return -EINVAL;
+        }
+        peers->timeout_ms = (int)timeout;
+        app->cfg = (struct checkout_config){
+                .policy = {.max_attempts = (int)attempts,
+                           .max_compensation_attempts = (int)comp,
+                           .base_delay_ms = base,
+                           .max_delay_ms = max},
+                .step_deadline_ms = deadline,
+                .lease_ms = lease,
+                .resume_interval_ms = resume,
+                .wait_ms = wait,
+                .runners = (int)runners,
+        };
+        snprintf(app->cfg.owner, sizeof(app->cfg.owner), "%s", instance);
+        return 0;
+}
+
+int main(void)
+{
+        log_set_service("checkout");
+        rpc_block_signals();
+        struct svc_common c = {0};
+        struct rpc_client *client = NULL;
+        struct checkout_peers_grpc peers = {0};
+        struct checkout_app app = {0};
+        const char *crash_step = "";
+        char err[512] = "";
+        bool started = false;
+        checkout_peers_grpc_init(&peers);
+        int r = svc_common_read(&c, "CHECKOUT", "0.0.0.0:50056", "bookstore_checkout", false, err,
+                                sizeof(err));
+        if (r == 0 && !getenv("BOOKSTORE_RPC_WORKERS"))
+                c.rpc.workers = CHECKOUT_DEFAULT_WORKERS;
+        if (r == 0)
+                r = read_config(&app, &peers, &crash_step, err, sizeof(err));
+        if (r == 0)
+                r = svc_common_connect(&c, checkout_migrations, checkout_migrations_count, err,
+                                       sizeof(err));
+        if (r == 0)
+                r = rpc_client_new(&client);
+        if (r == 0) {
+                peers.client = client;
+                app.store = checkout_store_mysql(c.db);
+                app.peers = checkout_peers_grpc(&peers);
+                app.env = checkout_env_system();
+                if (*crash_step) {
+                        app.after_step = crash_after;
+                        app.after_step_ctx = (void *)crash_step;
+                }
+                struct svc_server_spec spec = {
+                        .service = &bookstore__checkout__v1__checkout_service__descriptor,
+                        .register_service = checkout_grpc_register,
+                        .app = &app,
+                        .policies = checkout_policies,
+                        .n_policies = checkout_n_policies,
+                };
+                r = svc_common_build(&c, &spec, err, sizeof(err));
+        }
+        if (r == 0 && (r = checkout_app_start(&app)) < 0)
+                snprintf(err, sizeof(err), "cannot start the saga runners: %s", strerror(-r));
+        started = r == 0;
+        if (r == 0)
+                r = svc_common_run(&c, err, sizeof(err));
+        if (started)
+                checkout_app_stop(&app);
+        svc_common_free(&c);
+        rpc_client_free(client);
+        checkout_peers_grpc_free(&peers);
+        return svc_exit_code("checkout", r, err);
+}

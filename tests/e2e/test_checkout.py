@@ -1,0 +1,527 @@
+"""The checkout saga coordinator with every participant as a real process
+(identity, catalog, inventory, payment, order, checkout) on a real MariaDB,
+called through generated Python stubs: the happy path, declines, shortages,
+flaky, slow and dead participants, crash drills, idempotency, 200 concurrent
+checkouts, cancellation, and reconciliation of money and stock after each."""
+import os
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import grpc
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from bookstore.checkout.v1 import checkout_pb2 as pb
+from bookstore.checkout.v1 import checkout_pb2_grpc as pb_grpc
+from bookstore.common.v1 import common_pb2
+from bookstore.identity.v1 import identity_pb2 as ipb
+from bookstore.identity.v1 import identity_pb2_grpc as ipb_grpc
+from bookstore.inventory.v1 import inventory_pb2 as invpb
+from bookstore.inventory.v1 import inventory_pb2_grpc as invpb_grpc
+from bookstore.order.v1 import order_pb2 as opb
+from bookstore.order.v1 import order_pb2_grpc as opb_grpc
+from bookstore.payment.v1 import payment_pb2 as paypb
+from bookstore.payment.v1 import payment_pb2_grpc as paypb_grpc
+
+from conftest import Server, wait_for
+from test_catalog import Caller, money, new_book, token
+from test_identity import mariadb
+
+COMPLETED, COMPENSATED = pb.SAGA_STATUS_COMPLETED, pb.SAGA_STATUS_COMPENSATED
+FINAL = (COMPLETED, COMPENSATED, pb.SAGA_STATUS_FAILED)
+SECRET = "checkout-secret-" + uuid.uuid4().hex
+CHECKOUT_STEPS = ["place_order", "make_payment", "change_order_status", "reserve_inventory",
+                  "capture_payment", "confirm"]
+ADDRESS = common_pb2.Address(recipient="Ada Buyer", line1="1 Main St", city="Berlin",
+                             postal_code="10115", country_code="de")
+
+
+class Stack:
+    """Every service of the system on its own schema, and a way to start more
+    checkout coordinators (for drills) on schemas of their own."""
+
+    def __init__(self, d):
+        key = ec.generate_private_key(ec.SECP256R1())
+        priv = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                 serialization.NoEncryption())
+        (d / "k1.pem").write_bytes(priv)
+        (d / "k1.pub.pem").write_bytes(key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+        self.keypair = (priv, f"k1={d / 'k1.pub.pem'}")
+        self.schemas = {}
+        verify = {"BOOKSTORE_JWT_VERIFY_KEYS": self.keypair[1]}
+        self.identity = self.start("identity", {
+            "BOOKSTORE_JWT_SIGNING_KEY": str(d / "k1.pem"), "BOOKSTORE_JWT_SIGNING_KID": "k1",
+            "BOOKSTORE_IDENTITY_ARGON2_OPSLIMIT": "1", "BOOKSTORE_IDENTITY_ARGON2_MEMLIMIT": "8M",
+            "BOOKSTORE_IDENTITY_SERVICE_CLIENTS": f"checkout:{SECRET}",
+            "BOOKSTORE_IDENTITY_LIMIT_NAMESPACE": f"t{uuid.uuid4().hex[:8]}"})
+        self.catalog = self.start("catalog", verify)
+        peers = {"BOOKSTORE_CATALOG_TARGET": self.catalog.target,
+                 "BOOKSTORE_IDENTITY_TARGET": self.identity.target}
+        self.inventory = self.start("inventory", {**verify, **peers, "BOOKSTORE_RPC_WORKERS": "16"})
+        self.payment = self.start("payment", {**verify, "BOOKSTORE_RPC_WORKERS": "16"})
+        self.order = self.start("order", {**verify, **peers, "BOOKSTORE_RPC_WORKERS": "16"})
+        self.checkout = self.start_checkout()
+        self.others = []
+
+    def db_env(self, name, schema):
+        up = name.upper()
+        return {f"BOOKSTORE_{up}_DB_PORT": os.environ["BOOKSTORE_MYSQL_PORT"],
+                f"BOOKSTORE_{up}_DB_PASSWORD": os.environ["BOOKSTORE_MYSQL_PASSWORD"],
+                f"BOOKSTORE_{up}_DB_NAME": schema}
+
+    def new_schema(self, name):
+        schema = f"bookstore_{name[:2]}{uuid.uuid4().hex[:8]}"
+        mariadb(f"CREATE DATABASE {schema}")
+        self.schemas.setdefault(name, []).append(schema)
+        return schema
+
+    def start(self, name, env, schema=None):
+        schema = schema or self.new_schema(name)
+        s = Server(os.environ[f"BOOKSTORE_{name.upper()}"],
+                   port_env=f"BOOKSTORE_{name.upper()}_ADDR",
+                   env={**self.db_env(name, schema), **env})
+        s.schema = schema
+        return s
+
+    def start_checkout(self, schema=None, **env):
+        base = {"BOOKSTORE_JWT_VERIFY_KEYS": self.keypair[1],
+                "BOOKSTORE_IDENTITY_TARGET": self.identity.target,
+                "BOOKSTORE_ORDER_TARGET": self.order.target,
+                "BOOKSTORE_PAYMENT_TARGET": self.payment.target,
+                "BOOKSTORE_INVENTORY_TARGET": self.inventory.target,
+                "BOOKSTORE_CHECKOUT_SERVICE_SECRET": SECRET,
+                "BOOKSTORE_CHECKOUT_RETRY_BASE_MS": "20",
+                "BOOKSTORE_CHECKOUT_RETRY_MAX_MS": "200",
+                "BOOKSTORE_CHECKOUT_INSTANCE": f"test-{uuid.uuid4().hex[:6]}"}
+        s = self.start("checkout", {**base, **env}, schema=schema)
+        s.keypair = self.keypair
+        return s
+
+    def stop(self):
+        for s in [*self.others, self.checkout, self.order, self.payment, self.inventory,
+                  self.catalog, self.identity]:
+            if s.returncode is None:
+                assert s.stop() == 0, s.stderr[-3000:]
+        for schemas in self.schemas.values():
+            for schema in schemas:
+                mariadb(f"DROP DATABASE {schema}")
+
+    # ---- the people using it --------------------------------------------
+
+    def customer(self):
+        s = ipb_grpc.IdentityServiceStub(self.identity.channel())
+        email = f"c{uuid.uuid4().hex[:8]}@example.com"
+        s.RegisterUser(ipb.RegisterUserRequest(email=email, password="a-good-password-1",
+                                               display_name="Buyer"), timeout=10)
+        login = s.Login(ipb.LoginRequest(email=email, password="a-good-password-1"), timeout=10)
+        return Customer(self, login.user.id, login.tokens.access_token)
+
+    def book(self, on_hand, units=10, seller="seller-1"):
+        """A book on sale with this much stock; returns its id."""
+        self.catalog.keypair = self.keypair
+        book = new_book(Caller(self.catalog, "SELLER", seller), price=money(units))
+        inv = invpb_grpc.InventoryServiceStub(self.inventory.channel())
+        inv.SetStock(invpb.SetStockRequest(book_id=book.id, on_hand=on_hand), timeout=10,
+                     metadata=bearer(self.keypair, "SELLER", seller))
+        return book.id
+
+    def available(self, book_id):
+        inv = invpb_grpc.InventoryServiceStub(self.inventory.channel())
+        return inv.GetStock(invpb.GetStockRequest(book_id=book_id), timeout=10).stock
+
+    def admin(self, server=None):
+        return pb_grpc.CheckoutServiceStub((server or self.checkout).channel()), \
+            bearer(self.keypair, "ADMIN", "admin-1")
+
+    # ---- what the databases say ------------------------------------------
+
+    def payment_of(self, order_id):
+        rows = mariadb(f"SELECT status, units FROM payments WHERE order_id = '{order_id}'",
+                       self.payment.schema).split("\n")
+        return [tuple(int(x) for x in r.split("\t")) for r in rows if r]
+
+    def order_of(self, order_id):
+        row = mariadb(f"SELECT status, total_units FROM orders WHERE id = '{order_id}'",
+                      self.order.schema).strip()
+        return tuple(int(x) for x in row.split("\t")) if row else None
+
+    def reservation_of(self, order_id):
+        row = mariadb(f"SELECT status FROM reservations WHERE order_id = '{order_id}'",
+                      self.inventory.schema).strip()
+        return int(row) if row else None
+
+    def reconcile(self, book_id, initial_stock):
+        """Money and stock add up: captured payments = confirmed order totals;
+        units gone from stock = units in confirmed orders; no reservation held
+        for an order that is not confirmed."""
+        captured = int(mariadb("SELECT COALESCE(SUM(units), 0) FROM payments WHERE status = 2",
+                               self.payment.schema))
+        confirmed = int(mariadb("SELECT COALESCE(SUM(total_units), 0) FROM orders WHERE status = 3",
+                                self.order.schema))
+        assert captured == confirmed
+        sold = int(mariadb(
+            "SELECT COALESCE(SUM(i.quantity), 0) FROM order_items i JOIN orders o ON o.id = i.order_id "
+            f"WHERE o.status = 3 AND i.book_id = '{book_id}'", self.order.schema))
+        level = self.available(book_id)
+        assert level.on_hand == initial_stock - sold and level.reserved == 0
+        held = mariadb("SELECT order_id FROM reservations WHERE status = 1",
+                       self.inventory.schema).split()
+        assert held == [], f"reservations still held: {held}"
+        return sold
+
+
+def bearer(keypair, role, sub):
+    return [("authorization", f"Bearer {token(keypair, role, sub)}")]
+
+
+class Customer:
+    def __init__(self, stack, user_id, access_token):
+        self.stack, self.id, self.token = stack, user_id, access_token
+        self.md = [("authorization", f"Bearer {access_token}")]
+
+    def stub(self, server=None):
+        return pb_grpc.CheckoutServiceStub((server or self.stack.checkout).channel())
+
+    def place(self, book_id, quantity=1, tok="tok_ok", key=None, timeout=30, server=None,
+              **extra):
+        req = pb.PlaceOrderRequest(items=[pb.CheckoutItem(book_id=book_id, quantity=quantity)],
+                                   payment_method_token=tok,
+                                   idempotency_key=uuid.uuid4().hex if key is None else key, **extra)
+        if "shipping_address_id" not in extra:
+            req.shipping_address.CopyFrom(ADDRESS)
+        return self.stub(server).PlaceOrder(req, timeout=timeout, metadata=self.md)
+
+    def get(self, server=None, **by):
+        return self.stub(server).GetSaga(pb.GetSagaRequest(**by), timeout=10,
+                                         metadata=self.md).saga
+
+    def order(self, order_id):
+        s = opb_grpc.OrderServiceStub(self.stack.order.channel())
+        return s.GetOrder(opb.GetOrderRequest(order_id=order_id), timeout=10,
+                          metadata=self.md).order
+
+    def payment(self, order_id):
+        s = paypb_grpc.PaymentServiceStub(self.stack.payment.channel())
+        return s.GetPayment(paypb.GetPaymentRequest(order_id=order_id), timeout=10,
+                            metadata=self.md).payment
+
+
+def err(fn, *args, **kwargs):
+    with pytest.raises(grpc.RpcError) as e:
+        fn(*args, **kwargs)
+    return e.value.code(), e.value.details()
+
+
+def steps(saga):
+    return {s.name: s for s in saga.steps}
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    st = Stack(tmp_path_factory.mktemp("keys"))
+    yield st
+    st.stop()
+
+
+# ---- outcomes --------------------------------------------------------------
+
+def test_happy_path_confirms_a_paid_reserved_order(stack):
+    book, buyer = stack.book(on_hand=5, units=12), stack.customer()
+    r = buyer.place(book, quantity=2)
+    assert r.saga.status == COMPLETED and r.saga.kind == pb.SAGA_KIND_CHECKOUT
+    assert r.order_id and r.saga.order_id == r.order_id
+    assert (r.total.units, r.total.currency_code) == (24, "EUR")
+    assert [s.name for s in r.saga.steps] == CHECKOUT_STEPS
+    assert all(s.status == pb.STEP_STATUS_SUCCEEDED and s.attempts == 1 for s in r.saga.steps)
+    assert r.saga.customer_id == buyer.id and r.saga.created_at.seconds > 0
+    order = buyer.order(r.order_id)
+    assert order.status == opb.ORDER_STATUS_CONFIRMED and order.total.units == 24
+    assert order.shipping_address.country_code == "DE"
+    assert buyer.payment(r.order_id).status == paypb.PAYMENT_STATUS_CAPTURED
+    level = stack.available(book)
+    assert (level.on_hand, level.reserved, level.available) == (3, 0, 3)
+    assert stack.reservation_of(r.order_id) == 3  # committed: a sale
+    # the saga is there by its id and by its order's id, for its customer only
+    assert buyer.get(saga_id=r.saga.id).status == COMPLETED
+    assert buyer.get(order_id=r.order_id).id == r.saga.id
+    assert err(stack.customer().get, saga_id=r.saga.id)[0] == grpc.StatusCode.NOT_FOUND
+    stub, admin_md = stack.admin()
+    assert stub.GetSaga(pb.GetSagaRequest(saga_id=r.saga.id), timeout=10,
+                        metadata=admin_md).saga.order_id == r.order_id
+    stack.reconcile(book, 5)
+
+
+def test_declined_card_rejects_the_order_and_holds_nothing(stack):
+    book, buyer = stack.book(on_hand=5), stack.customer()
+    for tok, reason in (("tok_decline", "card_declined"),
+                        ("tok_insufficient_funds", "insufficient_funds")):
+        r = buyer.place(book, tok=tok)
+        assert r.saga.status == COMPENSATED
+        assert r.saga.failure_reason.startswith("make_payment: payment declined: ")
+        assert reason in r.saga.failure_reason
+        st = steps(r.saga)
+        assert st["place_order"].status == pb.STEP_STATUS_COMPENSATED
+        assert st["reserve_inventory"].status == pb.STEP_STATUS_PENDING  # never reached
+        order = buyer.order(r.order_id)
+        assert order.status == opb.ORDER_STATUS_REJECTED and reason in order.status_reason
+        assert stack.payment_of(r.order_id) == [(5, 10)]  # DECLINED, nothing charged
+        assert stack.reservation_of(r.order_id) is None
+    assert stack.available(book).available == 5
+    stack.reconcile(book, 5)
+
+
+def test_out_of_stock_voids_the_payment_and_rejects(stack):
+    book, buyer = stack.book(on_hand=1), stack.customer()
+    r = buyer.place(book, quantity=2)
+    assert r.saga.status == COMPENSATED
+    assert r.saga.failure_reason.startswith("reserve_inventory: FAILED_PRECONDITION")
+    assert book in r.saga.failure_reason  # the shortage names the book
+    st = steps(r.saga)
+    assert st["make_payment"].status == pb.STEP_STATUS_COMPENSATED
+    assert st["reserve_inventory"].last_error.startswith("FAILED_PRECONDITION")
+    assert buyer.payment(r.order_id).status == paypb.PAYMENT_STATUS_VOIDED
+    assert buyer.order(r.order_id).status == opb.ORDER_STATUS_REJECTED
+    assert stack.available(book).available == 1
+    stack.reconcile(book, 1)
+
+
+def test_flaky_participant_is_retried_and_confirmed(stack):
+    book, buyer = stack.book(on_hand=3), stack.customer()
+    r = buyer.place(book, tok="tok_flaky")  # payment: UNAVAILABLE twice, then authorized
+    assert r.saga.status == COMPLETED
+    pay = steps(r.saga)["make_payment"]
+    assert pay.attempts == 3 and pay.last_error.startswith("UNAVAILABLE")
+    assert stack.payment_of(r.order_id) == [(2, 10)]  # one payment, captured
+    stack.reconcile(book, 3)
+
+
+def test_slow_participant_times_out_and_the_retry_gets_the_result(stack):
+    book, buyer = stack.book(on_hand=3), stack.customer()
+    r = buyer.place(book, tok="tok_slow")  # answers after the coordinator's deadline
+    assert r.saga.status == COMPLETED
+    pay = steps(r.saga)["make_payment"]
+    assert pay.attempts == 2 and pay.last_error.startswith("DEADLINE_EXCEEDED")
+    assert stack.payment_of(r.order_id) == [(2, 10)]  # authorized once, captured once
+    stack.reconcile(book, 3)
+
+
+def test_placeorder_answers_running_at_its_deadline_and_the_saga_goes_on(stack):
+    book, buyer = stack.book(on_hand=3), stack.customer()
+    start = time.monotonic()
+    r = buyer.place(book, tok="tok_slow", timeout=1.0)
+    assert time.monotonic() - start < 1.0
+    assert r.saga.status == pb.SAGA_STATUS_RUNNING
+    # WatchSaga follows it to the end: every state change, the last one final
+    seen = list(buyer.stub().WatchSaga(pb.WatchSagaRequest(saga_id=r.saga.id), timeout=20,
+                                       metadata=buyer.md))
+    assert seen[-1].saga.status == COMPLETED and len(seen) >= 2
+    assert all(s.saga.status == pb.SAGA_STATUS_RUNNING for s in seen[:-1])
+    done = [sum(st.status == pb.STEP_STATUS_SUCCEEDED for st in s.saga.steps) for s in seen]
+    assert done == sorted(done) and done[-1] == 6
+    # watching a finished saga sends it once and ends
+    again = list(buyer.stub().WatchSaga(pb.WatchSagaRequest(saga_id=r.saga.id), timeout=10,
+                                        metadata=buyer.md))
+    assert len(again) == 1 and again[0].saga.status == COMPLETED
+    stack.reconcile(book, 3)
+
+
+def test_participant_down_for_good_is_compensated(stack):
+    """Inventory unreachable for good: reserve_inventory fails after its
+    retries, and the saga undoes what was done without waiting for it."""
+    book, buyer = stack.book(on_hand=3), stack.customer()
+    dead = stack.start_checkout(BOOKSTORE_INVENTORY_TARGET="127.0.0.1:9",
+                                BOOKSTORE_CHECKOUT_STEP_ATTEMPTS="3",
+                                BOOKSTORE_PEER_TIMEOUT_MS="500")
+    stack.others.append(dead)
+    r = buyer.place(book, server=dead)
+    assert r.saga.status == COMPENSATED
+    st = steps(r.saga)
+    assert st["reserve_inventory"].status == pb.STEP_STATUS_FAILED
+    assert st["reserve_inventory"].attempts == 3
+    assert st["reserve_inventory"].last_error.startswith("UNAVAILABLE")
+    assert st["make_payment"].status == pb.STEP_STATUS_COMPENSATED
+    assert buyer.payment(r.order_id).status == paypb.PAYMENT_STATUS_VOIDED
+    assert buyer.order(r.order_id).status == opb.ORDER_STATUS_REJECTED
+    assert dead.stop() == 0
+    stack.reconcile(book, 3)
+
+
+# ---- requests --------------------------------------------------------------
+
+def test_bad_requests_get_clear_statuses(stack):
+    book, buyer = stack.book(on_hand=3), stack.customer()
+    bad = grpc.StatusCode.INVALID_ARGUMENT
+    code, msg = err(buyer.place, book, key="")
+    assert code == bad and "idempotency_key" in msg
+    assert err(buyer.place, book, tok="")[0] == bad
+    assert err(buyer.place, book, quantity=0)[0] == bad
+    assert err(buyer.place, book, quantity=101)[0] == bad
+    req = pb.PlaceOrderRequest(items=[pb.CheckoutItem(book_id=book, quantity=1)],
+                               payment_method_token="tok_ok", idempotency_key="k-noaddr")
+    code, msg = err(buyer.stub().PlaceOrder, req, timeout=10, metadata=buyer.md)
+    assert code == bad and "shipping_address" in msg
+    assert err(buyer.place, book, shipping_address_id="nope")[0] == grpc.StatusCode.NOT_FOUND
+    # only customers check out; no token at all is UNAUTHENTICATED
+    seller = pb_grpc.CheckoutServiceStub(stack.checkout.channel())
+    assert err(seller.PlaceOrder, req, timeout=10,
+               metadata=bearer(stack.keypair, "SELLER", "s"))[0] == \
+        grpc.StatusCode.PERMISSION_DENIED
+    assert err(seller.PlaceOrder, req, timeout=10)[0] == grpc.StatusCode.UNAUTHENTICATED
+    assert err(buyer.get)[0] == bad  # neither saga_id nor order_id
+    assert err(buyer.get, saga_id=str(uuid.uuid4()))[0] == grpc.StatusCode.NOT_FOUND
+    # a book that does not exist: the order cannot be placed, nothing is left behind
+    r = buyer.place("no-such-book")
+    assert r.saga.status == COMPENSATED and r.order_id == ""
+    assert r.saga.failure_reason.startswith("place_order: NOT_FOUND")
+    stack.reconcile(book, 3)
+
+
+def test_a_saved_address_is_resolved_through_identity(stack):
+    book, buyer = stack.book(on_hand=3), stack.customer()
+    ids = ipb_grpc.IdentityServiceStub(stack.identity.channel())
+    saved = ids.AddAddress(ipb.AddAddressRequest(address=common_pb2.Address(
+        recipient="Saved Person", line1="2 Side St", city="Paris", postal_code="75001",
+        country_code="FR")), timeout=10, metadata=buyer.md).address
+    r = buyer.place(book, shipping_address_id=saved.id)
+    assert r.saga.status == COMPLETED
+    assert buyer.order(r.order_id).shipping_address.recipient == "Saved Person"
+
+
+def test_the_same_key_is_the_same_checkout(stack):
+    book, buyer = stack.book(on_hand=20), stack.customer()
+    key = uuid.uuid4().hex
+    first = buyer.place(book, key=key)
+    again = buyer.place(book, key=key)
+    assert (again.saga.id, again.order_id) == (first.saga.id, first.order_id)
+    code, msg = err(buyer.place, book, quantity=2, key=key)
+    assert code == grpc.StatusCode.FAILED_PRECONDITION and "idempotency_key" in msg
+    # another customer's identical key is their own checkout
+    assert stack.customer().place(book, key=key).order_id != first.order_id
+    # concurrently: ten identical calls make one saga, one order, one payment
+    key = uuid.uuid4().hex
+    with ThreadPoolExecutor(10) as pool:
+        results = list(pool.map(lambda _: buyer.place(book, key=key), range(10)))
+    assert len({r.saga.id for r in results}) == 1 and len({r.order_id for r in results}) == 1
+    assert all(r.saga.status == COMPLETED for r in results)
+    order_id = results[0].order_id
+    assert stack.payment_of(order_id) == [(2, 10)]
+    count = mariadb(f"SELECT COUNT(*) FROM orders WHERE customer_id = '{buyer.id}'",
+                    stack.order.schema)
+    assert int(count) == 2  # the first key's order and this one
+    assert stack.reconcile(book, 20) == 3  # and the other customer's
+
+
+def test_two_hundred_concurrent_checkouts_for_one_hundred_books(stack):
+    book = stack.book(on_hand=100)
+    buyers = [stack.customer() for _ in range(4)]
+    with ThreadPoolExecutor(64) as pool:
+        results = list(pool.map(lambda i: buyers[i % 4].place(book, timeout=120), range(200)))
+    statuses = [r.saga.status for r in results]
+    assert statuses.count(COMPLETED) == 100 and statuses.count(COMPENSATED) == 100
+    for r in results:
+        want = (2, 10) if r.saga.status == COMPLETED else (3, 10)  # CAPTURED / VOIDED
+        assert stack.payment_of(r.order_id) == [want], r.saga
+        assert stack.order_of(r.order_id)[0] == (3 if r.saga.status == COMPLETED else 6)
+    assert stack.available(book).available == 0
+    assert stack.reconcile(book, 100) == 100
+
+
+# ---- cancellation and administration ---------------------------------------
+
+def test_cancelling_a_confirmed_order_refunds_and_restocks(stack):
+    book, buyer = stack.book(on_hand=4, units=7), stack.customer()
+    placed = buyer.place(book, quantity=3)
+    assert placed.saga.status == COMPLETED and stack.available(book).available == 1
+    other = stack.customer()
+    code, _ = err(other.stub().CancelOrder, pb.CancelOrderRequest(order_id=placed.order_id),
+                  timeout=10, metadata=other.md)
+    assert code == grpc.StatusCode.NOT_FOUND  # not theirs: it does not exist for them
+    c = buyer.stub().CancelOrder(pb.CancelOrderRequest(order_id=placed.order_id,
+                                                       reason="changed my mind"),
+                                 timeout=30, metadata=buyer.md).saga
+    assert c.kind == pb.SAGA_KIND_CANCELLATION and c.status == COMPLETED
+    assert [s.name for s in c.steps] == ["request_cancel", "refund_payment",
+                                         "restock_inventory", "cancel_order"]
+    order = buyer.order(placed.order_id)
+    assert order.status == opb.ORDER_STATUS_CANCELLED and order.status_reason == "changed my mind"
+    assert buyer.payment(placed.order_id).status == paypb.PAYMENT_STATUS_REFUNDED
+    assert stack.available(book).available == 4
+    # asking again follows the same cancellation; GetSaga by order shows the newest
+    again = buyer.stub().CancelOrder(pb.CancelOrderRequest(order_id=placed.order_id),
+                                     timeout=30, metadata=buyer.md).saga
+    assert again.id == c.id
+    assert buyer.get(order_id=placed.order_id).id == c.id
+    # a rejected order cannot be cancelled
+    rejected = buyer.place(book, tok="tok_decline")
+    code, msg = err(buyer.stub().CancelOrder, pb.CancelOrderRequest(order_id=rejected.order_id),
+                    timeout=10, metadata=buyer.md)
+    assert code == grpc.StatusCode.FAILED_PRECONDITION and "CONFIRMED" in msg
+    stack.reconcile(book, 4)
+
+
+def test_admins_list_sagas_by_status_page_by_page(stack):
+    book, buyer = stack.book(on_hand=10), stack.customer()
+    buyer.place(book, tok="tok_decline")
+    stub, md = stack.admin()
+    assert err(buyer.stub().ListSagas, pb.ListSagasRequest(), timeout=10,
+               metadata=buyer.md)[0] == grpc.StatusCode.PERMISSION_DENIED
+    compensated = stub.ListSagas(pb.ListSagasRequest(status=COMPENSATED), timeout=10,
+                                 metadata=md).sagas
+    assert compensated and all(s.status == COMPENSATED for s in compensated)
+    seen, page = [], ""
+    while True:
+        r = stub.ListSagas(pb.ListSagasRequest(page=common_pb2.PageRequest(
+            page_size=3, page_token=page)), timeout=10, metadata=md)
+        seen += [s.id for s in r.sagas]
+        page = r.page.next_page_token
+        if not page:
+            break
+    total = int(mariadb("SELECT COUNT(*) FROM sagas", stack.checkout.schema))
+    assert len(seen) == len(set(seen)) == total
+    assert err(stub.ListSagas, pb.ListSagasRequest(page=common_pb2.PageRequest(
+        page_token="bogus")), timeout=10, metadata=md)[0] == grpc.StatusCode.INVALID_ARGUMENT
+
+
+# ---- durability ------------------------------------------------------------
+
+DRILLS = [(step, "tok_ok", 1, COMPLETED) for step in CHECKOUT_STEPS] + [
+    ("void_payment", "tok_decline", 1, COMPENSATED),
+    ("reject_order", "tok_decline", 1, COMPENSATED),
+    ("release_stock", "tok_ok", 99, COMPENSATED),
+]
+
+
+@pytest.mark.parametrize("step,tok,quantity,outcome", DRILLS)
+def test_crash_drill(stack, step, tok, quantity, outcome):
+    """The coordinator is killed (SIGKILL) right after a participant answered
+    `step` and before the answer was recorded; restarted, it resumes the saga,
+    which ends as it should with nothing charged or reserved twice."""
+    book, buyer = stack.book(on_hand=5), stack.customer()
+    schema = stack.new_schema("checkout")
+    instance = f"drill-{uuid.uuid4().hex[:6]}"
+    doomed = stack.start_checkout(schema=schema, BOOKSTORE_CHECKOUT_INSTANCE=instance,
+                                  BOOKSTORE_CHECKOUT_CRASH_AFTER_STEP=step)
+    key = uuid.uuid4().hex
+    code, _ = err(buyer.place, book, quantity=quantity, tok=tok, key=key, server=doomed)
+    assert code == grpc.StatusCode.UNAVAILABLE
+    assert doomed.wait(timeout=10) == -9
+    assert f'"after_step":"{step}"' in doomed.stderr
+    doomed.close_channels()
+    revived = stack.start_checkout(schema=schema, BOOKSTORE_CHECKOUT_INSTANCE=instance)
+    stack.others.append(revived)
+    # the same key finds the same saga, resumed at start-up
+    r = buyer.place(book, quantity=quantity, tok=tok, key=key, server=revived)
+    assert r.saga.status == outcome, r.saga
+    assert int(mariadb("SELECT COUNT(*) FROM sagas", schema)) == 1
+    payments = stack.payment_of(r.order_id)
+    assert len(payments) == 1
+    assert payments[0][0] == {COMPLETED: 2, COMPENSATED: 3 if tok == "tok_ok" else 5}[outcome]
+    assert stack.order_of(r.order_id)[0] == (3 if outcome == COMPLETED else 6)
+    assert stack.reservation_of(r.order_id) in ((3,) if outcome == COMPLETED else (None, 2))
+    assert stack.reconcile(book, 5) == (quantity if outcome == COMPLETED else 0)
+    assert revived.stop() == 0
+    stack.others.remove(revived)
