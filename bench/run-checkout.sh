@@ -28,6 +28,7 @@ scripts/deps.sh start "$work/deps" >/dev/null
 bufcurl() { node_modules/.bin/buf curl --protocol grpc --http2-prior-knowledge "$@"; }
 json() { /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
 sql() { mariadb --no-defaults -S "$BOOKSTORE_MYSQL_SOCKET" -uroot -N -B -e "$1"; }
+status() { sql "SHOW GLOBAL STATUS LIKE '$1'" | awk '{print $2}'; }
 
 openssl ecparam -name prime256v1 -genkey -noout 2>/dev/null | openssl pkcs8 -topk8 -nocrypt -out "$work/k.pem"
 openssl ec -in "$work/k.pem" -pubout -out "$work/k.pub.pem" 2>/dev/null
@@ -81,6 +82,10 @@ bufcurl -H "authorization: Bearer $seller" -d "{\"book_id\": \"$book\", \"on_han
 # warm-up: connections, caches, the SERVICE token
 build-release/bench/checkout-load "127.0.0.1:${port[checkout]}" "$book" "$customer" 4 20 warm >/dev/null
 
+# CPU time (utime + stime, in clock ticks) of every process of the system
+system_pids() { echo "${pids[@]}" "$(cat "$work/deps/mysql/pid")" "$(cat "$work/deps/redis/pid")"; }
+cpu_ticks() { local t=0 p; for p in $(system_pids); do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; echo $t; }
+
 rows=() placed=80
 for clients in $LEVELS; do
   # calls per client sized from a short probe so each level runs about SECONDS_PER_LEVEL
@@ -89,15 +94,20 @@ for clients in $LEVELS; do
   placed=$((placed + clients * 5))
   calls=$(( (probe * SECONDS_PER_LEVEL + clients - 1) / clients ))
   [ "$calls" -ge 10 ] || calls=10
+  before=$(cpu_ticks) stmts_before=$(status Com_stmt_execute) fsyncs_before=$(status Innodb_data_fsyncs)
   read -r rate p50 p95 p99 completed < <(build-release/bench/checkout-load \
     "127.0.0.1:${port[checkout]}" "$book" "$customer" "$clients" "$calls" "run$clients")
   total=$((clients * calls))
+  stmts=$(( ($(status Com_stmt_execute) - stmts_before) / total ))
+  fsyncs=$(awk -v f=$(($(status Innodb_data_fsyncs) - fsyncs_before)) -v n="$total" 'BEGIN {printf "%.1f", f / n}')
+  cpu_ms=$(awk -v t=$(($(cpu_ticks) - before)) -v hz="$(getconf CLK_TCK)" -v n="$total" \
+    'BEGIN {printf "%.1f", t / hz * 1000 / n}')
   placed=$((placed + total))
   if [ "$completed" != "$total" ]; then
     echo "bench: $completed of $total sagas COMPLETED at $clients clients" >&2
     exit 1
   fi
-  rows+=("$clients|$total|$rate|$p50|$p95|$p99")
+  rows+=("$clients|$total|$rate|$p50|$p95|$p99|$cpu_ms|$stmts|$fsyncs")
 done
 
 # everything placed (warm-up and probes included) was paid, captured and taken from stock
@@ -121,8 +131,8 @@ fi
   echo "(CreateOrder, AuthorizePayment, ChangeOrderStatus, ReserveStock, CapturePayment,"
   echo "CommitReservation + ChangeOrderStatus) and the saga's state written before and after each."
   echo
-  echo "| concurrent clients | sagas | completed sagas/s | p50 ms | p95 ms | p99 ms |"
-  echo "|---:|---:|---:|---:|---:|---:|"
+  echo "| concurrent clients | sagas | completed sagas/s | p50 ms | p95 ms | p99 ms | CPU ms / saga (all processes) | SQL statements / saga | InnoDB fsyncs / saga |"
+  echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   for r in "${rows[@]}"; do echo "| ${r//|/ | } |"; done
   echo
   echo "Checked: every saga COMPLETED; $placed orders placed in the whole run (warm-up included),"

@@ -48,20 +48,24 @@ static bool same_state(const struct checkout_saga *a, const struct checkout_saga
         return true;
 }
 
-/* Follows the saga until it is final or wait_ms passed; *s is the latest
+/* Follows the saga until it is final or the wait ends; *s is the latest
  * state seen. The hub gives local changes at once; the store is read now and
- * then for sagas another replica drives. */
+ * then for sagas another replica drives. `sub`, when given, was subscribed
+ * before the saga started (so nothing can have been missed) and is released
+ * here. */
 static void wait_for(struct checkout_app *app, struct checkout_saga *s,
-                     const struct checkout_wait *wait)
+                     const struct checkout_wait *wait, struct saga_sub *sub)
 {
-        if (saga_is_final(s->state.status) || wait->ms <= 0)
-                return;
-        struct saga_sub *sub = saga_hub_subscribe(app->hub, s->id);
-        struct checkout_saga *fresh = malloc(sizeof(*fresh));
+        struct checkout_saga *fresh = NULL;
+        if (saga_is_final(s->state.status) || wait->ms <= 0 || !(fresh = malloc(sizeof(*fresh))))
+                goto out;
+        if (!sub) {
+                sub = saga_hub_subscribe(app->hub, s->id);
+                if (app->store.ops->find(app->store.self, s->id, fresh) == 0)
+                        *s = *fresh; /* whatever happened before we subscribed */
+        }
         int64_t until = clock_monotonic_ms() + wait->ms;
-        if (fresh && app->store.ops->find(app->store.self, s->id, fresh) == 0)
-                *s = *fresh; /* whatever happened before we subscribed */
-        while (fresh && !saga_is_final(s->state.status) && !(wait->stop && wait->stop(wait->ctx))) {
+        while (!saga_is_final(s->state.status) && !(wait->stop && wait->stop(wait->ctx))) {
                 int64_t left = until - clock_monotonic_ms();
                 if (left <= 0)
                         break;
@@ -75,20 +79,30 @@ static void wait_for(struct checkout_app *app, struct checkout_saga *s,
                 if (app->store.ops->find(app->store.self, s->id, fresh) == 0)
                         *s = *fresh;
         }
+out:
         free(fresh);
         saga_hub_unsubscribe(app->hub, sub);
 }
 
-/* Stores a new saga under this coordinator's lease and starts it. -EEXIST:
- * the customer's key is taken (a concurrent twin). */
-static int start(struct checkout_app *app, struct checkout_saga *s)
+/* Stores a new saga under this coordinator's lease and starts it, followed
+ * from before its first step (*ret_sub). -EEXIST: the customer's key is
+ * taken (a concurrent twin). */
+static int start(struct checkout_app *app, struct checkout_saga *s, struct saga_sub **ret_sub)
 {
         int64_t now = app->env.ops->now_ms(app->env.self);
         app->env.ops->new_id(app->env.self, s->id);
         saga_start(checkout_def_of(s->kind), &s->state);
-        s->created_ms = s->updated_ms = now;
+        s->state.steps[0] = STEP_RUNNING; /* the runner starts it at once */
+        s->created_ms = s->updated_ms = s->log[0].started_ms = s->log[0].updated_ms = now;
+        *ret_sub = saga_hub_subscribe(app->hub, s->id);
         int r = app->store.ops->insert(app->store.self, s, app->cfg.owner, now + app->cfg.lease_ms);
-        return r < 0 ? r : saga_runner_submit(app->runner, s);
+        if (r == 0)
+                r = saga_runner_submit(app->runner, s);
+        if (r < 0) {
+                saga_hub_unsubscribe(app->hub, *ret_sub);
+                *ret_sub = NULL;
+        }
+        return r;
 }
 
 static int same_checkout(const struct checkout_saga *s, const struct checkout_place_request *req)
@@ -133,7 +147,7 @@ int checkout_place(struct checkout_app *app, const struct checkout_caller *calle
                                         ret);
         if (r == 0) { /* a retry: the same saga, never a second order */
                 if ((r = same_checkout(ret, req)) == CE_OK)
-                        wait_for(app, ret, wait);
+                        wait_for(app, ret, wait, NULL);
                 return r;
         }
         if (r != -ENOENT)
@@ -149,7 +163,8 @@ int checkout_place(struct checkout_app *app, const struct checkout_caller *calle
                  caller->trace_id ? caller->trace_id : "");
         memcpy(ret->items, req->items, req->n_items * sizeof(*req->items));
         ret->n_items = req->n_items;
-        r = start(app, ret);
+        struct saga_sub *sub = NULL;
+        r = start(app, ret, &sub);
         if (r == -EEXIST) { /* the same key, concurrently: answer with that saga */
                 r = app->store.ops->find_by_key(app->store.self, caller->subject,
                                                 req->idempotency_key, ret);
@@ -157,7 +172,7 @@ int checkout_place(struct checkout_app *app, const struct checkout_caller *calle
                         r = same_checkout(ret, req);
         }
         if (r == CE_OK)
-                wait_for(app, ret, wait);
+                wait_for(app, ret, wait, sub);
         return r;
 }
 
@@ -183,7 +198,7 @@ int checkout_cancel(struct checkout_app *app, const struct checkout_caller *call
         snprintf(key, sizeof(key), "cancel:%s", order_id);
         r = app->store.ops->find_by_key(app->store.self, customer, key, ret);
         if (r == 0) { /* one cancellation per order: asking again follows it */
-                wait_for(app, ret, wait);
+                wait_for(app, ret, wait, NULL);
                 return CE_OK;
         }
         if (r != -ENOENT)
@@ -199,11 +214,12 @@ int checkout_cancel(struct checkout_app *app, const struct checkout_caller *call
                  reason && *reason ? reason : "cancelled by request");
         snprintf(ret->trace_id, sizeof(ret->trace_id), "%s",
                  caller->trace_id ? caller->trace_id : "");
-        r = start(app, ret);
+        struct saga_sub *sub = NULL;
+        r = start(app, ret, &sub);
         if (r == -EEXIST)
                 r = app->store.ops->find_by_key(app->store.self, customer, key, ret);
         if (r == 0)
-                wait_for(app, ret, wait);
+                wait_for(app, ret, wait, sub);
         return r;
 }
 

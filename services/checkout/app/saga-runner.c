@@ -74,12 +74,18 @@ static bool advance(struct saga_runner *r, struct job *job)
         const struct saga_def *def = checkout_def_of(s->kind);
         for (;;) {
                 int e;
-                if (__atomic_load_n(&r->stopping, __ATOMIC_ACQUIRE))
+                if (__atomic_load_n(&r->stopping, __ATOMIC_ACQUIRE)) {
+                        if (job->dirty) /* else the answer is asked again after the restart */
+                                persist(r, job);
                         return false; /* resumed from the store at the next start */
-                if (job->dirty && (e = persist(r, job)) < 0)
-                        goto store_failed;
+                }
                 struct saga_command cmd = saga_next(def, &s->state, &app->cfg.policy,
                                                     app->env.ops->jitter(app->env.self));
+                /* A step's answer is written together with the start of the next
+                 * step (one write per step); alone only when the saga ends or waits. */
+                if ((cmd.kind == CMD_DONE || (cmd.delay_ms > 0 && !job->waited)) && job->dirty &&
+                    (e = persist(r, job)) < 0)
+                        goto store_failed;
                 if (cmd.kind == CMD_DONE)
                         return false;
                 if (cmd.delay_ms > 0 && !job->waited) {
@@ -100,13 +106,20 @@ static bool advance(struct saga_runner *r, struct job *job)
                         job->dirty = true;
                         continue;
                 }
-                /* the state before the call, on disk first */
-                s->state.steps[cmd.step] = cmd.kind == CMD_RUN ? STEP_RUNNING : STEP_COMPENSATING;
-                if (s->state.attempts[cmd.step] == 0)
-                        log->started_ms = now;
-                log->updated_ms = s->updated_ms = now;
-                if ((e = persist(r, job)) < 0)
-                        goto store_failed;
+                /* the state before the call, on disk first (a new saga is stored
+                 * with its first step running: nothing new to write then) */
+                enum saga_step_status running =
+                        cmd.kind == CMD_RUN ? STEP_RUNNING : STEP_COMPENSATING;
+                bool stored = !job->dirty && s->state.steps[cmd.step] == running &&
+                              s->state.attempts[cmd.step] == 0 && log->started_ms;
+                if (!stored) {
+                        s->state.steps[cmd.step] = running;
+                        if (s->state.attempts[cmd.step] == 0)
+                                log->started_ms = now;
+                        log->updated_ms = s->updated_ms = now;
+                        if ((e = persist(r, job)) < 0)
+                                goto store_failed;
+                }
                 const char *name = step_name(def, &cmd);
                 char key[128];
                 snprintf(key, sizeof(key), "%s:%s", s->id, name);
