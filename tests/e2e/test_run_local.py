@@ -1,5 +1,6 @@
 """The README's first command: scripts/run-local.sh brings the system up with
-its own MariaDB and Redis, serves health and reflection, and stops cleanly."""
+its own MariaDB and Redis, serves health, takes an order end to end with the
+demo accounts it prints, and stops cleanly."""
 import os
 import signal
 import socket
@@ -8,7 +9,11 @@ import time
 
 import grpc
 
+from bookstore.catalog.v1 import catalog_pb2, catalog_pb2_grpc
+from bookstore.checkout.v1 import checkout_pb2, checkout_pb2_grpc
+from bookstore.common.v1 import common_pb2
 from bookstore.identity.v1 import identity_pb2, identity_pb2_grpc
+from bookstore.inventory.v1 import inventory_pb2, inventory_pb2_grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 
@@ -20,15 +25,16 @@ def _free_port():
 
 def test_run_local_starts_everything_and_stops_on_ctrl_c():
     root = os.environ["BOOKSTORE_SOURCE_ROOT"]
-    port, catalog_port, inventory_port, payment_port, order_port = (
-        _free_port(), _free_port(), _free_port(), _free_port(), _free_port())
+    port, catalog_port, inventory_port, payment_port, order_port, checkout_port = (
+        _free_port() for _ in range(6))
     env = dict(os.environ, BOOKSTORE_SKIP_BUILD="1",
                BOOKSTORE_BUILD_DIR=os.path.dirname(os.path.dirname(os.environ["BOOKSTORE_TESTSVC"])),
                BOOKSTORE_IDENTITY_ADDR=f"127.0.0.1:{port}",
                BOOKSTORE_CATALOG_ADDR=f"127.0.0.1:{catalog_port}",
                BOOKSTORE_INVENTORY_ADDR=f"127.0.0.1:{inventory_port}",
                BOOKSTORE_PAYMENT_ADDR=f"127.0.0.1:{payment_port}",
-               BOOKSTORE_ORDER_ADDR=f"127.0.0.1:{order_port}")
+               BOOKSTORE_ORDER_ADDR=f"127.0.0.1:{order_port}",
+               BOOKSTORE_CHECKOUT_ADDR=f"127.0.0.1:{checkout_port}")
     proc = subprocess.Popen([os.path.join(root, "scripts", "run-local.sh")], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             start_new_session=True)
@@ -42,12 +48,14 @@ def test_run_local_starts_everything_and_stops_on_ctrl_c():
         # the printed demo accounts can log in
         accounts = {l.split()[0]: l.split()[1:] for l in lines if l.startswith("  ")}
         assert set(accounts) == {"admin", "seller", "customer"}
+        tokens = {}
         with grpc.insecure_channel(f"127.0.0.1:{port}") as ch:
             ident = identity_pb2_grpc.IdentityServiceStub(ch)
             for role, (email, password) in accounts.items():
-                user = ident.Login(identity_pb2.LoginRequest(email=email, password=password),
-                                   timeout=10).user
-                assert identity_pb2.Role.Name(user.role) == f"ROLE_{role.upper()}"
+                login = ident.Login(identity_pb2.LoginRequest(email=email, password=password),
+                                    timeout=10)
+                assert identity_pb2.Role.Name(login.user.role) == f"ROLE_{role.upper()}"
+                tokens[role] = [("authorization", f"Bearer {login.tokens.access_token}")]
         with grpc.insecure_channel(f"127.0.0.1:{port}") as ch:
             health = health_pb2_grpc.HealthStub(ch)
             # healthy, database included (the service probes its MariaDB)
@@ -60,11 +68,36 @@ def test_run_local_starts_everything_and_stops_on_ctrl_c():
                 time.sleep(0.2)
             assert status == health_pb2.HealthCheckResponse.SERVING
         # every service is up and healthy, each with its own schema
-        for p in (catalog_port, inventory_port, payment_port, order_port):
+        for p in (catalog_port, inventory_port, payment_port, order_port, checkout_port):
             with grpc.insecure_channel(f"127.0.0.1:{p}") as ch:
                 assert health_pb2_grpc.HealthStub(ch).Check(
                     health_pb2.HealthCheckRequest(service=""), timeout=10).status == \
                     health_pb2.HealthCheckResponse.SERVING
+        # the demo seller puts a book on sale, the demo customer buys it
+        with grpc.insecure_channel(f"127.0.0.1:{catalog_port}") as ch:
+            cat = catalog_pb2_grpc.CatalogServiceStub(ch)
+            book = cat.CreateBook(catalog_pb2.CreateBookRequest(
+                title="Local", authors=["A"], isbn13="9780306406157",
+                price=common_pb2.Money(currency_code="EUR", units=9)),
+                timeout=10, metadata=tokens["seller"]).book
+            cat.SetBookStatus(catalog_pb2.SetBookStatusRequest(
+                book_id=book.id, status=catalog_pb2.BOOK_STATUS_ON_SALE),
+                timeout=10, metadata=tokens["seller"])
+        with grpc.insecure_channel(f"127.0.0.1:{inventory_port}") as ch:
+            inventory_pb2_grpc.InventoryServiceStub(ch).SetStock(
+                inventory_pb2.SetStockRequest(book_id=book.id, on_hand=2),
+                timeout=10, metadata=tokens["seller"])
+        with grpc.insecure_channel(f"127.0.0.1:{checkout_port}") as ch:
+            placed = checkout_pb2_grpc.CheckoutServiceStub(ch).PlaceOrder(
+                checkout_pb2.PlaceOrderRequest(
+                    items=[checkout_pb2.CheckoutItem(book_id=book.id, quantity=1)],
+                    shipping_address=common_pb2.Address(
+                        recipient="Demo", line1="1 Main St", city="Berlin",
+                        postal_code="10115", country_code="DE"),
+                    payment_method_token="tok_ok", idempotency_key="run-local-1"),
+                timeout=30, metadata=tokens["customer"])
+            assert placed.saga.status == checkout_pb2.SAGA_STATUS_COMPLETED, placed.saga
+            assert placed.total.units == 9
         os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C in a terminal
         rest, _ = proc.communicate(timeout=60)
         assert "run-local: stopping" in rest
