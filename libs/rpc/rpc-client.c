@@ -194,3 +194,28 @@ int rpc_client_status_errno(const struct rpc_client_status *status)
                 return -EIO;
         }
 }
+
+int rpc_client_unary_as(struct rpc_client *c, const char *target, const char *method,
+                        const ProtobufCMessage *request,
+                        const ProtobufCMessageDescriptor *response_type, const char *authorization,
+                        int timeout_ms, ProtobufCMessage **ret_response)
+{
+        struct rpc_metadata md[] = {{"authorization", authorization ? authorization : ""}};
+        struct rpc_client_call call = {.target = target,
+                                       .method = method,
+                                       .request = request,
+                                       .response_type = response_type,
+                                       .timeout_ms = timeout_ms,
+                                       .metadata = md,
+                                       .n_metadata = authorization ? 1 : 0};
+        struct rpc_client_status st;
+        *ret_response = NULL;
+        int r = rpc_client_unary(c, &call, ret_response, &st);
+        if (r == 0)
+                r = rpc_client_status_errno(&st);
+        if (r < 0 && *ret_response) {
+                protobuf_c_message_free_unpacked(*ret_response, NULL);
+                *ret_response = NULL;
+        }
+        return r;
+}

@@ -42,6 +42,16 @@ void rpc_client_free(struct rpc_client *c);
 int rpc_client_unary(struct rpc_client *c, const struct rpc_client_call *call,
                      ProtobufCMessage **ret_response, struct rpc_client_status *ret_status);
 
+/* A unary call on behalf of a caller: their `authorization` header value
+ * (none when NULL) goes along. 0 with *ret_response (free it with
+ * protobuf_c_message_free_unpacked) when the peer answered OK; otherwise
+ * *ret_response is NULL and the result is the peer's status as
+ * rpc_client_status_errno maps it, or the errno of a call not made. */
+int rpc_client_unary_as(struct rpc_client *c, const char *target, const char *method,
+                        const ProtobufCMessage *request,
+                        const ProtobufCMessageDescriptor *response_type, const char *authorization,
+                        int timeout_ms, ProtobufCMessage **ret_response);
+
 /* A peer's status as the errno adapters return: OK 0, NOT_FOUND -ENOENT,
  * UNAUTHENTICATED/PERMISSION_DENIED -EACCES, UNAVAILABLE/DEADLINE_EXCEEDED
  * -ECONNREFUSED (retry later), anything else -EIO. */

@@ -281,15 +281,31 @@ static void peers_authorize(void *self, const struct checkout_call *cc, const ch
         protobuf_c_message_free_unpacked(resp, NULL);
 }
 
-/* The payment RPCs that take only the order id share one request shape. */
+/* The participant RPCs that take only the order id (capture, void, refund;
+ * release, commit, restock): each request is `string order_id = 1`, so one
+ * message of that shape serves them all on the wire. */
+struct order_id_method {
+        const char *method;
+        const ProtobufCMessageDescriptor *response;
+};
+
+static void call_with_order_id(struct checkout_peers_grpc *ctx, const struct checkout_call *cc,
+                               const char *target, const struct order_id_method *m,
+                               const char *order_id, struct checkout_reply *ret)
+{
+        Bookstore__Payment__V1__CapturePaymentRequest req;
+        bookstore__payment__v1__capture_payment_request__init(&req);
+        req.order_id = (char *)order_id;
+        ProtobufCMessage *resp;
+        call_participant(ctx, cc, target, m->method, &req.base, m->response, &resp, ret);
+        if (resp)
+                protobuf_c_message_free_unpacked(resp, NULL);
+}
+
 static void peers_payment(void *self, const struct checkout_call *cc, enum checkout_payment_op op,
                           const char *order_id, struct checkout_reply *ret)
 {
-        struct checkout_peers_grpc *ctx = self;
-        static const struct {
-                const char *method;
-                const ProtobufCMessageDescriptor *resp;
-        } ops[] = {
+        static const struct order_id_method methods[] = {
                 [CHECKOUT_PAY_CAPTURE] =
                         {"/bookstore.payment.v1.PaymentService/CapturePayment",
                          &bookstore__payment__v1__capture_payment_response__descriptor},
@@ -299,14 +315,8 @@ static void peers_payment(void *self, const struct checkout_call *cc, enum check
                         {"/bookstore.payment.v1.PaymentService/RefundPayment",
                          &bookstore__payment__v1__refund_payment_response__descriptor},
         };
-        Bookstore__Payment__V1__CapturePaymentRequest req; /* same wire shape for all three */
-        bookstore__payment__v1__capture_payment_request__init(&req);
-        req.order_id = (char *)order_id;
-        ProtobufCMessage *resp;
-        call_participant(ctx, cc, ctx->payment_target, ops[op].method, &req.base, ops[op].resp,
-                         &resp, ret);
-        if (resp)
-                protobuf_c_message_free_unpacked(resp, NULL);
+        struct checkout_peers_grpc *ctx = self;
+        call_with_order_id(ctx, cc, ctx->payment_target, &methods[op], order_id, ret);
 }
 
 static void peers_reserve(void *self, const struct checkout_call *cc, const char *order_id,
@@ -337,11 +347,7 @@ static void peers_reserve(void *self, const struct checkout_call *cc, const char
 static void peers_stock(void *self, const struct checkout_call *cc, enum checkout_stock_op op,
                         const char *order_id, struct checkout_reply *ret)
 {
-        struct checkout_peers_grpc *ctx = self;
-        static const struct {
-                const char *method;
-                const ProtobufCMessageDescriptor *resp;
-        } ops[] = {
+        static const struct order_id_method methods[] = {
                 [CHECKOUT_STOCK_RELEASE] =
                         {"/bookstore.inventory.v1.InventoryService/ReleaseStock",
                          &bookstore__inventory__v1__release_stock_response__descriptor},
@@ -352,33 +358,8 @@ static void peers_stock(void *self, const struct checkout_call *cc, enum checkou
                         {"/bookstore.inventory.v1.InventoryService/RestockOrder",
                          &bookstore__inventory__v1__restock_order_response__descriptor},
         };
-        Bookstore__Inventory__V1__ReleaseStockRequest req; /* same wire shape for all three */
-        bookstore__inventory__v1__release_stock_request__init(&req);
-        req.order_id = (char *)order_id;
-        ProtobufCMessage *resp;
-        call_participant(ctx, cc, ctx->inventory_target, ops[op].method, &req.base, ops[op].resp,
-                         &resp, ret);
-        if (resp)
-                protobuf_c_message_free_unpacked(resp, NULL);
-}
-
-/* A read as the caller; the status as -errno. */
-static int call_as_caller(struct checkout_peers_grpc *ctx, const char *target, const char *method,
-                          const ProtobufCMessage *req, const ProtobufCMessageDescriptor *resp_type,
-                          const char *authorization, ProtobufCMessage **ret)
-{
-        struct rpc_metadata md[] = {{"authorization", authorization ? authorization : ""}};
-        struct rpc_client_call call = {.target = target,
-                                       .method = method,
-                                       .request = req,
-                                       .response_type = resp_type,
-                                       .timeout_ms = ctx->timeout_ms,
-                                       .metadata = md,
-                                       .n_metadata = authorization ? 1 : 0};
-        struct rpc_client_status st;
-        *ret = NULL;
-        int r = rpc_client_unary(ctx->client, &call, ret, &st);
-        return r < 0 ? r : rpc_client_status_errno(&st);
+        struct checkout_peers_grpc *ctx = self;
+        call_with_order_id(ctx, cc, ctx->inventory_target, &methods[op], order_id, ret);
 }
 
 static int peers_order_of(void *self, const char *order_id, const char *authorization,
@@ -389,9 +370,10 @@ static int peers_order_of(void *self, const char *order_id, const char *authoriz
         bookstore__order__v1__get_order_request__init(&req);
         req.order_id = (char *)order_id;
         ProtobufCMessage *resp;
-        int r = call_as_caller(ctx, ctx->order_target, "/bookstore.order.v1.OrderService/GetOrder",
-                               &req.base, &bookstore__order__v1__get_order_response__descriptor,
-                               authorization, &resp);
+        int r = rpc_client_unary_as(ctx->client, ctx->order_target,
+                                    "/bookstore.order.v1.OrderService/GetOrder", &req.base,
+                                    &bookstore__order__v1__get_order_response__descriptor,
+                                    authorization, ctx->timeout_ms, &resp);
         if (r < 0)
                 return r == -EACCES ? -ENOENT : r;
         const Bookstore__Order__V1__Order *o =
@@ -411,10 +393,11 @@ static int peers_saved_address(void *self, const char *address_id, const char *a
         Bookstore__Identity__V1__ListAddressesRequest req;
         bookstore__identity__v1__list_addresses_request__init(&req);
         ProtobufCMessage *resp;
-        int r = call_as_caller(ctx, ctx->identity_target,
-                               "/bookstore.identity.v1.IdentityService/ListAddresses", &req.base,
-                               &bookstore__identity__v1__list_addresses_response__descriptor,
-                               authorization, &resp);
+        int r = rpc_client_unary_as(ctx->client, ctx->identity_target,
+                                    "/bookstore.identity.v1.IdentityService/ListAddresses",
+                                    &req.base,
+                                    &bookstore__identity__v1__list_addresses_response__descriptor,
+                                    authorization, ctx->timeout_ms, &resp);
         if (r < 0)
                 return r;
         const Bookstore__Identity__V1__ListAddressesResponse *list = (const void *)resp;

@@ -15,22 +15,12 @@ static int grpc_seller_of(void *self, const char *book_id, const char *authoriza
         Bookstore__Catalog__V1__GetBookRequest req;
         bookstore__catalog__v1__get_book_request__init(&req);
         req.book_id = (char *)book_id;
-        struct rpc_metadata md[] = {{"authorization", authorization ? authorization : ""}};
-        struct rpc_client_call call = {
-                .target = ctx->target,
-                .method = "/bookstore.catalog.v1.CatalogService/GetBook",
-                .request = &req.base,
-                .response_type = &bookstore__catalog__v1__get_book_response__descriptor,
-                .timeout_ms = ctx->timeout_ms,
-                .metadata = md,
-                .n_metadata = authorization ? 1 : 0,
-        };
-        ProtobufCMessage *resp = NULL;
-        struct rpc_client_status st;
-        int r = rpc_client_unary(ctx->client, &call, &resp, &st);
+        ProtobufCMessage *resp;
+        int r = rpc_client_unary_as(ctx->client, ctx->target,
+                                    "/bookstore.catalog.v1.CatalogService/GetBook", &req.base,
+                                    &bookstore__catalog__v1__get_book_response__descriptor,
+                                    authorization, ctx->timeout_ms, &resp);
         if (r < 0)
-                return r;
-        if ((r = rpc_client_status_errno(&st)) < 0)
                 return r;
         const Bookstore__Catalog__V1__GetBookResponse *b = (const void *)resp;
         snprintf(ret_seller, len, "%s", b->book ? b->book->seller_id : "");

@@ -12,27 +12,6 @@
 #include <string.h>
 #include <time.h>
 
-/* One unary call with the caller's authorization; maps the status to -errno. */
-static int call_peer(const struct order_peers_grpc *ctx, const char *target, const char *method,
-                     const ProtobufCMessage *req, const ProtobufCMessageDescriptor *resp_type,
-                     const char *authorization, ProtobufCMessage **ret)
-{
-        struct rpc_metadata md[] = {{"authorization", authorization ? authorization : ""}};
-        struct rpc_client_call call = {.target = target,
-                                       .method = method,
-                                       .request = req,
-                                       .response_type = resp_type,
-                                       .timeout_ms = ctx->timeout_ms,
-                                       .metadata = md,
-                                       .n_metadata = authorization ? 1 : 0};
-        struct rpc_client_status st;
-        *ret = NULL;
-        int r = rpc_client_unary(ctx->client, &call, ret, &st);
-        if (r < 0)
-                return r;
-        return rpc_client_status_errno(&st);
-}
-
 static int peers_book(void *self, const char *book_id, const char *authorization,
                       struct order_book *ret)
 {
@@ -41,9 +20,10 @@ static int peers_book(void *self, const char *book_id, const char *authorization
         bookstore__catalog__v1__get_book_request__init(&req);
         req.book_id = (char *)book_id;
         ProtobufCMessage *resp;
-        int r = call_peer(ctx, ctx->catalog_target, "/bookstore.catalog.v1.CatalogService/GetBook",
-                          &req.base, &bookstore__catalog__v1__get_book_response__descriptor,
-                          authorization, &resp);
+        int r = rpc_client_unary_as(ctx->client, ctx->catalog_target,
+                                    "/bookstore.catalog.v1.CatalogService/GetBook", &req.base,
+                                    &bookstore__catalog__v1__get_book_response__descriptor,
+                                    authorization, ctx->timeout_ms, &resp);
         if (r < 0)
                 return r;
         const Bookstore__Catalog__V1__Book *b =
@@ -71,10 +51,11 @@ static int peers_address(void *self, const char *address_id, const char *authori
         Bookstore__Identity__V1__ListAddressesRequest req;
         bookstore__identity__v1__list_addresses_request__init(&req);
         ProtobufCMessage *resp;
-        int r = call_peer(ctx, ctx->identity_target,
-                          "/bookstore.identity.v1.IdentityService/ListAddresses", &req.base,
-                          &bookstore__identity__v1__list_addresses_response__descriptor,
-                          authorization, &resp);
+        int r = rpc_client_unary_as(ctx->client, ctx->identity_target,
+                                    "/bookstore.identity.v1.IdentityService/ListAddresses",
+                                    &req.base,
+                                    &bookstore__identity__v1__list_addresses_response__descriptor,
+                                    authorization, ctx->timeout_ms, &resp);
         if (r < 0)
                 return r;
         const Bookstore__Identity__V1__ListAddressesResponse *list = (const void *)resp;
