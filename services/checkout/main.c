@@ -18,8 +18,9 @@
 #include <unistd.h>
 
 /* PlaceOrder holds a worker while its saga runs: more workers than the
- * other services' default, unless BOOKSTORE_RPC_WORKERS says otherwise. */
-enum { CHECKOUT_DEFAULT_WORKERS = 64 };
+ * other services' default, unless BOOKSTORE_RPC_WORKERS says otherwise; and
+ * every runner writes its saga's state, so more database connections. */
+enum { CHECKOUT_DEFAULT_WORKERS = 64, CHECKOUT_DEFAULT_DB_POOL = 16 };
 
 /* Fault injection for crash drills: BOOKSTORE_CHECKOUT_CRASH_AFTER_STEP names
  * a step (or compensation); the process kills itself with SIGKILL right after
@@ -112,6 +113,8 @@ int main(void)
                                 sizeof(err));
         if (r == 0 && !getenv("BOOKSTORE_RPC_WORKERS"))
                 c.rpc.workers = CHECKOUT_DEFAULT_WORKERS;
+        if (r == 0 && !getenv("BOOKSTORE_CHECKOUT_DB_POOL_SIZE"))
+                c.db_cfg.pool_size = CHECKOUT_DEFAULT_DB_POOL;
         if (r == 0)
                 r = read_config(&app, &peers, &crash_step, err, sizeof(err));
         if (r == 0)
