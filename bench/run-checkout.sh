@@ -50,7 +50,7 @@ start() { # name env...
   local name=$1 up
   shift
   up=$(echo "$name" | tr '[:lower:]' '[:upper:]')
-  env "BOOKSTORE_${up}_ADDR=127.0.0.1:0" "BOOKSTORE_${up}_DB_PORT=$BOOKSTORE_MYSQL_PORT" \
+  env "BOOKSTORE_${up}_ADDR=127.0.0.1:0" "BOOKSTORE_${up}_METRICS_ADDR=127.0.0.1:0" "BOOKSTORE_${up}_DB_PORT=$BOOKSTORE_MYSQL_PORT" \
     "BOOKSTORE_${up}_DB_PASSWORD=$BOOKSTORE_MYSQL_PASSWORD" "$@" \
     "build-release/services/$name/$name" >"$work/$name.out" 2>"$work/$name.log" &
   pids+=($!)

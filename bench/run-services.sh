@@ -53,9 +53,9 @@ start() { # name binary env... -> started_port, started_pid
   [ -n "$started_port" ] || { echo "bench: $name did not start" >&2; tail -5 "$work/$name.log" >&2; exit 1; }
 }
 db_env() { echo "BOOKSTORE_$1_DB_PORT=$BOOKSTORE_MYSQL_PORT" "BOOKSTORE_$1_DB_PASSWORD=$BOOKSTORE_MYSQL_PASSWORD"; }
-start catalog build-release/services/catalog/catalog BOOKSTORE_CATALOG_ADDR=127.0.0.1:0 $(db_env CATALOG)
+start catalog build-release/services/catalog/catalog BOOKSTORE_CATALOG_ADDR=127.0.0.1:0 BOOKSTORE_CATALOG_METRICS_ADDR=127.0.0.1:0 $(db_env CATALOG)
 catalog_port=$started_port catalog_pid=$started_pid
-start inventory build-release/services/inventory/inventory BOOKSTORE_INVENTORY_ADDR=127.0.0.1:0 \
+start inventory build-release/services/inventory/inventory BOOKSTORE_INVENTORY_ADDR=127.0.0.1:0 BOOKSTORE_INVENTORY_METRICS_ADDR=127.0.0.1:0 \
   BOOKSTORE_CATALOG_TARGET=127.0.0.1:$catalog_port $(db_env INVENTORY)
 inventory_port=$started_port
 start testsvc build-release/tests/testsvc BOOKSTORE_TESTSVC_ADDR=127.0.0.1:0 BOOKSTORE_RPC_WORKERS=8

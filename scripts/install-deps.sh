@@ -14,6 +14,7 @@ packages=(
   python3 python3-grpcio python3-pytest python3-protobuf python3-jwt python3-cryptography
   openssl redis-tools
   nghttp2-client
+  libmicrohttpd-dev python3-prometheus-client
 )
 
 sudo_cmd=()

@@ -49,6 +49,13 @@ static void format_timestamp(char *buf, size_t len)
         snprintf(buf + n, len - n, ".%03ldZ", ts.tv_nsec / 1000000);
 }
 
+static __thread char thread_trace_id[33];
+
+void log_set_trace_id(const char *trace_id)
+{
+        snprintf(thread_trace_id, sizeof(thread_trace_id), "%s", trace_id ? trace_id : "");
+}
+
 void log_emit(enum log_level level, const char *msg, json_t *fields)
 {
         if (level < log_min_level) {
@@ -66,6 +73,8 @@ void log_emit(enum log_level level, const char *msg, json_t *fields)
         if (fields)
                 json_object_update_missing(line, fields);
         json_decref(fields);
+        if (thread_trace_id[0] && !json_object_get(line, "trace_id"))
+                json_object_set_new(line, "trace_id", json_string(thread_trace_id));
         char *text = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
         json_decref(line);
         if (!text)

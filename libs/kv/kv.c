@@ -4,6 +4,8 @@
 #include "core/config.h"
 
 #include <errno.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -21,6 +23,7 @@ struct kv {
         pthread_mutex_t lock;
         pthread_cond_t released;
         struct kv_conn *conns;
+        _Atomic uint64_t errors; /* commands that failed, for metrics */
 };
 
 int kv_config_from_env(struct kv_config *cfg, const char *prefix, char *err, size_t err_len)
@@ -179,7 +182,14 @@ static int run_formatted(struct kv *kv, redisReply **ret_reply, const char *cmd,
                 }
         }
         conn_release(kv, c);
+        if (r < 0)
+                atomic_fetch_add_explicit(&kv->errors, 1, memory_order_relaxed);
         return r;
+}
+
+uint64_t kv_error_count(struct kv *kv)
+{
+        return atomic_load_explicit(&kv->errors, memory_order_relaxed);
 }
 
 static int run(struct kv *kv, redisReply **ret_reply, int argc, const char **argv,

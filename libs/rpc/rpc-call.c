@@ -4,6 +4,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/random.h"
 #include "core/utf8.h"
 
 #include <ctype.h>
@@ -58,10 +59,11 @@ static void call_free_cb(void *data, void *ptr)
 
 /* ---- creation ---------------------------------------------------------- */
 
-/* W3C traceparent: "00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>". */
+/* W3C traceparent: "00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>".
+ * A call without a valid one starts a new trace. */
 static void parse_traceparent(const grpc_metadata_array *md, char trace_id[33])
 {
-        trace_id[0] = '\0';
+        random_hex(trace_id, 16);
         for (size_t i = 0; i < md->count; i++) {
                 if (grpc_slice_str_cmp(md->metadata[i].key, "traceparent"))
                         continue;
@@ -399,9 +401,40 @@ static void send_final_batch(struct rpc_call *c)
         }
 }
 
+static __thread const char *current_trace;
+
+void rpc_trace_enter(const char *trace_id)
+{
+        current_trace = trace_id;
+        log_set_trace_id(trace_id);
+}
+
+void rpc_trace_leave(void)
+{
+        current_trace = NULL;
+        log_set_trace_id(NULL);
+}
+
+const char *rpc_trace_current(void)
+{
+        return current_trace ? current_trace : "";
+}
+
+int rpc_call_run_handler(struct rpc_call *c)
+{
+        const struct rpc_call_observer *obs = &c->server->observer;
+        if (obs->started)
+                obs->started(obs->userdata, c->path);
+        c->observed = true;
+        rpc_trace_enter(c->trace_id);
+        int status = rpc_call_proceed(c);
+        rpc_trace_leave();
+        return status;
+}
+
 void rpc_call_run_unary(struct rpc_call *c)
 {
-        c->status = rpc_call_proceed(c);
+        c->status = rpc_call_run_handler(c);
         send_final_batch(c);
 }
 
@@ -419,9 +452,13 @@ void rpc_call_on_done(struct rpc_call *c)
 
 void rpc_call_log(struct rpc_call *c)
 {
+        double ms = (double)(clock_monotonic_us() - c->start_us) / 1000.0;
+        const struct rpc_call_observer *obs = &c->server->observer;
+        if (obs->finished)
+                obs->finished(obs->userdata, c->method ? c->path : "", c->status, ms / 1000.0,
+                              c->observed);
         if (!c->server->cfg.access_log)
                 return;
-        double ms = (double)(clock_monotonic_us() - c->start_us) / 1000.0;
         json_t *fields = json_pack("{s:s, s:s, s:i, s:f, s:s}", "method", c->path, "code",
                                    rpc_code_name(c->status), "status", c->status, "duration_ms", ms,
                                    "peer", rpc_call_peer(c));

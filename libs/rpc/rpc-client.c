@@ -2,6 +2,8 @@
 #include "rpc-int.h"
 #include "rpc/client.h"
 
+#include "core/random.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,13 +93,26 @@ int rpc_client_unary(struct rpc_client *c, const struct rpc_client_call *call,
         grpc_channel *ch = channel_for(c, call->target);
         if (!ch)
                 return -ENOMEM;
-        size_t n_md = call->n_metadata;
+        /* the trace this thread works for goes on, under a new span id,
+         * unless the caller set a traceparent itself */
+        bool add_trace = *rpc_trace_current();
+        for (size_t i = 0; i < call->n_metadata && add_trace; i++)
+                add_trace = strcmp(call->metadata[i].key, "traceparent") != 0;
+        size_t n_md = call->n_metadata + (add_trace ? 1 : 0);
         grpc_metadata *md = n_md ? calloc(n_md, sizeof(*md)) : NULL;
         if (n_md && !md)
                 return -ENOMEM;
-        for (size_t i = 0; i < n_md; i++) {
+        for (size_t i = 0; i < call->n_metadata; i++) {
                 md[i].key = grpc_slice_from_static_string(call->metadata[i].key);
                 md[i].value = grpc_slice_from_copied_string(call->metadata[i].value);
+        }
+        if (add_trace) {
+                char traceparent[64], span[17];
+                random_hex(span, 8);
+                snprintf(traceparent, sizeof(traceparent), "00-%.32s-%s-01", rpc_trace_current(),
+                         span);
+                md[n_md - 1].key = grpc_slice_from_static_string("traceparent");
+                md[n_md - 1].value = grpc_slice_from_copied_string(traceparent);
         }
         gpr_timespec deadline =
                 call->timeout_ms > 0

@@ -96,6 +96,7 @@ struct rpc_server {
         struct rpc_health *health;
         struct rpc_reflection *reflection;
         struct rpc_probes *probes;
+        struct rpc_call_observer observer;
 };
 
 struct rpc_stream {
@@ -123,6 +124,7 @@ struct rpc_call {
         char trace_id[33];
         int64_t deadline_ms; /* monotonic; INT64_MAX when none */
         int64_t start_us;
+        bool observed; /* the observer saw the handler start */
 
         struct arena *arena;
         ProtobufCAllocator allocator;
@@ -153,6 +155,8 @@ void rpc_queue_end_op(struct rpc_queue *q);
 /* rpc-call.c */
 struct rpc_call *rpc_call_from_pending(struct rpc_pending *p);
 void rpc_call_free(struct rpc_call *c);
+/* Runs the interceptors and handler with the observer and the trace context. */
+int rpc_call_run_handler(struct rpc_call *c);
 void rpc_call_run_unary(struct rpc_call *c);
 void rpc_call_reject(struct rpc_call *c, int code, const char *message);
 void rpc_call_on_done(struct rpc_call *c);

@@ -304,6 +304,14 @@ static grpc_server *create_core_server(const struct rpc_server_config *cfg)
         return grpc_server_create(&channel_args, NULL);
 }
 
+int rpc_server_set_observer(struct rpc_server *s, const struct rpc_call_observer *observer)
+{
+        if (s->started)
+                return -EBUSY;
+        s->observer = *observer;
+        return 0;
+}
+
 int rpc_server_start(struct rpc_server *s)
 {
         if (s->started)

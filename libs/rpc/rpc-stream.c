@@ -142,7 +142,7 @@ static void *stream_main(void *arg)
         grpc_op close_op = {.op = GRPC_OP_RECV_CLOSE_ON_SERVER,
                             .data.recv_close_on_server.cancelled = &s->close_cancelled};
         if (start_batch(s, &close_op, 1, &s->tag_close)) {
-                c->status = rpc_call_proceed(c);
+                c->status = rpc_call_run_handler(c);
                 stream_finish(s);
         } else {
                 c->status = rpc_error(c, RPC_INTERNAL, "could not start the stream");

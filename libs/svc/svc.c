@@ -81,6 +81,9 @@ int svc_common_read(struct svc_common *c, const char *name, const char *default_
                 snprintf(err, err_len, "%s", e.message);
                 return -EINVAL;
         }
+        int r = svc_metrics_init(c, name, default_addr, err, err_len);
+        if (r < 0)
+                return r;
         if (auth_keyset_new(&c->keys) < 0)
                 return -ENOMEM;
         return auth_keyset_from_env(c->keys, want_signing, err, err_len) < 0 ? -EINVAL : 0;
@@ -102,12 +105,14 @@ int svc_common_build(struct svc_common *c, struct svc_server_spec *spec, char *e
         spec->revocations = c->kv;
         spec->db = c->db;
         spec->probe_interval_ms = (int)c->probe_ms;
-        return svc_server_build(&c->srv, &c->rpc, spec, err, err_len);
+        int r = svc_server_build(&c->srv, &c->rpc, spec, err, err_len);
+        return r < 0 ? r : svc_metrics_observe(c);
 }
 
 int svc_common_run(struct svc_common *c, char *err, size_t err_len)
 {
-        return rpc_server_run(c->srv.server, err, err_len);
+        int r = svc_metrics_serve(c, err, err_len);
+        return r < 0 ? r : rpc_server_run(c->srv.server, err, err_len);
 }
 
 void svc_common_free(struct svc_common *c)
@@ -116,6 +121,7 @@ void svc_common_free(struct svc_common *c)
         kv_free(c->kv);
         db_pool_free(c->db);
         auth_keyset_free(c->keys);
+        svc_metrics_free(c);
         c->kv = NULL;
         c->db = NULL;
         c->keys = NULL;

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 
 import grpc
 import pytest
@@ -20,10 +21,16 @@ class Server:
     def __init__(self, binary, env=None, port_env="BOOKSTORE_TESTSVC_ADDR", port=0):
         full_env = dict(os.environ)
         full_env[port_env] = f"127.0.0.1:{port}"
+        # services serve metrics on a port of their own: a free one in tests
+        full_env[port_env.replace("_ADDR", "_METRICS_ADDR")] = "127.0.0.1:0"
         full_env.update(env or {})
         self.proc = subprocess.Popen([binary], env=full_env, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, text=True)
         line = self.proc.stdout.readline()
+        self.metrics_port = None
+        if line.startswith("metrics on port "):
+            self.metrics_port = int(line.split()[-1])
+            line = self.proc.stdout.readline()
         if not line.startswith("listening on port "):
             self.proc.kill()
             _, err = self.proc.communicate(timeout=10)
@@ -38,6 +45,20 @@ class Server:
         self._reader = threading.Thread(target=lambda: self._log.extend(self.proc.stderr),
                                         daemon=True)
         self._reader.start()
+
+    def metrics(self):
+        """The service's /metrics, parsed: {(name, frozenset(labels)): value}."""
+        from prometheus_client.parser import text_string_to_metric_families
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.metrics_port}/metrics",
+                                    timeout=10) as r:
+            assert r.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+            text = r.read().decode()
+        return {(s.name, frozenset(s.labels.items())): s.value
+                for f in text_string_to_metric_families(text) for s in f.samples}
+
+    def log_text(self):
+        """What the service has logged so far (it keeps running)."""
+        return "".join(self._log)
 
     def channel(self):
         ch = grpc.insecure_channel(self.target)

@@ -65,13 +65,25 @@ static const char *step_name(const struct saga_def *def, const struct saga_comma
                                     : def->steps[cmd->step].compensation;
 }
 
+static bool advance_steps(struct saga_runner *r, struct job *job, struct checkout_saga *s,
+                          const struct saga_def *def);
+
 /* Drives the job until it must wait (true: keep it queued) or is done or
  * lost (false). */
 static bool advance(struct saga_runner *r, struct job *job)
 {
-        struct checkout_app *app = r->app;
         struct checkout_saga *s = &job->saga;
         const struct saga_def *def = checkout_def_of(s->kind);
+        log_set_trace_id(s->trace_id); /* every line about this saga carries its trace */
+        bool keep = advance_steps(r, job, s, def);
+        log_set_trace_id(NULL);
+        return keep;
+}
+
+static bool advance_steps(struct saga_runner *r, struct job *job, struct checkout_saga *s,
+                          const struct saga_def *def)
+{
+        struct checkout_app *app = r->app;
         for (;;) {
                 int e;
                 if (__atomic_load_n(&r->stopping, __ATOMIC_ACQUIRE)) {

@@ -16,6 +16,9 @@ void log_set_min_level(enum log_level level);
 int log_level_from_string(const char *s, enum log_level *ret);
 
 /* Steals the reference to fields (which may be NULL). */
+/* The trace id of the work this thread does now ("" or NULL: none); every
+ * line logged by this thread carries it as "trace_id" until it is cleared. */
+void log_set_trace_id(const char *trace_id);
 void log_emit(enum log_level level, const char *msg, json_t *fields);
 
 /* Convenience: log_msg(LOG_INFO, "listening", "{s:s, s:i}", "addr", a, "port", p)

@@ -46,3 +46,5 @@ int kv_set(struct kv *kv, const char *key, const void *value, size_t len, int64_
 /* *ret_deleted (may be NULL) is how many keys existed. */
 int kv_del(struct kv *kv, const char *key, int64_t *ret_deleted);
 int kv_ping(struct kv *kv);
+/* Commands that failed so far (unreachable, timed out, or an error reply). */
+uint64_t kv_error_count(struct kv *kv);

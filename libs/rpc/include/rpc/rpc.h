@@ -136,6 +136,18 @@ int rpc_server_enable_reflection(struct rpc_server *s, const uint8_t *descriptor
 
 /* Binds and starts the workers. Fails (-EADDRINUSE) when the port is taken:
  * SO_REUSEPORT is off. */
+/* Watches every call, e.g. for metrics. started() when a handler begins;
+ * finished() when a call ends, with its method path ("" for unknown
+ * methods), status, duration, and whether started() was called for it.
+ * Both run on the call's thread and must be quick and thread-safe. */
+struct rpc_call_observer {
+        void (*started)(void *userdata, const char *method);
+        void (*finished)(void *userdata, const char *method, int code, double seconds, bool ran);
+        void *userdata;
+};
+/* Before start. */
+int rpc_server_set_observer(struct rpc_server *s, const struct rpc_call_observer *observer);
+
 int rpc_server_start(struct rpc_server *s);
 /* The bound port (useful with port 0). */
 int rpc_server_port(const struct rpc_server *s);
@@ -166,8 +178,15 @@ int64_t rpc_call_deadline_remaining_ms(const struct rpc_call *call);
 /* True once the deadline passed, the client cancelled (streams), or the
  * server's grace period ran out. Long handlers should check it. */
 bool rpc_call_cancelled(struct rpc_call *call);
-/* The trace id of the call (from `traceparent`), "" when none was sent. */
+/* The trace id of the call: from its `traceparent`, or a new one when none
+ * (or an invalid one) was sent. */
 const char *rpc_call_trace_id(const struct rpc_call *call);
+/* The trace a thread works for: set by the runtime while a handler runs (and
+ * by other threads doing work for a trace, e.g. a saga runner), so calls made
+ * with rpc/client.h carry it on as `traceparent` and log lines show it. */
+void rpc_trace_enter(const char *trace_id);
+void rpc_trace_leave(void);
+const char *rpc_trace_current(void); /* "" when none */
 void *rpc_call_service_ctx(const struct rpc_call *call);
 
 /* The authenticated principal slot, filled by an auth interceptor. */

@@ -8,6 +8,7 @@
 #include "auth/guard.h"
 #include "db/db.h"
 #include "kv/kv.h"
+#include "metrics/metrics.h"
 #include "rpc/rpc.h"
 
 struct svc_server_spec {
@@ -45,11 +46,20 @@ struct svc_common {
         struct db_pool *db;
         struct kv *kv;
         struct svc_server srv;
+        /* metrics (svc-metrics.c): the registry a service may add its own to */
+        struct metrics *metrics;
+        bool metrics_on;
+        const char *metrics_addr;
+        char metrics_default_addr[32];
+        struct metrics_http *metrics_http;
+        struct svc_metrics *rpc_metrics;
 };
 
 /* Reads BOOKSTORE_<NAME>_ADDR, BOOKSTORE_<NAME>_DB_*, BOOKSTORE_REDIS_*, the JWT
  * settings and keys (the signing key too when want_signing),
- * BOOKSTORE_DB_STARTUP_WAIT_S and BOOKSTORE_HEALTH_PROBE_INTERVAL_MS.
+ * BOOKSTORE_DB_STARTUP_WAIT_S, BOOKSTORE_HEALTH_PROBE_INTERVAL_MS, and
+ * BOOKSTORE_METRICS / BOOKSTORE_<NAME>_METRICS_ADDR (the metrics registry is
+ * made here, so a service can add its own families before running).
  * -EINVAL with a message naming the variable. */
 int svc_common_read(struct svc_common *c, const char *name, const char *default_addr,
                     const char *default_db, bool want_signing, char *err, size_t err_len);
@@ -60,10 +70,18 @@ int svc_common_connect(struct svc_common *c, const struct db_migration *migratio
 /* svc_server_build with the common parts; spec->keys, token_params,
  * revocations, db and probe interval are filled in from c. */
 int svc_common_build(struct svc_common *c, struct svc_server_spec *spec, char *err, size_t err_len);
-/* Serves until SIGTERM (rpc_server_run). */
+/* Serves metrics (GET /metrics, printing "metrics on port N") and gRPC until
+ * SIGTERM (rpc_server_run). */
 int svc_common_run(struct svc_common *c, char *err, size_t err_len);
 void svc_common_free(struct svc_common *c);
 
 /* Reports a start-up failure (stderr and the log) and returns the exit code:
  * 2 for -EINVAL (configuration), 1 otherwise; 0 for r == 0. */
 int svc_exit_code(const char *service, int r, const char *err);
+
+/* svc-metrics.c, used by the svc_common_* functions. */
+int svc_metrics_init(struct svc_common *c, const char *name, const char *default_addr, char *err,
+                     size_t err_len);
+int svc_metrics_observe(struct svc_common *c);
+int svc_metrics_serve(struct svc_common *c, char *err, size_t err_len);
+void svc_metrics_free(struct svc_common *c);

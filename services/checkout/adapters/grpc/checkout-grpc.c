@@ -2,7 +2,6 @@
 #include "checkout-grpc.h"
 
 #include "bookstore/checkout/v1/checkout.pb-c.h"
-#include "core/random.h"
 #include "rpc/pb.h"
 
 #include <errno.h>
@@ -42,18 +41,12 @@ static int fail(struct rpc_call *call, int r)
 #define APP(call) ((struct checkout_app *)rpc_call_service_ctx(call))
 #define OOM(call) rpc_error(call, RPC_RESOURCE_EXHAUSTED, "out of memory")
 
-/* The caller, with the trace id of the call (a new one when none was sent,
- * so every saga can be followed across services). */
+/* The caller, with the trace id of the call (the runtime starts one when the
+ * client sent none), which the saga keeps for every participant call. */
 static struct checkout_caller caller_of(struct rpc_call *call)
 {
         const struct auth_principal *p = auth_principal_of(call);
         const char *trace = rpc_call_trace_id(call);
-        if (!trace || !*trace) {
-                char *fresh = rpc_call_alloc(call, 33);
-                if (fresh)
-                        random_hex(fresh, 16);
-                trace = fresh ? fresh : "";
-        }
         return (struct checkout_caller){.subject = p ? p->subject : "",
                                         .role = p ? p->role : 0,
                                         .authorization = rpc_call_metadata(call, "authorization"),
