@@ -4,6 +4,7 @@
 #include "bookstore/checkout/v1/checkout.pb-c.h"
 #include "checkout-app.h"
 #include "checkout-grpc.h"
+#include "checkout-metrics.h"
 #include "checkout-mysql.h"
 #include "checkout-peers-grpc.h"
 #include "core/config.h"
@@ -105,6 +106,7 @@ int main(void)
         struct rpc_client *client = NULL;
         struct checkout_peers_grpc peers = {0};
         struct checkout_app app = {0};
+        struct checkout_metrics saga_metrics = {0};
         const char *crash_step = "";
         char err[512] = "";
         bool started = false;
@@ -127,6 +129,8 @@ int main(void)
                 app.store = checkout_store_mysql(c.db);
                 app.peers = checkout_peers_grpc(&peers);
                 app.env = checkout_env_system();
+                if ((r = checkout_metrics_init(&saga_metrics, c.metrics)) == 0)
+                        app.observer = checkout_observer_metrics(&saga_metrics);
                 if (*crash_step) {
                         app.after_step = crash_after;
                         app.after_step_ctx = (void *)crash_step;
@@ -138,7 +142,8 @@ int main(void)
                         .policies = checkout_policies,
                         .n_policies = checkout_n_policies,
                 };
-                r = svc_common_build(&c, &spec, err, sizeof(err));
+                if (r == 0)
+                        r = svc_common_build(&c, &spec, err, sizeof(err));
         }
         if (r == 0 && (r = checkout_app_start(&app)) < 0)
                 snprintf(err, sizeof(err), "cannot start the saga runners: %s", strerror(-r));

@@ -525,3 +525,51 @@ def test_crash_drill(stack, step, tok, quantity, outcome):
     assert stack.reconcile(book, 5) == (quantity if outcome == COMPLETED else 0)
     assert revived.stop() == 0
     stack.others.remove(revived)
+
+
+# ---- observability -----------------------------------------------------------
+
+def test_a_client_trace_id_is_in_the_logs_of_every_service_the_order_touched(stack):
+    book, buyer = stack.book(on_hand=3), stack.customer()
+    ids = ipb_grpc.IdentityServiceStub(stack.identity.channel())
+    saved = ids.AddAddress(ipb.AddAddressRequest(address=ADDRESS), timeout=10,
+                           metadata=buyer.md).address
+    trace = uuid.uuid4().hex
+    req = pb.PlaceOrderRequest(items=[pb.CheckoutItem(book_id=book, quantity=1)],
+                               payment_method_token="tok_ok", idempotency_key=uuid.uuid4().hex,
+                               shipping_address_id=saved.id)
+    r = buyer.stub().PlaceOrder(req, timeout=30, metadata=buyer.md + [
+        ("traceparent", f"00-{trace}-00f067aa0ba902b7-01")])
+    assert r.saga.status == COMPLETED
+    touched = {"checkout": stack.checkout, "identity": stack.identity, "order": stack.order,
+               "catalog": stack.catalog, "payment": stack.payment, "inventory": stack.inventory}
+    for name, server in touched.items():
+        assert wait_for(lambda: f'"trace_id":"{trace}"' in server.log_text(), timeout=5), name
+    # the coordinator's own lines about the saga carry it too
+    ended = [l for l in stack.checkout.log_text().splitlines()
+             if '"msg":"saga ended"' in l and r.saga.id in l]
+    assert ended and f'"trace_id":"{trace}"' in ended[0]
+
+
+def test_saga_metrics_match_the_store(stack):
+    """Run last: every saga of the module's coordinator has ended; its metrics
+    count them exactly as its database does."""
+    m = stack.checkout.metrics()
+    for kind, kind_name in ((1, "checkout"), (2, "cancellation")):
+        for status, outcome in ((3, "completed"), (4, "compensated"), (5, "failed")):
+            stored = int(mariadb(f"SELECT COUNT(*) FROM sagas WHERE kind = {kind} AND "
+                                 f"status = {status}", stack.checkout.schema))
+            counted = m.get(("bookstore_sagas_total", frozenset(
+                {"kind": kind_name, "outcome": outcome}.items())), 0)
+            assert counted == stored, (kind_name, outcome)
+    # every checkout saga started with place_order: one call each, at least
+    sagas = int(mariadb("SELECT COUNT(*) FROM sagas WHERE kind = 1", stack.checkout.schema))
+    place = sum(v for (n, l), v in m.items() if n == "bookstore_saga_step_seconds_count"
+                and dict(l)["step"] == "place_order")
+    assert place >= sagas > 0
+    declined = m[("bookstore_saga_step_seconds_count",
+                  frozenset({"step": "make_payment", "outcome": "refused"}.items()))]
+    assert declined >= 3  # the decline tests
+    assert m[("grpc_server_handled_total", frozenset(
+        {"grpc_service": "bookstore.checkout.v1.CheckoutService", "grpc_method": "PlaceOrder",
+         "grpc_code": "OK"}.items()))] > 200

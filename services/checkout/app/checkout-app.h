@@ -34,6 +34,7 @@ struct checkout_app {
         struct checkout_store store;
         struct checkout_participants peers;
         struct checkout_env env;
+        struct checkout_observer observer;
         struct checkout_config cfg;
         /* Fault injection for drills: called after a participant answered a
          * step, before the answer is recorded. NULL in normal operation. */

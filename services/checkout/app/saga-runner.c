@@ -137,7 +137,11 @@ static bool advance_steps(struct saga_runner *r, struct job *job, struct checkou
                 snprintf(key, sizeof(key), "%s:%s", s->id, name);
                 struct checkout_call call = {.idempotency_key = key, .trace_id = s->trace_id};
                 struct checkout_reply reply;
+                int64_t t0 = clock_monotonic_us();
                 checkout_step_run(app, s, name, &call, &reply);
+                if (app->observer.ops)
+                        app->observer.ops->step_done(app->observer.self, name, reply.outcome,
+                                                     (double)(clock_monotonic_us() - t0) / 1e6);
                 if (app->after_step && reply.outcome == SAGA_OUTCOME_OK)
                         app->after_step(app->after_step_ctx, name);
                 saga_record(def, &s->state, &app->cfg.policy, &cmd, reply.outcome, reply.error);
@@ -145,6 +149,8 @@ static bool advance_steps(struct saga_runner *r, struct job *job, struct checkou
                         snprintf(log->last_error, sizeof(log->last_error), "%s", reply.error);
                 log->updated_ms = s->updated_ms = now_ms(app);
                 job->dirty = true;
+                if (saga_is_final(s->state.status) && app->observer.ops)
+                        app->observer.ops->saga_ended(app->observer.self, s->kind, s->state.status);
                 if (saga_is_final(s->state.status))
                         log_msg(s->state.status == SAGA_COMPLETED ? LOG_INFO : LOG_WARN,
                                 "saga ended", "{s:s, s:s, s:s, s:s, s:s}", "saga_id", s->id,

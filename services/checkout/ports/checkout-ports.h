@@ -117,6 +117,17 @@ struct checkout_participants {
         void *self;
 };
 
+/* What the runner reports for metrics (adapters/metrics): each participant
+ * call (step or compensation name, outcome, duration) and each saga that ended. */
+struct checkout_observer_ops {
+        void (*step_done)(void *self, const char *step, enum saga_outcome outcome, double seconds);
+        void (*saga_ended)(void *self, enum checkout_kind kind, enum saga_status status);
+};
+struct checkout_observer {
+        const struct checkout_observer_ops *ops; /* NULL: nobody watches */
+        void *self;
+};
+
 struct checkout_env_ops {
         int64_t (*now_ms)(void *self); /* wall clock, ms since the epoch */
         void (*new_id)(void *self, char out[37]);
