@@ -6,6 +6,7 @@ import signal
 import socket
 import subprocess
 import time
+import urllib.request
 
 import grpc
 
@@ -35,6 +36,10 @@ def test_run_local_starts_everything_and_stops_on_ctrl_c():
                BOOKSTORE_PAYMENT_ADDR=f"127.0.0.1:{payment_port}",
                BOOKSTORE_ORDER_ADDR=f"127.0.0.1:{order_port}",
                BOOKSTORE_CHECKOUT_ADDR=f"127.0.0.1:{checkout_port}")
+    metrics_ports = {name: _free_port() for name in
+                     ("identity", "catalog", "inventory", "payment", "order", "checkout")}
+    for name, p in metrics_ports.items():
+        env[f"BOOKSTORE_{name.upper()}_METRICS_ADDR"] = f"127.0.0.1:{p}"
     proc = subprocess.Popen([os.path.join(root, "scripts", "run-local.sh")], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             start_new_session=True)
@@ -98,6 +103,12 @@ def test_run_local_starts_everything_and_stops_on_ctrl_c():
                 timeout=30, metadata=tokens["customer"])
             assert placed.saga.status == checkout_pb2.SAGA_STATUS_COMPLETED, placed.saga
             assert placed.total.units == 9
+        # and every service serves its metrics; checkout counted the saga
+        for name, p in metrics_ports.items():
+            with urllib.request.urlopen(f"http://127.0.0.1:{p}/metrics", timeout=10) as r:
+                text = r.read().decode()
+            assert "grpc_server_handled_total{" in text, name
+        assert 'bookstore_sagas_total{kind="checkout",outcome="completed"} 1\n' in text
         os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C in a terminal
         rest, _ = proc.communicate(timeout=60)
         assert "run-local: stopping" in rest
