@@ -14,39 +14,17 @@ ninja -C build-release services/identity/identity services/catalog/catalog \
   services/checkout/checkout bench/checkout-load >/dev/null
 
 LEVELS=${BENCH_LEVELS:-"1 8 32"} SECONDS_PER_LEVEL=${BENCH_SECONDS:-10}
-work=$(mktemp -d /tmp/bs-bco.XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  scripts/deps.sh stop "$work/deps" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-scripts/deps.sh start "$work/deps" >/dev/null
-. "$work/deps/env"
-bufcurl() { node_modules/.bin/buf curl --protocol grpc --http2-prior-knowledge "$@"; }
-json() { /usr/bin/python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 sql() { mariadb --no-defaults -S "$BOOKSTORE_MYSQL_SOCKET" -uroot -N -B -e "$1"; }
 status() { sql "SHOW GLOBAL STATUS LIKE '$1'" | awk '{print $2}'; }
 
-openssl ecparam -name prime256v1 -genkey -noout 2>/dev/null | openssl pkcs8 -topk8 -nocrypt -out "$work/k.pem"
-openssl ec -in "$work/k.pem" -pubout -out "$work/k.pub.pem" 2>/dev/null
-export BOOKSTORE_JWT_VERIFY_KEYS=k1=$work/k.pub.pem BOOKSTORE_JWT_SIGNING_KEY=$work/k.pem \
-  BOOKSTORE_JWT_SIGNING_KID=k1 BOOKSTORE_ACCESS_LOG=false
+export BOOKSTORE_JWT_SIGNING_KEY=$work/k.pem BOOKSTORE_JWT_SIGNING_KID=k1 BOOKSTORE_ACCESS_LOG=false
 secret=bench-secret-$$-0123456789
-mint() { # role subject
-  /usr/bin/python3 -c '
-import jwt, sys, time, uuid
-now = int(time.time())
-print(jwt.encode({"iss": "bookstore-identity", "aud": "bookstore", "sub": sys.argv[3], "role": sys.argv[2],
-                  "jti": uuid.uuid4().hex, "iat": now, "nbf": now, "exp": now + 3600},
-                 open(sys.argv[1]).read(), algorithm="ES256", headers={"kid": "k1"}))' "$work/k.pem" "$1" "$2"
-}
 seller=$(mint SELLER seller-1) customer=$(mint CUSTOMER customer-1)
 
 declare -A port
-start() { # name env...
+start_service() { # name env...
   local name=$1 up
   shift
   up=$(echo "$name" | tr '[:lower:]' '[:upper:]')
@@ -58,24 +36,19 @@ start() { # name env...
   port[$name]=$(awk '/listening on port/ {print $4}' "$work/$name.out")
   [ -n "${port[$name]}" ] || { echo "bench: $name did not start" >&2; tail -5 "$work/$name.log" >&2; exit 1; }
 }
-start identity BOOKSTORE_IDENTITY_SERVICE_CLIENTS="checkout:$secret"
-start catalog
-start inventory BOOKSTORE_CATALOG_TARGET=127.0.0.1:${port[catalog]}
-start payment
-start order BOOKSTORE_CATALOG_TARGET=127.0.0.1:${port[catalog]} \
+start_service identity BOOKSTORE_IDENTITY_SERVICE_CLIENTS="checkout:$secret"
+start_service catalog
+start_service inventory BOOKSTORE_CATALOG_TARGET=127.0.0.1:${port[catalog]}
+start_service payment
+start_service order BOOKSTORE_CATALOG_TARGET=127.0.0.1:${port[catalog]} \
   BOOKSTORE_IDENTITY_TARGET=127.0.0.1:${port[identity]}
-start checkout BOOKSTORE_CHECKOUT_SERVICE_SECRET=$secret \
+start_service checkout BOOKSTORE_CHECKOUT_SERVICE_SECRET=$secret \
   BOOKSTORE_IDENTITY_TARGET=127.0.0.1:${port[identity]} \
   BOOKSTORE_ORDER_TARGET=127.0.0.1:${port[order]} BOOKSTORE_PAYMENT_TARGET=127.0.0.1:${port[payment]} \
   BOOKSTORE_INVENTORY_TARGET=127.0.0.1:${port[inventory]}
 
 # one book on sale with plenty of stock
-catalog_url=http://127.0.0.1:${port[catalog]}/bookstore.catalog.v1.CatalogService
-book=$(bufcurl -H "authorization: Bearer $seller" -d '{"title": "Bench", "authors": ["A"],
-  "isbn13": "9780306406157", "price": {"currency_code": "EUR", "units": 10}}' \
-  "$catalog_url/CreateBook" | json '["book"]["id"]')
-bufcurl -H "authorization: Bearer $seller" -d "{\"book_id\": \"$book\", \"status\": \"BOOK_STATUS_ON_SALE\"}" \
-  "$catalog_url/SetBookStatus" >/dev/null
+book=$(new_book "${port[catalog]}" "$seller")
 bufcurl -H "authorization: Bearer $seller" -d "{\"book_id\": \"$book\", \"on_hand\": 10000000}" \
   "http://127.0.0.1:${port[inventory]}/bookstore.inventory.v1.InventoryService/SetStock" >/dev/null
 
