@@ -10,6 +10,7 @@
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,7 +121,17 @@ static int add_key(struct auth_keyset *ks, const char *kid, EVP_PKEY *pk)
 int auth_keyset_add_public_pem(struct auth_keyset *ks, const char *kid, const char *pem, size_t len)
 {
         BIO *in = BIO_new_mem_buf(pem, (int)len);
-        EVP_PKEY *pk = in ? PEM_read_bio_PUBKEY(in, NULL, NULL, NULL) : NULL;
+        EVP_PKEY *pk = NULL;
+        static const char cert_begin[] = "-----BEGIN CERTIFICATE-----";
+        if (in && memmem(pem, len, cert_begin, sizeof(cert_begin) - 1)) {
+                /* a certificate carrying the key (what Helm can generate from a
+                 * private key); only its public key is used, not its validity */
+                X509 *cert = PEM_read_bio_X509(in, NULL, NULL, NULL);
+                pk = cert ? X509_get_pubkey(cert) : NULL;
+                X509_free(cert);
+        } else if (in) {
+                pk = PEM_read_bio_PUBKEY(in, NULL, NULL, NULL);
+        }
         BIO_free(in);
         int r = pk && is_p256(pk) ? add_key(ks, kid, pk) : -EINVAL;
         EVP_PKEY_free(pk);

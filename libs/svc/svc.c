@@ -35,6 +35,9 @@ int svc_server_build(struct svc_server *s, const struct rpc_server_config *cfg,
             (r = rpc_server_add_interceptor(s->server, &guard)) < 0 ||
             (r = spec->register_service(s->server, spec->app)) < 0 ||
             (r = rpc_server_enable_health(s->server)) < 0 ||
+            /* "liveness": the process answers, whatever its dependencies do (a
+             * restart would not bring a database back; readiness follows it) */
+            (r = rpc_health_set(s->server, SVC_LIVENESS, true)) < 0 ||
             (r = rpc_server_add_health_probe(s->server, spec->service->name, db_health_probe,
                                              spec->db, spec->probe_interval_ms)) < 0 ||
             (r = rpc_server_enable_reflection(s->server, bookstore_contract_descriptors,

@@ -176,3 +176,35 @@ def test_bad_key_configuration_stops_the_service():
                           text=True, timeout=30)
     assert proc.returncode == 2
     assert "BOOKSTORE_JWT_VERIFY_KEYS: cannot read key file '/nonexistent.pem'" in proc.stderr
+
+
+def test_a_certificate_can_carry_the_verification_key(start_testsvc, tmp_path):
+    """The Helm chart generates a key and a self-signed certificate holding its
+    public half (Helm cannot derive a bare public key): that certificate works
+    as a verification key."""
+    import datetime
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.x509.oid import NameOID
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "bookstore-jwt")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
+            .sign(key, hashes.SHA256()))
+    (tmp_path / "jwt.crt").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    server = start_testsvc(env={"BOOKSTORE_JWT_VERIFY_KEYS": f"c1={tmp_path / 'jwt.crt'}"})
+    priv = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption())
+    s = pb_grpc.TestServiceStub(server.channel())
+    good = jwt.encode(claims(), priv, algorithm="ES256", headers={"kid": "c1"})
+    assert s.Echo(pb.EchoRequest(message="hi"), timeout=5,
+                  metadata=[("authorization", f"Bearer {good}")]).message == "hi"
+    other, _ = _pem_pair()  # a token from another key under that kid is refused
+    bad = jwt.encode(claims(), other, algorithm="ES256", headers={"kid": "c1"})
+    with pytest.raises(grpc.RpcError) as e:
+        s.Echo(pb.EchoRequest(message="hi"), timeout=5,
+               metadata=[("authorization", f"Bearer {bad}")])
+    assert e.value.code() == UNAUTH
+

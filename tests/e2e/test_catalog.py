@@ -314,6 +314,9 @@ def test_health_follows_the_database(keypair, name, service):
             assert anon.ListBooks(pb.ListBooksRequest()).books
         run("stop")
         assert next(watch).status == health_pb2.HealthCheckResponse.NOT_SERVING
+        # liveness does not follow the database: restarting would not bring it back
+        assert h.Check(health_pb2.HealthCheckRequest(service="liveness"), timeout=10).status == \
+            health_pb2.HealthCheckResponse.SERVING
         run("start")
         assert next(watch).status == health_pb2.HealthCheckResponse.SERVING
         watch.cancel()

@@ -47,8 +47,9 @@ struct auth_keyset;
 int auth_keyset_new(struct auth_keyset **ret_keyset);
 void auth_keyset_free(struct auth_keyset *ks); /* accepts NULL */
 
-/* Adds a P-256 public key (PEM) for verification. -EEXIST for a kid already
- * present, -EINVAL for anything but an EC P-256 public key. */
+/* Adds a P-256 public key for verification: a PEM public key, or a PEM
+ * certificate holding one (only the key is used). -EEXIST for a kid already
+ * present, -EINVAL for anything but an EC P-256 key. */
 int auth_keyset_add_public_pem(struct auth_keyset *ks, const char *kid, const char *pem,
                                size_t len);
 /* Sets the signing key (P-256 private key, PEM); its public half is added

@@ -11,6 +11,10 @@
 #include "metrics/metrics.h"
 #include "rpc/rpc.h"
 
+/* The health service name that only says the process answers (Kubernetes
+ * liveness); "" and the service's own name follow its database (readiness). */
+#define SVC_LIVENESS "liveness"
+
 struct svc_server_spec {
         const ProtobufCServiceDescriptor *service;
         int (*register_service)(struct rpc_server *server, void *app);
