@@ -97,6 +97,19 @@ bufcurl -H "authorization: Bearer $admin_token" -d "{\"email\":\"seller@bookstor
   "$identity_url/CreateUser" >/dev/null
 bufcurl -d "{\"email\":\"customer@bookstore.local\",\"password\":\"$customer_password\",\"display_name\":\"Demo Customer\"}" \
   "$identity_url/RegisterUser" >/dev/null
+# a demo book on sale with stock, so a checkout works right away
+catalog_url="http://${BOOKSTORE_CATALOG_ADDR:-127.0.0.1:50052}/bookstore.catalog.v1.CatalogService"
+seller_token=$(bufcurl -d "{\"email\":\"seller@bookstore.local\",\"password\":\"$seller_password\"}" \
+  "$identity_url/Login" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["tokens"]["accessToken"])')
+demo_book=$(bufcurl -H "authorization: Bearer $seller_token" -d '{"title": "The C Programming Language",
+  "authors": ["Brian W. Kernighan", "Dennis M. Ritchie"], "isbn13": "9780131103627",
+  "price": {"currency_code": "EUR", "units": 45, "nanos": 990000000}}' "$catalog_url/CreateBook" |
+  /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["book"]["id"])')
+bufcurl -H "authorization: Bearer $seller_token" -d "{\"book_id\":\"$demo_book\",\"status\":\"BOOK_STATUS_ON_SALE\"}" \
+  "$catalog_url/SetBookStatus" >/dev/null
+bufcurl -H "authorization: Bearer $seller_token" -d "{\"book_id\":\"$demo_book\",\"on_hand\":100}" \
+  "http://${BOOKSTORE_INVENTORY_ADDR:-127.0.0.1:50053}/bookstore.inventory.v1.InventoryService/SetStock" >/dev/null
+echo "run-local: demo book $demo_book on sale, 100 in stock"
 cat <<ACCOUNTS
 run-local: demo accounts (this run only):
   admin     $BOOKSTORE_ADMIN_EMAIL  $BOOKSTORE_ADMIN_PASSWORD

@@ -1,0 +1,105 @@
+"""Clients in other languages against the whole running system: the Python and
+Node examples (stubs from `buf generate`, as their READMEs say), and the
+README's walkthrough -- the buf curl version run command by command, the
+grpcurl version checked to call the same methods in the same order."""
+import os
+import re
+import shutil
+import subprocess
+import uuid
+
+import pytest
+
+from test_checkout import Stack
+
+ROOT = os.environ["BOOKSTORE_SOURCE_ROOT"]
+
+
+@pytest.fixture(scope="module")
+def system(tmp_path_factory):
+    st = Stack(tmp_path_factory.mktemp("keys"))
+    st.book_id = st.book(on_hand=50, units=20)
+    st.env = dict(os.environ,
+                  BOOKSTORE_IDENTITY_TARGET=st.identity.target,
+                  BOOKSTORE_CATALOG_TARGET=st.catalog.target,
+                  BOOKSTORE_ORDER_TARGET=st.order.target,
+                  BOOKSTORE_CHECKOUT_TARGET=st.checkout.target,
+                  IDENTITY=st.identity.target, CATALOG=st.catalog.target,
+                  CHECKOUT=st.checkout.target)
+    yield st
+    st.stop()
+
+
+@pytest.fixture(scope="module")
+def stubs(tmp_path_factory):
+    # inside the repository (the build tree), so the Node stubs find node_modules
+    out = os.path.join(os.path.dirname(os.environ["BOOKSTORE_PY_STUBS"]), f"gen-{uuid.uuid4().hex[:6]}")
+    subprocess.run([os.environ["BOOKSTORE_BUF"], "generate", "-o", out], cwd=ROOT, check=True)
+    yield out
+    shutil.rmtree(out, ignore_errors=True)
+
+
+EXPECTED = [
+    r"registered reader-[0-9a-f]{8}@example\.com",
+    r'books: \d+ on sale, buying "Book \d+" \((?P<book>[0-9a-f-]{36})\)',
+    r"saga (?P<saga>[0-9a-f-]{36}): SAGA_STATUS_\w+ \(\d/6 steps done\)",
+    r'order (?P<order>[0-9a-f-]{36}): ORDER_STATUS_CONFIRMED, total 20\.00 EUR, 1 x "Book \d+"',
+    r"bad request -> INVALID_ARGUMENT: items must list 1 to 50 distinct books",
+    r"bad token -> UNAUTHENTICATED: invalid token",
+]
+
+
+def check_example_output(system, out):
+    lines = out.strip().splitlines()
+    for pattern in EXPECTED:
+        assert any(re.match(pattern, l) for l in lines), (pattern, out)
+    final = [l for l in lines if l.startswith("saga ")][-1]
+    assert "SAGA_STATUS_COMPLETED (6/6 steps done)" in final
+    order = re.search(EXPECTED[3], out).group("order")
+    assert system.order_of(order) == (3, 20)  # CONFIRMED, in the order service's database
+    assert re.search(EXPECTED[1], out).group("book") == system.book_id
+
+
+def test_python_example(system, stubs):
+    r = subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "examples/python/checkout.py")],
+                       env={**system.env, "BOOKSTORE_STUBS": os.path.join(stubs, "python")},
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr + r.stdout
+    check_example_output(system, r.stdout)
+
+
+def test_node_example(system, stubs):
+    r = subprocess.run(["node", os.path.join(ROOT, "examples/node/checkout.js")],
+                       env={**system.env, "BOOKSTORE_NODE_STUBS": os.path.join(stubs, "node")},
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr + r.stdout
+    check_example_output(system, r.stdout)
+
+
+def readme_block(marker):
+    text = open(os.path.join(ROOT, "README.md")).read()
+    return text.split(f"<!-- walkthrough: {marker} -->", 1)[1].split("```sh\n", 1)[1] \
+        .split("```", 1)[0]
+
+
+def test_the_buf_curl_walkthrough_runs(system):
+    r = subprocess.run(["bash", "-euo", "pipefail", "-c", readme_block("buf curl")],
+                       cwd=ROOT, env=system.env, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr + r.stdout
+    out = r.stdout
+    assert "bookstore.checkout.v1.CheckoutService" in out and "grpc.health.v1.Health" in out
+    assert "bookstore.checkout.v1.CheckoutService/WatchSaga" in out  # --list-methods
+    assert '"idempotencyKey"' in out  # the described request
+    assert re.search(r'"email": "walk-\d+@example\.com"', out)  # GetMe with the token
+    assert out.rstrip().endswith("}") and '"status": "SAGA_STATUS_COMPLETED"' in out
+
+
+def methods(block):
+    calls = re.findall(r"(bookstore\.\w+\.v1\.\w+Service)/(\w+)", block)
+    return [f"{s}/{m}" for s, m in calls]
+
+
+def test_the_grpcurl_walkthrough_calls_the_same_methods():
+    buf, grpcurl = readme_block("buf curl"), readme_block("grpcurl")
+    assert methods(grpcurl) == methods(buf) and len(methods(buf)) == 6
+    assert "list" in grpcurl and "describe bookstore.checkout.v1.PlaceOrderRequest" in grpcurl
