@@ -15,6 +15,8 @@ packages=(
   openssl redis-tools
   nghttp2-client
   libmicrohttpd-dev python3-prometheus-client python3-yaml
+  golang-go golang-google-grpc-dev golang-google-protobuf-dev golang-github-golang-protobuf-1-5-dev
+  protoc-gen-go protoc-gen-go-grpc
 )
 
 sudo_cmd=()

@@ -1,5 +1,5 @@
-"""Clients in other languages against the whole running system: the Python and
-Node examples (stubs from `buf generate`, as their READMEs say), and the
+"""Clients in other languages against the whole running system: the Python,
+Node and Go examples (stubs from `buf generate`, as their READMEs say), and the
 README's walkthrough -- the buf curl version run command by command, the
 grpcurl version checked to call the same methods in the same order."""
 import os
@@ -72,6 +72,15 @@ def test_node_example(system, stubs):
     r = subprocess.run(["node", os.path.join(ROOT, "examples/node/checkout.js")],
                        env={**system.env, "BOOKSTORE_NODE_STUBS": os.path.join(stubs, "node")},
                        capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr + r.stdout
+    check_example_output(system, r.stdout)
+
+
+def test_go_example(system, stubs):
+    r = subprocess.run([os.path.join(ROOT, "examples/go/run.sh")],
+                       env={**system.env, "BOOKSTORE_GO_STUBS": os.path.join(stubs, "go"),
+                            "GOCACHE": os.path.join(os.path.dirname(stubs), "gocache")},
+                       capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr + r.stdout
     check_example_output(system, r.stdout)
 
