@@ -93,6 +93,20 @@ class Server:
         return [json.loads(l) for l in self.stderr.splitlines() if l.startswith("{")]
 
 
+def write_keypair(d, kid="k1"):
+    """A P-256 token key pair in d (kid.pem, kid.pub.pem): returns the private
+    key PEM and the BOOKSTORE_JWT_VERIFY_KEYS value for its public half."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    key = ec.generate_private_key(ec.SECP256R1())
+    priv = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption())
+    (d / f"{kid}.pem").write_bytes(priv)
+    (d / f"{kid}.pub.pem").write_bytes(key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    return priv, f"{kid}={d / f'{kid}.pub.pem'}"
+
+
 @pytest.fixture
 def start_testsvc():
     started = []

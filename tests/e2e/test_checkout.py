@@ -12,8 +12,6 @@ from concurrent.futures import ThreadPoolExecutor
 
 import grpc
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 
 from bookstore.checkout.v1 import checkout_pb2 as pb
 from bookstore.checkout.v1 import checkout_pb2_grpc as pb_grpc
@@ -27,7 +25,7 @@ from bookstore.order.v1 import order_pb2_grpc as opb_grpc
 from bookstore.payment.v1 import payment_pb2 as paypb
 from bookstore.payment.v1 import payment_pb2_grpc as paypb_grpc
 
-from conftest import Server, wait_for
+from conftest import Server, wait_for, write_keypair
 from test_catalog import Caller, money, new_book, token
 from test_identity import mariadb
 
@@ -45,13 +43,7 @@ class Stack:
     checkout coordinators (for drills) on schemas of their own."""
 
     def __init__(self, d):
-        key = ec.generate_private_key(ec.SECP256R1())
-        priv = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                 serialization.NoEncryption())
-        (d / "k1.pem").write_bytes(priv)
-        (d / "k1.pub.pem").write_bytes(key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
-        self.keypair = (priv, f"k1={d / 'k1.pub.pem'}")
+        self.keypair = write_keypair(d)
         self.schemas = {}
         verify = {"BOOKSTORE_JWT_VERIFY_KEYS": self.keypair[1]}
         self.identity = self.start("identity", {

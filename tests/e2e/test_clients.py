@@ -60,29 +60,27 @@ def check_example_output(system, out):
     assert re.search(EXPECTED[1], out).group("book") == system.book_id
 
 
-def test_python_example(system, stubs):
-    r = subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "examples/python/checkout.py")],
-                       env={**system.env, "BOOKSTORE_STUBS": os.path.join(stubs, "python")},
-                       capture_output=True, text=True, timeout=120)
+def run_example(system, cmd, env):
+    r = subprocess.run(cmd, env={**system.env, **env}, capture_output=True, text=True,
+                       timeout=600)
     assert r.returncode == 0, r.stderr + r.stdout
     check_example_output(system, r.stdout)
+
+
+def test_python_example(system, stubs):
+    run_example(system, ["/usr/bin/python3", os.path.join(ROOT, "examples/python/checkout.py")],
+                {"BOOKSTORE_STUBS": os.path.join(stubs, "python")})
 
 
 def test_node_example(system, stubs):
-    r = subprocess.run(["node", os.path.join(ROOT, "examples/node/checkout.js")],
-                       env={**system.env, "BOOKSTORE_NODE_STUBS": os.path.join(stubs, "node")},
-                       capture_output=True, text=True, timeout=120)
-    assert r.returncode == 0, r.stderr + r.stdout
-    check_example_output(system, r.stdout)
+    run_example(system, ["node", os.path.join(ROOT, "examples/node/checkout.js")],
+                {"BOOKSTORE_NODE_STUBS": os.path.join(stubs, "node")})
 
 
 def test_go_example(system, stubs):
-    r = subprocess.run([os.path.join(ROOT, "examples/go/run.sh")],
-                       env={**system.env, "BOOKSTORE_GO_STUBS": os.path.join(stubs, "go"),
-                            "GOCACHE": os.path.join(os.path.dirname(stubs), "gocache")},
-                       capture_output=True, text=True, timeout=600)
-    assert r.returncode == 0, r.stderr + r.stdout
-    check_example_output(system, r.stdout)
+    run_example(system, [os.path.join(ROOT, "examples/go/run.sh")],
+                {"BOOKSTORE_GO_STUBS": os.path.join(stubs, "go"),
+                 "GOCACHE": os.path.join(os.path.dirname(stubs), "gocache")})
 
 
 def readme_block(marker):

@@ -6,8 +6,6 @@ import uuid
 
 import grpc
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec
 
 from bookstore.catalog.v1 import catalog_pb2 as cpb
 from bookstore.common.v1 import common_pb2
@@ -16,7 +14,7 @@ from bookstore.identity.v1 import identity_pb2_grpc as ipb_grpc
 from bookstore.order.v1 import order_pb2 as pb
 from bookstore.order.v1 import order_pb2_grpc as pb_grpc
 
-from conftest import Server
+from conftest import Server, write_keypair
 from test_catalog import Caller, isbn13, new_book, token
 from test_identity import mariadb
 
@@ -27,13 +25,7 @@ FAILED = grpc.StatusCode.FAILED_PRECONDITION
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     d = tmp_path_factory.mktemp("keys")
-    key = ec.generate_private_key(ec.SECP256R1())
-    priv = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption())
-    (d / "k1.pem").write_bytes(priv)
-    (d / "k1.pub.pem").write_bytes(key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
-    keypair = (priv, f"k1={d / 'k1.pub.pem'}")
+    keypair = write_keypair(d)
     schemas = {n: f"bookstore_{n[:2]}{uuid.uuid4().hex[:8]}" for n in ("identity", "catalog", "order")}
     for s in schemas.values():
         mariadb(f"CREATE DATABASE {s}")
