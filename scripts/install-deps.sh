@@ -17,6 +17,7 @@ packages=(
   libmicrohttpd-dev python3-prometheus-client python3-yaml
   golang-go golang-google-grpc-dev golang-google-protobuf-dev golang-github-golang-protobuf-1-5-dev
   protoc-gen-go protoc-gen-go-grpc
+  librdkafka-dev
 )
 
 sudo_cmd=()

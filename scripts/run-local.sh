@@ -4,7 +4,7 @@
 # everything on Ctrl-C (data is thrown away).
 #
 # Services: identity 50051, catalog 50052, inventory 50053, payment 50054,
-# order 50055, checkout 50056.
+# order 50055, checkout 50056; a Kafka-protocol broker (tools/kafka-mock).
 # A development key pair for tokens is generated per run (never committed),
 # and demo accounts (admin, seller, customer) are created and printed.
 #
@@ -35,6 +35,13 @@ trap stop_all INT TERM EXIT
 scripts/deps.sh start "$run"
 # shellcheck disable=SC1091
 . "$run/env"
+# a Kafka-protocol broker (librdkafka's mock cluster); KAFKA_BROKERS for everyone
+"$build/tools/kafka-mock" 1 >"$run/kafka.out" 2>"$run/kafka.log" &
+pids+=($!)
+for _ in $(seq 100); do grep -q "bootstrap" "$run/kafka.out" 2>/dev/null && break; sleep 0.05; done
+KAFKA_BROKERS=$(awk '/bootstrap/ {print $3}' "$run/kafka.out")
+export KAFKA_BROKERS
+echo "run-local: Kafka (mock cluster) at $KAFKA_BROKERS"
 
 # token keys for this run: identity signs, every service verifies
 openssl ecparam -name prime256v1 -genkey -noout 2>/dev/null |

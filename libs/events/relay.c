@@ -1,0 +1,332 @@
+/* The outbox relay; see events/relay.h. */
+#include "events/relay.h"
+
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/log.h"
+
+#include <errno.h>
+#include <librdkafka/rdkafka.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { STATE_IN_FLIGHT = 0, STATE_SENT = 1, STATE_FAILED = -1, RETRY_PAUSE_MS = 500 };
+
+struct row {
+        int64_t seq;
+        char topic[129], key[129];
+        void *value;
+        size_t value_len;
+        int state;
+};
+
+struct events_relay {
+        struct db_pool *db;
+        struct events_relay_config cfg;
+        rd_kafka_t *rk;
+        pthread_t thread;
+        bool started;
+        pthread_mutex_t lock;
+        pthread_cond_t wake;
+        bool stopping;
+        _Atomic int64_t backlog, oldest_unsent_ms;
+        _Atomic uint64_t published, failed_rounds;
+};
+
+int events_relay_config_from_env(struct events_relay_config *cfg, char *err, size_t err_len)
+{
+        struct cfg_error e = {{0}};
+        long batch, idle, retention, prune, timeout;
+        if (cfg_string("KAFKA_BROKERS", "127.0.0.1:9092", &cfg->brokers, &e) < 0 ||
+            cfg_int("BOOKSTORE_OUTBOX_BATCH", 100, 1, 10000, &batch, &e) < 0 ||
+            cfg_int("BOOKSTORE_OUTBOX_POLL_MS", 200, 1, 60000, &idle, &e) < 0 ||
+            cfg_int("BOOKSTORE_OUTBOX_RETENTION_MS", 86400000, 0, 31L * 86400000, &retention, &e) <
+                    0 ||
+            cfg_int("BOOKSTORE_OUTBOX_PRUNE_INTERVAL_MS", 60000, 10, 86400000, &prune, &e) < 0 ||
+            cfg_int("BOOKSTORE_OUTBOX_MESSAGE_TIMEOUT_MS", 10000, 100, 600000, &timeout, &e) < 0) {
+                snprintf(err, err_len, "%s", e.message);
+                return -EINVAL;
+        }
+        cfg->batch = (int)batch;
+        cfg->idle_poll_ms = (int)idle;
+        cfg->retention_ms = retention;
+        cfg->prune_interval_ms = prune;
+        cfg->message_timeout_ms = timeout;
+        return 0;
+}
+
+/* librdkafka's own messages as JSON log lines like every other. */
+static void on_kafka_log(const rd_kafka_t *rk, int level, const char *facility, const char *buf)
+{
+        (void)rk;
+        log_msg(level <= 3 ? LOG_ERROR : level <= 5 ? LOG_WARN : LOG_INFO, "kafka",
+                "{s:s, s:s}", "facility", facility, "message", buf);
+}
+
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
+{
+        (void)rk;
+        (void)opaque;
+        struct row *r = m->_private;
+        r->state = m->err ? STATE_FAILED : STATE_SENT;
+}
+
+struct batch {
+        struct row *rows;
+        size_t n, cap;
+};
+
+static int row_cb(const struct db_row *dbr, void *userdata)
+{
+        struct batch *b = userdata;
+        if (b->n == b->cap)
+                return 0;
+        struct row *r = &b->rows[b->n];
+        size_t len = 0;
+        const char *value = db_row_text(dbr, 3, &len);
+        r->value = malloc(len ? len : 1);
+        if (!r->value)
+                return -ENOMEM;
+        memcpy(r->value, value, len);
+        r->value_len = len;
+        r->seq = db_row_int64(dbr, 0);
+        snprintf(r->topic, sizeof(r->topic), "%s", db_row_text(dbr, 1, NULL));
+        snprintf(r->key, sizeof(r->key), "%s", db_row_text(dbr, 2, NULL));
+        r->state = STATE_IN_FLIGHT;
+        b->n++;
+        return 0;
+}
+
+struct backlog {
+        int64_t count, oldest;
+};
+
+static int backlog_cb(const struct db_row *r, void *userdata)
+{
+        struct backlog *b = userdata;
+        b->count = db_row_int64(r, 0);
+        b->oldest = db_row_is_null(r, 1) ? 0 : db_row_int64(r, 1);
+        return 0;
+}
+
+static void update_backlog(struct events_relay *r)
+{
+        struct backlog b = {0};
+        if (db_pool_query(r->db,
+                          "SELECT COUNT(*), MIN(created_ms) FROM outbox WHERE sent_ms IS NULL",
+                          NULL, 0, backlog_cb, &b) < 0)
+                return;
+        atomic_store(&r->backlog, b.count);
+        atomic_store(&r->oldest_unsent_ms, b.oldest ? clock_realtime_ms() - b.oldest : 0);
+}
+
+/* Marks the acknowledged rows sent, in one statement. */
+static int mark_sent(struct events_relay *r, const struct batch *b, size_t n_sent)
+{
+        if (n_sent == 0)
+                return 0;
+        size_t len = 64 + n_sent * 3;
+        char *sql = malloc(len);
+        struct db_value *v = calloc(n_sent + 1, sizeof(*v));
+        int e = -ENOMEM;
+        if (sql && v) {
+                size_t off =
+                        (size_t)snprintf(sql, len, "UPDATE outbox SET sent_ms = ? WHERE seq IN (");
+                v[0] = db_int(clock_realtime_ms());
+                size_t k = 1;
+                for (size_t i = 0; i < b->n; i++)
+                        if (b->rows[i].state == STATE_SENT) {
+                                off += (size_t)snprintf(sql + off, len - off, k > 1 ? ",?" : "?");
+                                v[k++] = db_int(b->rows[i].seq);
+                        }
+                snprintf(sql + off, len - off, ")");
+                e = db_pool_exec(r->db, sql, v, k, NULL, NULL);
+        }
+        free(sql);
+        free(v);
+        return e;
+}
+
+/* One round: up to `batch` unsent rows produced in order and waited for.
+ * Returns how many were sent, or a negative errno. */
+static int relay_round(struct events_relay *r)
+{
+        struct batch b = {.cap = (size_t)r->cfg.batch};
+        b.rows = calloc(b.cap, sizeof(*b.rows));
+        if (!b.rows)
+                return -ENOMEM;
+        struct db_value limit = db_int(r->cfg.batch);
+        int e = db_pool_query(r->db,
+                              "SELECT seq, topic, msg_key, value FROM outbox WHERE sent_ms IS NULL "
+                              "ORDER BY seq LIMIT ?",
+                              &limit, 1, row_cb, &b);
+        for (size_t i = 0; e == 0 && i < b.n; i++) {
+                struct row *row = &b.rows[i];
+                rd_kafka_resp_err_t err;
+                while ((err = rd_kafka_producev(r->rk, RD_KAFKA_V_TOPIC(row->topic),
+                                                RD_KAFKA_V_KEY(row->key, strlen(row->key)),
+                                                RD_KAFKA_V_VALUE(row->value, row->value_len),
+                                                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                                RD_KAFKA_V_OPAQUE(row), RD_KAFKA_V_END)) ==
+                       RD_KAFKA_RESP_ERR__QUEUE_FULL)
+                        rd_kafka_poll(r->rk, 100);
+                if (err)
+                        row->state = STATE_FAILED;
+        }
+        /* every row gets its report within message.timeout.ms */
+        for (bool waiting = true; e == 0 && waiting;) {
+                rd_kafka_poll(r->rk, 100);
+                waiting = false;
+                for (size_t i = 0; i < b.n && !waiting; i++)
+                        waiting = b.rows[i].state == STATE_IN_FLIGHT;
+        }
+        size_t sent = 0, failed = 0;
+        for (size_t i = 0; i < b.n; i++) {
+                sent += b.rows[i].state == STATE_SENT;
+                failed += b.rows[i].state == STATE_FAILED;
+        }
+        if (e == 0)
+                e = mark_sent(r, &b, sent);
+        if (e == 0) {
+                atomic_fetch_add(&r->published, sent);
+                if (failed)
+                        atomic_fetch_add(&r->failed_rounds, 1);
+        }
+        for (size_t i = 0; i < b.n; i++)
+                free(b.rows[i].value);
+        free(b.rows);
+        if (e < 0)
+                return e;
+        return failed ? -EAGAIN : (int)sent;
+}
+
+static void prune(struct events_relay *r)
+{
+        struct db_value v = db_int(clock_realtime_ms() - r->cfg.retention_ms);
+        uint64_t n = 0;
+        if (db_pool_exec(r->db,
+                         "DELETE FROM outbox WHERE sent_ms IS NOT NULL AND sent_ms < ? LIMIT 10000",
+                         &v, 1, &n, NULL) == 0 &&
+            n)
+                log_msg(LOG_INFO, "outbox pruned", "{s:I}", "rows", (json_int_t)n);
+}
+
+static bool pause_ms(struct events_relay *r, int ms)
+{
+        int64_t until_us = clock_monotonic_us() + (int64_t)ms * 1000;
+        struct timespec ts = {.tv_sec = until_us / 1000000,
+                              .tv_nsec = (long)(until_us % 1000000) * 1000};
+        pthread_mutex_lock(&r->lock);
+        while (!r->stopping && pthread_cond_timedwait(&r->wake, &r->lock, &ts) != ETIMEDOUT)
+                ;
+        bool stopping = r->stopping;
+        pthread_mutex_unlock(&r->lock);
+        return stopping;
+}
+
+static void *relay_main(void *arg)
+{
+        struct events_relay *r = arg;
+        int64_t next_prune = clock_monotonic_ms() + r->cfg.prune_interval_ms;
+        bool failing = false;
+        for (;;) {
+                int n = relay_round(r);
+                update_backlog(r);
+                if (n < 0 && !failing)
+                        log_msg(LOG_WARN, "outbox relay: cannot publish now; retrying", "{s:s}",
+                                "error", n == -EAGAIN ? "delivery failed" : strerror(-n));
+                if (n >= 0 && failing)
+                        log_msg(LOG_INFO, "outbox relay: publishing again", NULL);
+                failing = n < 0;
+                if (clock_monotonic_ms() >= next_prune) {
+                        prune(r);
+                        next_prune = clock_monotonic_ms() + r->cfg.prune_interval_ms;
+                }
+                int wait = n < 0 ? RETRY_PAUSE_MS : n == r->cfg.batch ? 0 : r->cfg.idle_poll_ms;
+                if (wait ? pause_ms(r, wait) : __atomic_load_n(&r->stopping, __ATOMIC_ACQUIRE))
+                        break;
+        }
+        return NULL;
+}
+
+int events_relay_start(struct events_relay **ret, struct db_pool *db,
+                       const struct events_relay_config *cfg, char *err, size_t err_len)
+{
+        struct events_relay *r = calloc(1, sizeof(*r));
+        if (!r)
+                return -ENOMEM;
+        r->db = db;
+        r->cfg = *cfg;
+        pthread_mutex_init(&r->lock, NULL);
+        pthread_condattr_t attr;
+        pthread_condattr_init(&attr);
+        pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+        pthread_cond_init(&r->wake, &attr);
+        pthread_condattr_destroy(&attr);
+        char timeout[32], kerr[256] = "";
+        snprintf(timeout, sizeof(timeout), "%lld", (long long)cfg->message_timeout_ms);
+        rd_kafka_conf_t *conf = rd_kafka_conf_new();
+        const char *settings[][2] = {
+                {"bootstrap.servers", cfg->brokers},
+                {"enable.idempotence", "true"}, /* acks=all, no duplicates from retries */
+                {"acks", "all"},
+                {"message.timeout.ms", timeout},
+                {"linger.ms", "5"},
+                {"partitioner", "murmur2_random"}, /* the Java client's: keys land alike */
+        };
+        for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++)
+                if (rd_kafka_conf_set(conf, settings[i][0], settings[i][1], kerr, sizeof(kerr)) !=
+                    RD_KAFKA_CONF_OK) {
+                        snprintf(err, err_len, "kafka setting %s: %s", settings[i][0], kerr);
+                        rd_kafka_conf_destroy(conf);
+                        events_relay_stop(r);
+                        return -EINVAL;
+                }
+        rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+        rd_kafka_conf_set_log_cb(conf, on_kafka_log);
+        r->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, kerr, sizeof(kerr));
+        if (!r->rk) {
+                snprintf(err, err_len, "kafka producer: %s", kerr);
+                rd_kafka_conf_destroy(conf);
+                events_relay_stop(r);
+                return -EINVAL;
+        }
+        if (pthread_create(&r->thread, NULL, relay_main, r)) {
+                events_relay_stop(r);
+                return -EAGAIN;
+        }
+        r->started = true;
+        *ret = r;
+        return 0;
+}
+
+void events_relay_stop(struct events_relay *r)
+{
+        if (!r)
+                return;
+        pthread_mutex_lock(&r->lock);
+        __atomic_store_n(&r->stopping, true, __ATOMIC_RELEASE);
+        pthread_cond_broadcast(&r->wake);
+        pthread_mutex_unlock(&r->lock);
+        if (r->started)
+                pthread_join(r->thread, NULL);
+        if (r->rk) {
+                rd_kafka_flush(r->rk, 2000);
+                rd_kafka_destroy(r->rk);
+        }
+        pthread_cond_destroy(&r->wake);
+        pthread_mutex_destroy(&r->lock);
+        free(r);
+}
+
+void events_relay_stats(struct events_relay *r, struct events_relay_stats *ret)
+{
+        ret->backlog = atomic_load(&r->backlog);
+        ret->oldest_unsent_ms = atomic_load(&r->oldest_unsent_ms);
+        ret->published = atomic_load(&r->published);
+        ret->failed_rounds = atomic_load(&r->failed_rounds);
+}
