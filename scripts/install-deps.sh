@@ -17,7 +17,7 @@ packages=(
   libmicrohttpd-dev python3-prometheus-client python3-yaml
   golang-go golang-google-grpc-dev golang-google-protobuf-dev golang-github-golang-protobuf-1-5-dev
   protoc-gen-go protoc-gen-go-grpc
-  librdkafka-dev
+  librdkafka-dev python3-confluent-kafka
 )
 
 sudo_cmd=()

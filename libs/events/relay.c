@@ -63,8 +63,10 @@ int events_relay_config_from_env(struct events_relay_config *cfg, char *err, siz
 static void on_kafka_log(const rd_kafka_t *rk, int level, const char *facility, const char *buf)
 {
         (void)rk;
-        log_msg(level <= 3 ? LOG_ERROR : level <= 5 ? LOG_WARN : LOG_INFO, "kafka",
-                "{s:s, s:s}", "facility", facility, "message", buf);
+        log_msg(level <= 3   ? LOG_ERROR
+                : level <= 5 ? LOG_WARN
+                             : LOG_INFO,
+                "kafka", "{s:s, s:s}", "facility", facility, "message", buf);
 }
 
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)

@@ -71,6 +71,21 @@ static void collect_dependencies(void *userdata, struct metrics_writer *w)
                                      "Threads waiting for a database connection.", "gauge");
                 metrics_write_sample(w, "bookstore_db_pool_waiting", "", st.waiting);
         }
+        if (c->relay) {
+                struct events_relay_stats st;
+                events_relay_stats(c->relay, &st);
+                metrics_write_family(w, "bookstore_outbox_backlog",
+                                     "Outbox events not yet acknowledged by Kafka.", "gauge");
+                metrics_write_sample(w, "bookstore_outbox_backlog", "", (double)st.backlog);
+                metrics_write_family(w, "bookstore_outbox_relay_lag_seconds",
+                                     "Age of the oldest unsent outbox event.", "gauge");
+                metrics_write_sample(w, "bookstore_outbox_relay_lag_seconds", "",
+                                     (double)st.oldest_unsent_ms / 1000.0);
+                metrics_write_family(w, "bookstore_outbox_published_total",
+                                     "Outbox events Kafka acknowledged.", "counter");
+                metrics_write_sample(w, "bookstore_outbox_published_total", "",
+                                     (double)st.published);
+        }
         if (c->kv) {
                 metrics_write_family(w, "bookstore_redis_errors_total",
                                      "Redis commands that failed (unreachable, timed out, error "

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 extern const unsigned char bookstore_contract_descriptors[];
@@ -96,9 +97,16 @@ int svc_common_connect(struct svc_common *c, const struct db_migration *migratio
                        char *err, size_t err_len)
 {
         int r;
-        if ((r = db_pool_new(&c->db, &c->db_cfg)) < 0 || (r = kv_new(&c->kv, &c->kv_cfg)) < 0)
+        if ((r = db_pool_new(&c->db, &c->db_cfg)) < 0 || (r = kv_new(&c->kv, &c->kv_cfg)) < 0 ||
+            (r = db_migrate_wait(c->db, migrations, n, c->startup_wait_s, err, err_len)) < 0)
                 return r;
-        return db_migrate_wait(c->db, migrations, n, c->startup_wait_s, err, err_len);
+        const char *brokers = getenv("KAFKA_BROKERS");
+        if (!c->publishes_events || !brokers || !*brokers)
+                return 0;
+        struct events_relay_config relay_cfg;
+        if ((r = events_relay_config_from_env(&relay_cfg, err, err_len)) < 0)
+                return r;
+        return events_relay_start(&c->relay, c->db, &relay_cfg, err, err_len);
 }
 
 int svc_common_build(struct svc_common *c, struct svc_server_spec *spec, char *err, size_t err_len)
@@ -121,6 +129,8 @@ int svc_common_run(struct svc_common *c, char *err, size_t err_len)
 void svc_common_free(struct svc_common *c)
 {
         svc_server_free(&c->srv);
+        events_relay_stop(c->relay); /* before the pool it reads */
+        c->relay = NULL;
         kv_free(c->kv);
         db_pool_free(c->db);
         auth_keyset_free(c->keys);

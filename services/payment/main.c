@@ -28,6 +28,7 @@ int main(void)
                 snprintf(err, sizeof(err), "%s", e.message);
                 r = -EINVAL;
         }
+        c.publishes_events = true; /* payment.* events through the outbox */
         if (r == 0)
                 r = svc_common_connect(&c, payment_migrations, payment_migrations_count, err,
                                        sizeof(err));

@@ -56,7 +56,8 @@ static int setup(void **state)
         db_pool_free(admin);
         c.database = schema;
         if (db_pool_new(&pool, &c) < 0 ||
-            db_migrate(pool, &events_outbox_migration, 1, &applied, err, sizeof(err)) < 0)
+            db_migrate(pool, events_migrations, events_migrations_count, &applied, err,
+                       sizeof(err)) < 0)
                 return -1;
         /* the cluster lives in this process; clients reach it over TCP */
         rd_kafka_conf_t *conf = rd_kafka_conf_new();

@@ -12,9 +12,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The outbox table; add it to a service's migrations (its version sorts
- * after the service's own). */
-extern const struct db_migration events_outbox_migration;
+/* The outbox table is libs/events/migrations/9000_events_outbox.sql: a
+ * publishing service embeds it with its own migrations (events_outbox_sql in
+ * meson; its version sorts after the service's own). For tests it is also
+ * compiled in as events_migrations[]. */
+extern const struct db_migration events_migrations[];
+extern const size_t events_migrations_count;
 
 struct events_record {
         const char *event_id; /* unique; consumers de-duplicate on it */

@@ -7,6 +7,7 @@
 
 #include "auth/guard.h"
 #include "db/db.h"
+#include "events/relay.h"
 #include "kv/kv.h"
 #include "metrics/metrics.h"
 #include "rpc/rpc.h"
@@ -57,6 +58,10 @@ struct svc_common {
         char metrics_default_addr[32];
         struct metrics_http *metrics_http;
         struct svc_metrics *rpc_metrics;
+        /* events: a service that writes an outbox sets publishes_events before
+         * svc_common_connect, which then starts the relay when KAFKA_BROKERS is set */
+        bool publishes_events;
+        struct events_relay *relay;
 };
 
 /* Reads BOOKSTORE_<NAME>_ADDR, BOOKSTORE_<NAME>_DB_*, BOOKSTORE_REDIS_*, the JWT
@@ -67,8 +72,10 @@ struct svc_common {
  * -EINVAL with a message naming the variable. */
 int svc_common_read(struct svc_common *c, const char *name, const char *default_addr,
                     const char *default_db, bool want_signing, char *err, size_t err_len);
-/* Opens the database pool and Redis, and applies the migrations (waiting for
- * the database up to BOOKSTORE_DB_STARTUP_WAIT_S). */
+/* Opens the database pool and Redis, applies the migrations (waiting for the
+ * database up to BOOKSTORE_DB_STARTUP_WAIT_S), and starts the outbox relay
+ * of a service that publishes events (when KAFKA_BROKERS is set; until then
+ * its events wait in the outbox). */
 int svc_common_connect(struct svc_common *c, const struct db_migration *migrations, size_t n,
                        char *err, size_t err_len);
 /* svc_server_build with the common parts; spec->keys, token_params,

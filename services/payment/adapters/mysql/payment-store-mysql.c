@@ -1,5 +1,9 @@
-/* Payments in MariaDB; see payment-mysql.h. */
+/* Payments in MariaDB; see payment-mysql.h. Every change and its domain
+ * event (payment-events.h) are written in one transaction: the outbox. */
 #include "payment-mysql.h"
+
+#include "core/clock.h"
+#include "payment-events.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -47,8 +51,34 @@ static int store_find(void *self, const char *order_id, struct payment *ret)
         return r < 0 ? r : f.any ? 0 : -ENOENT;
 }
 
-static int store_insert(void *self, const struct payment *p)
+/* Appends the event of p's new status to the outbox, on conn's transaction. */
+static int append_event(struct db_conn *conn, const struct payment *p)
 {
+        uint8_t buf[PAYMENT_EVENT_MAX];
+        char event_id[37];
+        struct events_record rec;
+        int r = payment_event(p, clock_realtime_ms(), buf, event_id, &rec);
+        return r <= 0 ? r : events_outbox_append(conn, &rec);
+}
+
+/* The change and its event in one transaction: both or neither. */
+static int in_transaction(struct db_pool *pool, int (*change)(struct db_conn *, void *), void *arg)
+{
+        struct db_conn *conn;
+        int r = db_acquire(pool, &conn);
+        if (r < 0)
+                return r;
+        if ((r = db_begin(conn)) == 0) {
+                r = change(conn, arg);
+                r = r == 0 ? db_commit(conn) : (db_rollback(conn), r);
+        }
+        db_release(conn);
+        return r;
+}
+
+static int insert_change(struct db_conn *conn, void *arg)
+{
+        const struct payment *p = arg;
         struct db_value v[] = {db_text(p->order_id),
                                db_text(p->id),
                                db_text(p->customer_id),
@@ -60,23 +90,54 @@ static int store_insert(void *self, const struct payment *p)
                                db_text(p->provider_reference),
                                db_int(p->created_at),
                                db_int(p->updated_at)};
-        return db_pool_exec(self,
-                            "INSERT INTO payments (order_id, id, customer_id, currency, units, "
-                            "nanos, status, decline_reason, provider_reference, created_at, "
-                            "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                            v, 11, NULL, NULL);
+        int r = db_exec(conn,
+                        "INSERT INTO payments (order_id, id, customer_id, currency, units, "
+                        "nanos, status, decline_reason, provider_reference, created_at, "
+                        "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        v, 11, NULL, NULL);
+        return r < 0 ? r : append_event(conn, p);
+}
+
+static int store_insert(void *self, const struct payment *p)
+{
+        return in_transaction(self, insert_change, (void *)p);
+}
+
+struct status_change {
+        const char *order_id;
+        enum payment_status from, to;
+        int64_t updated_at;
+};
+
+static int status_change(struct db_conn *conn, void *arg)
+{
+        const struct status_change *c = arg;
+        struct payment p;
+        struct found f = {.p = &p};
+        struct db_value key[] = {db_text(c->order_id), db_int(c->from)};
+        int r = db_query(conn,
+                         "SELECT order_id, id, customer_id, currency, units, nanos, status, "
+                         "decline_reason, provider_reference, created_at, updated_at "
+                         "FROM payments WHERE order_id = ? AND status = ? FOR UPDATE",
+                         key, 2, payment_row_cb, &f);
+        if (r < 0)
+                return r;
+        if (!f.any)
+                return -ESTALE; /* another change won */
+        struct db_value v[] = {db_int(c->to), db_int(c->updated_at), db_text(c->order_id)};
+        if ((r = db_exec(conn, "UPDATE payments SET status = ?, updated_at = ? WHERE order_id = ?",
+                         v, 3, NULL, NULL)) < 0)
+                return r;
+        p.status = c->to;
+        p.updated_at = c->updated_at;
+        return append_event(conn, &p);
 }
 
 static int store_set_status(void *self, const char *order_id, enum payment_status from,
                             enum payment_status to, int64_t updated_at)
 {
-        struct db_value v[] = {db_int(to), db_int(updated_at), db_text(order_id), db_int(from)};
-        uint64_t affected = 0;
-        int r = db_pool_exec(self,
-                             "UPDATE payments SET status = ?, updated_at = ? WHERE order_id = ? "
-                             "AND status = ?",
-                             v, 4, &affected, NULL);
-        return r < 0 ? r : affected == 1 ? 0 : -ESTALE;
+        struct status_change c = {order_id, from, to, updated_at};
+        return in_transaction(self, status_change, &c);
 }
 
 static const struct payment_store_ops store_mysql_ops = {
