@@ -4,6 +4,7 @@ called through generated Python stubs: the happy path, declines, shortages,
 flaky, slow and dead participants, crash drills, idempotency, 200 concurrent
 checkouts, cancellation, and reconciliation of money and stock after each."""
 import os
+import subprocess
 import threading
 import time
 import urllib.request
@@ -45,6 +46,10 @@ class Stack:
     def __init__(self, d):
         self.keypair = write_keypair(d)
         self.schemas = {}
+        # a Kafka-protocol broker: payment publishes its events through it
+        self.kafka = subprocess.Popen([os.environ["BOOKSTORE_KAFKA_MOCK"], "1"],
+                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        self.kafka_brokers = self.kafka.stdout.readline().split()[-1]
         verify = {"BOOKSTORE_JWT_VERIFY_KEYS": self.keypair[1]}
         self.identity = self.start("identity", {
             "BOOKSTORE_JWT_SIGNING_KEY": str(d / "k1.pem"), "BOOKSTORE_JWT_SIGNING_KID": "k1",
@@ -55,7 +60,8 @@ class Stack:
         peers = {"BOOKSTORE_CATALOG_TARGET": self.catalog.target,
                  "BOOKSTORE_IDENTITY_TARGET": self.identity.target}
         self.inventory = self.start("inventory", {**verify, **peers, "BOOKSTORE_RPC_WORKERS": "16"})
-        self.payment = self.start("payment", {**verify, "BOOKSTORE_RPC_WORKERS": "16"})
+        self.payment = self.start("payment", {**verify, "BOOKSTORE_RPC_WORKERS": "16",
+                                              "KAFKA_BROKERS": self.kafka_brokers})
         self.order = self.start("order", {**verify, **peers, "BOOKSTORE_RPC_WORKERS": "16"})
         self.checkout = self.start_checkout()
         self.others = []
@@ -102,6 +108,8 @@ class Stack:
         for schemas in self.schemas.values():
             for schema in schemas:
                 mariadb(f"DROP DATABASE {schema}")
+        self.kafka.terminate()
+        assert self.kafka.wait(timeout=10) == 0
 
     # ---- the people using it --------------------------------------------
 
@@ -591,3 +599,19 @@ def test_the_dashboard_shows_only_metrics_the_services_serve(stack):
                              "checkout"]):
         assert f"job_name: {job}\n    static_configs: [{{targets: [\"127.0.0.1:{9101 + i}\"]}}]" \
             in scrape
+
+
+def test_every_payment_change_of_the_module_was_published_once(stack):
+    """Payment published through its outbox during all of the above (200
+    concurrent checkouts included): one event per state change, each sent."""
+    assert wait_for(lambda: stack.payment.metrics()[("bookstore_outbox_backlog", frozenset())]
+                    == 0, timeout=30)
+    # events a payment's history implies: authorized or declined, then each later change
+    per_status = {1: 1, 2: 2, 3: 2, 4: 3, 5: 1}
+    rows = mariadb("SELECT status, COUNT(*) FROM payments GROUP BY status",
+                   stack.payment.schema).split("\n")
+    expected = sum(per_status[int(s)] * int(n) for s, n in (r.split("\t") for r in rows if r))
+    outbox = mariadb("SELECT COUNT(*), COUNT(DISTINCT event_id), SUM(sent_ms IS NOT NULL) "
+                     "FROM outbox", stack.payment.schema).split()
+    assert [int(x) for x in outbox] == [expected] * 3
+    assert stack.payment.metrics()[("bookstore_outbox_published_total", frozenset())] == expected

@@ -2,8 +2,8 @@
 """The Containerfile cannot be built on this machine (no container engine), so
 what can be checked is checked: the runtime stage installs (directly or as
 dependencies) the Debian package of every shared library the six service
-binaries load (from `ldd`), the build stage builds and copies all six, and the
-image runs as a non-root user.
+binaries load (from `ldd`), the build stage copies every source directory the build
+needs and builds all six, and the image runs as a non-root user.
 Usage: check-containerfile.py SOURCE_ROOT BUILD_DIR"""
 import os
 import re
@@ -57,6 +57,10 @@ if missing:
     sys.exit(f"check-containerfile: the runtime stage lacks {missing} (needed by the binaries)")
 for s in SERVICES:
     assert f"services/{s}/{s}" in text, f"the build stage does not build {s}"
+# the build stage copies every directory the top-level meson.build descends into
+copied = set(re.findall(r"^COPY (\S+) \1$", text[:text.index("AS runtime")], re.M))
+top = re.findall(r"^subdir\('([^']+)'\)", open(os.path.join(root, "meson.build")).read(), re.M)
+assert set(top) <= copied, f"the build stage does not copy {sorted(set(top) - copied)}"
 assert re.search(r"^USER 10001", runtime, re.M), "the image must run as a non-root user"
 assert "useradd --system --uid 10001" in runtime
 print(f"check-containerfile: {len(needed)} packages needed by the binaries, all installed by "
