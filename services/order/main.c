@@ -34,6 +34,7 @@ int main(void)
                 snprintf(err, sizeof(err), "%s", e.message);
                 r = -EINVAL;
         }
+        c.publishes_events = true; /* order.* events through the outbox */
         if (r == 0)
                 r = svc_common_connect(&c, order_migrations, order_migrations_count, err,
                                        sizeof(err));

@@ -62,7 +62,8 @@ class Stack:
         self.inventory = self.start("inventory", {**verify, **peers, "BOOKSTORE_RPC_WORKERS": "16"})
         self.payment = self.start("payment", {**verify, "BOOKSTORE_RPC_WORKERS": "16",
                                               "KAFKA_BROKERS": self.kafka_brokers})
-        self.order = self.start("order", {**verify, **peers, "BOOKSTORE_RPC_WORKERS": "16"})
+        self.order = self.start("order", {**verify, **peers, "BOOKSTORE_RPC_WORKERS": "16",
+                                          "KAFKA_BROKERS": self.kafka_brokers})
         self.checkout = self.start_checkout()
         self.others = []
 
@@ -615,3 +616,46 @@ def test_every_payment_change_of_the_module_was_published_once(stack):
                      "FROM outbox", stack.payment.schema).split()
     assert [int(x) for x in outbox] == [expected] * 3
     assert stack.payment.metrics()[("bookstore_outbox_published_total", frozenset())] == expected
+
+
+def test_every_order_change_of_the_module_reached_kafka(stack):
+    """Order published through its outbox during all of the above: on the
+    topic, keyed by order id, exactly the events each order's history implies."""
+    from confluent_kafka import Consumer, TopicPartition
+    from bookstore.events.v1 import events_pb2
+    assert wait_for(lambda: stack.order.metrics()[("bookstore_outbox_backlog", frozenset())]
+                    == 0, timeout=30)
+    implied = {1: ["order.created"], 2: ["order.created"],
+               3: ["order.created", "order.confirmed"],
+               4: ["order.created", "order.confirmed", "order.shipped"],
+               6: ["order.created", "order.rejected"],
+               7: ["order.created", "order.confirmed"],
+               8: ["order.created", "order.confirmed", "order.cancelled"]}
+    want = {}
+    for row in mariadb("SELECT id, status FROM orders", stack.order.schema).split("\n"):
+        if row:
+            order_id, status = row.split("\t")
+            want[order_id] = implied[int(status)]
+    c = Consumer({"bootstrap.servers": stack.kafka_brokers, "group.id": uuid.uuid4().hex,
+                  "enable.auto.commit": False})
+    parts = c.list_topics("bookstore.order", timeout=10).topics["bookstore.order"].partitions
+    c.assign([TopicPartition("bookstore.order", p, 0) for p in parts])
+    got, ids, quiet = {}, set(), time.monotonic() + 5
+    while time.monotonic() < quiet:
+        m = c.poll(0.2)
+        if m is None or m.error():
+            continue
+        env = events_pb2.EventEnvelope()
+        env.ParseFromString(m.value())
+        assert m.key().decode() == env.aggregate_id and env.event_id not in ids
+        ids.add(env.event_id)
+        got.setdefault(env.aggregate_id, []).append(env)
+        quiet = time.monotonic() + 1.5
+    c.close()
+    assert {k: [e.type for e in v] for k, v in got.items()} == want
+    confirmed = next(v[1] for v in got.values() if len(v) > 1 and v[1].type == "order.confirmed")
+    total = confirmed.order_confirmed.total
+    lines = confirmed.order_confirmed.lines
+    assert lines and total.units == sum(l.quantity * l.unit_price.units for l in lines)
+    assert len(confirmed.trace_id) == 32  # the saga's trace
+

@@ -3,8 +3,12 @@
  * of CreateOrder find the first order instead of making a second. */
 #include "order-mysql.h"
 
+#include "core/clock.h"
+#include "order-events.h"
+
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define ORDER_COLUMNS                                                                              \
@@ -104,6 +108,19 @@ static int store_find_by_key(void *self, const char *customer_id, const char *ke
         return find_where(self, "customer_id = ? AND idempotency_key = ?", v, 2, ret);
 }
 
+/* Appends the event of o's status to the outbox, on c's transaction. */
+static int append_event(struct db_conn *c, const struct order *o)
+{
+        uint8_t *buf = malloc(ORDER_EVENT_MAX);
+        char event_id[37];
+        struct events_record rec;
+        int r = buf ? order_event(o, clock_realtime_ms(), buf, event_id, &rec) : -ENOMEM;
+        if (r > 0)
+                r = events_outbox_append(c, &rec);
+        free(buf);
+        return r;
+}
+
 static int store_insert(void *self, const struct order *o)
 {
         struct db_conn *c;
@@ -153,23 +170,62 @@ static int store_insert(void *self, const struct order *o)
                                  line, 10, NULL, NULL)) < 0)
                         goto out;
         }
-        r = db_commit(c);
+        if ((r = append_event(c, o)) == 0)
+                r = db_commit(c);
 out:
+        if (r < 0)
+                db_rollback(c);
         db_release(c);
         return r;
 }
 
+/* The status change and its event in one transaction: the order is read
+ * under a row lock (for the event's lines), changed, and the event appended. */
 static int store_set_status(void *self, const char *id, enum order_status from,
                             enum order_status to, const char *reason, int64_t updated_at)
 {
-        struct db_value v[] = {db_int(to), db_text(reason), db_int(updated_at), db_text(id),
-                               db_int(from)};
-        uint64_t affected = 0;
-        int r = db_pool_exec(self,
-                             "UPDATE orders SET status = ?, status_reason = ?, updated_at = ? "
-                             "WHERE id = ? AND status = ?",
-                             v, 5, &affected, NULL);
-        return r < 0 ? r : affected == 1 ? 0 : -ESTALE;
+        struct db_conn *c;
+        struct order *o = malloc(sizeof(*o));
+        int r = o ? db_acquire(self, &c) : -ENOMEM;
+        if (r < 0) {
+                free(o);
+                return r;
+        }
+        struct db_value key[] = {db_text(id), db_int(from)};
+        struct order_rows rows = {.out = o, .cap = 1};
+        struct db_value v[] = {db_int(to), db_text(reason), db_int(updated_at), db_text(id)};
+        struct db_value item_key = db_text(id);
+        if ((r = db_begin(c)) < 0)
+                goto out;
+        r = db_query(c,
+                     "SELECT " ORDER_COLUMNS " FROM orders WHERE id = ? AND status = ? FOR UPDATE",
+                     key, 2, order_row_cb, &rows);
+        if (r == 0 && rows.n == 0)
+                r = -ESTALE; /* another change won */
+        if (r == 0) {
+                o->n_items = 0;
+                r = db_query(c,
+                             "SELECT book_id, title, seller_id, quantity, unit_units, unit_nanos, "
+                             "line_units, line_nanos FROM order_items WHERE order_id = ? "
+                             "ORDER BY position",
+                             &item_key, 1, item_row_cb, o);
+        }
+        if (r == 0)
+                r = db_exec(c,
+                            "UPDATE orders SET status = ?, status_reason = ?, updated_at = ? "
+                            "WHERE id = ?",
+                            v, 4, NULL, NULL);
+        if (r == 0) {
+                o->status = to;
+                snprintf(o->status_reason, sizeof(o->status_reason), "%s", reason ? reason : "");
+                o->updated_at = updated_at;
+                r = append_event(c, o);
+        }
+        r = r == 0 ? db_commit(c) : (db_rollback(c), r);
+out:
+        db_release(c);
+        free(o);
+        return r;
 }
 
 static int store_list(void *self, const struct order_query *q, struct order *ret, size_t *ret_n)
