@@ -1,9 +1,7 @@
 /* Order events; see order-events.h. */
 #include "order-events.h"
 
-#include "bookstore/events/v1/events.pb-c.h"
-#include "core/random.h"
-#include "rpc/rpc.h"
+#include "events/envelope.h"
 
 #include <errno.h>
 
@@ -87,25 +85,6 @@ int order_event(const struct order *o, int64_t now_ms, uint8_t *buf, char event_
         default: /* PAYMENT_AUTHORIZED, CANCEL_REQUESTED, DELIVERED: no event of their own */
                 return 0;
         }
-        Google__Protobuf__Timestamp at;
-        google__protobuf__timestamp__init(&at);
-        at.seconds = now_ms / 1000;
-        at.nanos = (int32_t)(now_ms % 1000) * 1000000;
-        random_uuid4(event_id);
-        env.event_id = event_id;
-        env.aggregate_type = "order";
-        env.aggregate_id = (char *)o->id;
-        env.occurred_at = &at;
-        env.trace_id = (char *)rpc_trace_current();
-        size_t len = bookstore__events__v1__event_envelope__get_packed_size(&env);
-        if (len > ORDER_EVENT_MAX)
-                return -E2BIG;
-        bookstore__events__v1__event_envelope__pack(&env, buf);
-        *ret = (struct events_record){.event_id = event_id,
-                                      .topic = "bookstore.order",
-                                      .key = o->id,
-                                      .value = buf,
-                                      .value_len = len,
-                                      .created_ms = now_ms};
-        return 1;
+        return events_envelope_pack(&env, "bookstore.order", "order", o->id, now_ms, buf,
+                                    ORDER_EVENT_MAX, event_id, ret);
 }

@@ -1,9 +1,7 @@
 /* Payment events; see payment-events.h. */
 #include "payment-events.h"
 
-#include "bookstore/events/v1/events.pb-c.h"
-#include "core/random.h"
-#include "rpc/rpc.h"
+#include "events/envelope.h"
 
 #include <errno.h>
 
@@ -12,10 +10,6 @@ int payment_event(const struct payment *p, int64_t now_ms, uint8_t buf[PAYMENT_E
 {
         Bookstore__Events__V1__EventEnvelope env;
         bookstore__events__v1__event_envelope__init(&env);
-        Google__Protobuf__Timestamp at;
-        google__protobuf__timestamp__init(&at);
-        at.seconds = now_ms / 1000;
-        at.nanos = (int32_t)(now_ms % 1000) * 1000000;
         Bookstore__Common__V1__Money amount;
         bookstore__common__v1__money__init(&amount);
         amount.currency_code = (char *)p->amount.currency;
@@ -74,21 +68,6 @@ int payment_event(const struct payment *p, int64_t now_ms, uint8_t buf[PAYMENT_E
         default:
                 return 0;
         }
-        random_uuid4(event_id);
-        env.event_id = event_id;
-        env.aggregate_type = "payment";
-        env.aggregate_id = (char *)p->id;
-        env.occurred_at = &at;
-        env.trace_id = (char *)rpc_trace_current(); /* the request that caused it */
-        size_t len = bookstore__events__v1__event_envelope__get_packed_size(&env);
-        if (len > PAYMENT_EVENT_MAX)
-                return -E2BIG;
-        bookstore__events__v1__event_envelope__pack(&env, buf);
-        *ret = (struct events_record){.event_id = event_id,
-                                      .topic = "bookstore.payment",
-                                      .key = p->id,
-                                      .value = buf,
-                                      .value_len = len,
-                                      .created_ms = now_ms};
-        return 1;
+        return events_envelope_pack(&env, "bookstore.payment", "payment", p->id, now_ms, buf,
+                                    PAYMENT_EVENT_MAX, event_id, ret);
 }
