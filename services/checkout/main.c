@@ -119,6 +119,7 @@ int main(void)
                 c.db_cfg.pool_size = CHECKOUT_DEFAULT_DB_POOL;
         if (r == 0)
                 r = read_config(&app, &peers, &crash_step, err, sizeof(err));
+        c.publishes_events = true; /* saga.* events through the outbox */
         if (r == 0)
                 r = svc_common_connect(&c, checkout_migrations, checkout_migrations_count, err,
                                        sizeof(err));

@@ -94,6 +94,7 @@ class Stack:
                 "BOOKSTORE_PAYMENT_TARGET": self.payment.target,
                 "BOOKSTORE_INVENTORY_TARGET": self.inventory.target,
                 "BOOKSTORE_CHECKOUT_SERVICE_SECRET": SECRET,
+                "KAFKA_BROKERS": self.kafka_brokers,
                 "BOOKSTORE_CHECKOUT_RETRY_BASE_MS": "20",
                 "BOOKSTORE_CHECKOUT_RETRY_MAX_MS": "200",
                 "BOOKSTORE_CHECKOUT_INSTANCE": f"test-{uuid.uuid4().hex[:6]}"}
@@ -621,8 +622,6 @@ def test_every_payment_change_of_the_module_was_published_once(stack):
 def test_every_order_change_of_the_module_reached_kafka(stack):
     """Order published through its outbox during all of the above: on the
     topic, keyed by order id, exactly the events each order's history implies."""
-    from confluent_kafka import Consumer, TopicPartition
-    from bookstore.events.v1 import events_pb2
     assert wait_for(lambda: stack.order.metrics()[("bookstore_outbox_backlog", frozenset())]
                     == 0, timeout=30)
     implied = {1: ["order.created"], 2: ["order.created"],
@@ -636,10 +635,23 @@ def test_every_order_change_of_the_module_reached_kafka(stack):
         if row:
             order_id, status = row.split("\t")
             want[order_id] = implied[int(status)]
+    got = topic_events(stack, "bookstore.order")
+    assert {k: [e.type for e in v] for k, v in got.items()} == want
+    confirmed = next(v[1] for v in got.values() if len(v) > 1 and v[1].type == "order.confirmed")
+    total = confirmed.order_confirmed.total
+    lines = confirmed.order_confirmed.lines
+    assert lines and total.units == sum(l.quantity * l.unit_price.units for l in lines)
+    assert len(confirmed.trace_id) == 32  # the saga's trace
+
+def topic_events(stack, topic):
+    """Every event on a topic of the module's broker, by aggregate id, in order;
+    checks each is keyed by its aggregate and none comes twice."""
+    from confluent_kafka import Consumer, TopicPartition
+    from bookstore.events.v1 import events_pb2
     c = Consumer({"bootstrap.servers": stack.kafka_brokers, "group.id": uuid.uuid4().hex,
                   "enable.auto.commit": False})
-    parts = c.list_topics("bookstore.order", timeout=10).topics["bookstore.order"].partitions
-    c.assign([TopicPartition("bookstore.order", p, 0) for p in parts])
+    parts = c.list_topics(topic, timeout=10).topics[topic].partitions
+    c.assign([TopicPartition(topic, p, 0) for p in parts])
     got, ids, quiet = {}, set(), time.monotonic() + 5
     while time.monotonic() < quiet:
         m = c.poll(0.2)
@@ -652,10 +664,22 @@ def test_every_order_change_of_the_module_reached_kafka(stack):
         got.setdefault(env.aggregate_id, []).append(env)
         quiet = time.monotonic() + 1.5
     c.close()
-    assert {k: [e.type for e in v] for k, v in got.items()} == want
-    confirmed = next(v[1] for v in got.values() if len(v) > 1 and v[1].type == "order.confirmed")
-    total = confirmed.order_confirmed.total
-    lines = confirmed.order_confirmed.lines
-    assert lines and total.units == sum(l.quantity * l.unit_price.units for l in lines)
-    assert len(confirmed.trace_id) == 32  # the saga's trace
+    return got
+
+
+def test_every_ended_saga_of_the_module_reached_kafka(stack):
+    assert wait_for(lambda: stack.checkout.metrics()[("bookstore_outbox_backlog", frozenset())]
+                    == 0, timeout=30)
+    got = topic_events(stack, "bookstore.saga")
+    names = {3: "saga.completed", 4: "saga.compensated"}
+    rows = mariadb("SELECT id, status, kind FROM sagas WHERE status IN (3, 4)",
+                   stack.checkout.schema).split("\n")
+    for row in filter(None, rows):
+        saga_id, status, kind = row.split("\t")
+        assert [e.type for e in got[saga_id]] == [names[int(status)]]  # once, when it ended
+        e = got[saga_id][0]
+        if e.type == "saga.completed":
+            assert e.saga_completed.kind == ("checkout" if kind == "1" else "cancellation")
+        else:
+            assert e.saga_compensated.reason
 

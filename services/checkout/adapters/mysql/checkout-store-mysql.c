@@ -3,6 +3,8 @@
  * guarded by the lease. */
 #include "checkout-mysql.h"
 
+#include "checkout-events.h"
+
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -226,13 +228,32 @@ static int store_save(void *self, const struct checkout_saga *s, const char *own
                                db_int(s->total.units),  db_int(s->total.nanos),
                                db_int(s->updated_ms),   db_int(lease_until_ms),
                                db_text(s->id),          db_text(owner)};
+        /* a saga is only written while unfinished: its end is written once,
+         * together with its event */
+        static const char update[] = "UPDATE sagas SET status = ?, order_id = ?, state = ?, "
+                                     "total_currency = ?, total_units = ?, total_nanos = ?, "
+                                     "updated_ms = ?, lease_until = ?, version = version + 1 "
+                                     "WHERE id = ? AND owner = ? AND " UNFINISHED;
         uint64_t affected = 0;
-        int r = db_pool_exec(self,
-                             "UPDATE sagas SET status = ?, order_id = ?, state = ?, "
-                             "total_currency = ?, total_units = ?, total_nanos = ?, "
-                             "updated_ms = ?, lease_until = ?, version = version + 1 "
-                             "WHERE id = ? AND owner = ?",
-                             v, 10, &affected, NULL);
+        int r;
+        if (!saga_is_final(s->state.status)) {
+                r = db_pool_exec(self, update, v, 10, &affected, NULL);
+        } else {
+                struct db_conn *conn;
+                uint8_t buf[CHECKOUT_EVENT_MAX];
+                char event_id[37];
+                struct events_record rec;
+                int ev = checkout_event(s, s->updated_ms, buf, event_id, &rec);
+                if ((r = ev < 0 ? ev : db_acquire(self, &conn)) == 0) {
+                        if ((r = db_begin(conn)) == 0) {
+                                r = db_exec(conn, update, v, 10, &affected, NULL);
+                                if (r == 0 && affected == 1 && ev > 0)
+                                        r = events_outbox_append(conn, &rec);
+                                r = r == 0 ? db_commit(conn) : (db_rollback(conn), r);
+                        }
+                        db_release(conn);
+                }
+        }
         free(state);
         return r < 0 ? r : affected == 1 ? 0 : -ESTALE;
 }
