@@ -606,8 +606,7 @@ def test_the_dashboard_shows_only_metrics_the_services_serve(stack):
 def test_every_payment_change_of_the_module_was_published_once(stack):
     """Payment published through its outbox during all of the above (200
     concurrent checkouts included): one event per state change, each sent."""
-    assert wait_for(lambda: stack.payment.metrics()[("bookstore_outbox_backlog", frozenset())]
-                    == 0, timeout=30)
+    assert wait_for(lambda: outbox_unsent(stack.payment) == 0, timeout=30)
     # events a payment's history implies: authorized or declined, then each later change
     per_status = {1: 1, 2: 2, 3: 2, 4: 3, 5: 1}
     rows = mariadb("SELECT status, COUNT(*) FROM payments GROUP BY status",
@@ -616,14 +615,14 @@ def test_every_payment_change_of_the_module_was_published_once(stack):
     outbox = mariadb("SELECT COUNT(*), COUNT(DISTINCT event_id), SUM(sent_ms IS NOT NULL) "
                      "FROM outbox", stack.payment.schema).split()
     assert [int(x) for x in outbox] == [expected] * 3
-    assert stack.payment.metrics()[("bookstore_outbox_published_total", frozenset())] == expected
+    assert wait_for(lambda: stack.payment.metrics()[
+        ("bookstore_outbox_published_total", frozenset())] == expected, timeout=5)
 
 
 def test_every_order_change_of_the_module_reached_kafka(stack):
     """Order published through its outbox during all of the above: on the
     topic, keyed by order id, exactly the events each order's history implies."""
-    assert wait_for(lambda: stack.order.metrics()[("bookstore_outbox_backlog", frozenset())]
-                    == 0, timeout=30)
+    assert wait_for(lambda: outbox_unsent(stack.order) == 0, timeout=30)
     implied = {1: ["order.created"], 2: ["order.created"],
                3: ["order.created", "order.confirmed"],
                4: ["order.created", "order.confirmed", "order.shipped"],
@@ -642,6 +641,12 @@ def test_every_order_change_of_the_module_reached_kafka(stack):
     lines = confirmed.order_confirmed.lines
     assert lines and total.units == sum(l.quantity * l.unit_price.units for l in lines)
     assert len(confirmed.trace_id) == 32  # the saga's trace
+
+def outbox_unsent(server):
+    """Outbox rows the relay has not had acknowledged yet (the database is the
+    truth; the backlog metric is as of the relay's last round)."""
+    return int(mariadb("SELECT COUNT(*) FROM outbox WHERE sent_ms IS NULL", server.schema))
+
 
 def topic_events(stack, topic):
     """Every event on a topic of the module's broker, by aggregate id, in order;
@@ -668,8 +673,7 @@ def topic_events(stack, topic):
 
 
 def test_every_ended_saga_of_the_module_reached_kafka(stack):
-    assert wait_for(lambda: stack.checkout.metrics()[("bookstore_outbox_backlog", frozenset())]
-                    == 0, timeout=30)
+    assert wait_for(lambda: outbox_unsent(stack.checkout) == 0, timeout=30)
     got = topic_events(stack, "bookstore.saga")
     names = {3: "saga.completed", 4: "saga.compensated"}
     rows = mariadb("SELECT id, status, kind FROM sagas WHERE status IN (3, 4)",
