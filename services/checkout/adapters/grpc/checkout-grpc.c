@@ -20,7 +20,7 @@ const struct auth_policy checkout_policies[] = {
 const size_t checkout_n_policies = sizeof(checkout_policies) / sizeof(checkout_policies[0]);
 
 /* The answer leaves this much of the caller's deadline for the way back. */
-enum { REPLY_MARGIN_MS = 50 };
+enum { REPLY_MARGIN_MS = 150 };
 
 static const int kind_status[] = {
         [CEK_INVALID] = RPC_INVALID_ARGUMENT,
