@@ -366,3 +366,21 @@ int db_rollback(struct db_conn *c)
                 return 0;
         return simple(c, "ROLLBACK");
 }
+
+int db_pool_in_transaction(struct db_pool *pool, int (*fn)(struct db_conn *conn, void *arg),
+                           void *arg)
+{
+        struct db_conn *c;
+        int r = db_acquire(pool, &c);
+        if (r < 0)
+                return r;
+        if ((r = db_begin(c)) == 0) {
+                r = fn(c, arg);
+                if (r == 0)
+                        r = db_commit(c);
+                else
+                        db_rollback(c);
+        }
+        db_release(c);
+        return r;
+}

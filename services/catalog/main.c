@@ -41,6 +41,7 @@ int main(void)
                 snprintf(err, sizeof(err), "%s", e.message);
                 r = -EINVAL;
         }
+        c.publishes_events = true; /* book.* events through the outbox */
         if (r == 0)
                 r = svc_common_connect(&c, catalog_migrations, catalog_migrations_count, err,
                                        sizeof(err));

@@ -58,11 +58,16 @@ def payment(broker, tmp_path_factory):
 
 
 def events(bootstrap, minimum, timeout=20):
-    """Every event on the topic, decoded, with its Kafka key, in partition order."""
+    """Every event on the payment topic, decoded, with its Kafka key."""
+    return topic_events(bootstrap, TOPIC, minimum, timeout)
+
+
+def topic_events(bootstrap, topic, minimum, timeout=20):
+    """Every event on a topic, decoded, with its Kafka key, in partition order."""
     c = Consumer({"bootstrap.servers": bootstrap, "group.id": f"t{uuid.uuid4().hex}",
                   "enable.auto.commit": False})
-    meta = c.list_topics(TOPIC, timeout=10).topics[TOPIC]
-    c.assign([TopicPartition(TOPIC, p, 0) for p in meta.partitions])  # 0: the beginning
+    meta = c.list_topics(topic, timeout=10).topics[topic]
+    c.assign([TopicPartition(topic, p, 0) for p in meta.partitions])  # 0: the beginning
     got, deadline, quiet = [], time.monotonic() + timeout, None
     while time.monotonic() < deadline:
         m = c.poll(0.2)
@@ -148,3 +153,38 @@ def test_broker_down_then_back_delivers_every_event_once(broker, payment):
     assert len(new) == 10 and len({e.event_id for e in new}) == 10  # all, exactly once
     assert sorted(e.payment_authorized.order_id for e in new) == sorted(orders)
     assert payment.metrics()[("bookstore_outbox_published_total", frozenset())] == 16
+
+
+def test_catalog_changes_emit_book_events(broker, tmp_path):
+    from bookstore.catalog.v1 import catalog_pb2 as cpb
+    from test_catalog import Caller, money, new_book, start_catalog
+    keypair = write_keypair(tmp_path)
+    schema = f"bookstore_eb{uuid.uuid4().hex[:8]}"
+    mariadb(f"CREATE DATABASE {schema}")
+    catalog = start_catalog(keypair, schema, KAFKA_BROKERS=broker.bootstrap,
+                            BOOKSTORE_OUTBOX_POLL_MS="20")
+    catalog.keypair = keypair
+    try:
+        seller = Caller(catalog, "SELLER", "seller-ev")
+        book = new_book(seller, on_sale=False, price=money(12))
+        seller.UpdateBook(cpb.UpdateBookRequest(book_id=book.id, update_mask=["title", "price"],
+                                                title="Renamed", price=money(13)))
+        seller.UpdateBook(cpb.UpdateBookRequest(book_id=book.id, update_mask=["title"],
+                                                title="Renamed"))  # no change: no event
+        seller.SetBookStatus(cpb.SetBookStatusRequest(book_id=book.id,
+                                                      status=cpb.BOOK_STATUS_ON_SALE))
+        assert wait_for(lambda: int(mariadb("SELECT COUNT(*) FROM outbox WHERE sent_ms IS NULL",
+                                            schema)) == 0, timeout=20)
+        mine = [env for key, env in topic_events(broker.bootstrap, "bookstore.book", 3)
+                if key == book.id]
+        assert [e.type for e in mine] == ["book.created", "book.updated", "book.status_changed"]
+        created, updated, status = mine
+        assert (created.book_created.title, created.book_created.seller_id,
+                created.book_created.price.units) == (book.title, "seller-ev", 12)
+        assert list(updated.book_updated.changed_fields) == ["title", "price"]
+        assert (status.book_status_changed.old_status, status.book_status_changed.new_status) == (
+            "BOOK_STATUS_REGISTERED", "BOOK_STATUS_ON_SALE")
+        assert all(e.aggregate_type == "book" and len(e.trace_id) == 32 for e in mine)
+    finally:
+        assert catalog.stop() == 0, catalog.stderr[-2000:]
+        mariadb(f"DROP DATABASE {schema}")

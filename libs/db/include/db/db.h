@@ -120,6 +120,11 @@ int db_begin(struct db_conn *conn);
 int db_commit(struct db_conn *conn);
 int db_rollback(struct db_conn *conn);
 
+/* Runs fn on one pooled connection inside a transaction: committed when fn
+ * returns 0, rolled back otherwise (fn's result is returned). */
+int db_pool_in_transaction(struct db_pool *pool, int (*fn)(struct db_conn *conn, void *arg),
+                           void *arg);
+
 /* ---- migrations -------------------------------------------------------- */
 
 struct db_migration {

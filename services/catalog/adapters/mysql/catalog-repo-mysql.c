@@ -2,6 +2,9 @@
  * together from constant fragments only: every value is a bound parameter. */
 #include "catalog-mysql.h"
 
+#include "catalog-events.h"
+#include "core/clock.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,8 +47,15 @@ static int book_row_cb(const struct db_row *row, void *userdata)
         return 0;
 }
 
-static int repo_create_book(void *self, const struct catalog_book *b)
+/* Each write and its event go in one transaction (the outbox). */
+static int append(struct db_conn *c, int built, const struct events_record *rec)
 {
+        return built <= 0 ? built : events_outbox_append(c, rec);
+}
+
+static int create_change(struct db_conn *c, void *arg)
+{
+        const struct catalog_book *b = arg;
         struct db_value p[] = {db_text(b->id),
                                db_text(b->title),
                                db_text(b->authors),
@@ -59,12 +69,23 @@ static int repo_create_book(void *self, const struct catalog_book *b)
                                db_text(b->seller_id),
                                db_int(b->created_at),
                                db_int(b->updated_at)};
-        return db_pool_exec(self,
-                            "INSERT INTO books (id, title, authors, isbn13, description, "
-                            "category_id, price_currency, price_units, price_nanos, status, "
-                            "seller_id, created_at, updated_at) "
-                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                            p, 13, NULL, NULL);
+        int r = db_exec(c,
+                        "INSERT INTO books (id, title, authors, isbn13, description, "
+                        "category_id, price_currency, price_units, price_nanos, status, "
+                        "seller_id, created_at, updated_at) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        p, 13, NULL, NULL);
+        uint8_t buf[CATALOG_EVENT_MAX];
+        char event_id[37];
+        struct events_record rec;
+        return r < 0 ? r
+                     : append(c, catalog_event_created(b, clock_realtime_ms(), buf, event_id, &rec),
+                              &rec);
+}
+
+static int repo_create_book(void *self, const struct catalog_book *b)
+{
+        return db_pool_in_transaction(self, create_change, (void *)b);
 }
 
 static int repo_get_book(void *self, const char *id, struct catalog_book *ret)
@@ -76,29 +97,92 @@ static int repo_get_book(void *self, const char *id, struct catalog_book *ret)
         return r < 0 ? r : rows.n ? 0 : -ENOENT;
 }
 
-static int repo_update_book(void *self, const struct catalog_book *b)
+static int update_change(struct db_conn *c, void *arg)
 {
+        const struct catalog_book *b = arg;
+        struct catalog_book *old = malloc(sizeof(*old));
+        struct book_rows rows = {.out = old, .cap = 1};
+        struct db_value key = db_text(b->id);
+        int r = old ? db_query(c, "SELECT " BOOK_COLUMNS " FROM books WHERE id = ? FOR UPDATE",
+                               &key, 1, book_row_cb, &rows)
+                    : -ENOMEM;
+        if (r == 0 && rows.n == 0)
+                r = -ENOENT;
         struct db_value p[] = {
                 db_text(b->title),       db_text(b->authors),        db_text(b->description),
                 db_text(b->category_id), db_text(b->price.currency), db_int(b->price.units),
                 db_int(b->price.nanos),  db_int(b->updated_at),      db_text(b->id)};
-        return db_pool_exec(self,
+        if (r == 0)
+                r = db_exec(c,
                             "UPDATE books SET title = ?, authors = ?, description = ?, "
                             "category_id = ?, price_currency = ?, price_units = ?, "
                             "price_nanos = ?, updated_at = ? WHERE id = ?",
                             p, 9, NULL, NULL);
+        const char *changed[5];
+        size_t n = 0;
+        if (r == 0) { /* the event names what really changed */
+                if (strcmp(old->title, b->title))
+                        changed[n++] = "title";
+                if (strcmp(old->authors, b->authors))
+                        changed[n++] = "authors";
+                if (strcmp(old->description, b->description))
+                        changed[n++] = "description";
+                if (strcmp(old->category_id, b->category_id))
+                        changed[n++] = "category_id";
+                if (strcmp(old->price.currency, b->price.currency) ||
+                    old->price.units != b->price.units || old->price.nanos != b->price.nanos)
+                        changed[n++] = "price";
+        }
+        free(old);
+        uint8_t buf[CATALOG_EVENT_MAX];
+        char event_id[37];
+        struct events_record rec;
+        if (r < 0 || n == 0)
+                return r;
+        return append(
+                c,
+                catalog_event_updated(b->id, changed, n, clock_realtime_ms(), buf, event_id, &rec),
+                &rec);
+}
+
+static int repo_update_book(void *self, const struct catalog_book *b)
+{
+        return db_pool_in_transaction(self, update_change, (void *)b);
+}
+
+struct status_change {
+        const char *id;
+        enum catalog_status from, to;
+        int64_t updated_at;
+};
+
+static int status_change(struct db_conn *c, void *arg)
+{
+        const struct status_change *s = arg;
+        struct db_value p[] = {db_int(s->to), db_int(s->updated_at), db_text(s->id),
+                               db_int(s->from)};
+        uint64_t affected = 0;
+        int r = db_exec(c,
+                        "UPDATE books SET status = ?, updated_at = ? WHERE id = ? AND status = ?",
+                        p, 4, &affected, NULL);
+        if (r < 0)
+                return r;
+        if (affected != 1)
+                return -ESTALE;
+        uint8_t buf[CATALOG_EVENT_MAX];
+        char event_id[37];
+        struct events_record rec;
+        return append(c,
+                      catalog_event_status(s->id, s->from, s->to, clock_realtime_ms(), buf,
+                                           event_id, &rec),
+                      &rec);
 }
 
 static int repo_set_status(void *self, const char *id, enum catalog_status from,
                            enum catalog_status to, int64_t updated_at)
 {
-        struct db_value p[] = {db_int(to), db_int(updated_at), db_text(id), db_int(from)};
-        uint64_t affected = 0;
-        int r = db_pool_exec(self,
-                             "UPDATE books SET status = ?, updated_at = ? WHERE id = ? AND "
-                             "status = ?",
-                             p, 4, &affected, NULL);
-        return r < 0 ? r : affected == 1 ? 0 : -ESTALE;
+        struct status_change c = {id, from, to, updated_at};
+        return db_pool_in_transaction(self, status_change, &c);
 }
 
 /* LIKE pattern matching `s` literally somewhere: %, _ and \ escaped. */

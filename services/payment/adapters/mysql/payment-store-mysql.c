@@ -61,21 +61,6 @@ static int append_event(struct db_conn *conn, const struct payment *p)
         return r <= 0 ? r : events_outbox_append(conn, &rec);
 }
 
-/* The change and its event in one transaction: both or neither. */
-static int in_transaction(struct db_pool *pool, int (*change)(struct db_conn *, void *), void *arg)
-{
-        struct db_conn *conn;
-        int r = db_acquire(pool, &conn);
-        if (r < 0)
-                return r;
-        if ((r = db_begin(conn)) == 0) {
-                r = change(conn, arg);
-                r = r == 0 ? db_commit(conn) : (db_rollback(conn), r);
-        }
-        db_release(conn);
-        return r;
-}
-
 static int insert_change(struct db_conn *conn, void *arg)
 {
         const struct payment *p = arg;
@@ -100,7 +85,7 @@ static int insert_change(struct db_conn *conn, void *arg)
 
 static int store_insert(void *self, const struct payment *p)
 {
-        return in_transaction(self, insert_change, (void *)p);
+        return db_pool_in_transaction(self, insert_change, (void *)p); /* change and event */
 }
 
 struct status_change {
@@ -137,7 +122,7 @@ static int store_set_status(void *self, const char *order_id, enum payment_statu
                             enum payment_status to, int64_t updated_at)
 {
         struct status_change c = {order_id, from, to, updated_at};
-        return in_transaction(self, status_change, &c);
+        return db_pool_in_transaction(self, status_change, &c);
 }
 
 static const struct payment_store_ops store_mysql_ops = {
