@@ -99,6 +99,7 @@ static int register_service(struct rpc_server *server, void *app)
 static int wire(struct identity_main *m, char *err, size_t err_len)
 {
         int r;
+        m->c.publishes_events = true; /* user.registered through the outbox */
         if ((r = identity_sodium_init()) < 0 ||
             (r = svc_common_connect(&m->c, identity_migrations, identity_migrations_count, err,
                                     err_len)) < 0)

@@ -188,3 +188,37 @@ def test_catalog_changes_emit_book_events(broker, tmp_path):
     finally:
         assert catalog.stop() == 0, catalog.stderr[-2000:]
         mariadb(f"DROP DATABASE {schema}")
+
+
+def test_a_registration_emits_user_registered(broker, tmp_path):
+    from bookstore.identity.v1 import identity_pb2 as ipb
+    from bookstore.identity.v1 import identity_pb2_grpc as ipb_grpc
+    write_keypair(tmp_path)
+    schema = f"bookstore_eu{uuid.uuid4().hex[:8]}"
+    mariadb(f"CREATE DATABASE {schema}")
+    identity = Server(os.environ["BOOKSTORE_IDENTITY"], port_env="BOOKSTORE_IDENTITY_ADDR", env={
+        "BOOKSTORE_IDENTITY_DB_PORT": os.environ["BOOKSTORE_MYSQL_PORT"],
+        "BOOKSTORE_IDENTITY_DB_PASSWORD": os.environ["BOOKSTORE_MYSQL_PASSWORD"],
+        "BOOKSTORE_IDENTITY_DB_NAME": schema,
+        "BOOKSTORE_JWT_SIGNING_KEY": str(tmp_path / "k1.pem"), "BOOKSTORE_JWT_SIGNING_KID": "k1",
+        "BOOKSTORE_IDENTITY_ARGON2_OPSLIMIT": "1", "BOOKSTORE_IDENTITY_ARGON2_MEMLIMIT": "8M",
+        "KAFKA_BROKERS": broker.bootstrap, "BOOKSTORE_OUTBOX_POLL_MS": "20"})
+    try:
+        s = ipb_grpc.IdentityServiceStub(identity.channel())
+        email = f"e{uuid.uuid4().hex[:8]}@example.com"
+        user = s.RegisterUser(ipb.RegisterUserRequest(email=email, password="a-good-password-1",
+                                                      display_name="Evented"), timeout=10).user
+        with pytest.raises(grpc.RpcError):  # a duplicate registers nothing, emits nothing
+            s.RegisterUser(ipb.RegisterUserRequest(email=email, password="a-good-password-1",
+                                                   display_name="Again"), timeout=10)
+        assert wait_for(lambda: int(mariadb("SELECT COUNT(*) FROM outbox WHERE sent_ms IS NULL",
+                                            schema)) == 0, timeout=20)
+        mine = [env for key, env in topic_events(broker.bootstrap, "bookstore.user", 1)
+                if key == user.id]
+        assert [e.type for e in mine] == ["user.registered"]
+        assert (mine[0].user_registered.email, mine[0].user_registered.role) == (
+            email, "CUSTOMER")
+        assert int(mariadb("SELECT COUNT(*) FROM outbox", schema)) == 1
+    finally:
+        assert identity.stop() == 0, identity.stderr[-2000:]
+        mariadb(f"DROP DATABASE {schema}")

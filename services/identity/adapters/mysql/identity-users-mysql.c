@@ -1,6 +1,9 @@
 /* Users and addresses in MariaDB; see identity-mysql.h. */
 #include "identity-mysql.h"
 
+#include "core/clock.h"
+#include "identity-events.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -47,8 +50,10 @@ static int find_one(struct db_pool *pool, const char *sql, const char *key,
         return rows.n ? 0 : -ENOENT;
 }
 
-static int users_create(void *self, const struct identity_user *u)
+/* The account and its user.registered event in one transaction (the outbox). */
+static int create_change(struct db_conn *c, void *arg)
 {
+        const struct identity_user *u = arg;
         struct db_value p[] = {db_text(u->id),
                                db_text(u->email),
                                db_text(u->display_name),
@@ -56,11 +61,22 @@ static int users_create(void *self, const struct identity_user *u)
                                db_text(u->password_hash),
                                db_int(u->disabled),
                                db_int(u->created_at)};
-        return db_pool_exec(
-                self,
-                "INSERT INTO users (id, email, display_name, role, password_hash, disabled, "
-                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                p, 7, NULL, NULL);
+        int r = db_exec(c,
+                        "INSERT INTO users (id, email, display_name, role, password_hash, "
+                        "disabled, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        p, 7, NULL, NULL);
+        uint8_t buf[IDENTITY_EVENT_MAX];
+        char event_id[37];
+        struct events_record rec;
+        if (r == 0 &&
+            (r = identity_event_registered(u, clock_realtime_ms(), buf, event_id, &rec)) > 0)
+                r = events_outbox_append(c, &rec);
+        return r;
+}
+
+static int users_create(void *self, const struct identity_user *u)
+{
+        return db_pool_in_transaction(self, create_change, (void *)u);
 }
 
 static int users_find_by_email(void *self, const char *email, struct identity_user *ret)
