@@ -217,6 +217,27 @@ static int store_insert(void *self, const struct checkout_saga *s, const char *o
         return r;
 }
 
+/* A saga's last write: its final state and its event, in one transaction. */
+struct final_save {
+        const char *sql;
+        const struct db_value *values;
+        size_t n;
+        uint64_t *affected;
+        int built; /* 1: rec holds the event */
+        uint8_t buf[CHECKOUT_EVENT_MAX];
+        char event_id[37];
+        struct events_record rec;
+};
+
+static int save_final(struct db_conn *conn, void *arg)
+{
+        struct final_save *f = arg;
+        int r = db_exec(conn, f->sql, f->values, f->n, f->affected, NULL);
+        if (r == 0 && *f->affected == 1 && f->built > 0)
+                r = events_outbox_append(conn, &f->rec);
+        return r;
+}
+
 static int store_save(void *self, const struct checkout_saga *s, const char *owner,
                       int64_t lease_until_ms)
 {
@@ -239,20 +260,9 @@ static int store_save(void *self, const struct checkout_saga *s, const char *own
         if (!saga_is_final(s->state.status)) {
                 r = db_pool_exec(self, update, v, 10, &affected, NULL);
         } else {
-                struct db_conn *conn;
-                uint8_t buf[CHECKOUT_EVENT_MAX];
-                char event_id[37];
-                struct events_record rec;
-                int ev = checkout_event(s, s->updated_ms, buf, event_id, &rec);
-                if ((r = ev < 0 ? ev : db_acquire(self, &conn)) == 0) {
-                        if ((r = db_begin(conn)) == 0) {
-                                r = db_exec(conn, update, v, 10, &affected, NULL);
-                                if (r == 0 && affected == 1 && ev > 0)
-                                        r = events_outbox_append(conn, &rec);
-                                r = r == 0 ? db_commit(conn) : (db_rollback(conn), r);
-                        }
-                        db_release(conn);
-                }
+                struct final_save f = {.sql = update, .values = v, .n = 10, .affected = &affected};
+                f.built = checkout_event(s, s->updated_ms, f.buf, f.event_id, &f.rec);
+                r = f.built < 0 ? f.built : db_pool_in_transaction(self, save_final, &f);
         }
         free(state);
         return r < 0 ? r : affected == 1 ? 0 : -ESTALE;

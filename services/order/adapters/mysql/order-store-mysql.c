@@ -121,12 +121,11 @@ static int append_event(struct db_conn *c, const struct order *o)
         return r;
 }
 
-static int store_insert(void *self, const struct order *o)
+/* The order, its lines and order.created in one transaction. */
+static int insert_change(struct db_conn *c, void *arg)
 {
-        struct db_conn *c;
-        int r = db_acquire(self, &c);
-        if (r < 0)
-                return r;
+        const struct order *o = arg;
+        int r;
         const struct order_address *a = &o->address;
         struct db_value head[] = {db_text(o->id),
                                   db_text(o->customer_id),
@@ -143,14 +142,13 @@ static int store_insert(void *self, const struct order *o)
                                   db_text(a->country_code),
                                   db_int(o->created_at),
                                   db_int(o->updated_at)};
-        if ((r = db_begin(c)) < 0 ||
-            (r = db_exec(c,
+        if ((r = db_exec(c,
                          "INSERT INTO orders (id, customer_id, idempotency_key, status, currency, "
                          "total_units, total_nanos, recipient, line1, line2, city, postal_code, "
                          "country_code, created_at, updated_at) "
                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                          head, 15, NULL, NULL)) < 0)
-                goto out;
+                return r;
         for (size_t i = 0; i < o->n_items; i++) {
                 const struct order_item *it = &o->items[i];
                 struct db_value line[] = {db_text(o->id),
@@ -168,40 +166,40 @@ static int store_insert(void *self, const struct order *o)
                                  "seller_id, quantity, unit_units, unit_nanos, line_units, "
                                  "line_nanos) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                                  line, 10, NULL, NULL)) < 0)
-                        goto out;
+                        return r;
         }
-        if ((r = append_event(c, o)) == 0)
-                r = db_commit(c);
-out:
-        if (r < 0)
-                db_rollback(c);
-        db_release(c);
-        return r;
+        return append_event(c, o);
+}
+
+static int store_insert(void *self, const struct order *o)
+{
+        return db_pool_in_transaction(self, insert_change, (void *)o);
 }
 
 /* The status change and its event in one transaction: the order is read
  * under a row lock (for the event's lines), changed, and the event appended. */
-static int store_set_status(void *self, const char *id, enum order_status from,
-                            enum order_status to, const char *reason, int64_t updated_at)
+struct status_change {
+        const char *id;
+        enum order_status from, to;
+        const char *reason;
+        int64_t updated_at;
+};
+
+static int status_change(struct db_conn *c, void *arg)
 {
-        struct db_conn *c;
+        const struct status_change *ch = arg;
         struct order *o = malloc(sizeof(*o));
-        int r = o ? db_acquire(self, &c) : -ENOMEM;
-        if (r < 0) {
-                free(o);
-                return r;
-        }
-        struct db_value key[] = {db_text(id), db_int(from)};
+        if (!o)
+                return -ENOMEM;
+        struct db_value key[] = {db_text(ch->id), db_int(ch->from)};
         struct order_rows rows = {.out = o, .cap = 1};
-        struct db_value v[] = {db_int(to), db_text(reason), db_int(updated_at), db_text(id)};
-        struct db_value item_key = db_text(id);
-        if ((r = db_begin(c)) < 0)
-                goto out;
-        r = db_query(c,
-                     "SELECT " ORDER_COLUMNS " FROM orders WHERE id = ? AND status = ? FOR UPDATE",
-                     key, 2, order_row_cb, &rows);
+        int r = db_query(c,
+                         "SELECT " ORDER_COLUMNS " FROM orders WHERE id = ? AND status = ? "
+                         "FOR UPDATE",
+                         key, 2, order_row_cb, &rows);
         if (r == 0 && rows.n == 0)
                 r = -ESTALE; /* another change won */
+        struct db_value item_key = db_text(ch->id);
         if (r == 0) {
                 o->n_items = 0;
                 r = db_query(c,
@@ -210,22 +208,29 @@ static int store_set_status(void *self, const char *id, enum order_status from,
                              "ORDER BY position",
                              &item_key, 1, item_row_cb, o);
         }
+        struct db_value v[] = {db_int(ch->to), db_text(ch->reason), db_int(ch->updated_at),
+                               db_text(ch->id)};
         if (r == 0)
                 r = db_exec(c,
                             "UPDATE orders SET status = ?, status_reason = ?, updated_at = ? "
                             "WHERE id = ?",
                             v, 4, NULL, NULL);
         if (r == 0) {
-                o->status = to;
-                snprintf(o->status_reason, sizeof(o->status_reason), "%s", reason ? reason : "");
-                o->updated_at = updated_at;
+                o->status = ch->to;
+                snprintf(o->status_reason, sizeof(o->status_reason), "%s",
+                         ch->reason ? ch->reason : "");
+                o->updated_at = ch->updated_at;
                 r = append_event(c, o);
         }
-        r = r == 0 ? db_commit(c) : (db_rollback(c), r);
-out:
-        db_release(c);
         free(o);
         return r;
+}
+
+static int store_set_status(void *self, const char *id, enum order_status from,
+                            enum order_status to, const char *reason, int64_t updated_at)
+{
+        struct status_change ch = {id, from, to, reason, updated_at};
+        return db_pool_in_transaction(self, status_change, &ch);
 }
 
 static int store_list(void *self, const struct order_query *q, struct order *ret, size_t *ret_n)
