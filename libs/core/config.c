@@ -15,6 +15,11 @@ static const char *env_value(const char *name)
         return v && *v ? v : NULL;
 }
 
+bool cfg_is_set(const char *name)
+{
+        return env_value(name) != NULL;
+}
+
 static int fail(struct cfg_error *err, const char *name, const char *expected, const char *got)
 {
         snprintf(err->message, sizeof(err->message), "%s: expected %s, got '%.64s'", name, expected,

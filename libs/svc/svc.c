@@ -80,6 +80,12 @@ int svc_common_read(struct svc_common *c, const char *name, const char *default_
             kv_config_from_env(&c->kv_cfg, "BOOKSTORE_REDIS", err, err_len) < 0 ||
             auth_token_params_from_env(&c->token_params, err, err_len) < 0)
                 return -EINVAL;
+        char pool_env[128];
+        snprintf(pool_env, sizeof(pool_env), "%s_POOL_SIZE", db_prefix);
+        if (c->default_workers && !cfg_is_set("BOOKSTORE_RPC_WORKERS"))
+                c->rpc.workers = c->default_workers;
+        if (c->default_db_pool && !cfg_is_set(pool_env))
+                c->db_cfg.pool_size = c->default_db_pool;
         if (cfg_int("BOOKSTORE_DB_STARTUP_WAIT_S", 30, 0, 600, &c->startup_wait_s, &e) < 0 ||
             cfg_int("BOOKSTORE_HEALTH_PROBE_INTERVAL_MS", 2000, 10, 600000, &c->probe_ms, &e) < 0) {
                 snprintf(err, err_len, "%s", e.message);

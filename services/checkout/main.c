@@ -111,12 +111,10 @@ int main(void)
         char err[512] = "";
         bool started = false;
         checkout_peers_grpc_init(&peers);
+        c.default_workers = CHECKOUT_DEFAULT_WORKERS;
+        c.default_db_pool = CHECKOUT_DEFAULT_DB_POOL;
         int r = svc_common_read(&c, "CHECKOUT", "0.0.0.0:50056", "bookstore_checkout", false, err,
                                 sizeof(err));
-        if (r == 0 && !getenv("BOOKSTORE_RPC_WORKERS"))
-                c.rpc.workers = CHECKOUT_DEFAULT_WORKERS;
-        if (r == 0 && !getenv("BOOKSTORE_CHECKOUT_DB_POOL_SIZE"))
-                c.db_cfg.pool_size = CHECKOUT_DEFAULT_DB_POOL;
         if (r == 0)
                 r = read_config(&app, &peers, &crash_step, err, sizeof(err));
         c.publishes_events = true; /* saga.* events through the outbox */

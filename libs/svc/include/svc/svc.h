@@ -42,6 +42,9 @@ void svc_server_free(struct svc_server *s); /* fields may be NULL */
 
 /* What every service reads, opens and frees the same way. */
 struct svc_common {
+        /* Set before svc_common_read: this service's own defaults where they
+         * differ from the libraries' (0: theirs); the environment still wins. */
+        int default_workers, default_db_pool;
         struct rpc_server_config rpc;
         struct db_config db_cfg;
         struct kv_config kv_cfg;
