@@ -237,7 +237,12 @@ static void *relay_main(void *arg)
         bool failing = false;
         for (;;) {
                 int n = relay_round(r);
-                update_backlog(r);
+                if (n >= 0 && n < r->cfg.batch) { /* everything unsent went out */
+                        atomic_store(&r->backlog, 0);
+                        atomic_store(&r->oldest_unsent_ms, 0);
+                } else { /* a full round or a failed one: count what is left */
+                        update_backlog(r);
+                }
                 if (n < 0 && !failing)
                         log_msg(LOG_WARN, "outbox relay: cannot publish now; retrying", "{s:s}",
                                 "error", n == -EAGAIN ? "delivery failed" : strerror(-n));
