@@ -131,7 +131,8 @@ def test_each_operation_emits_its_event(broker, payment):
 def test_broker_down_then_back_delivers_every_event_once(broker, payment):
     s, md = pb_grpc.PaymentServiceStub(payment.channel()), payment.md
     before = {env.event_id for _, env in events(broker.bootstrap, 6)}
-    broker.send_signal(signal.SIGUSR1)  # every broker down
+    broker.send_signal(signal.SIGUSR1)  # every broker down...
+    assert broker.stdout.readline().strip() == "kafka-mock: brokers down"  # ...from now on
     try:
         orders = [f"order-{uuid.uuid4().hex[:8]}" for _ in range(10)]
         for o in orders:  # the service keeps working: events wait in the outbox
@@ -146,6 +147,7 @@ def test_broker_down_then_back_delivers_every_event_once(broker, payment):
                            payment.schema)) == 10
     finally:
         broker.send_signal(signal.SIGUSR2)
+        assert broker.stdout.readline().strip() == "kafka-mock: brokers up"
     assert wait_for(lambda: payment.metrics()[("bookstore_outbox_backlog", frozenset())] == 0,
                     timeout=30)
     got = [env for _, env in events(broker.bootstrap, len(before) + 10)]

@@ -2,7 +2,8 @@
  * cluster (rdkafka_mock.h) in a process of its own. Prints
  * "kafka-mock: bootstrap HOST:PORT,..." on stdout, then serves until SIGTERM or
  * SIGINT. SIGUSR1 takes every broker down, SIGUSR2 brings them back (for
- * drills: "the broker is stopped for a while").
+ * drills: "the broker is stopped for a while"), each acknowledged with a line
+ * "kafka-mock: brokers down|up" on stdout once done.
  *   kafka-mock [BROKERS]        (default 1) */
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
@@ -43,7 +44,9 @@ int main(int argc, char **argv)
                                 rd_kafka_mock_broker_set_down(mc, id);
                         else
                                 rd_kafka_mock_broker_set_up(mc, id);
-                fprintf(stderr, "kafka-mock: brokers %s\n", sig == SIGUSR1 ? "down" : "up");
+                /* on stdout: a caller waits for this line before relying on the change */
+                printf("kafka-mock: brokers %s\n", sig == SIGUSR1 ? "down" : "up");
+                fflush(stdout);
         }
         rd_kafka_mock_cluster_destroy(mc);
         rd_kafka_destroy(rk);
