@@ -37,6 +37,7 @@ int main(void)
                 snprintf(err, sizeof(err), "%s", e.message);
                 r = -EINVAL;
         }
+        c.publishes_events = true; /* stock.* events through the outbox */
         if (r == 0)
                 r = svc_common_connect(&c, inventory_migrations, inventory_migrations_count, err,
                                        sizeof(err));

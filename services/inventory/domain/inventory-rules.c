@@ -136,3 +136,13 @@ int inventory_find_shortages(const struct inventory_item *items,
         }
         return r;
 }
+
+unsigned inventory_stock_events(const struct inventory_level *before,
+                                const struct inventory_level *after)
+{
+        if (before->on_hand == after->on_hand && before->reserved == after->reserved)
+                return 0;
+        int64_t was = inventory_available(before), is = inventory_available(after);
+        return STOCK_EVENT_CHANGED | (was > 0 && is <= 0 ? STOCK_EVENT_DEPLETED : 0) |
+               (was <= 0 && is > 0 ? STOCK_EVENT_REPLENISHED : 0);
+}

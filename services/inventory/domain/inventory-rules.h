@@ -61,3 +61,15 @@ enum inventory_decision inventory_decide(enum inventory_reservation_status curre
 int inventory_find_shortages(const struct inventory_item *items,
                              const struct inventory_level *levels, size_t n, char *message,
                              size_t message_len);
+
+/* What a change of a book's stock level tells the rest of the system
+ * (bookstore.events.v1): every change is stock.changed; available reaching 0
+ * from above is stock.depleted; available rising from 0 is stock.replenished. */
+enum inventory_stock_event {
+        STOCK_EVENT_CHANGED = 1u << 0,
+        STOCK_EVENT_DEPLETED = 1u << 1,
+        STOCK_EVENT_REPLENISHED = 1u << 2,
+};
+/* The events (bits) of before -> after; 0 when nothing changed. */
+unsigned inventory_stock_events(const struct inventory_level *before,
+                                const struct inventory_level *after);

@@ -67,6 +67,24 @@ static void reservation_state_machine(void **state)
         assert_int_equal(inventory_check_order_id("has space"), IE_ORDER_ID_INVALID);
 }
 
+static void stock_events_follow_availability(void **state)
+{
+        (void)state;
+        struct inventory_level empty = {"b1", 0, 0}, five = {"b1", 5, 0}, held = {"b1", 5, 5},
+                               four = {"b1", 5, 1}, gone = {"b1", 0, 0};
+        assert_int_equal(inventory_stock_events(&five, &five), 0);
+        assert_int_equal(inventory_stock_events(&empty, &five),
+                         STOCK_EVENT_CHANGED | STOCK_EVENT_REPLENISHED);
+        assert_int_equal(inventory_stock_events(&five, &four), STOCK_EVENT_CHANGED);
+        /* everything reserved: nothing left to sell */
+        assert_int_equal(inventory_stock_events(&four, &held),
+                         STOCK_EVENT_CHANGED | STOCK_EVENT_DEPLETED);
+        /* a commit moves reserved out of on_hand: available stays 0 */
+        assert_int_equal(inventory_stock_events(&held, &gone), STOCK_EVENT_CHANGED);
+        assert_int_equal(inventory_stock_events(&held, &four),
+                         STOCK_EVENT_CHANGED | STOCK_EVENT_REPLENISHED);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -74,6 +92,7 @@ int main(void)
                 cmocka_unit_test(stock_never_goes_below_reserved),
                 cmocka_unit_test(shortages_name_the_books),
                 cmocka_unit_test(reservation_state_machine),
+                cmocka_unit_test(stock_events_follow_availability),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

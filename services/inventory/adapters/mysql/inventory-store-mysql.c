@@ -1,7 +1,9 @@
 /* Stock and reservations in MariaDB; see inventory-mysql.h. Every operation
- * is one transaction. Stock rows are locked in book_id order (items come
+ * is one transaction, and the stock events it causes (inventory-events.h) are
+ * written to the outbox in that same transaction. Stock rows are locked in book_id order (items come
  * sorted), so concurrent reservations queue on a row instead of deadlocking,
  * and a row is checked and changed under its lock: no oversell. */
+#include "inventory-events.h"
 #include "inventory-mysql.h"
 
 #include <errno.h>
@@ -33,16 +35,19 @@ static int lock_level(struct db_conn *c, const char *book_id, struct inventory_l
         return r;
 }
 
-static int write_level(struct db_conn *c, const struct inventory_level *l, bool exists)
+/* Writes a book's level `before` -> `l` (locked by lock_level) and its events. */
+static int write_level(struct db_conn *c, const struct inventory_level *before,
+                       const struct inventory_level *l, bool exists)
 {
         struct db_value p[] = {db_int(l->on_hand), db_int(l->reserved), db_int(time(NULL)),
                                db_text(l->book_id)};
-        return db_exec(c,
-                       exists ? "UPDATE stock SET on_hand = ?, reserved = ?, updated_at = ? "
-                                "WHERE book_id = ?"
-                              : "INSERT INTO stock (on_hand, reserved, updated_at, book_id) "
-                                "VALUES (?, ?, ?, ?)",
-                       p, 4, NULL, NULL);
+        int r = db_exec(c,
+                        exists ? "UPDATE stock SET on_hand = ?, reserved = ?, updated_at = ? "
+                                 "WHERE book_id = ?"
+                               : "INSERT INTO stock (on_hand, reserved, updated_at, book_id) "
+                                 "VALUES (?, ?, ?, ?)",
+                        p, 4, NULL, NULL);
+        return r < 0 ? r : inventory_append_stock_events(c, before, l);
 }
 
 static int store_get_level(void *self, const char *book_id, struct inventory_level *ret)
@@ -75,8 +80,9 @@ static int change_on_hand(struct db_pool *pool, const char *book_id, bool set, i
                 r = -ERANGE;
                 goto out;
         }
+        struct inventory_level before = l;
         l.on_hand = after;
-        if ((r = write_level(c, &l, found)) < 0 || (r = db_commit(c)) < 0)
+        if ((r = write_level(c, &before, &l, found)) < 0 || (r = db_commit(c)) < 0)
                 goto out;
         *ret = l;
 out:
@@ -179,10 +185,11 @@ static int store_reserve(void *self, const char *order_id, const struct inventor
                 goto out;
         }
         for (size_t i = 0; r == 0 && i < n; i++) {
+                struct inventory_level before = levels[i];
                 levels[i].reserved += items[i].quantity;
                 struct db_value it[] = {db_text(order_id), db_text(items[i].book_id),
                                         db_int(items[i].quantity)};
-                if ((r = write_level(c, &levels[i], found[i])) == 0)
+                if ((r = write_level(c, &before, &levels[i], found[i])) == 0)
                         r = db_exec(c,
                                     "INSERT INTO reservation_items (order_id, book_id, quantity) "
                                     "VALUES (?, ?, ?)",
@@ -217,6 +224,7 @@ static int store_transition(void *self, const char *order_id, enum inventory_act
                 bool found;
                 if ((r = lock_level(c, ret->items[i].book_id, &l, &found)) < 0)
                         break;
+                struct inventory_level before = l;
                 int64_t q = ret->items[i].quantity;
                 if (action != ACTION_RESTOCK)
                         l.reserved -= q;
@@ -224,7 +232,7 @@ static int store_transition(void *self, const char *order_id, enum inventory_act
                         l.on_hand -= q;
                 if (action == ACTION_RESTOCK)
                         l.on_hand += q;
-                r = write_level(c, &l, found);
+                r = write_level(c, &before, &l, found);
         }
         enum inventory_reservation_status to = action == ACTION_RELEASE  ? RESERVATION_RELEASED
                                                : action == ACTION_COMMIT ? RESERVATION_COMMITTED
