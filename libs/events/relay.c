@@ -4,6 +4,7 @@
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "worker.h"
 
 #include <errno.h>
 #include <librdkafka/rdkafka.h>
@@ -30,9 +31,7 @@ struct events_relay {
         rd_kafka_t *rk;
         pthread_t thread;
         bool started;
-        pthread_mutex_t lock;
-        pthread_cond_t wake;
-        bool stopping;
+        struct events_stopper stop;
         _Atomic int64_t backlog, oldest_unsent_ms;
         _Atomic uint64_t published, failed_rounds;
 };
@@ -57,16 +56,6 @@ int events_relay_config_from_env(struct events_relay_config *cfg, char *err, siz
         cfg->prune_interval_ms = prune;
         cfg->message_timeout_ms = timeout;
         return 0;
-}
-
-/* librdkafka's own messages as JSON log lines like every other. */
-static void on_kafka_log(const rd_kafka_t *rk, int level, const char *facility, const char *buf)
-{
-        (void)rk;
-        log_msg(level <= 3   ? LOG_ERROR
-                : level <= 5 ? LOG_WARN
-                             : LOG_INFO,
-                "kafka", "{s:s, s:s}", "facility", facility, "message", buf);
 }
 
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque)
@@ -217,19 +206,6 @@ static void prune(struct events_relay *r)
                 log_msg(LOG_INFO, "outbox pruned", "{s:I}", "rows", (json_int_t)n);
 }
 
-static bool pause_ms(struct events_relay *r, int ms)
-{
-        int64_t until_us = clock_monotonic_us() + (int64_t)ms * 1000;
-        struct timespec ts = {.tv_sec = until_us / 1000000,
-                              .tv_nsec = (long)(until_us % 1000000) * 1000};
-        pthread_mutex_lock(&r->lock);
-        while (!r->stopping && pthread_cond_timedwait(&r->wake, &r->lock, &ts) != ETIMEDOUT)
-                ;
-        bool stopping = r->stopping;
-        pthread_mutex_unlock(&r->lock);
-        return stopping;
-}
-
 static void *relay_main(void *arg)
 {
         struct events_relay *r = arg;
@@ -254,7 +230,7 @@ static void *relay_main(void *arg)
                         next_prune = clock_monotonic_ms() + r->cfg.prune_interval_ms;
                 }
                 int wait = n < 0 ? RETRY_PAUSE_MS : n == r->cfg.batch ? 0 : r->cfg.idle_poll_ms;
-                if (wait ? pause_ms(r, wait) : __atomic_load_n(&r->stopping, __ATOMIC_ACQUIRE))
+                if (wait ? events_stopper_pause(&r->stop, wait) : events_stopper_stopping(&r->stop))
                         break;
         }
         return NULL;
@@ -268,12 +244,7 @@ int events_relay_start(struct events_relay **ret, struct db_pool *db,
                 return -ENOMEM;
         r->db = db;
         r->cfg = *cfg;
-        pthread_mutex_init(&r->lock, NULL);
-        pthread_condattr_t attr;
-        pthread_condattr_init(&attr);
-        pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-        pthread_cond_init(&r->wake, &attr);
-        pthread_condattr_destroy(&attr);
+        events_stopper_init(&r->stop);
         char timeout[32], kerr[256] = "";
         snprintf(timeout, sizeof(timeout), "%lld", (long long)cfg->message_timeout_ms);
         rd_kafka_conf_t *conf = rd_kafka_conf_new();
@@ -294,7 +265,7 @@ int events_relay_start(struct events_relay **ret, struct db_pool *db,
                         return -EINVAL;
                 }
         rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
-        rd_kafka_conf_set_log_cb(conf, on_kafka_log);
+        rd_kafka_conf_set_log_cb(conf, events_kafka_log);
         r->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, kerr, sizeof(kerr));
         if (!r->rk) {
                 snprintf(err, err_len, "kafka producer: %s", kerr);
@@ -315,18 +286,14 @@ void events_relay_stop(struct events_relay *r)
 {
         if (!r)
                 return;
-        pthread_mutex_lock(&r->lock);
-        __atomic_store_n(&r->stopping, true, __ATOMIC_RELEASE);
-        pthread_cond_broadcast(&r->wake);
-        pthread_mutex_unlock(&r->lock);
+        events_stopper_stop(&r->stop);
         if (r->started)
                 pthread_join(r->thread, NULL);
         if (r->rk) {
                 rd_kafka_flush(r->rk, 2000);
                 rd_kafka_destroy(r->rk);
         }
-        pthread_cond_destroy(&r->wake);
-        pthread_mutex_destroy(&r->lock);
+        events_stopper_destroy(&r->stop);
         free(r);
 }
 

@@ -54,6 +54,36 @@ static void call_finished(void *userdata, const char *path, int code, double sec
         metric_observe(metric_child(sm->seconds, labels), seconds);
 }
 
+static void collect_consumer(struct events_consumer *consumer, struct metrics_writer *w)
+{
+        struct events_consumer_stats st;
+        events_consumer_stats(consumer, &st);
+        char labels[256];
+        metrics_write_family(w, "bookstore_consumer_lag",
+                             "Events on the assigned partitions this consumer group has not "
+                             "processed yet (-1 until known).",
+                             "gauge");
+        snprintf(labels, sizeof(labels), "group=\"%s\"", st.group_id);
+        metrics_write_sample(w, "bookstore_consumer_lag", labels, (double)st.lag);
+        metrics_write_family(w, "bookstore_consumer_events_total",
+                             "Events consumed, by result: applied, duplicate (already processed), "
+                             "ignored (no handler), parked (malformed or refused).",
+                             "counter");
+        const struct {
+                const char *result;
+                uint64_t n;
+        } results[] = {{"applied", st.applied},
+                       {"duplicate", st.duplicates},
+                       {"ignored", st.ignored},
+                       {"parked", st.parked}};
+        for (size_t i = 0; i < sizeof(results) / sizeof(results[0]); i++) {
+                snprintf(labels, sizeof(labels), "group=\"%s\",result=\"%s\"", st.group_id,
+                         results[i].result);
+                metrics_write_sample(w, "bookstore_consumer_events_total", labels,
+                                     (double)results[i].n);
+        }
+}
+
 static void collect_dependencies(void *userdata, struct metrics_writer *w)
 {
         struct svc_common *c = userdata;
@@ -86,6 +116,8 @@ static void collect_dependencies(void *userdata, struct metrics_writer *w)
                 metrics_write_sample(w, "bookstore_outbox_published_total", "",
                                      (double)st.published);
         }
+        if (c->consumer)
+                collect_consumer(c->consumer, w);
         if (c->kv) {
                 metrics_write_family(w, "bookstore_redis_errors_total",
                                      "Redis commands that failed (unreachable, timed out, error "

@@ -115,6 +115,22 @@ int svc_common_connect(struct svc_common *c, const struct db_migration *migratio
         return events_relay_start(&c->relay, c->db, &relay_cfg, err, err_len);
 }
 
+int svc_common_consume(struct svc_common *c, const char *default_group, const char *const *topics,
+                       size_t n_topics, const struct events_handler *handlers, size_t n_handlers,
+                       char *err, size_t err_len)
+{
+        const char *brokers = getenv("KAFKA_BROKERS");
+        if (!brokers || !*brokers) {
+                log_msg(LOG_WARN, "KAFKA_BROKERS is not set: consuming no events", NULL);
+                return 0;
+        }
+        struct events_consumer_config cfg;
+        int r = events_consumer_config_from_env(&cfg, default_group, err, err_len);
+        return r < 0 ? r
+                     : events_consumer_start(&c->consumer, c->db, &cfg, topics, n_topics, handlers,
+                                             n_handlers, err, err_len);
+}
+
 int svc_common_build(struct svc_common *c, struct svc_server_spec *spec, char *err, size_t err_len)
 {
         spec->keys = c->keys;
@@ -135,7 +151,9 @@ int svc_common_run(struct svc_common *c, char *err, size_t err_len)
 void svc_common_free(struct svc_common *c)
 {
         svc_server_free(&c->srv);
-        events_relay_stop(c->relay); /* before the pool it reads */
+        events_consumer_stop(c->consumer); /* both before the pool they use */
+        c->consumer = NULL;
+        events_relay_stop(c->relay);
         c->relay = NULL;
         kv_free(c->kv);
         db_pool_free(c->db);

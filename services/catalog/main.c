@@ -5,6 +5,7 @@
 #include "catalog-cache-redis.h"
 #include "catalog-grpc.h"
 #include "catalog-mysql.h"
+#include "catalog-projections.h"
 #include "catalog-system.h"
 #include "core/config.h"
 #include "core/log.h"
@@ -30,6 +31,8 @@ int main(void)
         rpc_block_signals();
         struct svc_common c = {0};
         struct catalog_cache_redis cache = {0};
+        struct catalog_projections projections;
+        struct events_handler handlers[CATALOG_N_HANDLERS];
         struct catalog_app app;
         struct cfg_error e = {{0}};
         char err[512] = "";
@@ -51,6 +54,14 @@ int main(void)
                                            .cache = catalog_cache_redis(&cache),
                                            .env = catalog_env_system(),
                                            .on_cache_error = log_cache_error};
+                /* stock events drive SOLD_OUT/ON_SALE; order events the best sellers */
+                projections = (struct catalog_projections){.cache = app.cache};
+                catalog_event_handlers(&projections, handlers);
+                r = svc_common_consume(&c, "bookstore-catalog", catalog_consumed_topics,
+                                       catalog_n_consumed_topics, handlers, CATALOG_N_HANDLERS,
+                                       err, sizeof(err));
+        }
+        if (r == 0) {
                 struct svc_server_spec spec = {
                         .service = &bookstore__catalog__v1__catalog_service__descriptor,
                         .register_service = register_service,

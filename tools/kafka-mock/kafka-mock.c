@@ -4,6 +4,9 @@
  * SIGINT. SIGUSR1 takes every broker down, SIGUSR2 brings them back (for
  * drills: "the broker is stopped for a while"), each acknowledged with a line
  * "kafka-mock: brokers down|up" on stdout once done.
+ * The bookstore's topics are created up front (3 partitions each), as an
+ * operator would on a real cluster: a consumer that subscribes before the
+ * first event was produced then finds its topic at once.
  *   kafka-mock [BROKERS]        (default 1) */
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
@@ -32,6 +35,14 @@ int main(int argc, char **argv)
                 fprintf(stderr, "kafka-mock: cannot start: %s\n", rk ? "mock cluster" : err);
                 return 1;
         }
+        static const char *const topics[] = {"bookstore.user",    "bookstore.book",
+                                             "bookstore.stock",   "bookstore.payment",
+                                             "bookstore.order",   "bookstore.saga"};
+        for (size_t i = 0; i < sizeof(topics) / sizeof(topics[0]); i++)
+                if (rd_kafka_mock_topic_create(mc, topics[i], 3, brokers < 3 ? brokers : 3)) {
+                        fprintf(stderr, "kafka-mock: cannot create topic %s\n", topics[i]);
+                        return 1;
+                }
         printf("kafka-mock: bootstrap %s\n", rd_kafka_mock_cluster_bootstraps(mc));
         fflush(stdout);
         for (;;) {

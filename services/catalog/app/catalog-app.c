@@ -254,3 +254,14 @@ int catalog_list_categories(struct catalog_app *app, struct catalog_category *re
 {
         return app->repo.ops->list_categories(app->repo.self, ret, cap, ret_n);
 }
+
+int catalog_list_best_sellers(struct catalog_app *app, const char *category_id, int32_t limit,
+                              struct catalog_best_seller *ret, size_t *ret_n)
+{
+        if (limit < 0 || limit > CATALOG_BEST_MAX)
+                return CE_LIMIT_INVALID;
+        int r = app->repo.ops->list_best_sellers(
+                app->repo.self, category_id, 1u << BOOK_ON_SALE | 1u << BOOK_SOLD_OUT,
+                limit ? (size_t)limit : CATALOG_BEST_DEFAULT, ret, ret_n);
+        return r < 0 ? r : CE_OK;
+}

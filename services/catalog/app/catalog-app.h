@@ -5,7 +5,8 @@
 #include "catalog-errors.h"
 #include "catalog-ports.h"
 
-enum { CATALOG_PAGE_DEFAULT = 20, CATALOG_PAGE_MAX = 100 };
+enum { CATALOG_PAGE_DEFAULT = 20, CATALOG_PAGE_MAX = 100, CATALOG_BEST_DEFAULT = 10,
+       CATALOG_BEST_MAX = 100 };
 
 struct catalog_app {
         struct catalog_repo repo;
@@ -62,3 +63,8 @@ int catalog_create_category(struct catalog_app *app, const char *name,
                             struct catalog_category *ret);
 int catalog_list_categories(struct catalog_app *app, struct catalog_category *ret, size_t cap,
                             size_t *ret_n);
+
+/* The sales statistics read model (fed by order events): public, books on
+ * sale or sold out only. limit 0: the default; ret holds CATALOG_BEST_MAX. */
+int catalog_list_best_sellers(struct catalog_app *app, const char *category_id, int32_t limit,
+                              struct catalog_best_seller *ret, size_t *ret_n);

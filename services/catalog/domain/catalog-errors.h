@@ -25,6 +25,7 @@ enum catalog_error_kind {
         X(CE_UPDATE_MASK_INVALID, CEK_INVALID,                                                     \
           "update_mask must name fields among: title, authors, description, category_id, price")   \
         X(CE_PAGE_TOKEN_INVALID, CEK_INVALID, "page_token is not one this service issued")         \
+        X(CE_LIMIT_INVALID, CEK_INVALID, "limit must be 0 (the default, 10) to 100")               \
         X(CE_BOOK_NOT_FOUND, CEK_NOT_FOUND, "no such book")                                        \
         X(CE_ISBN_TAKEN, CEK_CONFLICT, "a book with this ISBN is already in the catalog")          \
         X(CE_CATEGORY_TAKEN, CEK_CONFLICT, "a category with this name already exists")             \

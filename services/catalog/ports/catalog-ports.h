@@ -5,6 +5,7 @@
 #pragma once
 
 #include "catalog-rules.h"
+#include "catalog-sales.h"
 
 struct catalog_category {
         char id[37];
@@ -23,6 +24,13 @@ struct catalog_book_query {
         size_t limit;
 };
 
+/* A line of the sales statistics read model, with the book's title. */
+struct catalog_best_seller {
+        char book_id[65];
+        char title[1204];
+        struct catalog_sales sales;
+};
+
 struct catalog_repo_ops {
         int (*create_book)(void *self, const struct catalog_book *b);
         int (*get_book)(void *self, const char *id, struct catalog_book *ret);
@@ -36,6 +44,10 @@ struct catalog_repo_ops {
         int (*create_category)(void *self, const struct catalog_category *c);
         int (*list_categories)(void *self, struct catalog_category *ret, size_t cap, size_t *ret_n);
         int (*category_exists)(void *self, const char *id, bool *ret_exists);
+        /* Most units sold first (then book id), books in visible_statuses
+         * only, of one category unless category_id is NULL/"". */
+        int (*list_best_sellers)(void *self, const char *category_id, unsigned visible_statuses,
+                                 size_t limit, struct catalog_best_seller *ret, size_t *ret_n);
 };
 struct catalog_repo {
         const struct catalog_repo_ops *ops;

@@ -13,3 +13,12 @@
 int events_envelope_pack(Bookstore__Events__V1__EventEnvelope *env, const char *topic,
                          const char *aggregate_type, const char *aggregate_id, int64_t now_ms,
                          uint8_t *buf, size_t max, char event_id[37], struct events_record *ret);
+
+/* A consumer's view of a message value: the envelope, or NULL with the reason
+ * in why when it is not one a consumer can apply -- not an EventEnvelope,
+ * event_id empty, longer than 64 or not printable ASCII, type empty, or a
+ * known type whose payload is missing or of another type. (An unknown type is
+ * accepted: a newer producer's event, for consumers to skip.) Free the result
+ * with bookstore__events__v1__event_envelope__free_unpacked(env, NULL). */
+Bookstore__Events__V1__EventEnvelope *events_envelope_decode(const void *value, size_t len,
+                                                             char *why, size_t why_len);

@@ -7,6 +7,7 @@
 
 #include "auth/guard.h"
 #include "db/db.h"
+#include "events/consumer.h"
 #include "events/relay.h"
 #include "kv/kv.h"
 #include "metrics/metrics.h"
@@ -65,6 +66,7 @@ struct svc_common {
          * svc_common_connect, which then starts the relay when KAFKA_BROKERS is set */
         bool publishes_events;
         struct events_relay *relay;
+        struct events_consumer *consumer; /* svc_common_consume */
 };
 
 /* Reads BOOKSTORE_<NAME>_ADDR, BOOKSTORE_<NAME>_DB_*, BOOKSTORE_REDIS_*, the JWT
@@ -80,6 +82,12 @@ int svc_common_read(struct svc_common *c, const char *name, const char *default_
  * of a service that publishes events (when KAFKA_BROKERS is set; until then
  * its events wait in the outbox). */
 int svc_common_connect(struct svc_common *c, const struct db_migration *migrations, size_t n,
+                       char *err, size_t err_len);
+/* Starts the service's event consumer on its topics (after
+ * svc_common_connect; the service's migrations include the consumer tables)
+ * when KAFKA_BROKERS is set; BOOKSTORE_CONSUMER_GROUP overrides default_group. */
+int svc_common_consume(struct svc_common *c, const char *default_group, const char *const *topics,
+                       size_t n_topics, const struct events_handler *handlers, size_t n_handlers,
                        char *err, size_t err_len);
 /* svc_server_build with the common parts; spec->keys, token_params,
  * revocations, db and probe interval are filled in from c. */

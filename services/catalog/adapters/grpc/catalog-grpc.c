@@ -45,13 +45,24 @@ static struct catalog_caller caller_of(struct rpc_call *call)
                  : (struct catalog_caller){.subject = "", .role = 0};
 }
 
+static Bookstore__Common__V1__Money *money_out(struct rpc_call *call,
+                                               const struct catalog_money *in)
+{
+        Bookstore__Common__V1__Money *m =
+                rpc_new_message(call, &bookstore__common__v1__money__descriptor);
+        if (!m || !(m->currency_code = rpc_call_strdup(call, in->currency)))
+                return NULL;
+        m->units = in->units;
+        m->nanos = in->nanos;
+        return m;
+}
+
 static Bookstore__Catalog__V1__Book *book_to_proto(struct rpc_call *call,
                                                    const struct catalog_book *b)
 {
         Bookstore__Catalog__V1__Book *p =
                 rpc_new_message(call, &bookstore__catalog__v1__book__descriptor);
-        Bookstore__Common__V1__Money *m =
-                rpc_new_message(call, &bookstore__common__v1__money__descriptor);
+        Bookstore__Common__V1__Money *m = money_out(call, &b->price);
         char *authors = rpc_call_strdup(call, b->authors);
         size_t n = 1;
         for (const char *s = b->authors; *s; s++)
@@ -61,9 +72,6 @@ static Bookstore__Catalog__V1__Book *book_to_proto(struct rpc_call *call,
         char *save = NULL;
         for (char *a = strtok_r(authors, "\x1f", &save); a; a = strtok_r(NULL, "\x1f", &save))
                 p->authors[p->n_authors++] = a;
-        m->currency_code = rpc_call_strdup(call, b->price.currency);
-        m->units = b->price.units;
-        m->nanos = b->price.nanos;
         p->id = rpc_call_strdup(call, b->id);
         p->title = rpc_call_strdup(call, b->title);
         p->isbn13 = rpc_call_strdup(call, b->isbn13);
@@ -75,7 +83,7 @@ static Bookstore__Catalog__V1__Book *book_to_proto(struct rpc_call *call,
         p->created_at = rpc_new_timestamp(call, b->created_at);
         p->updated_at = rpc_new_timestamp(call, b->updated_at);
         return p->id && p->title && p->isbn13 && p->description && p->category_id && p->seller_id &&
-                               m->currency_code && p->created_at && p->updated_at
+                               p->created_at && p->updated_at
                        ? p
                        : NULL;
 }
@@ -251,6 +259,35 @@ static int list_categories(struct rpc_call *call, const ProtobufCMessage *msg,
         return RPC_OK;
 }
 
+static int list_best_sellers(struct rpc_call *call, const ProtobufCMessage *msg,
+                             ProtobufCMessage **ret)
+{
+        const Bookstore__Catalog__V1__ListBestSellersRequest *req = (const void *)msg;
+        struct catalog_best_seller *list = rpc_call_alloc(call, CATALOG_BEST_MAX * sizeof(*list));
+        size_t n = 0;
+        if (!list)
+                return OOM(call);
+        int r = catalog_list_best_sellers(APP(call), req->category_id, req->limit, list, &n);
+        if (r != CE_OK)
+                return fail(call, r, NULL);
+        Bookstore__Catalog__V1__ListBestSellersResponse *resp = rpc_new_message(
+                call, &bookstore__catalog__v1__list_best_sellers_response__descriptor);
+        if (!resp || !(resp->best_sellers = rpc_call_alloc(call, (n + 1) * sizeof(void *))))
+                return OOM(call);
+        for (size_t i = 0; i < n; i++) {
+                Bookstore__Catalog__V1__BestSeller *b =
+                        rpc_new_message(call, &bookstore__catalog__v1__best_seller__descriptor);
+                if (!b || !(b->book_id = rpc_call_strdup(call, list[i].book_id)) ||
+                    !(b->title = rpc_call_strdup(call, list[i].title)) ||
+                    !(b->revenue = money_out(call, &list[i].sales.revenue)))
+                        return OOM(call);
+                b->units_sold = list[i].sales.units;
+                resp->best_sellers[resp->n_best_sellers++] = b;
+        }
+        *ret = &resp->base;
+        return RPC_OK;
+}
+
 static const struct rpc_method_impl catalog_methods[] = {
         {.name = "CreateBook", .unary = create_book},
         {.name = "UpdateBook", .unary = update_book},
@@ -259,7 +296,7 @@ static const struct rpc_method_impl catalog_methods[] = {
         {.name = "SetBookStatus", .unary = set_book_status},
         {.name = "CreateCategory", .unary = create_category},
         {.name = "ListCategories", .unary = list_categories},
-        /* ListBestSellers comes with the events issue (a read model fed by order events) */
+        {.name = "ListBestSellers", .unary = list_best_sellers},
 };
 
 int catalog_grpc_register(struct rpc_server *server, struct catalog_app *app)

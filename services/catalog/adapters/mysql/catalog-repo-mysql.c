@@ -159,8 +159,13 @@ struct status_change {
 static int status_change(struct db_conn *c, void *arg)
 {
         const struct status_change *s = arg;
-        struct db_value p[] = {db_int(s->to), db_int(s->updated_at), db_text(s->id),
-                               db_int(s->from)};
+        return catalog_mysql_change_status(c, s->id, s->from, s->to, s->updated_at);
+}
+
+int catalog_mysql_change_status(struct db_conn *c, const char *id, enum catalog_status from,
+                                enum catalog_status to, int64_t updated_at)
+{
+        struct db_value p[] = {db_int(to), db_int(updated_at), db_text(id), db_int(from)};
         uint64_t affected = 0;
         int r = db_exec(c,
                         "UPDATE books SET status = ?, updated_at = ? WHERE id = ? AND status = ?",
@@ -173,8 +178,8 @@ static int status_change(struct db_conn *c, void *arg)
         char event_id[37];
         struct events_record rec;
         return append(c,
-                      catalog_event_status(s->id, s->from, s->to, clock_realtime_ms(), buf,
-                                           event_id, &rec),
+                      catalog_event_status(id, from, to, clock_realtime_ms(), buf, event_id,
+                                           &rec),
                       &rec);
 }
 
@@ -313,6 +318,51 @@ static int repo_category_exists(void *self, const char *id, bool *ret_exists)
                              ret_exists);
 }
 
+/* visible_statuses is a bit set: (bits >> status) & 1 */
+#define BEST_SELLERS_SQL(filter)                                                                   \
+        "SELECT s.book_id, b.title, s.units_sold, s.revenue_currency, s.revenue_units, "          \
+        "s.revenue_nanos FROM book_sales s JOIN books b ON b.id = s.book_id "                      \
+        "WHERE s.units_sold > 0 AND (? >> b.status) & 1 " filter                                  \
+        " ORDER BY s.units_sold DESC, s.book_id LIMIT ?"
+
+struct best_rows {
+        struct catalog_best_seller *out;
+        size_t cap, n;
+};
+
+static int best_row_cb(const struct db_row *row, void *userdata)
+{
+        struct best_rows *rows = userdata;
+        if (rows->n == rows->cap)
+                return 0;
+        struct catalog_best_seller *b = &rows->out[rows->n++];
+        text(row, 0, b->book_id, sizeof(b->book_id));
+        text(row, 1, b->title, sizeof(b->title));
+        b->sales.units = db_row_int64(row, 2);
+        text(row, 3, b->sales.revenue.currency, sizeof(b->sales.revenue.currency));
+        b->sales.revenue.units = db_row_int64(row, 4);
+        b->sales.revenue.nanos = (int32_t)db_row_int64(row, 5);
+        return 0;
+}
+
+static int repo_list_best_sellers(void *self, const char *category_id, unsigned visible_statuses,
+                                  size_t limit, struct catalog_best_seller *ret, size_t *ret_n)
+{
+        bool by_category = category_id && *category_id;
+        struct db_value p[3] = {db_int(visible_statuses)};
+        size_t n = 1;
+        if (by_category)
+                p[n++] = db_text(category_id);
+        p[n++] = db_int((int64_t)limit);
+        struct best_rows rows = {.out = ret, .cap = limit};
+        int r = db_pool_query(self,
+                              by_category ? BEST_SELLERS_SQL("AND b.category_id = ?")
+                                          : BEST_SELLERS_SQL(""),
+                              p, n, best_row_cb, &rows);
+        *ret_n = rows.n;
+        return r;
+}
+
 static const struct catalog_repo_ops repo_mysql_ops = {
         .create_book = repo_create_book,
         .get_book = repo_get_book,
@@ -322,6 +372,7 @@ static const struct catalog_repo_ops repo_mysql_ops = {
         .create_category = repo_create_category,
         .list_categories = repo_list_categories,
         .category_exists = repo_category_exists,
+        .list_best_sellers = repo_list_best_sellers,
 };
 
 struct catalog_repo catalog_repo_mysql(struct db_pool *pool)

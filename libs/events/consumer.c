@@ -1,0 +1,357 @@
+/* Idempotent consumers; see events/consumer.h. */
+#include "events/consumer.h"
+
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "events/envelope.h"
+#include "worker.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <librdkafka/rdkafka.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { PERMANENT_ATTEMPTS = 3 };
+
+struct events_consumer {
+        struct db_pool *db;
+        struct events_consumer_config cfg;
+        char group_id[129];
+        const struct events_handler *handlers;
+        size_t n_handlers;
+        rd_kafka_t *rk;
+        pthread_t thread;
+        bool started;
+        struct events_stopper stop;
+        rd_kafka_resp_err_t last_error; /* logged once until it changes */
+        _Atomic int64_t lag;
+        _Atomic uint64_t applied, duplicates, ignored, parked;
+};
+
+int events_consumer_config_from_env(struct events_consumer_config *cfg, const char *default_group,
+                                    char *err, size_t err_len)
+{
+        struct cfg_error e = {{0}};
+        long session, retry, stats;
+        if (cfg_string("KAFKA_BROKERS", "127.0.0.1:9092", &cfg->brokers, &e) < 0 ||
+            cfg_string("BOOKSTORE_CONSUMER_GROUP", default_group, &cfg->group_id, &e) < 0 ||
+            cfg_int("BOOKSTORE_CONSUMER_SESSION_TIMEOUT_MS", 10000, 1000, 300000, &session, &e) <
+                    0 ||
+            cfg_int("BOOKSTORE_CONSUMER_RETRY_MS", 500, 10, 60000, &retry, &e) < 0 ||
+            cfg_int("BOOKSTORE_CONSUMER_STATS_MS", 1000, 100, 600000, &stats, &e) < 0) {
+                snprintf(err, err_len, "%s", e.message);
+                return -EINVAL;
+        }
+        if (!*cfg->group_id || strlen(cfg->group_id) > 128) {
+                snprintf(err, err_len, "BOOKSTORE_CONSUMER_GROUP must be 1 to 128 characters");
+                return -EINVAL;
+        }
+        cfg->session_timeout_ms = (int)session;
+        cfg->retry_pause_ms = (int)retry;
+        cfg->stats_interval_ms = (int)stats;
+        return 0;
+}
+
+/* ---- statistics: consumer lag ------------------------------------------ */
+
+/* librdkafka's statistics JSON: per topic and partition, consumer_lag_stored
+ * is the high watermark less the offset stored after processing -- what this
+ * group still has to process (-1 while unknown). */
+static int on_stats(rd_kafka_t *rk, char *json, size_t len, void *opaque)
+{
+        (void)rk;
+        struct events_consumer *c = opaque;
+        json_t *root = json_loadb(json, len, 0, NULL);
+        json_t *topics = json_object_get(root, "topics"), *topic;
+        const char *name;
+        int64_t lag = 0;
+        bool known = false;
+        json_object_foreach(topics, name, topic)
+        {
+                json_t *partitions = json_object_get(topic, "partitions"), *p;
+                const char *id;
+                json_object_foreach(partitions, id, p)
+                {
+                        json_t *stored = json_object_get(p, "consumer_lag_stored");
+                        json_int_t l = json_integer_value(stored);
+                        if (strcmp(id, "-1") == 0 || !json_is_integer(stored))
+                                continue; /* -1: librdkafka's internal unassigned partition */
+                        if (l >= 0) {
+                                lag += l;
+                                known = true;
+                        }
+                }
+        }
+        json_decref(root);
+        atomic_store(&c->lag, known ? lag : -1);
+        return 0; /* librdkafka frees json */
+}
+
+/* ---- one message -------------------------------------------------------- */
+
+static bool transient(int e)
+{
+        return e == -EDEADLK || e == -ETIMEDOUT || e == -ECONNRESET || e == -ECONNREFUSED ||
+               e == -EAGAIN || e == -ENOMEM;
+}
+
+static const struct events_handler *handler_for(struct events_consumer *c, const char *type)
+{
+        for (size_t i = 0; i < c->n_handlers; i++)
+                if (strcmp(c->handlers[i].type, type) == 0)
+                        return &c->handlers[i];
+        return NULL;
+}
+
+struct apply {
+        struct events_consumer *c;
+        const struct events_handler *h;
+        const Bookstore__Events__V1__EventEnvelope *env;
+        char why[256];
+};
+
+/* In one transaction: mark the event processed (-EEXIST if it was), apply it. */
+static int apply_in_transaction(struct db_conn *conn, void *arg)
+{
+        struct apply *a = arg;
+        struct db_value v[] = {db_text(a->c->group_id), db_text(a->env->event_id),
+                               db_int(clock_realtime_ms())};
+        int r = db_exec(conn,
+                        "INSERT INTO processed_events (consumer, event_id, processed_ms) "
+                        "VALUES (?, ?, ?)",
+                        v, 3, NULL, NULL);
+        return r < 0 ? r : a->h->fn(conn, a->env, a->h->userdata, a->why, sizeof(a->why));
+}
+
+static int park(struct events_consumer *c, const rd_kafka_message_t *m, const char *event_id,
+                const char *reason)
+{
+        log_msg(LOG_ERROR, "event parked: cannot apply it", "{s:s, s:s, s:i, s:I, s:s?, s:s}",
+                "group", c->group_id, "topic", rd_kafka_topic_name(m->rkt), "partition",
+                (int)m->partition, "offset", (json_int_t)m->offset, "event_id", event_id,
+                "reason", reason);
+        struct db_value v[] = {db_text(c->group_id),
+                               db_text(rd_kafka_topic_name(m->rkt)),
+                               db_int(m->partition),
+                               db_int(m->offset),
+                               event_id ? db_text(event_id) : db_null(),
+                               db_text(reason),
+                               db_blob(m->payload ? m->payload : "", m->len),
+                               db_int(clock_realtime_ms())};
+        int r = db_pool_exec(c->db,
+                             "INSERT INTO parked_events (consumer, topic, kafka_partition, "
+                             "kafka_offset, event_id, reason, value, parked_ms) "
+                             "VALUES (?, ?, ?, ?, ?, LEFT(?, 512), ?, ?)",
+                             v, 8, NULL, NULL);
+        if (r == -EEXIST) /* parked before a crash, offset not yet committed */
+                r = 0;
+        if (r == 0)
+                atomic_fetch_add(&c->parked, 1);
+        return r;
+}
+
+/* One attempt at a message: 0 when done with it (applied, skipped or
+ * parked), a negative errno to try again. */
+static int handle(struct events_consumer *c, const rd_kafka_message_t *m, int *attempts)
+{
+        char why[256] = "";
+        Bookstore__Events__V1__EventEnvelope *env =
+                events_envelope_decode(m->payload, m->len, why, sizeof(why));
+        if (!env)
+                return park(c, m, NULL, why);
+        int r = 0;
+        const struct events_handler *h = handler_for(c, env->type);
+        if (!h) {
+                atomic_fetch_add(&c->ignored, 1);
+                goto out;
+        }
+        struct apply a = {.c = c, .h = h, .env = env};
+        log_set_trace_id(env->trace_id); /* the handler's log lines join the event's trace */
+        r = db_pool_in_transaction(c->db, apply_in_transaction, &a);
+        log_set_trace_id(NULL);
+        if (r == 0) {
+                atomic_fetch_add(&c->applied, 1);
+                if (h->committed)
+                        h->committed(env, h->userdata);
+        } else if (r == -EEXIST) {
+                atomic_fetch_add(&c->duplicates, 1);
+                r = 0;
+        } else if (!transient(r) && ++*attempts >= PERMANENT_ATTEMPTS) {
+                char reason[320];
+                snprintf(reason, sizeof(reason), "%s: %s", env->type,
+                         *a.why ? a.why : strerror(-r));
+                r = park(c, m, env->event_id, reason);
+        }
+out:
+        bookstore__events__v1__event_envelope__free_unpacked(env, NULL);
+        return r;
+}
+
+static void store_offset(struct events_consumer *c, const rd_kafka_message_t *m)
+{
+        rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
+        rd_kafka_topic_partition_list_add(l, rd_kafka_topic_name(m->rkt), m->partition)->offset =
+                m->offset + 1; /* the next one to read */
+        rd_kafka_offsets_store(c->rk, l); /* fails only if the partition was revoked meanwhile */
+        rd_kafka_topic_partition_list_destroy(l);
+}
+
+static void report_error(struct events_consumer *c, const rd_kafka_message_t *m)
+{
+        if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF || m->err == c->last_error)
+                return;
+        c->last_error = m->err;
+        log_msg(LOG_WARN, "kafka consumer error", "{s:s, s:s}", "group", c->group_id, "error",
+                rd_kafka_message_errstr(m));
+}
+
+static void *consumer_main(void *arg)
+{
+        struct events_consumer *c = arg;
+        while (!events_stopper_stopping(&c->stop)) {
+                rd_kafka_message_t *m = rd_kafka_consumer_poll(c->rk, 200);
+                if (!m)
+                        continue;
+                if (m->err) {
+                        report_error(c, m);
+                        rd_kafka_message_destroy(m);
+                        continue;
+                }
+                c->last_error = RD_KAFKA_RESP_ERR_NO_ERROR;
+                int attempts = 0, r;
+                bool failing = false;
+                while ((r = handle(c, m, &attempts)) < 0) {
+                        if (!failing)
+                                log_msg(LOG_WARN, "cannot apply an event now; retrying",
+                                        "{s:s, s:s, s:I, s:s}", "group", c->group_id, "topic",
+                                        rd_kafka_topic_name(m->rkt), "offset",
+                                        (json_int_t)m->offset, "error", strerror(-r));
+                        failing = true;
+                        if (events_stopper_pause(&c->stop, c->cfg.retry_pause_ms))
+                                break; /* not stored: redelivered after the restart */
+                }
+                if (r == 0)
+                        store_offset(c, m);
+                rd_kafka_message_destroy(m);
+        }
+        return NULL;
+}
+
+/* ---- lifecycle ------------------------------------------------------------ */
+
+static int configure(struct events_consumer *c, rd_kafka_conf_t *conf, char *err, size_t err_len)
+{
+        char session[32], stats[32], kerr[256] = "";
+        snprintf(session, sizeof(session), "%d", c->cfg.session_timeout_ms);
+        snprintf(stats, sizeof(stats), "%d", c->cfg.stats_interval_ms);
+        const char *settings[][2] = {
+                {"bootstrap.servers", c->cfg.brokers},
+                {"group.id", c->group_id},
+                {"enable.auto.commit", "true"},         /* commits what was stored... */
+                {"enable.auto.offset.store", "false"}, /* ...and we store after applying */
+                {"auto.commit.interval.ms", "1000"},
+                {"auto.offset.reset", "earliest"}, /* a new group reads the topic's history */
+                {"session.timeout.ms", session},
+                {"heartbeat.interval.ms", "1000"},
+                {"statistics.interval.ms", stats},
+                {"topic.metadata.refresh.interval.ms", "10000"}, /* new partitions, soon */
+                {"partition.assignment.strategy", "range,roundrobin"},
+        };
+        for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++)
+                if (rd_kafka_conf_set(conf, settings[i][0], settings[i][1], kerr, sizeof(kerr)) !=
+                    RD_KAFKA_CONF_OK) {
+                        snprintf(err, err_len, "kafka setting %s: %s", settings[i][0], kerr);
+                        return -EINVAL;
+                }
+        rd_kafka_conf_set_opaque(conf, c);
+        rd_kafka_conf_set_stats_cb(conf, on_stats);
+        rd_kafka_conf_set_log_cb(conf, events_kafka_log);
+        return 0;
+}
+
+static int subscribe(struct events_consumer *c, const char *const *topics, size_t n, char *err,
+                     size_t err_len)
+{
+        rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new((int)n);
+        for (size_t i = 0; i < n; i++)
+                rd_kafka_topic_partition_list_add(l, topics[i], RD_KAFKA_PARTITION_UA);
+        rd_kafka_resp_err_t e = rd_kafka_subscribe(c->rk, l);
+        rd_kafka_topic_partition_list_destroy(l);
+        if (e) {
+                snprintf(err, err_len, "kafka subscribe: %s", rd_kafka_err2str(e));
+                return -EINVAL;
+        }
+        return 0;
+}
+
+int events_consumer_start(struct events_consumer **ret, struct db_pool *db,
+                          const struct events_consumer_config *cfg, const char *const *topics,
+                          size_t n_topics, const struct events_handler *handlers,
+                          size_t n_handlers, char *err, size_t err_len)
+{
+        struct events_consumer *c = calloc(1, sizeof(*c));
+        if (!c)
+                return -ENOMEM;
+        c->db = db;
+        c->cfg = *cfg;
+        snprintf(c->group_id, sizeof(c->group_id), "%s", cfg->group_id);
+        c->handlers = handlers;
+        c->n_handlers = n_handlers;
+        atomic_store(&c->lag, -1);
+        events_stopper_init(&c->stop);
+        char kerr[256] = "";
+        rd_kafka_conf_t *conf = rd_kafka_conf_new();
+        int r = configure(c, conf, err, err_len);
+        if (r == 0 && !(c->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, kerr, sizeof(kerr)))) {
+                snprintf(err, err_len, "kafka consumer: %s", kerr);
+                r = -EINVAL;
+        }
+        if (r < 0) {
+                rd_kafka_conf_destroy(conf);
+                events_consumer_stop(c);
+                return r;
+        }
+        rd_kafka_poll_set_consumer(c->rk); /* statistics and logs served by consumer_poll */
+        if ((r = subscribe(c, topics, n_topics, err, err_len)) < 0) {
+                events_consumer_stop(c);
+                return r;
+        }
+        if (pthread_create(&c->thread, NULL, consumer_main, c)) {
+                events_consumer_stop(c);
+                return -EAGAIN;
+        }
+        c->started = true;
+        *ret = c;
+        return 0;
+}
+
+void events_consumer_stop(struct events_consumer *c)
+{
+        if (!c)
+                return;
+        events_stopper_stop(&c->stop);
+        if (c->started)
+                pthread_join(c->thread, NULL);
+        if (c->rk) {
+                rd_kafka_consumer_close(c->rk); /* commits stored offsets, leaves the group */
+                rd_kafka_destroy(c->rk);
+        }
+        events_stopper_destroy(&c->stop);
+        free(c);
+}
+
+void events_consumer_stats(struct events_consumer *c, struct events_consumer_stats *ret)
+{
+        ret->group_id = c->group_id;
+        ret->lag = atomic_load(&c->lag);
+        ret->applied = atomic_load(&c->applied);
+        ret->duplicates = atomic_load(&c->duplicates);
+        ret->ignored = atomic_load(&c->ignored);
+        ret->parked = atomic_load(&c->parked);
+}
