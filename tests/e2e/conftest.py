@@ -126,10 +126,10 @@ def testsvc(start_testsvc):
     return start_testsvc()
 
 
-def wait_for(predicate, timeout=10.0):
+def wait_for(predicate, timeout=10.0, interval=0.05):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
             return True
-        time.sleep(0.05)
+        time.sleep(interval)
     return False

@@ -1,0 +1,319 @@
+"""Event consumers end to end, on a Kafka-protocol broker (tools/kafka-mock):
+inventory publishes stock events through its outbox; the catalog consumes
+them (SOLD_OUT / ON_SALE) and order events (the best-sellers read model behind
+ListBestSellers). Order events are produced here with Confluent's Python
+client, as any other producer would, so duplicates, malformed messages and a
+consumer killed mid-stream can be staged exactly."""
+import os
+import signal
+import subprocess
+import uuid
+
+import grpc
+import pytest
+from confluent_kafka import Producer
+
+from bookstore.catalog.v1 import catalog_pb2 as cpb
+from bookstore.common.v1 import common_pb2
+from bookstore.events.v1 import events_pb2
+from bookstore.inventory.v1 import inventory_pb2 as ipb
+from bookstore.inventory.v1 import inventory_pb2_grpc as ipb_grpc
+
+from conftest import Server, wait_for, write_keypair
+from test_catalog import Caller, money, new_book, start_catalog, token
+from test_events import topic_events
+from test_identity import mariadb
+
+ON_SALE, SOLD_OUT = cpb.BOOK_STATUS_ON_SALE, cpb.BOOK_STATUS_SOLD_OUT
+
+
+@pytest.fixture(scope="module")
+def broker():
+    proc = subprocess.Popen([os.environ["BOOKSTORE_KAFKA_MOCK"], "1"], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True)
+    line = proc.stdout.readline()
+    assert line.startswith("kafka-mock: bootstrap "), line
+    proc.bootstrap = line.split()[-1]
+    yield proc
+    proc.terminate()
+    assert proc.wait(timeout=10) == 0
+
+
+class Stack:
+    """A catalog that consumes and an inventory that publishes, each on its own schema."""
+
+    def __init__(self, broker, tmp):
+        self.broker, self.keypair = broker, write_keypair(tmp)
+        self.group = f"catalog-{uuid.uuid4().hex[:8]}"
+        self.catalog_schema = f"bookstore_kc{uuid.uuid4().hex[:8]}"
+        self.inventory_schema = f"bookstore_ki{uuid.uuid4().hex[:8]}"
+        mariadb(f"CREATE DATABASE {self.catalog_schema}")
+        mariadb(f"CREATE DATABASE {self.inventory_schema}")
+        self.catalog = self.start_catalog()
+        self.inventory = Server(os.environ["BOOKSTORE_INVENTORY"],
+                                port_env="BOOKSTORE_INVENTORY_ADDR", env={
+            "BOOKSTORE_INVENTORY_DB_PORT": os.environ["BOOKSTORE_MYSQL_PORT"],
+            "BOOKSTORE_INVENTORY_DB_PASSWORD": os.environ["BOOKSTORE_MYSQL_PASSWORD"],
+            "BOOKSTORE_INVENTORY_DB_NAME": self.inventory_schema,
+            "BOOKSTORE_JWT_VERIFY_KEYS": self.keypair[1],
+            "BOOKSTORE_CATALOG_TARGET": self.catalog.target,
+            "KAFKA_BROKERS": broker.bootstrap,
+            "BOOKSTORE_OUTBOX_POLL_MS": "20",
+            "BOOKSTORE_OUTBOX_MESSAGE_TIMEOUT_MS": "1000"})
+        self.seller = "seller-k"
+
+    def start_catalog(self, port=0):
+        catalog = start_catalog(self.keypair, self.catalog_schema, KAFKA_BROKERS=self.broker.bootstrap,
+                                BOOKSTORE_CONSUMER_GROUP=self.group,
+                                BOOKSTORE_CONSUMER_SESSION_TIMEOUT_MS="3000",
+                                BOOKSTORE_CONSUMER_STATS_MS="200",
+                                BOOKSTORE_CONSUMER_RETRY_MS="50",
+                                BOOKSTORE_OUTBOX_POLL_MS="20",
+                                BOOKSTORE_CATALOG_ADDR=f"127.0.0.1:{port}")
+        catalog.keypair = self.keypair
+        return catalog
+
+    def sell(self):
+        return Caller(self.catalog, "SELLER", self.seller)
+
+    def stock(self, role="SELLER", sub=None):
+        stub = ipb_grpc.InventoryServiceStub(self.inventory.channel())
+        md = [("authorization", f"Bearer {token(self.keypair, role, sub or self.seller)}")]
+        return lambda name, req: getattr(stub, name)(req, timeout=10, metadata=md)
+
+    def status(self, book_id):
+        return int(mariadb(f"SELECT status FROM books WHERE id = '{book_id}'",
+                           self.catalog_schema))
+
+    def consumer_metric(self, result):
+        return self.catalog.metrics().get(("bookstore_consumer_events_total", frozenset(
+            {"group": self.group, "result": result}.items())), 0)
+
+    def close(self):
+        assert self.inventory.stop() == 0, self.inventory.stderr[-2000:]
+        assert self.catalog.stop() == 0, self.catalog.stderr[-2000:]
+        mariadb(f"DROP DATABASE {self.catalog_schema}")
+        mariadb(f"DROP DATABASE {self.inventory_schema}")
+
+
+@pytest.fixture(scope="module")
+def stack(broker, tmp_path_factory):
+    s = Stack(broker, tmp_path_factory.mktemp("keys"))
+    yield s
+    s.close()
+
+
+def order_event(kind, order_id, lines, event_id=None):
+    env = events_pb2.EventEnvelope(event_id=event_id or str(uuid.uuid4()), type=f"order.{kind}",
+                                   aggregate_type="order", aggregate_id=order_id,
+                                   trace_id=uuid.uuid4().hex)
+    env.occurred_at.GetCurrentTime()
+    pb_lines = [events_pb2.OrderLine(book_id=b, quantity=q, unit_price=p) for b, q, p in lines]
+    if kind == "confirmed":
+        env.order_confirmed.CopyFrom(events_pb2.OrderConfirmed(order_id=order_id, lines=pb_lines))
+    else:
+        env.order_cancelled.CopyFrom(events_pb2.OrderCancelled(order_id=order_id, lines=pb_lines))
+    return env
+
+
+def produce(broker, messages, topic="bookstore.order"):
+    """messages: (key, bytes) pairs, delivered before this returns."""
+    p = Producer({"bootstrap.servers": broker.bootstrap, "enable.idempotence": True})
+    for key, value in messages:
+        p.produce(topic, key=key, value=value)
+    assert p.flush(20) == 0
+
+
+def best_sellers(stack, **req):
+    return list(Caller(stack.catalog).ListBestSellers(cpb.ListBestSellersRequest(**req))
+                .best_sellers)
+
+
+def units_sold(stack, book_id):
+    got = mariadb(f"SELECT units_sold FROM book_sales WHERE book_id = '{book_id}'",
+                  stack.catalog_schema).strip()
+    return int(got) if got else 0
+
+
+def test_each_stock_change_emits_its_events(stack):
+    book = new_book(stack.sell(), on_sale=False)
+    inv, svc = stack.stock(), stack.stock("SERVICE", "service:checkout")
+    order = f"o-{uuid.uuid4().hex[:8]}"
+    inv("SetStock", ipb.SetStockRequest(book_id=book.id, on_hand=3))
+    svc("ReserveStock", ipb.ReserveStockRequest(order_id=order, items=[
+        ipb.StockItem(book_id=book.id, quantity=3)]))
+    svc("CommitReservation", ipb.CommitReservationRequest(order_id=order))
+    inv("AdjustStock", ipb.AdjustStockRequest(book_id=book.id, delta=2))
+    inv("SetStock", ipb.SetStockRequest(book_id=book.id, on_hand=2))  # no change: no event
+    assert wait_for(lambda: int(mariadb("SELECT COUNT(*) FROM outbox WHERE sent_ms IS NULL",
+                                        stack.inventory_schema)) == 0, timeout=20)
+    mine = [env for key, env in topic_events(stack.broker.bootstrap, "bookstore.stock", 7)
+            if key == book.id]
+    assert [e.type for e in mine] == [
+        "stock.changed", "stock.replenished",  # 0 -> 3 available
+        "stock.changed", "stock.depleted",     # all 3 reserved
+        "stock.changed",                       # committed: on hand 0, reserved 0
+        "stock.changed", "stock.replenished"]  # +2
+    levels = [(e.stock_changed.on_hand, e.stock_changed.reserved, e.stock_changed.available)
+              for e in mine if e.type == "stock.changed"]
+    assert levels == [(3, 0, 3), (3, 3, 0), (0, 0, 0), (2, 0, 2)]
+    assert mine[1].stock_replenished.available == 3 and mine[6].stock_replenished.available == 2
+    assert mine[3].stock_depleted.book_id == book.id
+    assert all(e.aggregate_type == "stock" and e.aggregate_id == book.id for e in mine)
+    assert len({e.event_id for e in mine}) == 7
+
+
+def test_stock_events_drive_the_book_status(stack):
+    seller = stack.sell()
+    book = new_book(seller)
+    registered = new_book(seller, on_sale=False)
+    inv, svc = stack.stock(), stack.stock("SERVICE", "service:checkout")
+    inv("SetStock", ipb.SetStockRequest(book_id=book.id, on_hand=2))
+    inv("SetStock", ipb.SetStockRequest(book_id=registered.id, on_hand=2))
+    assert seller.GetBook(cpb.GetBookRequest(book_id=book.id)).book.status == ON_SALE  # cached
+    order = f"o-{uuid.uuid4().hex[:8]}"
+    svc("ReserveStock", ipb.ReserveStockRequest(order_id=order, items=[
+        ipb.StockItem(book_id=book.id, quantity=2), ipb.StockItem(book_id=registered.id, quantity=2)]))
+    assert wait_for(lambda: stack.status(book.id) == SOLD_OUT, timeout=20)
+    # the cached copy was dropped: readers see it at once, not after the cache TTL
+    assert seller.GetBook(cpb.GetBookRequest(book_id=book.id)).book.status == SOLD_OUT
+    svc("ReleaseStock", ipb.ReleaseStockRequest(order_id=order))
+    assert wait_for(lambda: stack.status(book.id) == ON_SALE, timeout=20)
+    assert seller.GetBook(cpb.GetBookRequest(book_id=book.id)).book.status == ON_SALE
+    # a book its seller has not put on sale stays as it is, stock or not
+    assert stack.status(registered.id) == cpb.BOOK_STATUS_REGISTERED
+    # the automatic changes are book.status_changed events like a seller's
+    assert wait_for(lambda: int(mariadb("SELECT COUNT(*) FROM outbox WHERE sent_ms IS NULL",
+                                        stack.catalog_schema)) == 0, timeout=20)
+    changes = [(e.book_status_changed.old_status, e.book_status_changed.new_status)
+               for key, e in topic_events(stack.broker.bootstrap, "bookstore.book", 3)
+               if key == book.id and e.type == "book.status_changed"]
+    assert changes == [("BOOK_STATUS_REGISTERED", "BOOK_STATUS_ON_SALE"),
+                       ("BOOK_STATUS_ON_SALE", "BOOK_STATUS_SOLD_OUT"),
+                       ("BOOK_STATUS_SOLD_OUT", "BOOK_STATUS_ON_SALE")]
+
+
+def test_broker_down_then_back_every_stock_event_applied_once(stack):
+    seller = stack.sell()
+    books = [new_book(seller) for _ in range(3)]
+    inv, svc = stack.stock(), stack.stock("SERVICE", "service:checkout")
+    for b in books:
+        inv("SetStock", ipb.SetStockRequest(book_id=b.id, on_hand=1))
+    assert wait_for(lambda: int(mariadb("SELECT COUNT(*) FROM outbox WHERE sent_ms IS NULL",
+                                        stack.inventory_schema)) == 0, timeout=20)
+    stack.broker.send_signal(signal.SIGUSR1)
+    assert stack.broker.stdout.readline().strip() == "kafka-mock: brokers down"
+    try:
+        orders = []
+        for b in books:  # inventory keeps working; its events wait in the outbox
+            orders.append(f"o-{uuid.uuid4().hex[:8]}")
+            svc("ReserveStock", ipb.ReserveStockRequest(order_id=orders[-1], items=[
+                ipb.StockItem(book_id=b.id, quantity=1)]))
+        svc("ReleaseStock", ipb.ReleaseStockRequest(order_id=orders[0]))
+        assert wait_for(lambda: int(mariadb("SELECT COUNT(*) FROM outbox WHERE sent_ms IS NULL",
+                                            stack.inventory_schema)) == 8, timeout=10)
+        assert all(stack.status(b.id) == ON_SALE for b in books)  # nothing got through
+    finally:
+        stack.broker.send_signal(signal.SIGUSR2)
+        assert stack.broker.stdout.readline().strip() == "kafka-mock: brokers up"
+    assert wait_for(lambda: [stack.status(b.id) for b in books] == [ON_SALE, SOLD_OUT, SOLD_OUT],
+                    timeout=30)
+    # every depleted/replenished event the inventory wrote was processed, once
+    ids = {b.id for b in books}
+    rows = mariadb("SELECT HEX(value) FROM outbox", stack.inventory_schema).split()
+    expected = set()
+    for hexed in rows:
+        env = events_pb2.EventEnvelope.FromString(bytes.fromhex(hexed))
+        if env.aggregate_id in ids and env.type in ("stock.depleted", "stock.replenished"):
+            expected.add(env.event_id)
+    assert len(expected) == 3 + 3 + 1  # stocked: replenished x3, reserved: depleted x3, released
+    assert wait_for(lambda: expected <= set(mariadb(
+        f"SELECT event_id FROM processed_events WHERE consumer = '{stack.group}'",
+        stack.catalog_schema).split()), timeout=20)
+    assert wait_for(lambda: stack.catalog.metrics()[("bookstore_consumer_lag", frozenset(
+        {"group": stack.group}.items()))] == 0, timeout=20)
+
+
+def test_best_sellers_from_order_events(stack):
+    seller, admin = stack.sell(), Caller(stack.catalog, "ADMIN", "admin-k")
+    category = admin.CreateCategory(cpb.CreateCategoryRequest(
+        name=f"Sales {uuid.uuid4().hex[:6]}")).category
+    a = new_book(seller, category_id=category.id, price=money(12, 500000000))
+    b = new_book(seller, category_id=category.id)
+    hidden = new_book(seller, category_id=category.id)
+    eur = common_pb2.Money(currency_code="EUR", units=12, nanos=500000000)
+    ten = common_pb2.Money(currency_code="EUR", units=10)
+    o1, o2, o3, o4 = (f"o-{uuid.uuid4().hex[:8]}" for _ in range(4))
+    dup = order_event("confirmed", o1, [(a.id, 3, eur), (b.id, 1, ten)])
+    events = [dup, dup,  # delivered twice (a producer retry): counted once
+              order_event("confirmed", o2, [(a.id, 2, eur), (hidden.id, 9, ten)]),
+              order_event("confirmed", o3, [(b.id, 2, ten)]),
+              order_event("cancelled", o3, [(b.id, 2, ten)]),  # takes o3 back
+              order_event("cancelled", o4, [(a.id, 5, eur)]),  # never confirmed: nothing
+              order_event("confirmed", o4, [(a.id, 5, eur)])]  # ...and stays uncounted
+    produce(stack.broker, [(e.aggregate_id, e.SerializeToString()) for e in events])
+    admin.SetBookStatus(cpb.SetBookStatusRequest(book_id=hidden.id,
+                                                 status=cpb.BOOK_STATUS_UNLISTED))
+    assert wait_for(lambda: units_sold(stack, b.id) == 1 and units_sold(stack, a.id) == 5 and
+                    units_sold(stack, hidden.id) == 9, timeout=20)
+    top = best_sellers(stack, category_id=category.id)
+    assert [(x.book_id, x.title, x.units_sold) for x in top] == [(a.id, a.title, 5),
+                                                                  (b.id, b.title, 1)]
+    assert (top[0].revenue.currency_code, top[0].revenue.units, top[0].revenue.nanos) == (
+        "EUR", 62, 500000000)  # 5 x 12.50
+    assert (top[1].revenue.units, top[1].revenue.nanos) == (10, 0)
+    assert [x.book_id for x in best_sellers(stack, category_id=category.id, limit=1)] == [a.id]
+    assert best_sellers(stack, category_id=str(uuid.uuid4())) == []
+    assert a.id in [x.book_id for x in best_sellers(stack, limit=100)]
+    with pytest.raises(grpc.RpcError) as e:
+        best_sellers(stack, limit=101)
+    assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "limit" in e.value.details()
+    assert stack.consumer_metric("duplicate") >= 1
+
+
+def test_a_malformed_message_is_parked_and_the_consumer_goes_on(stack):
+    seller = stack.sell()
+    book = new_book(seller)
+    ten = common_pb2.Money(currency_code="EUR", units=10)
+    parked_before = stack.consumer_metric("parked")
+    wrong_payload = order_event("confirmed", "o-x", [(book.id, 1, ten)])
+    wrong_payload.type = "order.cancelled"  # the type says one thing, the payload another
+    bad_line = order_event("confirmed", f"o-{uuid.uuid4().hex[:8]}", [(book.id, -4, ten)])
+    good = order_event("confirmed", f"o-{uuid.uuid4().hex[:8]}", [(book.id, 4, ten)])
+    produce(stack.broker, [("o-x", b"\xff\x00not protobuf\x13"),
+                           ("o-x", wrong_payload.SerializeToString()),
+                           (bad_line.aggregate_id, bad_line.SerializeToString()),
+                           (good.aggregate_id, good.SerializeToString())])
+    assert wait_for(lambda: units_sold(stack, book.id) == 4, timeout=20)
+    assert wait_for(lambda: stack.consumer_metric("parked") == parked_before + 3, timeout=20)
+    parked = mariadb("SELECT reason FROM parked_events ORDER BY seq", stack.catalog_schema)
+    assert "not an EventEnvelope" in parked
+    assert "the payload does not match the type" in parked
+    assert "quantity > 0" in parked
+    assert int(mariadb(f"SELECT COUNT(*) FROM parked_events WHERE event_id = '{bad_line.event_id}'",
+                       stack.catalog_schema)) == 1
+    log = stack.catalog.log_text()
+    assert "event parked" in log and bad_line.event_id in log
+    assert stack.catalog.proc.poll() is None  # never crashed
+
+
+def test_a_consumer_killed_mid_stream_resumes_without_double_applying(stack):
+    book = new_book(stack.sell())
+    ten = common_pb2.Money(currency_code="EUR", units=10)
+    n = 600
+    events = [order_event("confirmed", f"o-{uuid.uuid4().hex[:10]}", [(book.id, 1, ten)])
+              for _ in range(n)]
+    port = int(stack.catalog.target.rsplit(":", 1)[1])
+    produce(stack.broker, [(e.aggregate_id, e.SerializeToString()) for e in events])
+    assert wait_for(lambda: units_sold(stack, book.id) >= 30, timeout=30, interval=0.01)
+    stack.catalog.stop(sig=signal.SIGKILL)
+    at_kill = units_sold(stack, book.id)
+    assert at_kill < n, "the consumer finished before it could be killed"
+    stack.catalog = stack.start_catalog(port)  # same group: resumes from the committed offsets
+    assert wait_for(lambda: units_sold(stack, book.id) == n, timeout=60)
+    ids = "','".join(e.event_id for e in events)
+    assert int(mariadb(f"SELECT COUNT(*) FROM processed_events WHERE consumer = '{stack.group}' "
+                       f"AND event_id IN ('{ids}')", stack.catalog_schema)) == n
+    assert wait_for(lambda: stack.catalog.metrics()[("bookstore_consumer_lag", frozenset(
+        {"group": stack.group}.items()))] == 0, timeout=20)
+    assert units_sold(stack, book.id) == n  # redelivered events were recognised, not re-applied
