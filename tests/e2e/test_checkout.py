@@ -43,7 +43,10 @@ class Stack:
     """Every service of the system on its own schema, and a way to start more
     checkout coordinators (for drills) on schemas of their own."""
 
-    def __init__(self, d):
+    def __init__(self, d, consumers=False):
+        """consumers: inventory publishes stock events and the catalog consumes
+        them and order events (SOLD_OUT/ON_SALE, best sellers) as in production;
+        off here, so that book statuses stay put under the module's drills."""
         self.keypair = write_keypair(d)
         self.schemas = {}
         # a Kafka-protocol broker: payment publishes its events through it
@@ -56,10 +59,13 @@ class Stack:
             "BOOKSTORE_IDENTITY_ARGON2_OPSLIMIT": "1", "BOOKSTORE_IDENTITY_ARGON2_MEMLIMIT": "8M",
             "BOOKSTORE_IDENTITY_SERVICE_CLIENTS": f"checkout:{SECRET}",
             "BOOKSTORE_IDENTITY_LIMIT_NAMESPACE": f"t{uuid.uuid4().hex[:8]}"})
-        self.catalog = self.start("catalog", verify)
+        events = {"KAFKA_BROKERS": self.kafka_brokers, "BOOKSTORE_OUTBOX_POLL_MS": "20",
+                  "BOOKSTORE_CONSUMER_STATS_MS": "200"} if consumers else {}
+        self.catalog = self.start("catalog", {**verify, **events})
         peers = {"BOOKSTORE_CATALOG_TARGET": self.catalog.target,
                  "BOOKSTORE_IDENTITY_TARGET": self.identity.target}
-        self.inventory = self.start("inventory", {**verify, **peers, "BOOKSTORE_RPC_WORKERS": "16"})
+        self.inventory = self.start("inventory", {**verify, **peers, **events,
+                                                  "BOOKSTORE_RPC_WORKERS": "16"})
         self.payment = self.start("payment", {**verify, "BOOKSTORE_RPC_WORKERS": "16",
                                               "KAFKA_BROKERS": self.kafka_brokers})
         self.order = self.start("order", {**verify, **peers, "BOOKSTORE_RPC_WORKERS": "16",

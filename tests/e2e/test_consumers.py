@@ -14,6 +14,7 @@ import pytest
 from confluent_kafka import Producer
 
 from bookstore.catalog.v1 import catalog_pb2 as cpb
+from bookstore.checkout.v1 import checkout_pb2 as pb_checkout
 from bookstore.common.v1 import common_pb2
 from bookstore.events.v1 import events_pb2
 from bookstore.inventory.v1 import inventory_pb2 as ipb
@@ -317,3 +318,30 @@ def test_a_consumer_killed_mid_stream_resumes_without_double_applying(stack):
     assert wait_for(lambda: stack.catalog.metrics()[("bookstore_consumer_lag", frozenset(
         {"group": stack.group}.items()))] == 0, timeout=20)
     assert units_sold(stack, book.id) == n  # redelivered events were recognised, not re-applied
+
+
+def test_the_whole_loop_checkout_to_sold_out_and_best_sellers(tmp_path):
+    """Every service for real: orders placed through the checkout saga sell a
+    book out (inventory -> stock.depleted -> catalog SOLD_OUT) and count in the
+    best sellers (order -> order.confirmed -> catalog); a cancellation takes
+    both back."""
+    from test_checkout import COMPLETED, Stack as System
+    system = System(tmp_path, consumers=True)
+    try:
+        book, buyer = system.book(on_hand=3, units=9), system.customer()
+        status = lambda: int(mariadb(f"SELECT status FROM books WHERE id = '{book}'",
+                                     system.catalog.schema))
+        top = lambda: [(b.units_sold, b.revenue.units) for b in Caller(system.catalog)
+                       .ListBestSellers(cpb.ListBestSellersRequest(limit=100)).best_sellers
+                       if b.book_id == book]
+        first, second = buyer.place(book, quantity=2), buyer.place(book, quantity=1)
+        assert first.saga.status == second.saga.status == COMPLETED
+        assert wait_for(lambda: status() == SOLD_OUT, timeout=30)
+        assert wait_for(lambda: top() == [(3, 27)], timeout=30)
+        cancelled = buyer.stub().CancelOrder(pb_checkout.CancelOrderRequest(
+            order_id=second.order_id), timeout=30, metadata=buyer.md).saga
+        assert cancelled.status == COMPLETED
+        assert wait_for(lambda: status() == ON_SALE, timeout=30)  # restocked: on sale again
+        assert wait_for(lambda: top() == [(2, 18)], timeout=30)
+    finally:
+        system.stop()
