@@ -126,6 +126,22 @@ def testsvc(start_testsvc):
     return start_testsvc()
 
 
+def start_kafka_mock(brokers=1):
+    """tools/kafka-mock: a Kafka-protocol broker with the bookstore's topics;
+    .bootstrap is its address. SIGUSR1/SIGUSR2 take its brokers down/up."""
+    proc = subprocess.Popen([os.environ["BOOKSTORE_KAFKA_MOCK"], str(brokers)],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    line = proc.stdout.readline()
+    assert line.startswith("kafka-mock: bootstrap "), line
+    proc.bootstrap = line.split()[-1]
+    return proc
+
+
+def stop_kafka_mock(proc):
+    proc.terminate()
+    assert proc.wait(timeout=10) == 0
+
+
 def wait_for(predicate, timeout=10.0, interval=0.05):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

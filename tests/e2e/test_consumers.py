@@ -5,8 +5,9 @@ ListBestSellers). Order events are produced here with Confluent's Python
 client, as any other producer would, so duplicates, malformed messages and a
 consumer killed mid-stream can be staged exactly."""
 import os
+import re
 import signal
-import subprocess
+import urllib.request
 import uuid
 
 import grpc
@@ -20,7 +21,7 @@ from bookstore.events.v1 import events_pb2
 from bookstore.inventory.v1 import inventory_pb2 as ipb
 from bookstore.inventory.v1 import inventory_pb2_grpc as ipb_grpc
 
-from conftest import Server, wait_for, write_keypair
+from conftest import Server, start_kafka_mock, stop_kafka_mock, wait_for, write_keypair
 from test_catalog import Caller, money, new_book, start_catalog, token
 from test_events import topic_events
 from test_identity import mariadb
@@ -30,14 +31,9 @@ ON_SALE, SOLD_OUT = cpb.BOOK_STATUS_ON_SALE, cpb.BOOK_STATUS_SOLD_OUT
 
 @pytest.fixture(scope="module")
 def broker():
-    proc = subprocess.Popen([os.environ["BOOKSTORE_KAFKA_MOCK"], "1"], stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, text=True)
-    line = proc.stdout.readline()
-    assert line.startswith("kafka-mock: bootstrap "), line
-    proc.bootstrap = line.split()[-1]
+    proc = start_kafka_mock(1)
     yield proc
-    proc.terminate()
-    assert proc.wait(timeout=10) == 0
+    stop_kafka_mock(proc)
 
 
 class Stack:
@@ -343,5 +339,40 @@ def test_the_whole_loop_checkout_to_sold_out_and_best_sellers(tmp_path):
         assert cancelled.status == COMPLETED
         assert wait_for(lambda: status() == ON_SALE, timeout=30)  # restocked: on sale again
         assert wait_for(lambda: top() == [(2, 18)], timeout=30)
+        # exactly what the sequence implies: stocked (replenished), sold out (depleted), two
+        # confirmations, restocked (replenished), one cancellation; the rest has no handler
+        metric = lambda name, **labels: system.catalog.metrics().get(
+            (name, frozenset({"group": "bookstore-catalog", **labels}.items())))
+        assert wait_for(lambda: metric("bookstore_consumer_lag") == 0, timeout=20)
+        assert metric("bookstore_consumer_events_total", result="applied") == 6
+        assert metric("bookstore_consumer_events_total", result="parked") == 0
+        assert metric("bookstore_consumer_events_total", result="duplicate") == 0
+        assert metric("bookstore_consumer_events_total", result="ignored") > 0
+        dashboard_metrics_are_served(system)
     finally:
         system.stop()
+
+
+def dashboard_metrics_are_served(stack):
+    """observability/grafana: every metric a panel queries is served by one of
+    the six services (run with their consumers, as in production);
+    observability/prometheus.yml scrapes their default ports."""
+    import json
+    root = os.environ["BOOKSTORE_SOURCE_ROOT"]
+    dash = json.load(open(os.path.join(root, "observability/grafana/bookstore-dashboard.json")))
+    wanted = {re.sub(r"_(bucket|count|sum)$", "", name)
+              for p in dash["panels"] for t in p["targets"]
+              for name in re.findall(r"\b((?:grpc_server|bookstore|process)_\w+)\b", t["expr"])}
+    served = set()  # the families every service declares (# TYPE), with or without samples
+    for server in (stack.identity, stack.catalog, stack.inventory, stack.payment, stack.order,
+                   stack.checkout):
+        with urllib.request.urlopen(f"http://127.0.0.1:{server.metrics_port}/metrics",
+                                    timeout=10) as r:
+            served |= set(re.findall(r"^# TYPE (\S+) ", r.read().decode(), re.M))
+    assert wanted <= served, wanted - served
+    assert len(dash["panels"]) >= 10
+    scrape = open(os.path.join(root, "observability/prometheus.yml")).read()
+    for i, job in enumerate(["identity", "catalog", "inventory", "payment", "order",
+                             "checkout"]):
+        assert f"job_name: {job}\n    static_configs: [{{targets: [\"127.0.0.1:{9101 + i}\"]}}]" \
+            in scrape

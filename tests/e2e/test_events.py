@@ -5,7 +5,6 @@ events with the right key and payload; with the broker down the events wait in
 the outbox (and the metrics say so), then all arrive exactly once."""
 import os
 import signal
-import subprocess
 import time
 import uuid
 
@@ -18,7 +17,7 @@ from bookstore.events.v1 import events_pb2
 from bookstore.payment.v1 import payment_pb2 as pb
 from bookstore.payment.v1 import payment_pb2_grpc as pb_grpc
 
-from conftest import Server, wait_for, write_keypair
+from conftest import Server, start_kafka_mock, stop_kafka_mock, wait_for, write_keypair
 from test_catalog import token
 from test_identity import mariadb
 
@@ -27,14 +26,9 @@ TOPIC = "bookstore.payment"
 
 @pytest.fixture(scope="module")
 def broker():
-    proc = subprocess.Popen([os.environ["BOOKSTORE_KAFKA_MOCK"], "3"], stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, text=True)
-    line = proc.stdout.readline()
-    assert line.startswith("kafka-mock: bootstrap "), line
-    proc.bootstrap = line.split()[-1]
+    proc = start_kafka_mock(3)
     yield proc
-    proc.terminate()
-    assert proc.wait(timeout=10) == 0
+    stop_kafka_mock(proc)
 
 
 @pytest.fixture(scope="module")
