@@ -26,8 +26,8 @@ struct events_consumer {
         const struct events_handler *handlers;
         size_t n_handlers;
         rd_kafka_t *rk;
-        pthread_t thread;
-        bool started;
+        pthread_t thread, stats_thread;
+        bool started, stats_started;
         struct events_stopper stop;
         rd_kafka_resp_err_t last_error; /* logged once until it changes */
         _Atomic int64_t lag;
@@ -62,7 +62,15 @@ int events_consumer_config_from_env(struct events_consumer_config *cfg, const ch
 
 /* librdkafka's statistics JSON: per topic and partition, consumer_lag_stored
  * is the high watermark less the offset stored after processing -- what this
- * group still has to process (-1 while unknown). */
+ * group still has to process; before this process has stored one,
+ * consumer_lag (from the group's committed offset) says the same. -1: neither
+ * known yet (a new group that has processed nothing on that partition). */
+static json_int_t lag_of(json_t *partition, const char *key)
+{
+        json_t *v = json_object_get(partition, key);
+        return json_is_integer(v) ? json_integer_value(v) : -1;
+}
+
 static int on_stats(rd_kafka_t *rk, char *json, size_t len, void *opaque)
 {
         (void)rk;
@@ -78,10 +86,12 @@ static int on_stats(rd_kafka_t *rk, char *json, size_t len, void *opaque)
                 const char *id;
                 json_object_foreach(partitions, id, p)
                 {
-                        json_t *stored = json_object_get(p, "consumer_lag_stored");
-                        json_int_t l = json_integer_value(stored);
-                        if (strcmp(id, "-1") == 0 || !json_is_integer(stored))
-                                continue; /* -1: librdkafka's internal unassigned partition */
+                        const char *state = json_string_value(json_object_get(p, "fetch_state"));
+                        if (strcmp(id, "-1") == 0 || !state || strcmp(state, "active") != 0)
+                                continue; /* not fetched by this member (or internal) */
+                        json_int_t l = lag_of(p, "consumer_lag_stored");
+                        if (l < 0)
+                                l = lag_of(p, "consumer_lag");
                         if (l >= 0) {
                                 lag += l;
                                 known = true;
@@ -243,6 +253,17 @@ static void *consumer_main(void *arg)
         return NULL;
 }
 
+/* Serves librdkafka's main queue -- statistics (the lag), errors -- on a
+ * thread of its own, so the lag stays current while the consumer thread
+ * waits on a slow or failing database. */
+static void *stats_main(void *arg)
+{
+        struct events_consumer *c = arg;
+        while (!events_stopper_stopping(&c->stop))
+                rd_kafka_poll(c->rk, 200);
+        return NULL;
+}
+
 /* ---- lifecycle ------------------------------------------------------------ */
 
 static int configure(struct events_consumer *c, rd_kafka_conf_t *conf, char *err, size_t err_len)
@@ -317,11 +338,15 @@ int events_consumer_start(struct events_consumer **ret, struct db_pool *db,
                 events_consumer_stop(c);
                 return r;
         }
-        rd_kafka_poll_set_consumer(c->rk); /* statistics and logs served by consumer_poll */
         if ((r = subscribe(c, topics, n_topics, err, err_len)) < 0) {
                 events_consumer_stop(c);
                 return r;
         }
+        if (pthread_create(&c->stats_thread, NULL, stats_main, c)) {
+                events_consumer_stop(c);
+                return -EAGAIN;
+        }
+        c->stats_started = true;
         if (pthread_create(&c->thread, NULL, consumer_main, c)) {
                 events_consumer_stop(c);
                 return -EAGAIN;
@@ -338,6 +363,8 @@ void events_consumer_stop(struct events_consumer *c)
         events_stopper_stop(&c->stop);
         if (c->started)
                 pthread_join(c->thread, NULL);
+        if (c->stats_started)
+                pthread_join(c->stats_thread, NULL);
         if (c->rk) {
                 rd_kafka_consumer_close(c->rk); /* commits stored offsets, leaves the group */
                 rd_kafka_destroy(c->rk);

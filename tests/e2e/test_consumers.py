@@ -7,6 +7,7 @@ consumer killed mid-stream can be staged exactly."""
 import os
 import re
 import signal
+import subprocess
 import urllib.request
 import uuid
 
@@ -292,6 +293,38 @@ def test_a_malformed_message_is_parked_and_the_consumer_goes_on(stack):
     log = stack.catalog.log_text()
     assert "event parked" in log and bad_line.event_id in log
     assert stack.catalog.proc.poll() is None  # never crashed
+
+
+def test_consumer_lag_counts_the_events_a_stuck_consumer_has_not_applied(stack):
+    """While the database holds the consumer up (a row lock taken here), the
+    events wait, the lag says exactly how many, and nothing is skipped."""
+    book = new_book(stack.sell())
+    ten = common_pb2.Money(currency_code="EUR", units=10)
+    lag = lambda: stack.catalog.metrics()[("bookstore_consumer_lag", frozenset(
+        {"group": stack.group}.items()))]
+    first = order_event("confirmed", f"o-{uuid.uuid4().hex[:8]}", [(book.id, 1, ten)])
+    produce(stack.broker, [(first.aggregate_id, first.SerializeToString())])
+    assert wait_for(lambda: units_sold(stack, book.id) == 1 and lag() == 0, timeout=20)
+    holder = subprocess.Popen(["mariadb", "--no-defaults", "--unbuffered", "-N", "-B", "-S",
+                               os.environ["BOOKSTORE_MYSQL_SOCKET"], "-uroot",
+                               stack.catalog_schema], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        holder.stdin.write(f"BEGIN; SELECT units_sold FROM book_sales WHERE book_id = "
+                           f"'{book.id}' FOR UPDATE; SELECT 'locked';\n")
+        holder.stdin.flush()
+        assert holder.stdout.readline().strip() == "1"
+        assert holder.stdout.readline().strip() == "locked"
+        more = [order_event("confirmed", f"o-{uuid.uuid4().hex[:8]}", [(book.id, 1, ten)])
+                for _ in range(5)]
+        produce(stack.broker, [(e.aggregate_id, e.SerializeToString()) for e in more])
+        assert wait_for(lambda: lag() == 5, timeout=20)
+        assert units_sold(stack, book.id) == 1
+    finally:
+        holder.stdin.write("ROLLBACK;\n")
+        holder.stdin.close()
+        assert holder.wait(timeout=10) == 0
+    assert wait_for(lambda: units_sold(stack, book.id) == 6 and lag() == 0, timeout=30)
 
 
 def test_a_consumer_killed_mid_stream_resumes_without_double_applying(stack):
