@@ -38,13 +38,14 @@ int events_consumer_config_from_env(struct events_consumer_config *cfg, const ch
                                     char *err, size_t err_len)
 {
         struct cfg_error e = {{0}};
-        long session, retry, stats;
+        long session, retry, stats, commit;
         if (cfg_string("KAFKA_BROKERS", "127.0.0.1:9092", &cfg->brokers, &e) < 0 ||
             cfg_string("BOOKSTORE_CONSUMER_GROUP", default_group, &cfg->group_id, &e) < 0 ||
             cfg_int("BOOKSTORE_CONSUMER_SESSION_TIMEOUT_MS", 10000, 1000, 300000, &session, &e) <
                     0 ||
             cfg_int("BOOKSTORE_CONSUMER_RETRY_MS", 500, 10, 60000, &retry, &e) < 0 ||
-            cfg_int("BOOKSTORE_CONSUMER_STATS_MS", 1000, 100, 600000, &stats, &e) < 0) {
+            cfg_int("BOOKSTORE_CONSUMER_STATS_MS", 1000, 100, 600000, &stats, &e) < 0 ||
+            cfg_int("BOOKSTORE_CONSUMER_COMMIT_MS", 1000, 10, 600000, &commit, &e) < 0) {
                 snprintf(err, err_len, "%s", e.message);
                 return -EINVAL;
         }
@@ -55,6 +56,7 @@ int events_consumer_config_from_env(struct events_consumer_config *cfg, const ch
         cfg->session_timeout_ms = (int)session;
         cfg->retry_pause_ms = (int)retry;
         cfg->stats_interval_ms = (int)stats;
+        cfg->commit_interval_ms = (int)commit;
         return 0;
 }
 
@@ -268,15 +270,16 @@ static void *stats_main(void *arg)
 
 static int configure(struct events_consumer *c, rd_kafka_conf_t *conf, char *err, size_t err_len)
 {
-        char session[32], stats[32], kerr[256] = "";
+        char session[32], stats[32], commit[32], kerr[256] = "";
         snprintf(session, sizeof(session), "%d", c->cfg.session_timeout_ms);
         snprintf(stats, sizeof(stats), "%d", c->cfg.stats_interval_ms);
+        snprintf(commit, sizeof(commit), "%d", c->cfg.commit_interval_ms);
         const char *settings[][2] = {
                 {"bootstrap.servers", c->cfg.brokers},
                 {"group.id", c->group_id},
                 {"enable.auto.commit", "true"},         /* commits what was stored... */
                 {"enable.auto.offset.store", "false"}, /* ...and we store after applying */
-                {"auto.commit.interval.ms", "1000"},
+                {"auto.commit.interval.ms", commit},
                 {"auto.offset.reset", "earliest"}, /* a new group reads the topic's history */
                 {"session.timeout.ms", session},
                 {"heartbeat.interval.ms", "1000"},
