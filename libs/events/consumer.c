@@ -62,15 +62,27 @@ int events_consumer_config_from_env(struct events_consumer_config *cfg, const ch
 
 /* ---- statistics: consumer lag ------------------------------------------ */
 
-/* librdkafka's statistics JSON: per topic and partition, consumer_lag_stored
- * is the high watermark less the offset stored after processing -- what this
- * group still has to process; before this process has stored one,
- * consumer_lag (from the group's committed offset) says the same. -1: neither
- * known yet (a new group that has processed nothing on that partition). */
-static json_int_t lag_of(json_t *partition, const char *key)
+/* librdkafka's statistics JSON, per partition this member fetches: what is
+ * left to process is the partition's end (last stable offset) less the
+ * offset stored after processing -- or, before this process stored one, the
+ * group's committed offset, or with neither the low watermark (a group
+ * without a commit starts at the earliest message). */
+static int64_t offset_of(json_t *partition, const char *key)
 {
         json_t *v = json_object_get(partition, key);
-        return json_is_integer(v) ? json_integer_value(v) : -1;
+        return json_is_integer(v) ? (int64_t)json_integer_value(v) : -1;
+}
+
+static int64_t partition_lag(json_t *p)
+{
+        int64_t end = offset_of(p, "ls_offset"), from = offset_of(p, "stored_offset");
+        if (end < 0)
+                end = offset_of(p, "hi_offset");
+        if (from < 0)
+                from = offset_of(p, "committed_offset");
+        if (from < 0)
+                from = offset_of(p, "lo_offset");
+        return end < 0 || from < 0 ? -1 : end > from ? end - from : 0;
 }
 
 static int on_stats(rd_kafka_t *rk, char *json, size_t len, void *opaque)
@@ -91,9 +103,7 @@ static int on_stats(rd_kafka_t *rk, char *json, size_t len, void *opaque)
                         const char *state = json_string_value(json_object_get(p, "fetch_state"));
                         if (strcmp(id, "-1") == 0 || !state || strcmp(state, "active") != 0)
                                 continue; /* not fetched by this member (or internal) */
-                        json_int_t l = lag_of(p, "consumer_lag_stored");
-                        if (l < 0)
-                                l = lag_of(p, "consumer_lag");
+                        int64_t l = partition_lag(p);
                         if (l >= 0) {
                                 lag += l;
                                 known = true;
@@ -125,10 +135,11 @@ struct apply {
         struct events_consumer *c;
         const struct events_handler *h;
         const Bookstore__Events__V1__EventEnvelope *env;
+        bool duplicate; /* processed before: nothing was done */
         char why[256];
 };
 
-/* In one transaction: mark the event processed (-EEXIST if it was), apply it. */
+/* In one transaction: mark the event processed, apply it. */
 static int apply_in_transaction(struct db_conn *conn, void *arg)
 {
         struct apply *a = arg;
@@ -138,6 +149,7 @@ static int apply_in_transaction(struct db_conn *conn, void *arg)
                         "INSERT INTO processed_events (consumer, event_id, processed_ms) "
                         "VALUES (?, ?, ?)",
                         v, 3, NULL, NULL);
+        a->duplicate = r == -EEXIST; /* (a handler's own -EEXIST is a failure like any other) */
         return r < 0 ? r : a->h->fn(conn, a->env, a->h->userdata, a->why, sizeof(a->why));
 }
 
@@ -191,7 +203,7 @@ static int handle(struct events_consumer *c, const rd_kafka_message_t *m, int *a
                 atomic_fetch_add(&c->applied, 1);
                 if (h->committed)
                         h->committed(env, h->userdata);
-        } else if (r == -EEXIST) {
+        } else if (a.duplicate) {
                 atomic_fetch_add(&c->duplicates, 1);
                 r = 0;
         } else if (!transient(r) && ++*attempts >= PERMANENT_ATTEMPTS) {

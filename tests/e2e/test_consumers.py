@@ -319,7 +319,8 @@ def test_consumer_lag_counts_the_events_a_stuck_consumer_has_not_applied(stack):
         more = [order_event("confirmed", f"o-{uuid.uuid4().hex[:8]}", [(book.id, 1, ten)])
                 for _ in range(5)]
         produce(stack.broker, [(e.aggregate_id, e.SerializeToString()) for e in more])
-        assert wait_for(lambda: lag() == 5, timeout=20)
+        seen = []  # on failure: what the gauge said
+        assert wait_for(lambda: seen.append(lag()) or seen[-1] == 5, timeout=20), seen[-20:]
         assert units_sold(stack, book.id) == 1
     finally:
         holder.stdin.write("ROLLBACK;\n")
