@@ -26,8 +26,8 @@ struct events_consumer {
         const struct events_handler *handlers;
         size_t n_handlers;
         rd_kafka_t *rk;
-        pthread_t thread, stats_thread;
-        bool started, stats_started;
+        pthread_t thread, housekeeping;
+        bool started, housekeeping_started;
         struct events_stopper stop;
         rd_kafka_resp_err_t last_error; /* logged once until it changes */
         _Atomic int64_t lag;
@@ -38,14 +38,17 @@ int events_consumer_config_from_env(struct events_consumer_config *cfg, const ch
                                     char *err, size_t err_len)
 {
         struct cfg_error e = {{0}};
-        long session, retry, stats, commit;
+        long session, retry, stats, commit, retention, prune;
         if (cfg_string("KAFKA_BROKERS", "127.0.0.1:9092", &cfg->brokers, &e) < 0 ||
             cfg_string("BOOKSTORE_CONSUMER_GROUP", default_group, &cfg->group_id, &e) < 0 ||
             cfg_int("BOOKSTORE_CONSUMER_SESSION_TIMEOUT_MS", 10000, 1000, 300000, &session, &e) <
                     0 ||
             cfg_int("BOOKSTORE_CONSUMER_RETRY_MS", 500, 10, 60000, &retry, &e) < 0 ||
             cfg_int("BOOKSTORE_CONSUMER_STATS_MS", 1000, 100, 600000, &stats, &e) < 0 ||
-            cfg_int("BOOKSTORE_CONSUMER_COMMIT_MS", 1000, 10, 600000, &commit, &e) < 0) {
+            cfg_int("BOOKSTORE_CONSUMER_COMMIT_MS", 1000, 10, 600000, &commit, &e) < 0 ||
+            cfg_int("BOOKSTORE_CONSUMER_DEDUP_RETENTION_MS", 7L * 86400000, 1000, 365L * 86400000,
+                    &retention, &e) < 0 ||
+            cfg_int("BOOKSTORE_CONSUMER_PRUNE_INTERVAL_MS", 60000, 10, 86400000, &prune, &e) < 0) {
                 snprintf(err, err_len, "%s", e.message);
                 return -EINVAL;
         }
@@ -57,6 +60,8 @@ int events_consumer_config_from_env(struct events_consumer_config *cfg, const ch
         cfg->retry_pause_ms = (int)retry;
         cfg->stats_interval_ms = (int)stats;
         cfg->commit_interval_ms = (int)commit;
+        cfg->dedup_retention_ms = retention;
+        cfg->prune_interval_ms = prune;
         return 0;
 }
 
@@ -267,14 +272,34 @@ static void *consumer_main(void *arg)
         return NULL;
 }
 
-/* Serves librdkafka's main queue -- statistics (the lag), errors -- on a
- * thread of its own, so the lag stays current while the consumer thread
- * waits on a slow or failing database. */
-static void *stats_main(void *arg)
+static void prune(struct events_consumer *c)
+{
+        struct db_value v[] = {db_text(c->group_id),
+                               db_int(clock_realtime_ms() - c->cfg.dedup_retention_ms)};
+        uint64_t n = 0;
+        if (db_pool_exec(c->db,
+                         "DELETE FROM processed_events WHERE consumer = ? AND processed_ms < ? "
+                         "LIMIT 10000",
+                         v, 2, &n, NULL) == 0 &&
+            n)
+                log_msg(LOG_INFO, "processed events pruned", "{s:s, s:I}", "group", c->group_id,
+                        "rows", (json_int_t)n);
+}
+
+/* Housekeeping on a thread of its own: librdkafka's main queue --
+ * statistics (the lag), errors -- so the lag stays current while the
+ * consumer thread waits on a slow or failing database; and pruning. */
+static void *housekeeping_main(void *arg)
 {
         struct events_consumer *c = arg;
-        while (!events_stopper_stopping(&c->stop))
+        int64_t next_prune = clock_monotonic_ms() + c->cfg.prune_interval_ms;
+        while (!events_stopper_stopping(&c->stop)) {
                 rd_kafka_poll(c->rk, 200);
+                if (clock_monotonic_ms() >= next_prune) {
+                        prune(c);
+                        next_prune = clock_monotonic_ms() + c->cfg.prune_interval_ms;
+                }
+        }
         return NULL;
 }
 
@@ -357,11 +382,11 @@ int events_consumer_start(struct events_consumer **ret, struct db_pool *db,
                 events_consumer_stop(c);
                 return r;
         }
-        if (pthread_create(&c->stats_thread, NULL, stats_main, c)) {
+        if (pthread_create(&c->housekeeping, NULL, housekeeping_main, c)) {
                 events_consumer_stop(c);
                 return -EAGAIN;
         }
-        c->stats_started = true;
+        c->housekeeping_started = true;
         if (pthread_create(&c->thread, NULL, consumer_main, c)) {
                 events_consumer_stop(c);
                 return -EAGAIN;
@@ -378,8 +403,8 @@ void events_consumer_stop(struct events_consumer *c)
         events_stopper_stop(&c->stop);
         if (c->started)
                 pthread_join(c->thread, NULL);
-        if (c->stats_started)
-                pthread_join(c->stats_thread, NULL);
+        if (c->housekeeping_started)
+                pthread_join(c->housekeeping, NULL);
         if (c->rk) {
                 rd_kafka_consumer_close(c->rk); /* commits stored offsets, leaves the group */
                 rd_kafka_destroy(c->rk);

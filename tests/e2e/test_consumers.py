@@ -329,6 +329,29 @@ def test_consumer_lag_counts_the_events_a_stuck_consumer_has_not_applied(stack):
     assert wait_for(lambda: units_sold(stack, book.id) == 6 and lag() == 0, timeout=30)
 
 
+def test_processed_events_are_pruned_after_their_retention(broker, tmp_path):
+    schema, group = f"bookstore_kp{uuid.uuid4().hex[:8]}", f"catalog-{uuid.uuid4().hex[:8]}"
+    mariadb(f"CREATE DATABASE {schema}")
+    catalog = start_catalog(write_keypair(tmp_path), schema, KAFKA_BROKERS=broker.bootstrap,
+                            BOOKSTORE_CONSUMER_GROUP=group,
+                            BOOKSTORE_CONSUMER_DEDUP_RETENTION_MS="1000",
+                            BOOKSTORE_CONSUMER_PRUNE_INTERVAL_MS="100")
+    try:
+        ten = common_pb2.Money(currency_code="EUR", units=10)
+        e = order_event("confirmed", f"o-{uuid.uuid4().hex[:8]}", [("book-p", 2, ten)])
+        processed = lambda: int(mariadb(f"SELECT COUNT(*) FROM processed_events WHERE "
+                                        f"event_id = '{e.event_id}'", schema))
+        produce(broker, [(e.aggregate_id, e.SerializeToString())])
+        assert wait_for(lambda: processed() == 1, timeout=30)
+        assert wait_for(lambda: processed() == 0, timeout=10)  # pruned...
+        assert int(mariadb("SELECT units_sold FROM book_sales WHERE book_id = 'book-p'",
+                           schema)) == 2  # ...the effect stays
+        assert "processed events pruned" in catalog.log_text()
+    finally:
+        assert catalog.stop() == 0, catalog.stderr[-2000:]
+        mariadb(f"DROP DATABASE {schema}")
+
+
 def committed_and_end(stack, topic="bookstore.order"):
     """The group's committed offsets and the topic's end offsets, summed over
     its partitions (read from the broker, without joining the group)."""

@@ -1,12 +1,14 @@
 -- Consumers (libs/events): the events each consumer group has applied,
 -- written in the same transaction as the effect, so a redelivered event is
--- recognised and skipped; and the messages it could not apply (undecodable,
+-- recognised and skipped (rows are pruned after a retention period far longer
+-- than any redelivery); and the messages it could not apply (undecodable,
 -- or refused by its handler), parked for an operator instead of lost.
 CREATE TABLE processed_events (
   consumer VARCHAR(128) CHARACTER SET ascii NOT NULL,
   event_id VARCHAR(64) CHARACTER SET ascii NOT NULL,
   processed_ms BIGINT NOT NULL,
-  PRIMARY KEY (consumer, event_id)
+  PRIMARY KEY (consumer, event_id),
+  KEY processed_events_age (consumer, processed_ms)
 ) ENGINE=InnoDB;
 
 CREATE TABLE parked_events (

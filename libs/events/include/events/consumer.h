@@ -49,11 +49,16 @@ struct events_consumer_config {
         int retry_pause_ms; /* between attempts at an event while the database fails */
         int stats_interval_ms;
         int commit_interval_ms; /* how often stored offsets are committed */
+        /* processed_events rows older than this are deleted (Kafka redelivers
+         * only what was not committed: seconds, not days) */
+        int64_t dedup_retention_ms;
+        int64_t prune_interval_ms;
 };
 
 /* KAFKA_BROKERS, BOOKSTORE_CONSUMER_GROUP (default default_group),
  * BOOKSTORE_CONSUMER_SESSION_TIMEOUT_MS, BOOKSTORE_CONSUMER_RETRY_MS,
- * BOOKSTORE_CONSUMER_STATS_MS, BOOKSTORE_CONSUMER_COMMIT_MS. -EINVAL with a message naming the variable. */
+ * BOOKSTORE_CONSUMER_STATS_MS, BOOKSTORE_CONSUMER_COMMIT_MS,
+ * BOOKSTORE_CONSUMER_DEDUP_RETENTION_MS, BOOKSTORE_CONSUMER_PRUNE_INTERVAL_MS. -EINVAL with a message naming the variable. */
 int events_consumer_config_from_env(struct events_consumer_config *cfg, const char *default_group,
                                     char *err, size_t err_len);
 
