@@ -103,6 +103,16 @@ def test_run_local_starts_everything_and_stops_on_ctrl_c():
                 timeout=30, metadata=tokens["customer"])
             assert placed.saga.status == checkout_pb2.SAGA_STATUS_COMPLETED, placed.saga
             assert placed.total.units == 9
+        # events flow through the local Kafka: the catalog's best sellers count the sale
+        with grpc.insecure_channel(f"127.0.0.1:{catalog_port}") as ch:
+            cat = catalog_pb2_grpc.CatalogServiceStub(ch)
+            sold = lambda: [(b.units_sold, b.revenue.units) for b in cat.ListBestSellers(
+                catalog_pb2.ListBestSellersRequest(limit=100), timeout=10).best_sellers
+                if b.book_id == book.id]
+            deadline = time.monotonic() + 30
+            while sold() != [(1, 9)] and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert sold() == [(1, 9)]
         # and every service serves its metrics; checkout counted the saga
         for name, p in metrics_ports.items():
             with urllib.request.urlopen(f"http://127.0.0.1:{p}/metrics", timeout=10) as r:
