@@ -1,10 +1,10 @@
 /* Idempotent consumers; see events/consumer.h. */
 #include "events/consumer.h"
 
+#include "consumer-int.h"
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/log.h"
-#include "events/envelope.h"
 #include "worker.h"
 
 #include <errno.h>
@@ -17,28 +17,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { PERMANENT_ATTEMPTS = 3 };
-
-struct events_consumer {
-        struct db_pool *db;
-        struct events_consumer_config cfg;
-        char group_id[129];
-        const struct events_handler *handlers;
-        size_t n_handlers;
-        rd_kafka_t *rk;
-        pthread_t thread, housekeeping;
-        bool started, housekeeping_started;
-        struct events_stopper stop;
-        rd_kafka_resp_err_t last_error; /* logged once until it changes */
-        _Atomic int64_t lag;
-        _Atomic uint64_t applied, duplicates, ignored, parked;
-};
-
 int events_consumer_config_from_env(struct events_consumer_config *cfg, const char *default_group,
                                     char *err, size_t err_len)
 {
         struct cfg_error e = {{0}};
-        long session, retry, stats, commit, retention, prune;
+        long session, retry, stats, commit, retention, prune, batch;
         if (cfg_string("KAFKA_BROKERS", "127.0.0.1:9092", &cfg->brokers, &e) < 0 ||
             cfg_string("BOOKSTORE_CONSUMER_GROUP", default_group, &cfg->group_id, &e) < 0 ||
             cfg_int("BOOKSTORE_CONSUMER_SESSION_TIMEOUT_MS", 10000, 1000, 300000, &session, &e) <
@@ -48,7 +31,8 @@ int events_consumer_config_from_env(struct events_consumer_config *cfg, const ch
             cfg_int("BOOKSTORE_CONSUMER_COMMIT_MS", 1000, 10, 600000, &commit, &e) < 0 ||
             cfg_int("BOOKSTORE_CONSUMER_DEDUP_RETENTION_MS", 7L * 86400000, 1000, 365L * 86400000,
                     &retention, &e) < 0 ||
-            cfg_int("BOOKSTORE_CONSUMER_PRUNE_INTERVAL_MS", 60000, 10, 86400000, &prune, &e) < 0) {
+            cfg_int("BOOKSTORE_CONSUMER_PRUNE_INTERVAL_MS", 60000, 10, 86400000, &prune, &e) < 0 ||
+            cfg_int("BOOKSTORE_CONSUMER_BATCH", 100, 1, CONSUMER_BATCH_MAX, &batch, &e) < 0) {
                 snprintf(err, err_len, "%s", e.message);
                 return -EINVAL;
         }
@@ -62,6 +46,7 @@ int events_consumer_config_from_env(struct events_consumer_config *cfg, const ch
         cfg->commit_interval_ms = (int)commit;
         cfg->dedup_retention_ms = retention;
         cfg->prune_interval_ms = prune;
+        cfg->batch = (int)batch;
         return 0;
 }
 
@@ -120,108 +105,6 @@ static int on_stats(rd_kafka_t *rk, char *json, size_t len, void *opaque)
         return 0; /* librdkafka frees json */
 }
 
-/* ---- one message -------------------------------------------------------- */
-
-static bool transient(int e)
-{
-        return e == -EDEADLK || e == -ETIMEDOUT || e == -ECONNRESET || e == -ECONNREFUSED ||
-               e == -EAGAIN || e == -ENOMEM;
-}
-
-static const struct events_handler *handler_for(struct events_consumer *c, const char *type)
-{
-        for (size_t i = 0; i < c->n_handlers; i++)
-                if (strcmp(c->handlers[i].type, type) == 0)
-                        return &c->handlers[i];
-        return NULL;
-}
-
-struct apply {
-        struct events_consumer *c;
-        const struct events_handler *h;
-        const Bookstore__Events__V1__EventEnvelope *env;
-        bool duplicate; /* processed before: nothing was done */
-        char why[256];
-};
-
-/* In one transaction: mark the event processed, apply it. */
-static int apply_in_transaction(struct db_conn *conn, void *arg)
-{
-        struct apply *a = arg;
-        struct db_value v[] = {db_text(a->c->group_id), db_text(a->env->event_id),
-                               db_int(clock_realtime_ms())};
-        int r = db_exec(conn,
-                        "INSERT INTO processed_events (consumer, event_id, processed_ms) "
-                        "VALUES (?, ?, ?)",
-                        v, 3, NULL, NULL);
-        a->duplicate = r == -EEXIST; /* (a handler's own -EEXIST is a failure like any other) */
-        return r < 0 ? r : a->h->fn(conn, a->env, a->h->userdata, a->why, sizeof(a->why));
-}
-
-static int park(struct events_consumer *c, const rd_kafka_message_t *m, const char *event_id,
-                const char *reason)
-{
-        log_msg(LOG_ERROR, "event parked: cannot apply it", "{s:s, s:s, s:i, s:I, s:s?, s:s}",
-                "group", c->group_id, "topic", rd_kafka_topic_name(m->rkt), "partition",
-                (int)m->partition, "offset", (json_int_t)m->offset, "event_id", event_id,
-                "reason", reason);
-        struct db_value v[] = {db_text(c->group_id),
-                               db_text(rd_kafka_topic_name(m->rkt)),
-                               db_int(m->partition),
-                               db_int(m->offset),
-                               event_id ? db_text(event_id) : db_null(),
-                               db_text(reason),
-                               db_blob(m->payload ? m->payload : "", m->len),
-                               db_int(clock_realtime_ms())};
-        int r = db_pool_exec(c->db,
-                             "INSERT INTO parked_events (consumer, topic, kafka_partition, "
-                             "kafka_offset, event_id, reason, value, parked_ms) "
-                             "VALUES (?, ?, ?, ?, ?, LEFT(?, 512), ?, ?)",
-                             v, 8, NULL, NULL);
-        if (r == -EEXIST) /* parked before a crash, offset not yet committed */
-                r = 0;
-        if (r == 0)
-                atomic_fetch_add(&c->parked, 1);
-        return r;
-}
-
-/* One attempt at a message: 0 when done with it (applied, skipped or
- * parked), a negative errno to try again. */
-static int handle(struct events_consumer *c, const rd_kafka_message_t *m, int *attempts)
-{
-        char why[256] = "";
-        Bookstore__Events__V1__EventEnvelope *env =
-                events_envelope_decode(m->payload, m->len, why, sizeof(why));
-        if (!env)
-                return park(c, m, NULL, why);
-        int r = 0;
-        const struct events_handler *h = handler_for(c, env->type);
-        if (!h) {
-                atomic_fetch_add(&c->ignored, 1);
-                goto out;
-        }
-        struct apply a = {.c = c, .h = h, .env = env};
-        log_set_trace_id(env->trace_id); /* the handler's log lines join the event's trace */
-        r = db_pool_in_transaction(c->db, apply_in_transaction, &a);
-        log_set_trace_id(NULL);
-        if (r == 0) {
-                atomic_fetch_add(&c->applied, 1);
-                if (h->committed)
-                        h->committed(env, h->userdata);
-        } else if (a.duplicate) {
-                atomic_fetch_add(&c->duplicates, 1);
-                r = 0;
-        } else if (!transient(r) && ++*attempts >= PERMANENT_ATTEMPTS) {
-                char reason[320];
-                snprintf(reason, sizeof(reason), "%s: %s", env->type,
-                         *a.why ? a.why : strerror(-r));
-                r = park(c, m, env->event_id, reason);
-        }
-out:
-        bookstore__events__v1__event_envelope__free_unpacked(env, NULL);
-        return r;
-}
-
 static void store_offset(struct events_consumer *c, const rd_kafka_message_t *m)
 {
         rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
@@ -240,34 +123,50 @@ static void report_error(struct events_consumer *c, const rd_kafka_message_t *m)
                 rd_kafka_message_errstr(m));
 }
 
+/* One message at a time, as long as it takes; false when stopping left it
+ * unapplied (its offset is not stored: redelivered after the restart). */
+static bool handle_until_done(struct events_consumer *c, const rd_kafka_message_t *m)
+{
+        int attempts = 0, r;
+        bool failing = false;
+        while ((r = consumer_handle_one(c, m, &attempts)) < 0) {
+                if (!failing)
+                        log_msg(LOG_WARN, "cannot apply an event now; retrying",
+                                "{s:s, s:s, s:I, s:s}", "group", c->group_id, "topic",
+                                rd_kafka_topic_name(m->rkt), "offset", (json_int_t)m->offset,
+                                "error", strerror(-r));
+                failing = true;
+                if (events_stopper_pause(&c->stop, c->cfg.retry_pause_ms))
+                        return false;
+        }
+        return true;
+}
+
 static void *consumer_main(void *arg)
 {
         struct events_consumer *c = arg;
+        rd_kafka_message_t *batch[CONSUMER_BATCH_MAX];
         while (!events_stopper_stopping(&c->stop)) {
+                size_t n = 0;
                 rd_kafka_message_t *m = rd_kafka_consumer_poll(c->rk, 200);
-                if (!m)
-                        continue;
-                if (m->err) {
+                /* under a backlog, what is fetched already joins one transaction */
+                while (m && !m->err) {
+                        batch[n++] = m;
+                        m = n < (size_t)c->cfg.batch ? rd_kafka_consumer_poll(c->rk, 0) : NULL;
+                }
+                if (m) {
                         report_error(c, m);
                         rd_kafka_message_destroy(m);
-                        continue;
+                } else if (n) {
+                        c->last_error = RD_KAFKA_RESP_ERR_NO_ERROR;
                 }
-                c->last_error = RD_KAFKA_RESP_ERR_NO_ERROR;
-                int attempts = 0, r;
-                bool failing = false;
-                while ((r = handle(c, m, &attempts)) < 0) {
-                        if (!failing)
-                                log_msg(LOG_WARN, "cannot apply an event now; retrying",
-                                        "{s:s, s:s, s:I, s:s}", "group", c->group_id, "topic",
-                                        rd_kafka_topic_name(m->rkt), "offset",
-                                        (json_int_t)m->offset, "error", strerror(-r));
-                        failing = true;
-                        if (events_stopper_pause(&c->stop, c->cfg.retry_pause_ms))
-                                break; /* not stored: redelivered after the restart */
+                bool together = n > 1 && consumer_handle_batch(c, batch, n) == 0, stopped = false;
+                for (size_t i = 0; i < n; i++) {
+                        stopped = stopped || (!together && !handle_until_done(c, batch[i]));
+                        if (!stopped) /* in order: a stored offset covers what came before */
+                                store_offset(c, batch[i]);
+                        rd_kafka_message_destroy(batch[i]);
                 }
-                if (r == 0)
-                        store_offset(c, m);
-                rd_kafka_message_destroy(m);
         }
         return NULL;
 }

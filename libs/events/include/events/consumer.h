@@ -5,6 +5,8 @@
  * its type inside a MariaDB transaction that also records (group, event_id)
  * in processed_events: the effect and the "seen" mark commit together, so an
  * event redelivered after a crash or a rebalance is recognised and skipped.
+ * Under a backlog the events already fetched share one transaction (a
+ * failure rolls it back and they are taken one at a time).
  * Only then is the message's offset stored; librdkafka commits stored offsets
  * every second and when the consumer leaves the group. A restarted consumer
  * resumes from the committed offsets: at least once from Kafka, exactly once
@@ -53,12 +55,16 @@ struct events_consumer_config {
          * only what was not committed: seconds, not days) */
         int64_t dedup_retention_ms;
         int64_t prune_interval_ms;
+        /* under a backlog, up to this many fetched events are applied in one
+         * transaction (one at a time again if any of them fails) */
+        int batch;
 };
 
 /* KAFKA_BROKERS, BOOKSTORE_CONSUMER_GROUP (default default_group),
  * BOOKSTORE_CONSUMER_SESSION_TIMEOUT_MS, BOOKSTORE_CONSUMER_RETRY_MS,
  * BOOKSTORE_CONSUMER_STATS_MS, BOOKSTORE_CONSUMER_COMMIT_MS,
- * BOOKSTORE_CONSUMER_DEDUP_RETENTION_MS, BOOKSTORE_CONSUMER_PRUNE_INTERVAL_MS. -EINVAL with a message naming the variable. */
+ * BOOKSTORE_CONSUMER_DEDUP_RETENTION_MS, BOOKSTORE_CONSUMER_PRUNE_INTERVAL_MS,
+ * BOOKSTORE_CONSUMER_BATCH. -EINVAL with a message naming the variable. */
 int events_consumer_config_from_env(struct events_consumer_config *cfg, const char *default_group,
                                     char *err, size_t err_len);
 
