@@ -6,8 +6,10 @@ client, as any other producer would, so duplicates, malformed messages and a
 consumer killed mid-stream can be staged exactly."""
 import os
 import re
+import shutil
 import signal
 import subprocess
+import tempfile
 import urllib.request
 import uuid
 
@@ -350,6 +352,56 @@ def test_processed_events_are_pruned_after_their_retention(broker, tmp_path):
     finally:
         assert catalog.stop() == 0, catalog.stderr[-2000:]
         mariadb(f"DROP DATABASE {schema}")
+
+
+def test_a_database_outage_holds_the_consumer_back_and_loses_nothing(broker, tmp_path):
+    """MariaDB stopped under a consuming catalog (its own throwaway one): the
+    events wait, nothing is parked or skipped; started again, every event is
+    applied exactly once."""
+    deps = tempfile.mkdtemp(prefix="bs-kc.", dir="/tmp")
+    script = os.path.join(os.environ["BOOKSTORE_SOURCE_ROOT"], "scripts", "deps.sh")
+    run = lambda cmd: subprocess.run([script, cmd, deps], check=True, capture_output=True,
+                                     timeout=120)
+    catalog = None
+    try:
+        run("start")
+        env = dict(l.split(" ", 1)[1].strip().split("=", 1)
+                   for l in open(os.path.join(deps, "env")) if l.startswith("export "))
+        sql = lambda q: subprocess.run(
+            ["mariadb", "--no-defaults", "-S", env["BOOKSTORE_MYSQL_SOCKET"], "-uroot", "-N", "-B",
+             "bookstore_catalog", "-e", q], check=True, capture_output=True, text=True).stdout
+        group = f"catalog-{uuid.uuid4().hex[:8]}"
+        catalog = Server(os.environ["BOOKSTORE_CATALOG"], port_env="BOOKSTORE_CATALOG_ADDR", env={
+            "BOOKSTORE_CATALOG_DB_PORT": env["BOOKSTORE_MYSQL_PORT"],
+            "BOOKSTORE_CATALOG_DB_PASSWORD": env["BOOKSTORE_MYSQL_PASSWORD"],
+            "BOOKSTORE_REDIS_PORT": env["BOOKSTORE_REDIS_PORT"],
+            "BOOKSTORE_JWT_VERIFY_KEYS": write_keypair(tmp_path)[1],
+            "KAFKA_BROKERS": broker.bootstrap, "BOOKSTORE_CONSUMER_GROUP": group,
+            "BOOKSTORE_CONSUMER_RETRY_MS": "100"})
+        ten = common_pb2.Money(currency_code="EUR", units=10)
+        book = f"book-{uuid.uuid4().hex[:8]}"
+        first = order_event("confirmed", f"o-{uuid.uuid4().hex[:8]}", [(book, 1, ten)])
+        produce(broker, [(first.aggregate_id, first.SerializeToString())])
+        units = lambda: int(sql(f"SELECT COALESCE(SUM(units_sold), 0) FROM book_sales "
+                                f"WHERE book_id = '{book}'"))
+        assert wait_for(lambda: units() == 1, timeout=30)
+        run("stop")
+        more = [order_event("confirmed", f"o-{uuid.uuid4().hex[:8]}", [(book, 2, ten)])
+                for _ in range(10)]
+        produce(broker, [(e.aggregate_id, e.SerializeToString()) for e in more])
+        assert wait_for(lambda: "cannot apply an event now; retrying" in catalog.log_text(),
+                        timeout=30)
+        assert catalog.proc.poll() is None
+        run("start")
+        assert wait_for(lambda: units() == 21, timeout=60)
+        ids = "','".join(e.event_id for e in [first, *more])
+        assert int(sql(f"SELECT COUNT(*) FROM processed_events WHERE event_id IN ('{ids}')")) == 11
+        assert int(sql("SELECT COUNT(*) FROM parked_events")) == 0
+    finally:
+        if catalog:
+            assert catalog.stop() == 0, catalog.stderr[-2000:]
+        run("stop")
+        shutil.rmtree(deps, ignore_errors=True)
 
 
 def committed_and_end(stack, topic="bookstore.order"):
