@@ -51,8 +51,8 @@ static int park(struct events_consumer *c, const rd_kafka_message_t *m, const ch
 {
         log_msg(LOG_ERROR, "event parked: cannot apply it", "{s:s, s:s, s:i, s:I, s:s?, s:s}",
                 "group", c->group_id, "topic", rd_kafka_topic_name(m->rkt), "partition",
-                (int)m->partition, "offset", (json_int_t)m->offset, "event_id", event_id,
-                "reason", reason);
+                (int)m->partition, "offset", (json_int_t)m->offset, "event_id", event_id, "reason",
+                reason);
         struct db_value v[] = {db_text(c->group_id),
                                db_text(rd_kafka_topic_name(m->rkt)),
                                db_int(m->partition),
@@ -161,7 +161,7 @@ int consumer_handle_batch(struct events_consumer *c, rd_kafka_message_t *const *
         for (size_t i = 0; i < n; i++) {
                 if (r == 0) {
                         const struct batch_item *it = &items[i];
-                        atomic_fetch_add(!it->h         ? &c->ignored
+                        atomic_fetch_add(!it->h          ? &c->ignored
                                          : it->duplicate ? &c->duplicates
                                                          : &c->applied,
                                          1);

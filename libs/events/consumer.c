@@ -109,7 +109,7 @@ static void store_offset(struct events_consumer *c, const rd_kafka_message_t *m)
 {
         rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(1);
         rd_kafka_topic_partition_list_add(l, rd_kafka_topic_name(m->rkt), m->partition)->offset =
-                m->offset + 1; /* the next one to read */
+                m->offset + 1;            /* the next one to read */
         rd_kafka_offsets_store(c->rk, l); /* fails only if the partition was revoked meanwhile */
         rd_kafka_topic_partition_list_destroy(l);
 }
@@ -213,7 +213,7 @@ static int configure(struct events_consumer *c, rd_kafka_conf_t *conf, char *err
         const char *settings[][2] = {
                 {"bootstrap.servers", c->cfg.brokers},
                 {"group.id", c->group_id},
-                {"enable.auto.commit", "true"},         /* commits what was stored... */
+                {"enable.auto.commit", "true"},        /* commits what was stored... */
                 {"enable.auto.offset.store", "false"}, /* ...and we store after applying */
                 {"auto.commit.interval.ms", commit},
                 {"auto.offset.reset", "earliest"}, /* a new group reads the topic's history */
@@ -252,8 +252,8 @@ static int subscribe(struct events_consumer *c, const char *const *topics, size_
 
 int events_consumer_start(struct events_consumer **ret, struct db_pool *db,
                           const struct events_consumer_config *cfg, const char *const *topics,
-                          size_t n_topics, const struct events_handler *handlers,
-                          size_t n_handlers, char *err, size_t err_len)
+                          size_t n_topics, const struct events_handler *handlers, size_t n_handlers,
+                          char *err, size_t err_len)
 {
         struct events_consumer *c = calloc(1, sizeof(*c));
         if (!c)

@@ -41,7 +41,10 @@ static const struct {
         const char *type;
         Bookstore__Events__V1__EventEnvelope__PayloadCase payload;
 } known_types[] = {
-#define KNOWN(type, field) {type, BOOKSTORE__EVENTS__V1__EVENT_ENVELOPE__PAYLOAD_##field}
+#define KNOWN(type, field)                                                                         \
+        {                                                                                          \
+                type, BOOKSTORE__EVENTS__V1__EVENT_ENVELOPE__PAYLOAD_##field                       \
+        }
         KNOWN("user.registered", USER_REGISTERED),
         KNOWN("book.created", BOOK_CREATED),
         KNOWN("book.updated", BOOK_UPDATED),

@@ -58,8 +58,8 @@ int main(void)
                 projections = (struct catalog_projections){.cache = app.cache};
                 catalog_event_handlers(&projections, handlers);
                 r = svc_common_consume(&c, "bookstore-catalog", catalog_consumed_topics,
-                                       catalog_n_consumed_topics, handlers, CATALOG_N_HANDLERS,
-                                       err, sizeof(err));
+                                       catalog_n_consumed_topics, handlers, CATALOG_N_HANDLERS, err,
+                                       sizeof(err));
         }
         if (r == 0) {
                 struct svc_server_spec spec = {

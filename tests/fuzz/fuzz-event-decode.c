@@ -13,7 +13,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         char why[256];
-        Bookstore__Events__V1__EventEnvelope *env = events_envelope_decode(data, size, why, sizeof(why));
+        Bookstore__Events__V1__EventEnvelope *env =
+                events_envelope_decode(data, size, why, sizeof(why));
         if (!env) {
                 if (!why[0])
                         abort(); /* a refusal always says why */

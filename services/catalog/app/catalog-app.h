@@ -5,8 +5,12 @@
 #include "catalog-errors.h"
 #include "catalog-ports.h"
 
-enum { CATALOG_PAGE_DEFAULT = 20, CATALOG_PAGE_MAX = 100, CATALOG_BEST_DEFAULT = 10,
-       CATALOG_BEST_MAX = 100 };
+enum {
+        CATALOG_PAGE_DEFAULT = 20,
+        CATALOG_PAGE_MAX = 100,
+        CATALOG_BEST_DEFAULT = 10,
+        CATALOG_BEST_MAX = 100
+};
 
 struct catalog_app {
         struct catalog_repo repo;

@@ -74,8 +74,8 @@ struct events_consumer;
  * outlive the consumer. Types without a handler are skipped. */
 int events_consumer_start(struct events_consumer **ret, struct db_pool *db,
                           const struct events_consumer_config *cfg, const char *const *topics,
-                          size_t n_topics, const struct events_handler *handlers,
-                          size_t n_handlers, char *err, size_t err_len);
+                          size_t n_topics, const struct events_handler *handlers, size_t n_handlers,
+                          char *err, size_t err_len);
 /* Finishes the event in hand (or leaves it for redelivery when its
  * transaction has not committed), commits the stored offsets and leaves the
  * group. */

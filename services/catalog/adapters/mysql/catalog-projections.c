@@ -46,8 +46,8 @@ static int on_stock(struct db_conn *conn, const Bookstore__Events__V1__EventEnve
         }
         enum catalog_status current = 0;
         struct db_value v = db_text(book_id);
-        int r = db_query(conn, "SELECT status FROM books WHERE id = ? FOR UPDATE", &v, 1,
-                         status_cb, &current);
+        int r = db_query(conn, "SELECT status FROM books WHERE id = ? FOR UPDATE", &v, 1, status_cb,
+                         &current);
         if (r < 0 || !current)
                 return r; /* stock of a book this catalog does not have: nothing to do */
         bool available =
@@ -63,7 +63,8 @@ static int on_stock(struct db_conn *conn, const Bookstore__Events__V1__EventEnve
 static void drop_cached_book(const Bookstore__Events__V1__EventEnvelope *e, void *userdata)
 {
         struct catalog_projections *ctx = userdata;
-        ctx->cache.ops->invalidate(ctx->cache.self, stock_book_id(e)); /* best effort; TTL bounds it */
+        ctx->cache.ops->invalidate(ctx->cache.self,
+                                   stock_book_id(e)); /* best effort; TTL bounds it */
 }
 
 /* ---- orders -> sales statistics ---------------------------------------- */
@@ -114,8 +115,7 @@ static int add_line(struct db_conn *conn, const Bookstore__Events__V1__OrderLine
                          &id, 1, sales_cb, &row);
         if (r < 0)
                 return r;
-        struct catalog_money price = {.units = l->unit_price->units,
-                                      .nanos = l->unit_price->nanos};
+        struct catalog_money price = {.units = l->unit_price->units, .nanos = l->unit_price->nanos};
         snprintf(price.currency, sizeof(price.currency), "%s", l->unit_price->currency_code);
         if (!catalog_sales_add(&row.s, sign, l->quantity, &price))
                 log_msg(LOG_WARN, "sale in another currency than the book's: units counted only",
@@ -140,7 +140,8 @@ static int on_order(struct db_conn *conn, const Bookstore__Events__V1__EventEnve
         (void)userdata;
         bool confirmed =
                 e->payload_case == BOOKSTORE__EVENTS__V1__EVENT_ENVELOPE__PAYLOAD_ORDER_CONFIRMED;
-        const char *order_id = confirmed ? e->order_confirmed->order_id : e->order_cancelled->order_id;
+        const char *order_id =
+                confirmed ? e->order_confirmed->order_id : e->order_cancelled->order_id;
         Bookstore__Events__V1__OrderLine **lines =
                 confirmed ? e->order_confirmed->lines : e->order_cancelled->lines;
         size_t n = confirmed ? e->order_confirmed->n_lines : e->order_cancelled->n_lines;
@@ -162,11 +163,12 @@ static int on_order(struct db_conn *conn, const Bookstore__Events__V1__EventEnve
         if (next == current)
                 return 0;
         struct db_value v[] = {db_int(next), db_int(clock_realtime_ms()), db_text(order_id)};
-        r = db_exec(conn,
-                    current == SALES_ORDER_UNSEEN
-                            ? "INSERT INTO sales_orders (state, updated_ms, order_id) VALUES (?, ?, ?)"
-                            : "UPDATE sales_orders SET state = ?, updated_ms = ? WHERE order_id = ?",
-                    v, 3, NULL, NULL);
+        r = db_exec(
+                conn,
+                current == SALES_ORDER_UNSEEN
+                        ? "INSERT INTO sales_orders (state, updated_ms, order_id) VALUES (?, ?, ?)"
+                        : "UPDATE sales_orders SET state = ?, updated_ms = ? WHERE order_id = ?",
+                v, 3, NULL, NULL);
         for (size_t i = 0; i < n && r == 0 && sign; i++)
                 r = add_line(conn, lines[i], sign);
         return r;

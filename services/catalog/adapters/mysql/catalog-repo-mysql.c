@@ -178,8 +178,7 @@ int catalog_mysql_change_status(struct db_conn *c, const char *id, enum catalog_
         char event_id[37];
         struct events_record rec;
         return append(c,
-                      catalog_event_status(id, from, to, clock_realtime_ms(), buf, event_id,
-                                           &rec),
+                      catalog_event_status(id, from, to, clock_realtime_ms(), buf, event_id, &rec),
                       &rec);
 }
 
@@ -320,9 +319,9 @@ static int repo_category_exists(void *self, const char *id, bool *ret_exists)
 
 /* visible_statuses is a bit set: (bits >> status) & 1 */
 #define BEST_SELLERS_SQL(filter)                                                                   \
-        "SELECT s.book_id, b.title, s.units_sold, s.revenue_currency, s.revenue_units, "          \
+        "SELECT s.book_id, b.title, s.units_sold, s.revenue_currency, s.revenue_units, "           \
         "s.revenue_nanos FROM book_sales s JOIN books b ON b.id = s.book_id "                      \
-        "WHERE s.units_sold > 0 AND (? >> b.status) & 1 " filter                                  \
+        "WHERE s.units_sold > 0 AND (? >> b.status) & 1 " filter                                   \
         " ORDER BY s.units_sold DESC, s.book_id LIMIT ?"
 
 struct best_rows {

@@ -1,8 +1,8 @@
 /* Stock and reservations in MariaDB; see inventory-mysql.h. Every operation
  * is one transaction, and the stock events it causes (inventory-events.h) are
- * written to the outbox in that same transaction. Stock rows are locked in book_id order (items come
- * sorted), so concurrent reservations queue on a row instead of deadlocking,
- * and a row is checked and changed under its lock: no oversell. */
+ * written to the outbox in that same transaction. Stock rows are locked in book_id order (items
+ * come sorted), so concurrent reservations queue on a row instead of deadlocking, and a row is
+ * checked and changed under its lock: no oversell. */
 #include "inventory-events.h"
 #include "inventory-mysql.h"
 
