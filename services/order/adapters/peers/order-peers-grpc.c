@@ -3,6 +3,7 @@
 
 #include "bookstore/catalog/v1/catalog.pb-c.h"
 #include "core/random.h"
+#include "peers/identity.h"
 #include "bookstore/identity/v1/identity.pb-c.h"
 #include "rpc/rpc.h"
 
@@ -48,32 +49,20 @@ static int peers_address(void *self, const char *address_id, const char *authori
                          struct order_address *ret)
 {
         const struct order_peers_grpc *ctx = self;
-        Bookstore__Identity__V1__ListAddressesRequest req;
-        bookstore__identity__v1__list_addresses_request__init(&req);
         ProtobufCMessage *resp;
-        int r = rpc_client_unary_as(ctx->client, ctx->identity_target,
-                                    "/bookstore.identity.v1.IdentityService/ListAddresses",
-                                    &req.base,
-                                    &bookstore__identity__v1__list_addresses_response__descriptor,
-                                    authorization, ctx->timeout_ms, &resp);
+        const Bookstore__Common__V1__Address *a;
+        int r = peers_identity_saved_address(ctx->client, ctx->identity_target, authorization,
+                                             ctx->timeout_ms, address_id, &resp, &a);
         if (r < 0)
                 return r;
-        const Bookstore__Identity__V1__ListAddressesResponse *list = (const void *)resp;
-        r = -ENOENT;
-        for (size_t i = 0; i < list->n_addresses && r == -ENOENT; i++) {
-                const Bookstore__Common__V1__Address *a = list->addresses[i];
-                if (strcmp(a->id, address_id))
-                        continue;
-                snprintf(ret->recipient, sizeof(ret->recipient), "%s", a->recipient);
-                snprintf(ret->line1, sizeof(ret->line1), "%s", a->line1);
-                snprintf(ret->line2, sizeof(ret->line2), "%s", a->line2);
-                snprintf(ret->city, sizeof(ret->city), "%s", a->city);
-                snprintf(ret->postal_code, sizeof(ret->postal_code), "%s", a->postal_code);
-                snprintf(ret->country_code, sizeof(ret->country_code), "%s", a->country_code);
-                r = 0;
-        }
+        snprintf(ret->recipient, sizeof(ret->recipient), "%s", a->recipient);
+        snprintf(ret->line1, sizeof(ret->line1), "%s", a->line1);
+        snprintf(ret->line2, sizeof(ret->line2), "%s", a->line2);
+        snprintf(ret->city, sizeof(ret->city), "%s", a->city);
+        snprintf(ret->postal_code, sizeof(ret->postal_code), "%s", a->postal_code);
+        snprintf(ret->country_code, sizeof(ret->country_code), "%s", a->country_code);
         protobuf_c_message_free_unpacked(resp, NULL);
-        return r;
+        return 0;
 }
 
 static const struct order_peers_ops peers_grpc_ops = {.book = peers_book, .address = peers_address};
