@@ -7,6 +7,7 @@
 #include "core/arena.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "core/page.h"
 #include "core/utf8.h"
 
 #include <errno.h>
@@ -113,6 +114,29 @@ static void utf8_accepts_valid_and_rejects_invalid(void **state)
                 assert_false(utf8_valid(bad[i], strlen(bad[i])));
 }
 
+static void page_tokens_and_sizes(void **state)
+{
+        (void)state;
+        int64_t seq = 99;
+        char token[32];
+        assert_int_equal(page_token_parse(NULL, 'o', &seq), 0);
+        assert_int_equal(seq, 0);
+        assert_int_equal(page_token_parse("", 'o', &seq), 0);
+        page_token_format('o', 42, token);
+        assert_string_equal(token, "o42");
+        assert_int_equal(page_token_parse(token, 'o', &seq), 0);
+        assert_int_equal(seq, 42);
+        assert_int_equal(page_token_parse("o0", 'o', &seq), 0);
+        assert_int_equal(page_token_parse("b42", 'o', &seq), -1); /* another listing's */
+        assert_int_equal(page_token_parse("o", 'o', &seq), -1);
+        assert_int_equal(page_token_parse("o-1", 'o', &seq), -1);
+        assert_int_equal(page_token_parse("o4x", 'o', &seq), -1);
+        assert_int_equal(page_size_clamp(0, 20, 100), 20);
+        assert_int_equal(page_size_clamp(-3, 20, 100), 20);
+        assert_int_equal(page_size_clamp(7, 20, 100), 7);
+        assert_int_equal(page_size_clamp(1000, 20, 100), 100);
+}
+
 static void log_writes_one_json_object_per_line(void **state)
 {
         char path[] = "/tmp/bookstore-log-XXXXXX";
@@ -162,6 +186,7 @@ int main(void)
                 cmocka_unit_test(config_reads_defaults_values_and_reports_errors),
                 cmocka_unit_test(utf8_accepts_valid_and_rejects_invalid),
                 cmocka_unit_test(log_writes_one_json_object_per_line),
+                cmocka_unit_test(page_tokens_and_sizes),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,8 @@
 /* Catalog use cases; see catalog-app.h. */
 #include "catalog-app.h"
 
+#include "core/page.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -196,19 +198,12 @@ int catalog_list_books(struct catalog_app *app, const struct catalog_caller *cal
                        const struct catalog_list_request *req, struct catalog_book *ret,
                        size_t *ret_n, char next_token[32])
 {
-        int64_t after = 0;
-        if (req->page_token && *req->page_token) {
-                char *end;
-                if (req->page_token[0] != 'b' ||
-                    (after = strtoll(req->page_token + 1, &end, 10)) < 0 || *end ||
-                    end == req->page_token + 1)
-                        return CE_PAGE_TOKEN_INVALID;
-        }
+        int64_t after;
+        if (page_token_parse(req->page_token, 'b', &after) < 0)
+                return CE_PAGE_TOKEN_INVALID;
         if (req->status && (req->status < BOOK_REGISTERED || req->status > BOOK_UNLISTED))
                 return CE_STATUS_INVALID;
-        size_t size = req->page_size <= 0                 ? CATALOG_PAGE_DEFAULT
-                      : req->page_size > CATALOG_PAGE_MAX ? CATALOG_PAGE_MAX
-                                                          : (size_t)req->page_size;
+        size_t size = page_size_clamp(req->page_size, CATALOG_PAGE_DEFAULT, CATALOG_PAGE_MAX);
         bool admin = caller->role & CATALOG_ROLE_ADMIN;
         struct catalog_book_query q = {
                 .visible_statuses = admin ? 0x1e : (1u << BOOK_ON_SALE | 1u << BOOK_SOLD_OUT),
@@ -227,7 +222,7 @@ int catalog_list_books(struct catalog_app *app, const struct catalog_caller *cal
         next_token[0] = '\0';
         if (n > size) {
                 n = size;
-                snprintf(next_token, 32, "b%lld", (long long)ret[n - 1].seq);
+                page_token_format('b', ret[n - 1].seq, next_token);
         }
         *ret_n = n;
         return CE_OK;

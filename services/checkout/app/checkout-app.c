@@ -5,6 +5,7 @@
 #include "core/clock.h"
 #include "saga-hub.h"
 #include "saga-runner.h"
+#include "core/page.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -248,17 +249,12 @@ int checkout_list(struct checkout_app *app, enum saga_status status, enum checko
         if ((int)status < 0 || status > SAGA_FAILED || (int)kind < 0 ||
             kind > CHECKOUT_KIND_CANCELLATION)
                 return CE_FILTER_INVALID;
-        size_t size = page_size <= 0                  ? CHECKOUT_PAGE_DEFAULT
-                      : page_size > CHECKOUT_PAGE_MAX ? CHECKOUT_PAGE_MAX
-                                                      : (size_t)page_size;
+        size_t size = page_size_clamp(page_size, CHECKOUT_PAGE_DEFAULT, CHECKOUT_PAGE_MAX);
         struct checkout_query q = {.status = status, .kind = kind, .limit = size + 1};
-        if (page_token && *page_token) {
-                char *end;
-                long long seq = page_token[0] == 's' ? strtoll(page_token + 1, &end, 10) : 0;
-                if (seq <= 0 || *end)
-                        return CE_PAGE_TOKEN_INVALID;
-                q.before_seq = seq;
-        }
+        /* newest first: the token is the last row's seq, and seq 0 never exists */
+        if (page_token_parse(page_token, 's', &q.before_seq) < 0 ||
+            (page_token && *page_token && q.before_seq == 0))
+                return CE_PAGE_TOKEN_INVALID;
         size_t n = 0;
         int r = app->store.ops->list(app->store.self, &q, ret, &n);
         if (r < 0)
@@ -266,7 +262,7 @@ int checkout_list(struct checkout_app *app, enum saga_status status, enum checko
         next_token[0] = '\0';
         if (n > size) {
                 n = size;
-                snprintf(next_token, 32, "s%lld", (long long)ret[n - 1].seq);
+                page_token_format('s', ret[n - 1].seq, next_token);
         }
         *ret_n = n;
         return CE_OK;

@@ -1,6 +1,8 @@
 /* Identity use cases; see identity-app.h. */
 #include "identity-app.h"
 
+#include "core/page.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -334,13 +336,9 @@ int identity_remove_address(struct identity_app *app, const struct identity_call
 int identity_list_users(struct identity_app *app, const char *page_token, size_t page_size,
                         struct identity_user *ret, size_t *ret_n, char next_token[32])
 {
-        int64_t after = 0;
-        if (page_token && *page_token) {
-                char *end;
-                if (page_token[0] != 'u' || (after = strtoll(page_token + 1, &end, 10)) < 0 ||
-                    *end || end == page_token + 1)
-                        return IDE_PAGE_TOKEN_INVALID;
-        }
+        int64_t after;
+        if (page_token_parse(page_token, 'u', &after) < 0)
+                return IDE_PAGE_TOKEN_INVALID;
         /* one extra row tells whether another page follows */
         size_t n = 0;
         int r = app->users.ops->list(app->users.self, after, ret, page_size + 1, &n);
@@ -349,7 +347,7 @@ int identity_list_users(struct identity_app *app, const char *page_token, size_t
         next_token[0] = '\0';
         if (n > page_size) {
                 n = page_size;
-                snprintf(next_token, 32, "u%lld", (long long)ret[n - 1].seq);
+                page_token_format('u', ret[n - 1].seq, next_token);
         }
         *ret_n = n;
         return IDE_OK;

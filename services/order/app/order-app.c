@@ -1,6 +1,8 @@
 /* Order use cases; see order-app.h. */
 #include "order-app.h"
 
+#include "core/page.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -175,18 +177,12 @@ int order_list(struct order_app *app, const struct order_caller *caller, enum or
                int32_t page_size, const char *page_token, struct order *ret, size_t *ret_n,
                char next_token[32])
 {
-        int64_t after = 0;
-        if (page_token && *page_token) {
-                char *end;
-                if (page_token[0] != 'o' || (after = strtoll(page_token + 1, &end, 10)) < 0 ||
-                    *end || end == page_token + 1)
-                        return OE_PAGE_TOKEN_INVALID;
-        }
+        int64_t after;
+        if (page_token_parse(page_token, 'o', &after) < 0)
+                return OE_PAGE_TOKEN_INVALID;
         if (status && !order_status_valid(status))
                 return OE_STATUS_INVALID;
-        size_t size = page_size <= 0               ? ORDER_PAGE_DEFAULT
-                      : page_size > ORDER_PAGE_MAX ? ORDER_PAGE_MAX
-                                                   : (size_t)page_size;
+        size_t size = page_size_clamp(page_size, ORDER_PAGE_DEFAULT, ORDER_PAGE_MAX);
         bool all = caller->role & (ORDER_ROLE_ADMIN | ORDER_ROLE_SERVICE);
         bool seller = !all && (caller->role & ORDER_ROLE_SELLER);
         struct order_query q = {
@@ -203,7 +199,7 @@ int order_list(struct order_app *app, const struct order_caller *caller, enum or
         next_token[0] = '\0';
         if (n > size) {
                 n = size;
-                snprintf(next_token, 32, "o%lld", (long long)ret[n - 1].seq);
+                page_token_format('o', ret[n - 1].seq, next_token);
         }
         *ret_n = n;
         return OE_OK;

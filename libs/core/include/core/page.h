@@ -1,0 +1,16 @@
+/* Keyset pagination, the same in every listing: a page token is a letter
+ * naming the listing and the sequence number of the last row returned
+ * (e.g. "o42"); a page is fetched with one row more than its size, which
+ * tells whether another page follows. Pure. */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* requested <= 0: def; above max: max. */
+size_t page_size_clamp(int32_t requested, size_t def, size_t max);
+/* 0 with *ret_seq (0 for a NULL or empty token), or -1 when the token is
+ * not "<prefix><number >= 0>". */
+int page_token_parse(const char *token, char prefix, int64_t *ret_seq);
+/* The token that continues after the row with sequence number seq. */
+void page_token_format(char prefix, int64_t seq, char out[32]);
