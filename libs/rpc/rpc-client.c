@@ -87,6 +87,17 @@ static ProtobufCMessage *decode_response(grpc_byte_buffer *bb,
         return msg;
 }
 
+/* An UNAVAILABLE that certainly never left this process: the core's load
+ * balancer found no connection to put the call on (its fail-fast answer
+ * while every address refuses or times out its connection). Anything else
+ * -- a reset after sending, a server's own UNAVAILABLE -- may have reached
+ * the server. */
+static bool never_connected(const char *details)
+{
+        return strncmp(details, "failed to connect to all addresses",
+                       strlen("failed to connect to all addresses")) == 0;
+}
+
 int rpc_client_unary(struct rpc_client *c, const struct rpc_client_call *call,
                      ProtobufCMessage **ret_response, struct rpc_client_status *ret_status)
 {
@@ -160,6 +171,8 @@ int rpc_client_unary(struct rpc_client *c, const struct rpc_client_call *call,
                 snprintf(ret_status->message, sizeof(ret_status->message), "%.*s",
                          (int)GRPC_SLICE_LENGTH(details),
                          (const char *)GRPC_SLICE_START_PTR(details));
+                ret_status->not_sent =
+                        status == GRPC_STATUS_UNAVAILABLE && never_connected(ret_status->message);
                 if (status == GRPC_STATUS_OK) {
                         ProtobufCMessage *resp =
                                 resp_bb ? decode_response(resp_bb, call->response_type,

@@ -39,7 +39,7 @@ static int read_config(struct checkout_app *app, struct checkout_peers_grpc *pee
                        const char **crash_step, char *err, size_t err_len)
 {
         struct cfg_error e = {{0}};
-        long timeout, runners, attempts, base, max, deadline, comp, lease, resume, wait;
+        long timeout, runners, attempts, base, max, deadline, stuck, comp, lease, resume, wait;
         const char *instance;
         char host[64] = "checkout";
         gethostname(host, sizeof(host) - 1);
@@ -55,10 +55,11 @@ static int read_config(struct checkout_app *app, struct checkout_peers_grpc *pee
                     0 ||
             cfg_string("BOOKSTORE_CHECKOUT_SERVICE_SECRET", "", &peers->service_secret, &e) < 0 ||
             cfg_int("BOOKSTORE_CHECKOUT_RUNNERS", 32, 1, 1024, &runners, &e) < 0 ||
-            cfg_int("BOOKSTORE_CHECKOUT_STEP_ATTEMPTS", 5, 1, 100, &attempts, &e) < 0 ||
+            cfg_int("BOOKSTORE_CHECKOUT_STEP_ATTEMPTS", 0, 0, 1000000, &attempts, &e) < 0 ||
             cfg_int("BOOKSTORE_CHECKOUT_RETRY_BASE_MS", 50, 1, 60000, &base, &e) < 0 ||
             cfg_int("BOOKSTORE_CHECKOUT_RETRY_MAX_MS", 2000, 1, 600000, &max, &e) < 0 ||
             cfg_int("BOOKSTORE_CHECKOUT_STEP_DEADLINE_MS", 15000, 10, 3600000, &deadline, &e) < 0 ||
+            cfg_int("BOOKSTORE_CHECKOUT_STUCK_AFTER_MS", 60000, 10, 86400000, &stuck, &e) < 0 ||
             cfg_int("BOOKSTORE_CHECKOUT_COMPENSATION_ATTEMPTS", 0, 0, 1000000, &comp, &e) < 0 ||
             cfg_int("BOOKSTORE_CHECKOUT_LEASE_MS", 30000, 100, 3600000, &lease, &e) < 0 ||
             cfg_int("BOOKSTORE_CHECKOUT_RESUME_INTERVAL_MS", 5000, 50, 3600000, &resume, &e) < 0 ||
@@ -89,6 +90,7 @@ static int read_config(struct checkout_app *app, struct checkout_peers_grpc *pee
                            .base_delay_ms = base,
                            .max_delay_ms = max},
                 .step_deadline_ms = deadline,
+                .stuck_after_ms = stuck,
                 .lease_ms = lease,
                 .resume_interval_ms = resume,
                 .wait_ms = wait,

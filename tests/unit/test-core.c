@@ -114,6 +114,24 @@ static void utf8_accepts_valid_and_rejects_invalid(void **state)
                 assert_false(utf8_valid(bad[i], strlen(bad[i])));
 }
 
+static void utf8_sanitize_cuts_and_replaces(void **state)
+{
+        /* "é" cut after its first byte, as a 200-byte cut of a message does */
+        char cut[] = "stock for caf\xc3";
+        utf8_sanitize(cut);
+        assert_string_equal(cut, "stock for caf");
+        char cut3[] = "x\xe2\x82"; /* two bytes of a three-byte euro sign */
+        utf8_sanitize(cut3);
+        assert_string_equal(cut3, "x");
+        char bad[] = "a\xff" "b\xc0\xaf" "c\xed\xa0\x80"; /* stray, overlong, surrogate */
+        utf8_sanitize(bad);
+        assert_true(utf8_valid(bad, strlen(bad)));
+        assert_string_equal(bad, "a?b??c???");
+        char good[] = "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x93\x9a";
+        utf8_sanitize(good);
+        assert_string_equal(good, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x93\x9a");
+}
+
 static void page_tokens_and_sizes(void **state)
 {
         (void)state;
@@ -185,6 +203,7 @@ int main(void)
                 cmocka_unit_test(arena_strings_and_printf),
                 cmocka_unit_test(config_reads_defaults_values_and_reports_errors),
                 cmocka_unit_test(utf8_accepts_valid_and_rejects_invalid),
+                cmocka_unit_test(utf8_sanitize_cuts_and_replaces),
                 cmocka_unit_test(log_writes_one_json_object_per_line),
                 cmocka_unit_test(page_tokens_and_sizes),
         };

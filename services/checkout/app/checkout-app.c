@@ -96,7 +96,7 @@ static int start(struct checkout_app *app, struct checkout_saga *s, struct saga_
         s->state.steps[0] = STEP_RUNNING; /* the runner starts it at once */
         s->created_ms = s->updated_ms = s->log[0].started_ms = s->log[0].updated_ms = now;
         *ret_sub = saga_hub_subscribe(app->hub, s->id);
-        int r = app->store.ops->insert(app->store.self, s, app->cfg.owner, now + app->cfg.lease_ms);
+        int r = app->store.ops->insert(app->store.self, s, app->cfg.owner, app->cfg.lease_ms);
         if (r == 0)
                 r = saga_runner_submit(app->runner, s);
         if (r < 0) {

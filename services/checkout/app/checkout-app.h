@@ -19,7 +19,9 @@ enum {
 
 struct checkout_config {
         struct saga_retry_policy policy;
-        int64_t step_deadline_ms;   /* a forward step gets this long, retries included */
+        int64_t step_deadline_ms;   /* a forward step before the pivot gets this long,
+                                       retries included */
+        int64_t stuck_after_ms;     /* no progress for this long: the saga is flagged stuck */
         int64_t lease_ms;           /* how long a claimed saga stays this owner's */
         int64_t resume_interval_ms; /* how often unfinished sagas are looked for */
         int64_t wait_ms;            /* how long PlaceOrder waits when the call has no deadline */

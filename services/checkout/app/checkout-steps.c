@@ -2,6 +2,7 @@
 #include "checkout-steps.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -10,6 +11,15 @@ typedef void (*step_fn)(struct checkout_app *app, struct checkout_saga *s,
 
 #define PEERS(app) ((app)->peers.ops)
 #define SELF(app)  ((app)->peers.self)
+
+/* A step that makes two different participant calls sends each under its own
+ * key: "<saga id>:<step>" for the first, "<saga id>:<step>:<op>" for the other. */
+static struct checkout_call second_call(const struct checkout_call *call, const char *op,
+                                        char key[192])
+{
+        snprintf(key, 192, "%s:%s", call->idempotency_key, op);
+        return (struct checkout_call){.idempotency_key = key, .trace_id = call->trace_id};
+}
 
 static void place_order(struct checkout_app *app, struct checkout_saga *s,
                         const struct checkout_call *call, struct checkout_reply *ret)
@@ -55,11 +65,13 @@ static void undo_payment(struct checkout_app *app, struct checkout_saga *s,
                          struct checkout_reply *ret)
 {
         PEERS(app)->payment(SELF(app), call, first, s->order_id, ret);
-        if (ret->outcome == SAGA_OUTCOME_BUSINESS)
-                PEERS(app)->payment(SELF(app), call,
-                                    first == CHECKOUT_PAY_VOID ? CHECKOUT_PAY_REFUND
-                                                               : CHECKOUT_PAY_VOID,
-                                    s->order_id, ret);
+        if (ret->outcome != SAGA_OUTCOME_BUSINESS)
+                return;
+        bool voided = first == CHECKOUT_PAY_VOID;
+        char key[192];
+        struct checkout_call other = second_call(call, voided ? "refund" : "void", key);
+        PEERS(app)->payment(SELF(app), &other, voided ? CHECKOUT_PAY_REFUND : CHECKOUT_PAY_VOID,
+                            s->order_id, ret);
 }
 
 static void void_payment(struct checkout_app *app, struct checkout_saga *s,
@@ -87,8 +99,11 @@ static void release_stock(struct checkout_app *app, struct checkout_saga *s,
                           const struct checkout_call *call, struct checkout_reply *ret)
 {
         PEERS(app)->stock(SELF(app), call, CHECKOUT_STOCK_RELEASE, s->order_id, ret);
-        if (ret->outcome == SAGA_OUTCOME_BUSINESS)
-                PEERS(app)->stock(SELF(app), call, CHECKOUT_STOCK_RESTOCK, s->order_id, ret);
+        if (ret->outcome != SAGA_OUTCOME_BUSINESS)
+                return;
+        char key[192];
+        struct checkout_call restock = second_call(call, "restock", key);
+        PEERS(app)->stock(SELF(app), &restock, CHECKOUT_STOCK_RESTOCK, s->order_id, ret);
 }
 
 static void capture_payment(struct checkout_app *app, struct checkout_saga *s,
@@ -108,9 +123,12 @@ static void confirm(struct checkout_app *app, struct checkout_saga *s,
                     const struct checkout_call *call, struct checkout_reply *ret)
 {
         PEERS(app)->stock(SELF(app), call, CHECKOUT_STOCK_COMMIT, s->order_id, ret);
-        if (ret->outcome == SAGA_OUTCOME_OK)
-                PEERS(app)->set_order_status(SELF(app), call, s->order_id, CHECKOUT_ORDER_CONFIRMED,
-                                             "", ret);
+        if (ret->outcome != SAGA_OUTCOME_OK)
+                return;
+        char key[192];
+        struct checkout_call order = second_call(call, "order", key);
+        PEERS(app)->set_order_status(SELF(app), &order, s->order_id, CHECKOUT_ORDER_CONFIRMED, "",
+                                     ret);
 }
 
 static void request_cancel(struct checkout_app *app, struct checkout_saga *s,

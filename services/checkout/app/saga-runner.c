@@ -4,6 +4,7 @@
 #include "checkout-steps.h"
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/utf8.h"
 #include "saga-hub.h"
 
 #include <errno.h>
@@ -46,9 +47,8 @@ static int64_t now_ms(struct checkout_app *app)
 static int persist(struct saga_runner *r, struct job *job)
 {
         struct checkout_app *app = r->app;
-        int64_t now = now_ms(app);
         int e = app->store.ops->save(app->store.self, &job->saga, app->cfg.owner,
-                                     now + app->cfg.lease_ms);
+                                     app->cfg.lease_ms);
         if (e == 0) {
                 job->dirty = false;
                 saga_hub_publish(app->hub, &job->saga);
@@ -67,6 +67,32 @@ static const char *step_name(const struct saga_def *def, const struct saga_comma
 
 static bool advance_steps(struct saga_runner *r, struct job *job, struct checkout_saga *s,
                           const struct saga_def *def);
+
+/* A forward step before the pivot that has had its time: give it up. After
+ * the pivot nothing is given up (and compensations never are). */
+static bool past_deadline(struct checkout_app *app, const struct checkout_saga *s,
+                          const struct saga_def *def, const struct saga_command *cmd, int64_t now)
+{
+        return cmd->kind == CMD_RUN && !saga_past_pivot(def, &s->state) &&
+               s->state.attempts[cmd->step] > 0 &&
+               now - s->log[cmd->step].started_ms > app->cfg.step_deadline_ms;
+}
+
+/* No progress for stuck_after_ms: flagged in the saga (GetSaga, ListSagas),
+ * counted, and logged once -- not at every retry. */
+static void mark_stuck(struct checkout_app *app, struct job *job, const struct saga_def *def,
+                       const struct saga_command *cmd)
+{
+        struct checkout_saga *s = &job->saga;
+        const char *name = step_name(def, cmd);
+        s->state.stuck = true;
+        job->dirty = true;
+        log_msg(LOG_WARN, "saga stuck", "{s:s, s:s, s:s, s:i, s:s}", "saga_id", s->id, "order_id",
+                s->order_id, "step", name, "attempts", s->state.attempts[cmd->step], "last_error",
+                s->log[cmd->step].last_error);
+        if (app->observer.ops)
+                app->observer.ops->saga_stuck(app->observer.self, s->kind, name);
+}
 
 /* Drives the job until it must wait (true: keep it queued) or is done or
  * lost (false). */
@@ -108,8 +134,7 @@ static bool advance_steps(struct saga_runner *r, struct job *job, struct checkou
                 job->waited = false;
                 struct checkout_step_log *log = &s->log[cmd.step];
                 int64_t now = now_ms(app);
-                if (cmd.kind == CMD_RUN && s->state.attempts[cmd.step] > 0 &&
-                    now - log->started_ms > app->cfg.step_deadline_ms) {
+                if (past_deadline(app, s, def, &cmd, now)) {
                         char why[300];
                         snprintf(why, sizeof(why), "no success within %lld ms (last: %s)",
                                  (long long)app->cfg.step_deadline_ms, log->last_error);
@@ -118,6 +143,9 @@ static bool advance_steps(struct saga_runner *r, struct job *job, struct checkou
                         job->dirty = true;
                         continue;
                 }
+                if (!s->state.stuck && s->state.attempts[cmd.step] > 0 &&
+                    now - log->started_ms > app->cfg.stuck_after_ms)
+                        mark_stuck(app, job, def, &cmd);
                 /* the state before the call, on disk first (a new saga is stored
                  * with its first step running: nothing new to write then) */
                 enum saga_step_status running =
@@ -144,9 +172,15 @@ static bool advance_steps(struct saga_runner *r, struct job *job, struct checkou
                                                      (double)(clock_monotonic_us() - t0) / 1e6);
                 if (app->after_step && reply.outcome == SAGA_OUTCOME_OK)
                         app->after_step(app->after_step_ctx, name);
+                bool was_stuck = s->state.stuck;
                 saga_record(def, &s->state, &app->cfg.policy, &cmd, reply.outcome, reply.error);
-                if (reply.outcome != SAGA_OUTCOME_OK)
+                if (was_stuck && !s->state.stuck)
+                        log_msg(LOG_INFO, "saga moving again", "{s:s, s:s}", "saga_id", s->id,
+                                "step", name);
+                if (reply.outcome != SAGA_OUTCOME_OK) {
                         snprintf(log->last_error, sizeof(log->last_error), "%s", reply.error);
+                        utf8_sanitize(log->last_error);
+                }
                 log->updated_ms = s->updated_ms = now_ms(app);
                 job->dirty = true;
                 if (saga_is_final(s->state.status) && app->observer.ops)
@@ -261,35 +295,45 @@ int saga_runner_submit(struct saga_runner *r, const struct checkout_saga *s)
         return 0;
 }
 
-/* Claims and queues the unfinished sagas this process is not driving yet. */
+static void resume_one(struct saga_runner *r, const char *id, struct checkout_saga *s)
+{
+        struct checkout_app *app = r->app;
+        pthread_mutex_lock(&r->lock);
+        bool skip = active(r, id) || r->stopping;
+        pthread_mutex_unlock(&r->lock);
+        if (skip ||
+            app->store.ops->claim(app->store.self, id, app->cfg.owner, app->cfg.lease_ms, s) < 0)
+                return;
+        /* a call may have been in flight when the last owner stopped */
+        if (s->state.status == SAGA_RUNNING && s->state.steps[s->state.current] == STEP_RUNNING)
+                s->state.maybe_applied[s->state.current] = true;
+        log_msg(LOG_INFO, "saga resumed", "{s:s, s:s, s:s}", "saga_id", s->id, "order_id",
+                s->order_id, "step", checkout_def_of(s->kind)->steps[s->state.current].name);
+        saga_runner_submit(r, s);
+}
+
+/* Claims and queues the unfinished sagas this process is not driving yet,
+ * page by page until there are no more. */
 static void resume_unfinished(struct saga_runner *r)
 {
         struct checkout_app *app = r->app;
         char(*ids)[37] = calloc(SCAN_BATCH, sizeof(*ids));
+        int64_t *seqs = calloc(SCAN_BATCH, sizeof(*seqs));
         struct checkout_saga *s = malloc(sizeof(*s));
-        size_t n = 0;
-        if (!ids || !s ||
-            app->store.ops->list_unfinished(app->store.self, app->cfg.owner, now_ms(app), ids,
-                                            SCAN_BATCH, &n) < 0)
-                n = 0;
-        for (size_t i = 0; i < n; i++) {
-                pthread_mutex_lock(&r->lock);
-                bool skip = active(r, ids[i]) || r->stopping;
-                pthread_mutex_unlock(&r->lock);
-                int64_t now = now_ms(app);
-                if (skip || app->store.ops->claim(app->store.self, ids[i], app->cfg.owner, now,
-                                                  now + app->cfg.lease_ms, s) < 0)
-                        continue;
-                /* a call may have been in flight when the last owner stopped */
-                if (s->state.status == SAGA_RUNNING &&
-                    s->state.steps[s->state.current] == STEP_RUNNING)
-                        s->state.maybe_applied[s->state.current] = true;
-                log_msg(LOG_INFO, "saga resumed", "{s:s, s:s, s:s}", "saga_id", s->id, "order_id",
-                        s->order_id, "step",
-                        checkout_def_of(s->kind)->steps[s->state.current].name);
-                saga_runner_submit(r, s);
+        int64_t after = 0;
+        size_t n = SCAN_BATCH;
+        while (ids && seqs && s && n == SCAN_BATCH &&
+               !__atomic_load_n(&r->stopping, __ATOMIC_ACQUIRE)) {
+                if (app->store.ops->list_unfinished(app->store.self, app->cfg.owner, after, ids,
+                                                    seqs, SCAN_BATCH, &n) < 0)
+                        break;
+                for (size_t i = 0; i < n; i++) {
+                        after = seqs[i];
+                        resume_one(r, ids[i], s);
+                }
         }
         free(ids);
+        free(seqs);
         free(s);
 }
 

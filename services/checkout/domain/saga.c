@@ -1,6 +1,8 @@
 /* The saga engine; see saga.h. */
 #include "saga.h"
 
+#include "core/utf8.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -9,13 +11,15 @@ static const struct saga_step_def checkout_steps[] = {
         {"make_payment", "void_payment"},
         {"change_order_status", NULL}, /* undone by reject_order */
         {"reserve_inventory", "release_stock"},
-        {"capture_payment", "refund_payment"},
-        {"confirm", NULL}, /* the last step: retried, never undone */
+        {"capture_payment", "refund_payment"}, /* the pivot */
+        {"confirm", NULL},                     /* after the pivot: retried, never undone */
 };
 
 const struct saga_def checkout_saga = {
         .steps = checkout_steps,
         .n_steps = sizeof(checkout_steps) / sizeof(checkout_steps[0]),
+        .has_pivot = true,
+        .pivot = 4,
 };
 
 static const struct saga_step_def cancellation_steps[] = {
@@ -34,6 +38,11 @@ const struct saga_def cancellation_saga = {
 bool saga_is_final(enum saga_status status)
 {
         return status == SAGA_COMPLETED || status == SAGA_COMPENSATED || status == SAGA_FAILED;
+}
+
+bool saga_past_pivot(const struct saga_def *def, const struct saga_state *s)
+{
+        return def->forward_only || (def->has_pivot && s->steps[def->pivot] == STEP_SUCCEEDED);
 }
 
 void saga_start(const struct saga_def *def, struct saga_state *s)
@@ -91,6 +100,7 @@ static void begin_compensation(const struct saga_def *def, struct saga_state *s,
         s->steps[failed] = STEP_FAILED;
         snprintf(s->failure_reason, sizeof(s->failure_reason), "%s: %s", def->steps[failed].name,
                  reason ? reason : "failed");
+        utf8_sanitize(s->failure_reason); /* a cut may split a character */
         s->current = failed;
         if (def->forward_only) {
                 s->status = SAGA_FAILED;
@@ -106,7 +116,7 @@ static void begin_compensation(const struct saga_def *def, struct saga_state *s,
 
 void saga_give_up(const struct saga_def *def, struct saga_state *s, const char *reason)
 {
-        if (s->status == SAGA_RUNNING)
+        if (s->status == SAGA_RUNNING && !saga_past_pivot(def, s))
                 begin_compensation(def, s, s->current, reason);
 }
 
@@ -115,19 +125,25 @@ void saga_record(const struct saga_def *def, struct saga_state *s,
                  enum saga_outcome outcome, const char *error)
 {
         size_t i = cmd->step;
+        if (outcome == SAGA_OUTCOME_OK)
+                s->stuck = false; /* progress */
         if (cmd->kind == CMD_RUN) {
                 if (outcome != SAGA_OUTCOME_UNREACHED)
                         s->maybe_applied[i] = true;
+                s->attempts[i]++;
                 if (outcome == SAGA_OUTCOME_OK) {
                         s->steps[i] = STEP_SUCCEEDED;
-                        s->attempts[i]++;
                         if (++s->current == def->n_steps)
                                 s->status = SAGA_COMPLETED;
                         return;
                 }
-                s->attempts[i]++;
-                bool retry = outcome == SAGA_OUTCOME_TRANSIENT || outcome == SAGA_OUTCOME_UNREACHED;
-                if (retry && s->attempts[i] < policy->max_attempts) {
+                bool retry = outcome != SAGA_OUTCOME_BUSINESS;
+                if (saga_past_pivot(def, s)) { /* forward, whatever it takes */
+                        retry = retry || !def->forward_only;
+                } else if (policy->max_attempts && s->attempts[i] >= policy->max_attempts) {
+                        retry = false;
+                }
+                if (retry) {
                         s->steps[i] = STEP_RUNNING; /* run again after a backoff */
                         return;
                 }
@@ -151,5 +167,6 @@ void saga_record(const struct saga_def *def, struct saga_state *s,
                 snprintf(s->failure_reason, sizeof(s->failure_reason),
                          "compensation %s keeps failing: %s", def->steps[i].compensation,
                          error ? error : "error");
+                utf8_sanitize(s->failure_reason);
         }
 }

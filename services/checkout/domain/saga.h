@@ -4,20 +4,27 @@
  * back into the state. The coordinator persists the state before every step
  * and executes the commands; a restarted coordinator resumes from the state.
  *
- * Rules:
- *  - steps run in order; a transient failure (UNAVAILABLE, DEADLINE_EXCEEDED)
- *    is retried with exponential backoff and jitter up to max_attempts;
- *  - a business failure (declined, out of stock, invalid), or retries running
- *    out (attempts, or the step's deadline: saga_give_up), starts
- *    compensation: from the failed step (its outcome may be uncertain: a
- *    timed-out payment may have been authorized; compensations are
- *    idempotent, so undoing what never happened is a no-op) back to the
- *    first, skipping steps without a compensation. The failed step itself is
- *    skipped when no attempt of it can have acted (every attempt UNREACHED):
- *    so a participant that is down for good does not hold the saga in
- *    compensation forever;
+ * Rules (docs/design-notes.md, "The saga protocol", has the reasoning):
+ *  - steps run in order; a failure that may have been applied or did not
+ *    reach the participant is retried with exponential backoff and jitter,
+ *    capped: up to max_attempts when that is not 0, and always up to the
+ *    step's deadline (the runner calls saga_give_up when it has passed);
+ *  - before the pivot (the step after which the saga only moves forward:
+ *    capturing the payment), a business failure (declined, out of stock,
+ *    invalid) or a given-up step starts compensation: from the failed step
+ *    (an uncertain attempt may have acted; every participant fences an undo
+ *    against a late action, so undoing what never happened leaves a
+ *    tombstone and succeeds) back to the first, skipping steps without a
+ *    compensation. The failed step itself is skipped only when no attempt of
+ *    it can have acted (every attempt UNREACHED: the request never left);
+ *  - once the pivot succeeded, every later step is retried whatever the
+ *    failure, for as long as it takes, and never compensated;
+ *  - a forward-only definition (the cancellation) is all after its pivot,
+ *    except that a business "no" ends it FAILED for an operator;
  *  - a compensation is retried until it succeeds (or max_compensation_attempts,
- *    when not 0, after which the saga is FAILED for an operator). */
+ *    when not 0, after which the saga is FAILED for an operator);
+ *  - `stuck` is the coordinator's flag for a saga that made no progress for
+ *    too long; any step or compensation that succeeds clears it. */
 #pragma once
 
 #include <stdbool.h>
@@ -54,10 +61,14 @@ struct saga_def {
         /* Nothing in it can be undone: a step failing for good ends the saga
          * FAILED, for an operator, instead of compensating. */
         bool forward_only;
+        /* Once steps[pivot] succeeded the saga only moves forward. */
+        bool has_pivot;
+        size_t pivot;
 };
 
 struct saga_retry_policy {
-        int max_attempts;              /* per forward step */
+        int max_attempts;              /* per forward step before the pivot; 0: until the
+                                          step's deadline (saga_give_up) */
         int max_compensation_attempts; /* 0: forever */
         int64_t base_delay_ms, max_delay_ms;
 };
@@ -68,16 +79,17 @@ struct saga_state {
         enum saga_step_status steps[SAGA_MAX_STEPS];
         int attempts[SAGA_MAX_STEPS];
         bool maybe_applied[SAGA_MAX_STEPS]; /* an attempt may have acted */
+        bool stuck;                         /* no progress for too long (set by the coordinator) */
         char failure_reason[256];
 };
 
 enum saga_outcome {
         SAGA_OUTCOME_OK,
-        SAGA_OUTCOME_TRANSIENT, /* worth retrying; the participant may have acted
-                                   (e.g. DEADLINE_EXCEEDED) */
-        SAGA_OUTCOME_UNREACHED, /* worth retrying; the participant certainly did not act
-                                   (UNAVAILABLE: not delivered, or refused before acting) */
-        SAGA_OUTCOME_BUSINESS,  /* a definitive "no" */
+        SAGA_OUTCOME_MAYBE_APPLIED, /* worth retrying; the participant may have acted
+                                       (a deadline, a reset connection, an internal error) */
+        SAGA_OUTCOME_UNREACHED,     /* worth retrying; the request never left (no
+                                       connection, no service token, call not made) */
+        SAGA_OUTCOME_BUSINESS,      /* a definitive "no" */
 };
 
 enum saga_command_kind { CMD_RUN, CMD_COMPENSATE, CMD_DONE };
@@ -97,12 +109,14 @@ void saga_record(const struct saga_def *def, struct saga_state *s,
                  const struct saga_retry_policy *policy, const struct saga_command *cmd,
                  enum saga_outcome outcome, const char *error);
 /* The running step has had its time (a per-step deadline): fail it now and
- * compensate. No effect unless the saga is RUNNING. */
+ * compensate. No effect unless the saga is RUNNING and before its pivot. */
 void saga_give_up(const struct saga_def *def, struct saga_state *s, const char *reason);
 bool saga_is_final(enum saga_status status);
+/* The saga only moves forward now: its pivot succeeded (or it has nothing to undo). */
+bool saga_past_pivot(const struct saga_def *def, const struct saga_state *s);
 
 /* The checkout saga: place_order -> make_payment -> change_order_status ->
- * reserve_inventory -> capture_payment -> confirm. */
+ * reserve_inventory -> capture_payment (the pivot) -> confirm. */
 extern const struct saga_def checkout_saga;
 /* The cancellation of a confirmed order: request_cancel -> refund_payment ->
  * restock_inventory -> cancel_order. Nothing in it is undone: each step is

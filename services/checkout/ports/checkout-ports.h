@@ -42,10 +42,13 @@ struct checkout_query {
         size_t limit;
 };
 
+/* Leases are measured on the store's clock (the database's, for MariaDB), so
+ * replicas whose clocks disagree never both hold a saga: a caller says how
+ * long (lease_ms), never until when. */
 struct checkout_store_ops {
         /* -EEXIST when this customer already used this idempotency key. */
         int (*insert)(void *self, const struct checkout_saga *s, const char *owner,
-                      int64_t lease_until_ms);
+                      int64_t lease_ms);
         int (*find)(void *self, const char *id, struct checkout_saga *ret);
         int (*find_by_key)(void *self, const char *customer_id, const char *key,
                            struct checkout_saga *ret);
@@ -53,15 +56,17 @@ struct checkout_store_ops {
         int (*find_by_order)(void *self, const char *order_id, struct checkout_saga *ret);
         /* Takes (or renews) the lease of an unfinished saga and loads it;
          * -ESTALE when another owner holds an unexpired lease or it is final. */
-        int (*claim)(void *self, const char *id, const char *owner, int64_t now_ms,
-                     int64_t lease_until_ms, struct checkout_saga *ret);
+        int (*claim)(void *self, const char *id, const char *owner, int64_t lease_ms,
+                     struct checkout_saga *ret);
         /* Writes the saga's state under the owner's lease (renewing it);
          * -ESTALE when the lease is no longer this owner's. */
         int (*save)(void *self, const struct checkout_saga *s, const char *owner,
-                    int64_t lease_until_ms);
-        /* Ids of unfinished sagas this owner holds or whose lease ran out. */
-        int (*list_unfinished)(void *self, const char *owner, int64_t now_ms, char (*ids)[37],
-                               size_t max, size_t *ret_n);
+                    int64_t lease_ms);
+        /* One page, in store order, of the unfinished sagas this owner holds or
+         * whose lease ran out, after seq after_seq (0: from the first):
+         * ids[i] with seqs[i]; fewer than max when there are no more. */
+        int (*list_unfinished)(void *self, const char *owner, int64_t after_seq,
+                               char (*ids)[37], int64_t *seqs, size_t max, size_t *ret_n);
         int (*list)(void *self, const struct checkout_query *q, struct checkout_saga *ret,
                     size_t *ret_n);
 };
@@ -122,6 +127,8 @@ struct checkout_participants {
 struct checkout_observer_ops {
         void (*step_done)(void *self, const char *step, enum saga_outcome outcome, double seconds);
         void (*saga_ended)(void *self, enum checkout_kind kind, enum saga_status status);
+        /* A saga was flagged stuck at this step or compensation. */
+        void (*saga_stuck)(void *self, enum checkout_kind kind, const char *step);
 };
 struct checkout_observer {
         const struct checkout_observer_ops *ops; /* NULL: nobody watches */

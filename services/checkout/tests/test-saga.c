@@ -94,8 +94,8 @@ static void transient_failures_are_retried_with_backoff(void **state)
 {
         saga_start(&checkout_saga, &s);
         ok_through(PLACE);
-        reply(expect(CMD_RUN, PAY, 0), SAGA_OUTCOME_TRANSIENT, "UNAVAILABLE");
-        reply(expect(CMD_RUN, PAY, 100), SAGA_OUTCOME_TRANSIENT, "UNAVAILABLE");
+        reply(expect(CMD_RUN, PAY, 0), SAGA_OUTCOME_MAYBE_APPLIED, "UNAVAILABLE");
+        reply(expect(CMD_RUN, PAY, 100), SAGA_OUTCOME_MAYBE_APPLIED, "UNAVAILABLE");
         reply(expect(CMD_RUN, PAY, 200), SAGA_OUTCOME_OK, NULL); /* the flaky provider answers */
         assert_int_equal(s.status, SAGA_RUNNING);
         reply(expect(CMD_RUN, MARK, 0), SAGA_OUTCOME_OK, NULL);
@@ -110,7 +110,7 @@ static void retries_running_out_compensate(void **state)
         saga_start(&checkout_saga, &s);
         ok_through(PLACE);
         for (int i = 0; i < 3; i++)
-                reply(saga_next(&checkout_saga, &s, &policy, 0), SAGA_OUTCOME_TRANSIENT,
+                reply(saga_next(&checkout_saga, &s, &policy, 0), SAGA_OUTCOME_MAYBE_APPLIED,
                       "DEADLINE_EXCEEDED");
         assert_int_equal(s.status, SAGA_COMPENSATING);
         assert_string_equal(s.failure_reason, "make_payment: DEADLINE_EXCEEDED");
@@ -126,10 +126,10 @@ static void compensations_are_retried_until_they_succeed(void **state)
         ok_through(PAY);
         reply(expect(CMD_RUN, MARK, 0), SAGA_OUTCOME_BUSINESS, "order gone");
         /* MARK has no compensation: the first is the payment's */
-        reply(expect(CMD_COMPENSATE, PAY, 0), SAGA_OUTCOME_TRANSIENT, "UNAVAILABLE");
-        reply(expect(CMD_COMPENSATE, PAY, 100), SAGA_OUTCOME_TRANSIENT, "UNAVAILABLE");
+        reply(expect(CMD_COMPENSATE, PAY, 0), SAGA_OUTCOME_MAYBE_APPLIED, "UNAVAILABLE");
+        reply(expect(CMD_COMPENSATE, PAY, 100), SAGA_OUTCOME_MAYBE_APPLIED, "UNAVAILABLE");
         for (int i = 0; i < 10; i++) /* capped backoff, never gives up */
-                reply(saga_next(&checkout_saga, &s, &policy, 0), SAGA_OUTCOME_TRANSIENT, "x");
+                reply(saga_next(&checkout_saga, &s, &policy, 0), SAGA_OUTCOME_MAYBE_APPLIED, "x");
         struct saga_command c = expect(CMD_COMPENSATE, PAY, 400);
         reply(c, SAGA_OUTCOME_OK, NULL);
         reply(expect(CMD_COMPENSATE, PLACE, 0), SAGA_OUTCOME_OK, NULL);
@@ -141,7 +141,7 @@ static void compensations_are_retried_until_they_succeed(void **state)
         saga_record(&checkout_saga, &s, &bounded, &run, SAGA_OUTCOME_BUSINESS, "no");
         for (int i = 0; i < 2; i++) {
                 struct saga_command comp = saga_next(&checkout_saga, &s, &bounded, 0);
-                saga_record(&checkout_saga, &s, &bounded, &comp, SAGA_OUTCOME_TRANSIENT, "down");
+                saga_record(&checkout_saga, &s, &bounded, &comp, SAGA_OUTCOME_MAYBE_APPLIED, "down");
         }
         assert_int_equal(s.status, SAGA_FAILED);
         assert_string_equal(s.failure_reason, "compensation reject_order keeps failing: down");
@@ -181,7 +181,7 @@ static void a_participant_never_reached_is_not_compensated(void **state)
         /* one uncertain attempt among them is enough to undo the step */
         saga_start(&checkout_saga, &s);
         ok_through(MARK);
-        reply(saga_next(&checkout_saga, &s, &policy, 0), SAGA_OUTCOME_TRANSIENT,
+        reply(saga_next(&checkout_saga, &s, &policy, 0), SAGA_OUTCOME_MAYBE_APPLIED,
               "DEADLINE_EXCEEDED");
         reply(saga_next(&checkout_saga, &s, &policy, 0), SAGA_OUTCOME_UNREACHED, "UNAVAILABLE");
         reply(saga_next(&checkout_saga, &s, &policy, 0), SAGA_OUTCOME_UNREACHED, "UNAVAILABLE");
@@ -192,7 +192,7 @@ static void a_step_past_its_deadline_is_given_up(void **state)
 {
         saga_start(&checkout_saga, &s);
         ok_through(PLACE);
-        reply(expect(CMD_RUN, PAY, 0), SAGA_OUTCOME_TRANSIENT, "DEADLINE_EXCEEDED");
+        reply(expect(CMD_RUN, PAY, 0), SAGA_OUTCOME_MAYBE_APPLIED, "DEADLINE_EXCEEDED");
         saga_give_up(&checkout_saga, &s, "no answer within 10000 ms");
         assert_int_equal(s.status, SAGA_COMPENSATING);
         assert_string_equal(s.failure_reason, "make_payment: no answer within 10000 ms");
@@ -219,6 +219,57 @@ static void the_cancellation_saga_runs_forward_only(void **state)
         assert_int_equal(saga_next(&cancellation_saga, &s, &policy, 0).kind, CMD_DONE);
 }
 
+static void after_the_pivot_the_saga_only_moves_forward(void **state)
+{
+        /* capture succeeded; confirm then meets an inventory that is down, a
+         * refusal and a deadline: each is retried, none undoes anything */
+        saga_start(&checkout_saga, &s);
+        ok_through(CAPTURE);
+        assert_true(saga_past_pivot(&checkout_saga, &s));
+        const enum saga_outcome faults[] = {SAGA_OUTCOME_UNREACHED, SAGA_OUTCOME_BUSINESS,
+                                            SAGA_OUTCOME_MAYBE_APPLIED, SAGA_OUTCOME_UNREACHED};
+        for (int round = 0; round < 5; round++) /* well past max_attempts (3) */
+                for (size_t i = 0; i < 4; i++) {
+                        struct saga_command c = saga_next(&checkout_saga, &s, &policy, 0);
+                        assert_int_equal(c.kind, CMD_RUN);
+                        assert_int_equal(c.step, CONFIRM);
+                        reply(c, faults[i], "UNAVAILABLE: inventory down");
+                }
+        assert_int_equal(s.status, SAGA_RUNNING);
+        assert_int_equal(saga_next(&checkout_saga, &s, &policy, 0).delay_ms, 400); /* capped */
+        saga_give_up(&checkout_saga, &s, "no success within 15000 ms"); /* no effect now */
+        assert_int_equal(s.status, SAGA_RUNNING);
+        s.stuck = true; /* the coordinator flagged it; progress clears the flag */
+        reply(expect(CMD_RUN, CONFIRM, 400), SAGA_OUTCOME_OK, NULL);
+        assert_int_equal(s.status, SAGA_COMPLETED);
+        assert_false(s.stuck);
+        for (size_t i = 0; i < checkout_saga.n_steps; i++)
+                assert_int_equal(s.steps[i], STEP_SUCCEEDED); /* nothing compensated */
+        /* before the pivot succeeded, the same saga still compensates */
+        saga_start(&checkout_saga, &s);
+        ok_through(RESERVE);
+        assert_false(saga_past_pivot(&checkout_saga, &s));
+}
+
+static void without_an_attempt_limit_retries_run_until_the_deadline(void **state)
+{
+        const struct saga_retry_policy until_deadline = {.base_delay_ms = 100, .max_delay_ms = 400};
+        saga_start(&checkout_saga, &s);
+        for (int i = 0; i < 50; i++) { /* a participant restarting: no fixed count gives up */
+                struct saga_command c = saga_next(&checkout_saga, &s, &until_deadline, 0);
+                assert_int_equal(c.kind, CMD_RUN);
+                saga_record(&checkout_saga, &s, &until_deadline, &c, SAGA_OUTCOME_MAYBE_APPLIED,
+                            "UNAVAILABLE: connection reset");
+        }
+        assert_int_equal(s.status, SAGA_RUNNING);
+        saga_give_up(&checkout_saga, &s, "no success within 15000 ms");
+        assert_int_equal(s.status, SAGA_COMPENSATING);
+        /* the order may exist: reject it (an unknown one leaves a tombstone) */
+        struct saga_command c = saga_next(&checkout_saga, &s, &until_deadline, 0);
+        assert_int_equal(c.kind, CMD_COMPENSATE);
+        assert_int_equal(c.step, PLACE);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -233,6 +284,8 @@ int main(void)
                 cmocka_unit_test(a_participant_never_reached_is_not_compensated),
                 cmocka_unit_test(a_step_past_its_deadline_is_given_up),
                 cmocka_unit_test(the_cancellation_saga_runs_forward_only),
+                cmocka_unit_test(after_the_pivot_the_saga_only_moves_forward),
+                cmocka_unit_test(without_an_attempt_limit_retries_run_until_the_deadline),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

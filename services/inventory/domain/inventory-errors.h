@@ -18,7 +18,10 @@ enum inventory_error_kind { IEK_INVALID, IEK_NOT_FOUND, IEK_PRECONDITION, IEK_DE
         X(IE_INSUFFICIENT, IEK_PRECONDITION, "insufficient stock")                                 \
         X(IE_ORDER_MISMATCH, IEK_PRECONDITION,                                                     \
           "this order_id was already reserved with different items")                               \
-        X(IE_WRONG_STATE, IEK_PRECONDITION, "the reservation is not in a state that allows this")
+        X(IE_WRONG_STATE, IEK_PRECONDITION, "the reservation is not in a state that allows this")  \
+        X(IE_COMPENSATED, IEK_PRECONDITION,                                                        \
+          "this order's reservation was already released (compensated): nothing was reserved; "    \
+          "a new checkout gets a new order")
 
 enum inventory_error {
         IE_OK = 0,

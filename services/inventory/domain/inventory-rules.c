@@ -99,9 +99,9 @@ enum inventory_decision inventory_decide(enum inventory_reservation_status curre
         case ACTION_RELEASE: /* a compensation: must succeed when there is nothing to undo */
                 if (current == RESERVATION_RESERVED)
                         return DECIDE_APPLY;
-                return current == RESERVATION_NONE || current == RESERVATION_RELEASED
-                               ? DECIDE_NOOP
-                               : DECIDE_REFUSE;
+                if (current == RESERVATION_NONE)
+                        return DECIDE_FENCE;
+                return current == RESERVATION_RELEASED ? DECIDE_NOOP : DECIDE_REFUSE;
         case ACTION_COMMIT:
                 if (current == RESERVATION_RESERVED)
                         return DECIDE_APPLY;
@@ -109,11 +109,18 @@ enum inventory_decision inventory_decide(enum inventory_reservation_status curre
         case ACTION_RESTOCK: /* undoing a sale that never happened is a no-op too */
                 if (current == RESERVATION_COMMITTED)
                         return DECIDE_APPLY;
-                return current == RESERVATION_NONE || current == RESERVATION_RESTOCKED
+                if (current == RESERVATION_NONE)
+                        return DECIDE_FENCE;
+                return current == RESERVATION_RESTOCKED || current == RESERVATION_RELEASED
                                ? DECIDE_NOOP
                                : DECIDE_REFUSE;
         }
         return DECIDE_REFUSE;
+}
+
+bool inventory_compensated(enum inventory_reservation_status status)
+{
+        return status == RESERVATION_RELEASED || status == RESERVATION_RESTOCKED;
 }
 
 int inventory_find_shortages(const struct inventory_item *items,

@@ -26,6 +26,8 @@ enum inventory_action { ACTION_RELEASE, ACTION_COMMIT, ACTION_RESTOCK };
 enum inventory_decision {
         DECIDE_APPLY, /* change the status and the stock */
         DECIDE_NOOP,  /* already done, or nothing to undo: succeed without a change */
+        DECIDE_FENCE, /* an undo of a reservation never seen: record a RELEASED
+                         tombstone, so the reservation arriving late is refused */
         DECIDE_REFUSE,
 };
 
@@ -56,6 +58,9 @@ bool inventory_same_items(const struct inventory_item *a, size_t na, const struc
                           size_t nb);
 enum inventory_decision inventory_decide(enum inventory_reservation_status current,
                                          enum inventory_action action);
+/* A reservation in this status was undone (or fenced before it came): a
+ * ReserveStock for its order is refused, not answered as a repeat. */
+bool inventory_compensated(enum inventory_reservation_status status);
 /* Message naming every book short of stock, e.g. "insufficient stock: book b1
  * (available 2, requested 3)". levels[i] belongs to items[i]. IE_OK when none. */
 int inventory_find_shortages(const struct inventory_item *items,

@@ -28,7 +28,9 @@ struct inventory_store_ops {
                        size_t n, struct inventory_reservation *ret, char *shortage,
                        size_t shortage_len);
         /* Applies the action if the state machine allows (0; *ret after), does
-         * nothing when already done (0), or -EPERM (*ret as it is). */
+         * nothing when already done (0), records a RELEASED tombstone for an
+         * undo of an order never reserved (0; inventory_decide's FENCE), or
+         * -EPERM (*ret as it is). -EDEADLK: a reservation raced it; retry. */
         int (*transition)(void *self, const char *order_id, enum inventory_action action,
                           struct inventory_reservation *ret);
 };

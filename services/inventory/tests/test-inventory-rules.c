@@ -53,7 +53,8 @@ static void shortages_name_the_books(void **state)
 static void reservation_state_machine(void **state)
 {
         assert_int_equal(inventory_decide(RESERVATION_RESERVED, ACTION_RELEASE), DECIDE_APPLY);
-        assert_int_equal(inventory_decide(RESERVATION_NONE, ACTION_RELEASE), DECIDE_NOOP);
+        /* an undo of a reservation never seen fences the late one off */
+        assert_int_equal(inventory_decide(RESERVATION_NONE, ACTION_RELEASE), DECIDE_FENCE);
         assert_int_equal(inventory_decide(RESERVATION_RELEASED, ACTION_RELEASE), DECIDE_NOOP);
         assert_int_equal(inventory_decide(RESERVATION_COMMITTED, ACTION_RELEASE), DECIDE_REFUSE);
         assert_int_equal(inventory_decide(RESERVATION_RESERVED, ACTION_COMMIT), DECIDE_APPLY);
@@ -61,8 +62,13 @@ static void reservation_state_machine(void **state)
         assert_int_equal(inventory_decide(RESERVATION_RELEASED, ACTION_COMMIT), DECIDE_REFUSE);
         assert_int_equal(inventory_decide(RESERVATION_NONE, ACTION_COMMIT), DECIDE_REFUSE);
         assert_int_equal(inventory_decide(RESERVATION_COMMITTED, ACTION_RESTOCK), DECIDE_APPLY);
-        assert_int_equal(inventory_decide(RESERVATION_NONE, ACTION_RESTOCK), DECIDE_NOOP);
+        assert_int_equal(inventory_decide(RESERVATION_NONE, ACTION_RESTOCK), DECIDE_FENCE);
+        assert_int_equal(inventory_decide(RESERVATION_RELEASED, ACTION_RESTOCK), DECIDE_NOOP);
         assert_int_equal(inventory_decide(RESERVATION_RESERVED, ACTION_RESTOCK), DECIDE_REFUSE);
+        assert_true(inventory_compensated(RESERVATION_RELEASED));
+        assert_true(inventory_compensated(RESERVATION_RESTOCKED));
+        assert_false(inventory_compensated(RESERVATION_RESERVED));
+        assert_false(inventory_compensated(RESERVATION_COMMITTED));
         assert_int_equal(inventory_check_order_id("order-1"), IE_OK);
         assert_int_equal(inventory_check_order_id("has space"), IE_ORDER_ID_INVALID);
 }

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+enum { CAS_ROUNDS = 8 };
+
 static int compatible(const struct payment *p, const struct payment_authorize_request *req)
 {
         return payment_same_money(&p->amount, &req->amount) &&
@@ -13,46 +15,36 @@ static int compatible(const struct payment *p, const struct payment_authorize_re
                        : PE_AMOUNT_MISMATCH;
 }
 
-int payment_authorize(struct payment_app *app, const struct payment_authorize_request *req,
-                      struct payment *ret)
+static int64_t now_s(struct payment_app *app)
 {
-        int r = payment_check_order_id(req->order_id);
-        if (r == PE_OK)
-                r = payment_check_token(req->token); /* first: card data must not go further */
-        if (r == PE_OK)
-                r = payment_check_amount(&req->amount);
-        if (r == PE_OK && (!req->customer_id[0] || strlen(req->customer_id) > 63))
-                r = PE_ORDER_ID_INVALID;
-        if (r != PE_OK)
-                return r;
-        r = app->store.ops->find(app->store.self, req->order_id, ret);
-        if (r == 0)
-                return compatible(ret, req);
-        if (r != -ENOENT)
-                return r;
+        return app->env.ops->now_s(app->env.self);
+}
+
+static int provider_error(int r)
+{
+        return r == -EAGAIN || r == -ETIMEDOUT ? PE_PROVIDER_UNAVAILABLE : r;
+}
+
+/* Asks the provider for the authorization an AUTHORIZING payment stands for
+ * (idempotent per order id: asking again never holds twice) and records the
+ * answer. -ESTALE when someone else recorded one first (reload). */
+static int settle_authorization(struct payment_app *app, struct payment *p,
+                                int64_t deadline_left_ms)
+{
+        if (deadline_left_ms == 0)
+                return PE_DEADLINE; /* the caller gave up: do not start a hold for nobody */
         struct payment_provider_result res = {0};
-        r = app->provider.ops->authorize(app->provider.self, req->order_id, req->token,
-                                         &req->amount, req->deadline_left_ms, &res);
-        if (r == -EAGAIN || r == -ETIMEDOUT)
-                return PE_PROVIDER_UNAVAILABLE;
+        int r = app->provider.ops->authorize(app->provider.self, p->order_id, p->token, &p->amount,
+                                             deadline_left_ms, &res);
         if (r < 0)
-                return r;
-        struct payment p = {.amount = req->amount,
-                            .status = res.approved ? PAYMENT_AUTHORIZED : PAYMENT_DECLINED};
-        app->env.ops->new_id(app->env.self, p.id);
-        snprintf(p.order_id, sizeof(p.order_id), "%s", req->order_id);
-        snprintf(p.customer_id, sizeof(p.customer_id), "%s", req->customer_id);
-        snprintf(p.decline_reason, sizeof(p.decline_reason), "%s", res.decline_reason);
-        snprintf(p.provider_reference, sizeof(p.provider_reference), "%s", res.reference);
-        p.created_at = p.updated_at = app->env.ops->now_s(app->env.self);
-        r = app->store.ops->insert(app->store.self, &p);
-        if (r == -EEXIST) { /* a concurrent authorize of the same order stored first */
-                if ((r = app->store.ops->find(app->store.self, req->order_id, ret)) < 0)
-                        return r;
-                return compatible(ret, req);
-        }
-        if (r == 0)
-                *ret = p;
+                return provider_error(r);
+        struct payment to = *p; /* what the provider did is recorded, deadline or not */
+        to.status = res.approved ? PAYMENT_AUTHORIZED : PAYMENT_DECLINED;
+        snprintf(to.decline_reason, sizeof(to.decline_reason), "%s", res.decline_reason);
+        snprintf(to.provider_reference, sizeof(to.provider_reference), "%s", res.reference);
+        to.updated_at = now_s(app);
+        if ((r = app->store.ops->update(app->store.self, &to, PAYMENT_AUTHORIZING, 0)) == 0)
+                *p = to;
         return r;
 }
 
@@ -62,7 +54,112 @@ static int provider_call(struct payment_app *app, enum payment_action action, co
         int r = action == PAY_CAPTURE ? ops->capture(app->provider.self, reference)
                 : action == PAY_VOID  ? ops->void_authorization(app->provider.self, reference)
                                       : ops->refund(app->provider.self, reference);
-        return r == -EAGAIN || r == -ETIMEDOUT ? PE_PROVIDER_UNAVAILABLE : r;
+        return provider_error(r);
+}
+
+/* Finishes a claimed capture, void or refund at the provider (idempotent per
+ * reference) and records it. -ESTALE as above. */
+static int settle_pending(struct payment_app *app, struct payment *p)
+{
+        enum payment_action action = (enum payment_action)(p->pending - 1);
+        int r = provider_call(app, action, p->provider_reference);
+        if (r != 0)
+                return r;
+        struct payment to = *p;
+        to.status = payment_after(action);
+        to.pending = 0;
+        to.updated_at = now_s(app);
+        if ((r = app->store.ops->update(app->store.self, &to, p->status, p->pending)) == 0)
+                *p = to;
+        return r;
+}
+
+/* Brings p to a settled state: an authorization still out is asked for
+ * again, a claimed action finished, whoever started them. Reloads p after a
+ * lost compare-and-set. */
+static int settle(struct payment_app *app, struct payment *p, int64_t deadline_left_ms)
+{
+        for (int i = 0; i < CAS_ROUNDS; i++) {
+                int r = p->status == PAYMENT_AUTHORIZING
+                                ? settle_authorization(app, p, deadline_left_ms)
+                        : p->pending ? settle_pending(app, p)
+                                     : PE_OK;
+                if (r != -ESTALE)
+                        return r;
+                if ((r = app->store.ops->find(app->store.self, p->order_id, p)) < 0)
+                        return r;
+        }
+        return -EBUSY;
+}
+
+static int check_authorize(const struct payment_authorize_request *req)
+{
+        int r = payment_check_order_id(req->order_id);
+        if (r == PE_OK)
+                r = payment_check_token(req->token); /* first: card data must not go further */
+        if (r == PE_OK)
+                r = payment_check_amount(&req->amount);
+        if (r == PE_OK && (!req->customer_id[0] || strlen(req->customer_id) > 63))
+                r = PE_ORDER_ID_INVALID;
+        return r;
+}
+
+/* The stored payment of the order, or the intent to authorize it, written
+ * now (before the provider hears of it). */
+static int find_or_intend(struct payment_app *app, const struct payment_authorize_request *req,
+                          struct payment *ret)
+{
+        for (int i = 0; i < CAS_ROUNDS; i++) {
+                int r = app->store.ops->find(app->store.self, req->order_id, ret);
+                if (r != -ENOENT)
+                        return r;
+                if (req->deadline_left_ms == 0)
+                        return PE_DEADLINE;
+                struct payment p = {.amount = req->amount, .status = PAYMENT_AUTHORIZING};
+                app->env.ops->new_id(app->env.self, p.id);
+                snprintf(p.order_id, sizeof(p.order_id), "%s", req->order_id);
+                snprintf(p.customer_id, sizeof(p.customer_id), "%s", req->customer_id);
+                snprintf(p.token, sizeof(p.token), "%s", req->token);
+                p.created_at = p.updated_at = now_s(app);
+                r = app->store.ops->insert(app->store.self, &p);
+                if (r == 0)
+                        *ret = p;
+                if (r != -EEXIST) /* -EEXIST: a concurrent authorize or a void came first */
+                        return r;
+        }
+        return -EBUSY;
+}
+
+int payment_authorize(struct payment_app *app, const struct payment_authorize_request *req,
+                      struct payment *ret)
+{
+        int r = check_authorize(req);
+        if (r == PE_OK)
+                r = find_or_intend(app, req, ret);
+        if (r != PE_OK)
+                return r;
+        if (payment_compensated(ret->status))
+                return PE_COMPENSATED; /* the void overtook this authorization */
+        if ((r = compatible(ret, req)) != PE_OK)
+                return r;
+        if ((r = settle(app, ret, req->deadline_left_ms)) != PE_OK)
+                return r;
+        /* a void may have come while the provider was asked: it wins */
+        return payment_compensated(ret->status) ? PE_COMPENSATED : PE_OK;
+}
+
+/* The fence an undo leaves for an order without a payment: VOIDED, no
+ * customer, no amount. An authorization arriving after it is refused. */
+static int insert_fence(struct payment_app *app, const char *order_id, struct payment *ret)
+{
+        struct payment p = {.status = PAYMENT_VOIDED};
+        app->env.ops->new_id(app->env.self, p.id);
+        snprintf(p.order_id, sizeof(p.order_id), "%s", order_id);
+        p.created_at = p.updated_at = now_s(app);
+        int r = app->store.ops->insert(app->store.self, &p);
+        if (r == 0)
+                *ret = p;
+        return r;
 }
 
 int payment_apply(struct payment_app *app, const char *order_id, enum payment_action action,
@@ -71,33 +168,37 @@ int payment_apply(struct payment_app *app, const char *order_id, enum payment_ac
         int r = payment_check_order_id(order_id);
         if (r != PE_OK)
                 return r;
-        for (int attempt = 0; attempt < 3; attempt++) {
+        for (int attempt = 0; attempt < CAS_ROUNDS; attempt++) {
                 r = app->store.ops->find(app->store.self, order_id, ret);
+                if (r == -ENOENT && action == PAY_CAPTURE)
+                        return PE_WRONG_STATE;
                 if (r == -ENOENT) {
-                        memset(ret, 0, sizeof(*ret));
-                        snprintf(ret->order_id, sizeof(ret->order_id), "%s", order_id);
-                        ret->status = PAYMENT_NONE;
-                } else if (r < 0) {
+                        if ((r = insert_fence(app, order_id, ret)) == -EEXIST)
+                                continue; /* the authorization came first after all */
                         return r;
                 }
+                if (r < 0)
+                        return r;
+                /* what was started is finished first, by whoever comes */
+                if ((r = settle(app, ret, -1)) != PE_OK)
+                        return r;
                 enum payment_decision d = payment_decide(ret->status, action);
                 if (d == PAY_NOOP)
                         return PE_OK;
                 if (d == PAY_REFUSE)
                         return PE_WRONG_STATE;
-                /* the provider is idempotent per reference: a retry after a lost race is safe */
-                if ((r = provider_call(app, action, ret->provider_reference)) != 0)
-                        return r;
-                int64_t now = app->env.ops->now_s(app->env.self);
-                enum payment_status to = payment_after(action);
-                r = app->store.ops->set_status(app->store.self, order_id, ret->status, to, now);
+                /* claimed in the store before the provider hears of it: a capture
+                 * and a void never both reach it */
+                struct payment claimed = *ret;
+                claimed.pending = (int)action + 1;
+                claimed.updated_at = now_s(app);
+                r = app->store.ops->update(app->store.self, &claimed, ret->status, 0);
                 if (r == -ESTALE)
                         continue;
                 if (r < 0)
                         return r;
-                ret->status = to;
-                ret->updated_at = now;
-                return PE_OK;
+                *ret = claimed;
+                return settle(app, ret, -1);
         }
         return -EBUSY;
 }
@@ -109,8 +210,8 @@ int payment_get(struct payment_app *app, const char *subject, unsigned role, con
         if (r != PE_OK)
                 return r;
         r = app->store.ops->find(app->store.self, order_id, ret);
-        if (r == -ENOENT)
-                return PE_NOT_FOUND;
+        if (r == -ENOENT || (r == 0 && payment_is_fence(ret)))
+                return PE_NOT_FOUND; /* a fence is not a payment */
         if (r < 0)
                 return r;
         bool allowed = (role & (PAYMENT_ROLE_ADMIN | PAYMENT_ROLE_SERVICE)) ||

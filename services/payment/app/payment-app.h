@@ -21,10 +21,17 @@ struct payment_authorize_request {
 };
 
 /* A decline is PE_OK with ret->status == PAYMENT_DECLINED. A repeat returns the
- * stored payment (never a second charge). */
+ * stored payment (never a second charge). The intent (AUTHORIZING) is stored
+ * before the provider is asked; PE_DEADLINE when the caller's deadline passed
+ * before that; PE_COMPENSATED when a void came first (the fence) or while the
+ * provider was asked (the hold is then voided). */
 int payment_authorize(struct payment_app *app, const struct payment_authorize_request *req,
                       struct payment *ret);
-/* Capture, void or refund; no-ops succeed (ret->status NONE when nothing exists). */
+/* Capture, void or refund. What an earlier call started (an authorization the
+ * provider has not answered in the store, a claimed action) is finished
+ * first; the action is claimed in the store before the provider is asked. A
+ * void or refund of an order without a payment leaves a fence (VOIDED, no
+ * customer) and succeeds; undoing what was undone is a no-op. */
 int payment_apply(struct payment_app *app, const char *order_id, enum payment_action action,
                   struct payment *ret);
 /* The order's customer, admins and services; others get PE_NOT_FOUND. */

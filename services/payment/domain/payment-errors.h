@@ -3,7 +3,13 @@
  * (PAYMENT_STATUS_DECLINED), so the saga can tell business from transport. */
 #pragma once
 
-enum payment_error_kind { PEK_INVALID, PEK_NOT_FOUND, PEK_PRECONDITION, PEK_UNAVAILABLE };
+enum payment_error_kind {
+        PEK_INVALID,
+        PEK_NOT_FOUND,
+        PEK_PRECONDITION,
+        PEK_UNAVAILABLE,
+        PEK_DEADLINE
+};
 
 #define PAYMENT_ERRORS(X)                                                                          \
         X(PE_ORDER_ID_INVALID, PEK_INVALID, "order_id must be 1 to 64 printable characters")       \
@@ -20,7 +26,13 @@ enum payment_error_kind { PEK_INVALID, PEK_NOT_FOUND, PEK_PRECONDITION, PEK_UNAV
           "this order already has a payment for a different amount or customer")                   \
         X(PE_WRONG_STATE, PEK_PRECONDITION, "the payment is not in a state that allows this")      \
         X(PE_PROVIDER_UNAVAILABLE, PEK_UNAVAILABLE,                                                \
-          "the payment provider is unavailable; retry with the same order_id")
+          "the payment provider is unavailable; retry with the same order_id")                     \
+        X(PE_COMPENSATED, PEK_PRECONDITION,                                                        \
+          "this order's payment was already voided or refunded (compensated): nothing was "        \
+          "authorized; a new checkout gets a new order")                                           \
+        X(PE_DEADLINE, PEK_DEADLINE,                                                               \
+          "the caller's deadline passed before the provider was asked; retry with the same "       \
+          "order_id")
 
 enum payment_error {
         PE_OK = 0,

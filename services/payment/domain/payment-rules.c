@@ -109,3 +109,8 @@ enum payment_status payment_after(enum payment_action action)
                : action == PAY_VOID  ? PAYMENT_VOIDED
                                      : PAYMENT_REFUNDED;
 }
+
+bool payment_compensated(enum payment_status status)
+{
+        return status == PAYMENT_VOIDED || status == PAYMENT_REFUNDED;
+}

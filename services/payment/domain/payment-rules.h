@@ -1,5 +1,8 @@
 /* Payment rules: amounts, tokens (never card data) and the state machine
- * AUTHORIZED -> CAPTURED -> REFUNDED, AUTHORIZED -> VOIDED, DECLINED. Pure. */
+ * AUTHORIZING -> AUTHORIZED -> CAPTURED -> REFUNDED, AUTHORIZED -> VOIDED,
+ * AUTHORIZING -> DECLINED. AUTHORIZING is the intent, written before the
+ * provider is asked; a capture, void or refund is claimed (`pending`) before
+ * the provider is asked, and finished by whoever comes next. Pure. */
 #pragma once
 
 #include <stdbool.h>
@@ -13,8 +16,10 @@ enum payment_status {
         PAYMENT_VOIDED = 3,
         PAYMENT_REFUNDED = 4,
         PAYMENT_DECLINED = 5,
+        PAYMENT_AUTHORIZING = 6,
 };
 
+/* Also the `pending` column: 0 is no action claimed, action + 1 one that is. */
 enum payment_action { PAY_CAPTURE, PAY_VOID, PAY_REFUND };
 
 enum payment_decision { PAY_APPLY, PAY_NOOP, PAY_REFUSE };
@@ -32,6 +37,11 @@ int payment_check_amount(const struct payment_money *m);
 int payment_check_token(const char *token);
 bool payment_same_money(const struct payment_money *a, const struct payment_money *b);
 
-/* Compensations (void, refund) of what never happened succeed as no-ops. */
+/* Compensations (void, refund) of what was undone already succeed as no-ops;
+ * of what never existed, the app writes a fence (a VOIDED tombstone). An
+ * AUTHORIZING payment or a claimed action is settled before this is asked. */
 enum payment_decision payment_decide(enum payment_status current, enum payment_action action);
 enum payment_status payment_after(enum payment_action action);
+/* An authorization arriving for a payment in this status is refused: it was
+ * voided or refunded (or fenced before it came). */
+bool payment_compensated(enum payment_status status);

@@ -14,14 +14,26 @@ struct payment {
         enum payment_status status;
         char decline_reason[64];
         char provider_reference[64];
+        char token[65]; /* the provider token (never card data), to ask again */
+        int pending;    /* 0, or enum payment_action + 1: claimed, provider not yet done */
         int64_t created_at, updated_at;
 };
 
+/* A fence: no payment ever existed, an undo came first (no customer, no amount). */
+static inline bool payment_is_fence(const struct payment *p)
+{
+        return !p->customer_id[0];
+}
+
 struct payment_store_ops {
         int (*find)(void *self, const char *order_id, struct payment *ret);
+        /* -EEXIST when the order has a payment (or a fence) already. */
         int (*insert)(void *self, const struct payment *p);
-        int (*set_status)(void *self, const char *order_id, enum payment_status from,
-                          enum payment_status to, int64_t updated_at);
+        /* Compare-and-set: writes p's status, pending, reference, decline
+         * reason and updated_at if the stored row still has status `from` and
+         * pending `from_pending`; -ESTALE when another change came first. */
+        int (*update)(void *self, const struct payment *p, enum payment_status from,
+                      int from_pending);
 };
 struct payment_store {
         const struct payment_store_ops *ops;

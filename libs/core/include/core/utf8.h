@@ -1,8 +1,14 @@
 /* UTF-8 validation (RFC 3629: no overlongs, no surrogates, max U+10FFFF).
- * Pure function, thread-safe. */
+ * Pure functions, thread-safe. */
 #pragma once
 
 #include <stdbool.h>
 #include <stddef.h>
 
 bool utf8_valid(const char *s, size_t len);
+/* Makes the NUL-terminated s valid UTF-8 in place: each byte that does not
+ * start a valid sequence becomes '?', and a sequence cut short at the end
+ * (a message truncated into a fixed buffer) is dropped. Text from outside
+ * (a peer's error message) goes through this before it is stored or sent
+ * on, so it always encodes as JSON or a proto string. */
+void utf8_sanitize(char *s);

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <protobuf-c/protobuf-c.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 struct rpc_client;
@@ -29,6 +30,8 @@ struct rpc_client_call {
 struct rpc_client_status {
         int code;          /* enum rpc_code */
         char message[512]; /* the server's status message, possibly truncated */
+        bool not_sent;     /* UNAVAILABLE, and the request certainly never left:
+                              no connection could be made (see rpc-client.c) */
 };
 
 int rpc_client_new(struct rpc_client **ret_client);

@@ -110,6 +110,7 @@ static Bookstore__Checkout__V1__Saga *saga_to_proto(struct rpc_call *call,
         p->order_id = rpc_call_strdup(call, s->order_id);
         p->customer_id = rpc_call_strdup(call, s->customer_id);
         p->failure_reason = rpc_call_strdup(call, s->state.failure_reason);
+        p->stuck = s->state.stuck;
         p->created_at = timestamp_ms(call, s->created_ms);
         p->updated_at = timestamp_ms(call, s->updated_ms);
         return p->id && p->order_id && p->customer_id && p->failure_reason ? p : NULL;

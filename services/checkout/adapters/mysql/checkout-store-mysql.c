@@ -15,6 +15,8 @@
         "seq, id, kind, status, customer_id, idempotency_key, order_id, state, input, "            \
         "total_currency, total_units, total_nanos, trace_id, created_ms, updated_ms"
 #define UNFINISHED "status IN (1, 2)" /* RUNNING, COMPENSATING */
+/* Leases are on the database's clock: replicas' clocks may disagree. */
+#define DB_NOW_MS "CAST(UNIX_TIMESTAMP(CURRENT_TIMESTAMP(3)) * 1000 AS SIGNED)"
 
 static void copy(char *out, size_t len, const char *in)
 {
@@ -33,8 +35,9 @@ static char *encode_state(const struct checkout_saga *s)
                                          s->log[i].last_error, "started_ms",
                                          (json_int_t)s->log[i].started_ms, "updated_ms",
                                          (json_int_t)s->log[i].updated_ms));
-        json_t *doc = json_pack("{s:I, s:s, s:o}", "current", (json_int_t)s->state.current,
-                                "failure_reason", s->state.failure_reason, "steps", steps);
+        json_t *doc = json_pack("{s:I, s:s, s:b, s:o}", "current", (json_int_t)s->state.current,
+                                "failure_reason", s->state.failure_reason, "stuck", s->state.stuck,
+                                "steps", steps);
         char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
         json_decref(doc);
         return text;
@@ -45,14 +48,16 @@ static int decode_state(const char *text, struct checkout_saga *s)
         json_t *doc = json_loads(text, 0, NULL), *steps = NULL;
         json_int_t current = 0;
         const char *reason = "";
+        int stuck = 0; /* absent in states written before it existed */
         if (!doc ||
-            json_unpack(doc, "{s:I, s:s, s:o}", "current", &current, "failure_reason", &reason,
-                        "steps", &steps) < 0 ||
+            json_unpack(doc, "{s:I, s:s, s?b, s:o}", "current", &current, "failure_reason", &reason,
+                        "stuck", &stuck, "steps", &steps) < 0 ||
             !json_is_array(steps) || json_array_size(steps) > SAGA_MAX_STEPS) {
                 json_decref(doc);
                 return -EIO;
         }
         s->state.current = (size_t)current;
+        s->state.stuck = stuck;
         copy(s->state.failure_reason, sizeof(s->state.failure_reason), reason);
         for (size_t i = 0; i < json_array_size(steps); i++) {
                 int status = 0, attempts = 0, maybe = 0;
@@ -187,7 +192,7 @@ static int store_find_by_order(void *self, const char *order_id, struct checkout
 }
 
 static int store_insert(void *self, const struct checkout_saga *s, const char *owner,
-                        int64_t lease_until_ms)
+                        int64_t lease_ms)
 {
         char *state = encode_state(s), *input = encode_input(s);
         int r = -ENOMEM;
@@ -202,14 +207,14 @@ static int store_insert(void *self, const struct checkout_saga *s, const char *o
                                        db_text(input),
                                        db_text(s->trace_id),
                                        db_text(owner),
-                                       db_int(lease_until_ms),
+                                       db_int(lease_ms),
                                        db_int(s->created_ms),
                                        db_int(s->updated_ms)};
                 r = db_pool_exec(self,
                                  "INSERT INTO sagas (id, kind, status, customer_id, "
                                  "idempotency_key, order_id, state, input, trace_id, owner, "
                                  "lease_until, created_ms, updated_ms) VALUES "
-                                 "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                 "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, " DB_NOW_MS " + ?, ?, ?)",
                                  v, 13, NULL, NULL);
         }
         free(state);
@@ -239,7 +244,7 @@ static int save_final(struct db_conn *conn, void *arg)
 }
 
 static int store_save(void *self, const struct checkout_saga *s, const char *owner,
-                      int64_t lease_until_ms)
+                      int64_t lease_ms)
 {
         char *state = encode_state(s);
         if (!state)
@@ -247,13 +252,14 @@ static int store_save(void *self, const struct checkout_saga *s, const char *own
         struct db_value v[] = {db_int(s->state.status), db_text(s->order_id),
                                db_text(state),          db_text(s->total.currency),
                                db_int(s->total.units),  db_int(s->total.nanos),
-                               db_int(s->updated_ms),   db_int(lease_until_ms),
+                               db_int(s->updated_ms),   db_int(lease_ms),
                                db_text(s->id),          db_text(owner)};
         /* a saga is only written while unfinished: its end is written once,
          * together with its event */
         static const char update[] = "UPDATE sagas SET status = ?, order_id = ?, state = ?, "
                                      "total_currency = ?, total_units = ?, total_nanos = ?, "
-                                     "updated_ms = ?, lease_until = ?, version = version + 1 "
+                                     "updated_ms = ?, lease_until = " DB_NOW_MS " + ?, "
+                                     "version = version + 1 "
                                      "WHERE id = ? AND owner = ? AND " UNFINISHED;
         uint64_t affected = 0;
         int r;
@@ -268,16 +274,16 @@ static int store_save(void *self, const struct checkout_saga *s, const char *own
         return r < 0 ? r : affected == 1 ? 0 : -ESTALE;
 }
 
-static int store_claim(void *self, const char *id, const char *owner, int64_t now_ms,
-                       int64_t lease_until_ms, struct checkout_saga *ret)
+static int store_claim(void *self, const char *id, const char *owner, int64_t lease_ms,
+                       struct checkout_saga *ret)
 {
-        struct db_value v[] = {db_text(owner), db_int(lease_until_ms), db_text(id), db_text(owner),
-                               db_int(now_ms)};
+        struct db_value v[] = {db_text(owner), db_int(lease_ms), db_text(id), db_text(owner)};
         uint64_t affected = 0;
         int r = db_pool_exec(self,
-                             "UPDATE sagas SET owner = ?, lease_until = ?, version = version + 1 "
-                             "WHERE id = ? AND " UNFINISHED " AND (owner = ? OR lease_until < ?)",
-                             v, 5, &affected, NULL);
+                             "UPDATE sagas SET owner = ?, lease_until = " DB_NOW_MS " + ?, "
+                             "version = version + 1 WHERE id = ? AND " UNFINISHED
+                             " AND (owner = ? OR lease_until < " DB_NOW_MS ")",
+                             v, 4, &affected, NULL);
         if (r < 0)
                 return r;
         return affected == 1 ? store_find(self, id, ret) : -ESTALE;
@@ -285,25 +291,29 @@ static int store_claim(void *self, const char *id, const char *owner, int64_t no
 
 struct id_rows {
         char (*ids)[37];
+        int64_t *seqs;
         size_t cap, n;
 };
 
 static int id_row_cb(const struct db_row *row, void *userdata)
 {
         struct id_rows *rows = userdata;
-        if (rows->n < rows->cap)
+        if (rows->n < rows->cap) {
+                rows->seqs[rows->n] = db_row_int64(row, 1);
                 copy(rows->ids[rows->n++], 37, db_row_text(row, 0, NULL));
+        }
         return 0;
 }
 
-static int store_list_unfinished(void *self, const char *owner, int64_t now_ms, char (*ids)[37],
-                                 size_t max, size_t *ret_n)
+static int store_list_unfinished(void *self, const char *owner, int64_t after_seq, char (*ids)[37],
+                                 int64_t *seqs, size_t max, size_t *ret_n)
 {
-        struct db_value v[] = {db_text(owner), db_int(now_ms), db_int((int64_t)max)};
-        struct id_rows rows = {.ids = ids, .cap = max};
+        struct db_value v[] = {db_int(after_seq), db_text(owner), db_int((int64_t)max)};
+        struct id_rows rows = {.ids = ids, .seqs = seqs, .cap = max};
         int r = db_pool_query(self,
-                              "SELECT id FROM sagas WHERE " UNFINISHED
-                              " AND (owner = ? OR lease_until < ?) ORDER BY seq LIMIT ?",
+                              "SELECT id, seq FROM sagas WHERE seq > ? AND " UNFINISHED
+                              " AND (owner = ? OR lease_until < " DB_NOW_MS
+                              ") ORDER BY seq LIMIT ?",
                               v, 3, id_row_cb, &rows);
         *ret_n = rows.n;
         return r < 0 ? r : 0;

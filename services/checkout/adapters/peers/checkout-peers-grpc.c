@@ -7,6 +7,7 @@
 #include "bookstore/payment/v1/payment.pb-c.h"
 #include "core/clock.h"
 #include "core/random.h"
+#include "core/utf8.h"
 #include "peers/identity.h"
 #include "rpc/rpc.h"
 
@@ -30,45 +31,70 @@ void checkout_peers_grpc_free(struct checkout_peers_grpc *ctx)
         pthread_mutex_destroy(&ctx->lock);
 }
 
-/* "Bearer <token>" into out; asks identity for a new token when the cached
- * one is missing or about to expire. */
+/* Asks identity for a SERVICE token; no lock held. */
+static int issue_token(struct checkout_peers_grpc *ctx, char *token, size_t len,
+                       int64_t *ret_expires_s, struct rpc_client_status *st)
+{
+        Bookstore__Identity__V1__IssueServiceTokenRequest req;
+        bookstore__identity__v1__issue_service_token_request__init(&req);
+        req.service_name = (char *)ctx->service_name;
+        req.client_secret = (char *)ctx->service_secret;
+        struct rpc_client_call call = {
+                .target = ctx->identity_target,
+                .method = "/bookstore.identity.v1.IdentityService/IssueServiceToken",
+                .request = &req.base,
+                .response_type = &bookstore__identity__v1__issue_service_token_response__descriptor,
+                .timeout_ms = ctx->timeout_ms};
+        ProtobufCMessage *resp = NULL;
+        int r = rpc_client_unary(ctx->client, &call, &resp, st);
+        if (r == 0 && st->code == RPC_OK) {
+                const Bookstore__Identity__V1__IssueServiceTokenResponse *t = (const void *)resp;
+                snprintf(token, len, "%s", t->access_token);
+                *ret_expires_s = t->expires_at ? t->expires_at->seconds : 0;
+        } else if (r == 0) {
+                r = -EACCES;
+        } else {
+                st->code = RPC_UNAVAILABLE;
+                snprintf(st->message, sizeof(st->message), "%s", strerror(-r));
+        }
+        if (resp)
+                protobuf_c_message_free_unpacked(resp, NULL);
+        return r;
+}
+
+/* "Bearer <token>" into out. A token close to its expiry is renewed by one
+ * caller while the others go on using it (it is still valid); a renewal that
+ * fails leaves it in place until it really expires. Without a valid token,
+ * each caller asks identity itself. */
 static int service_authorization(struct checkout_peers_grpc *ctx, char *out, size_t len,
                                  struct rpc_client_status *st)
 {
-        int r = 0;
+        int64_t now = (int64_t)time(NULL);
         pthread_mutex_lock(&ctx->lock);
-        if (!ctx->token[0] || ctx->token_expires_s - TOKEN_RENEW_MARGIN_S <= (int64_t)time(NULL)) {
-                Bookstore__Identity__V1__IssueServiceTokenRequest req;
-                bookstore__identity__v1__issue_service_token_request__init(&req);
-                req.service_name = (char *)ctx->service_name;
-                req.client_secret = (char *)ctx->service_secret;
-                struct rpc_client_call call = {
-                        .target = ctx->identity_target,
-                        .method = "/bookstore.identity.v1.IdentityService/IssueServiceToken",
-                        .request = &req.base,
-                        .response_type =
-                                &bookstore__identity__v1__issue_service_token_response__descriptor,
-                        .timeout_ms = ctx->timeout_ms};
-                ProtobufCMessage *resp = NULL;
-                r = rpc_client_unary(ctx->client, &call, &resp, st);
-                if (r == 0 && st->code == RPC_OK) {
-                        const Bookstore__Identity__V1__IssueServiceTokenResponse *t =
-                                (const void *)resp;
-                        snprintf(ctx->token, sizeof(ctx->token), "%s", t->access_token);
-                        ctx->token_expires_s = t->expires_at ? t->expires_at->seconds : 0;
-                } else if (r == 0) {
-                        r = -EACCES;
-                } else {
-                        st->code = RPC_UNAVAILABLE;
-                        snprintf(st->message, sizeof(st->message), "%s", strerror(-r));
-                }
-                if (resp)
-                        protobuf_c_message_free_unpacked(resp, NULL);
-        }
-        if (r == 0)
+        bool valid = ctx->token[0] && ctx->token_expires_s > now;
+        bool renew =
+                !valid || (ctx->token_expires_s - TOKEN_RENEW_MARGIN_S <= now && !ctx->renewing);
+        if (valid)
                 snprintf(out, len, "Bearer %s", ctx->token);
+        if (valid && renew)
+                ctx->renewing = true;
         pthread_mutex_unlock(&ctx->lock);
-        return r;
+        if (!renew)
+                return 0;
+        char *token = malloc(sizeof(ctx->token));
+        int64_t expires = 0;
+        int r = token ? issue_token(ctx, token, sizeof(ctx->token), &expires, st) : -ENOMEM;
+        pthread_mutex_lock(&ctx->lock);
+        if (valid)
+                ctx->renewing = false;
+        if (r == 0) {
+                snprintf(ctx->token, sizeof(ctx->token), "%s", token);
+                ctx->token_expires_s = expires;
+                snprintf(out, len, "Bearer %s", ctx->token);
+        }
+        pthread_mutex_unlock(&ctx->lock);
+        free(token);
+        return valid ? 0 : r; /* a failed renewal of a valid token is not this call's failure */
 }
 
 static void forget_token(struct checkout_peers_grpc *ctx)
@@ -78,38 +104,46 @@ static void forget_token(struct checkout_peers_grpc *ctx)
         pthread_mutex_unlock(&ctx->lock);
 }
 
-/* How a participant's status bears on the saga. UNAVAILABLE (and a refused
- * token, or a call that could not be made) means the participant did not
- * act: every bookstore service answers UNAVAILABLE only before it changed
- * anything. A deadline or an unknown failure may hide a change. */
+/* How a participant's status bears on the saga. Only a request that never
+ * left is unreached: no connection could be made (rpc_client_status's
+ * not_sent), no service token (the call was not made), or a token the
+ * participant's guard refused before any handler ran. Everything else
+ * that is not OK or a definitive "no" may have been applied -- UNAVAILABLE
+ * included: it also comes after a participant committed (a reset connection,
+ * a lost COMMIT answer) -- and is compensated if it comes to that; every
+ * compensation is fenced, so undoing what never happened is safe. */
 static enum saga_outcome outcome_of(int code)
 {
         switch (code) {
         case RPC_OK:
                 return SAGA_OUTCOME_OK;
-        case RPC_UNAVAILABLE:
         case RPC_UNAUTHENTICATED:
+                return SAGA_OUTCOME_UNREACHED;
+        case RPC_UNAVAILABLE:
         case RPC_RESOURCE_EXHAUSTED:
         case RPC_ABORTED:
-                return SAGA_OUTCOME_UNREACHED;
         case RPC_DEADLINE_EXCEEDED:
         case RPC_CANCELLED:
         case RPC_UNKNOWN:
         case RPC_INTERNAL:
         case RPC_DATA_LOSS:
-                return SAGA_OUTCOME_TRANSIENT;
+                return SAGA_OUTCOME_MAYBE_APPLIED;
         default: /* INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION, PERMISSION_DENIED, ... */
                 return SAGA_OUTCOME_BUSINESS;
         }
 }
 
+/* The participant's status as "CODE: message", always valid UTF-8 (the
+ * message is the participant's and may be cut anywhere). */
 static void reply_from(const struct rpc_client_status *st, struct checkout_reply *ret)
 {
         ret->outcome = outcome_of(st->code);
         ret->error[0] = '\0';
-        if (st->code != RPC_OK)
-                snprintf(ret->error, sizeof(ret->error), "%s: %.200s", rpc_code_name(st->code),
+        if (st->code != RPC_OK) {
+                snprintf(ret->error, sizeof(ret->error), "%s: %.230s", rpc_code_name(st->code),
                          st->message);
+                utf8_sanitize(ret->error);
+        }
 }
 
 /* One participant call as the coordinator; *ret_resp is set on OK only. */
@@ -149,6 +183,8 @@ static void call_participant(struct checkout_peers_grpc *ctx, const struct check
         if (st.code == RPC_UNAUTHENTICATED)
                 forget_token(ctx); /* expired or revoked: the next attempt gets a new one */
         reply_from(&st, ret);
+        if (r < 0 || st.not_sent)
+                ret->outcome = SAGA_OUTCOME_UNREACHED;
         if (st.code != RPC_OK && *ret_resp) {
                 protobuf_c_message_free_unpacked(*ret_resp, NULL);
                 *ret_resp = NULL;
@@ -203,7 +239,7 @@ static void peers_create_order(void *self, const struct checkout_call *cc,
                 total->units = o->total->units;
                 total->nanos = o->total->nanos;
         } else {
-                *ret = (struct checkout_reply){.outcome = SAGA_OUTCOME_TRANSIENT,
+                *ret = (struct checkout_reply){.outcome = SAGA_OUTCOME_MAYBE_APPLIED,
                                                .error =
                                                        "INTERNAL: order answered without an order"};
         }

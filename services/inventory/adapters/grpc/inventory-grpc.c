@@ -143,6 +143,10 @@ static int reserve_stock(struct rpc_call *call, const ProtobufCMessage *msg, Pro
                         return fail(call, IE_ITEMS_INVALID, NULL);
                 items[i].quantity = req->items[i]->quantity;
         }
+        if (rpc_call_cancelled(call)) /* the caller gave up: do not reserve behind its back */
+                return rpc_error(call, RPC_DEADLINE_EXCEEDED,
+                                 "the caller's deadline passed before stock was reserved; "
+                                 "nothing was changed");
         int r = inventory_reserve(APP(call), req->order_id, items, req->n_items, res, message,
                                   sizeof(message));
         if (r != IE_OK)

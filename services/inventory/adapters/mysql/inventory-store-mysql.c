@@ -205,6 +205,27 @@ out:
         return r;
 }
 
+/* The undo of a reservation that never came: a RELEASED row without items,
+ * in the undo's transaction, so the ReserveStock arriving after it finds the
+ * order taken. -EDEADLK when that reservation committed first (retry: it is
+ * then released like any other). */
+static int insert_tombstone(struct db_conn *c, const char *order_id,
+                            struct inventory_reservation *ret)
+{
+        int64_t now = time(NULL);
+        struct db_value head[] = {db_text(order_id), db_int(RESERVATION_RELEASED), db_int(now),
+                                  db_int(now)};
+        int r = db_exec(c,
+                        "INSERT INTO reservations (order_id, status, created_at, updated_at) "
+                        "VALUES (?, ?, ?, ?)",
+                        head, 4, NULL, NULL);
+        if (r == -EEXIST)
+                return -EDEADLK;
+        if (r == 0 && (r = db_commit(c)) == 0)
+                ret->status = RESERVATION_RELEASED;
+        return r;
+}
+
 static int store_transition(void *self, const char *order_id, enum inventory_action action,
                             struct inventory_reservation *ret)
 {
@@ -215,6 +236,10 @@ static int store_transition(void *self, const char *order_id, enum inventory_act
         if ((r = db_begin(c)) < 0 || (r = load_reservation(c, order_id, true, ret)) < 0)
                 goto out;
         enum inventory_decision d = inventory_decide(ret->status, action);
+        if (d == DECIDE_FENCE) {
+                r = insert_tombstone(c, order_id, ret);
+                goto out;
+        }
         if (d != DECIDE_APPLY) {
                 r = d == DECIDE_NOOP ? 0 : -EPERM;
                 goto out;

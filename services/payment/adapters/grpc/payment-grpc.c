@@ -24,6 +24,7 @@ static const int kind_status[] = {
         [PEK_NOT_FOUND] = RPC_NOT_FOUND,
         [PEK_PRECONDITION] = RPC_FAILED_PRECONDITION,
         [PEK_UNAVAILABLE] = RPC_UNAVAILABLE,
+        [PEK_DEADLINE] = RPC_DEADLINE_EXCEEDED,
 };
 
 static int fail(struct rpc_call *call, int r)

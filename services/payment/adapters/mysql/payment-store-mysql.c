@@ -9,6 +9,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#define COLUMNS                                                                                    \
+        "order_id, id, customer_id, currency, units, nanos, status, decline_reason, "              \
+        "provider_reference, created_at, updated_at, token, pending"
+
 struct found {
         struct payment *p;
         bool any;
@@ -35,6 +39,8 @@ static int payment_row_cb(const struct db_row *row, void *userdata)
         text(row, 8, p->provider_reference, sizeof(p->provider_reference));
         p->created_at = db_row_int64(row, 9);
         p->updated_at = db_row_int64(row, 10);
+        text(row, 11, p->token, sizeof(p->token));
+        p->pending = (int)db_row_int64(row, 12);
         f->any = true;
         return 0;
 }
@@ -43,17 +49,17 @@ static int store_find(void *self, const char *order_id, struct payment *ret)
 {
         struct found f = {.p = ret};
         struct db_value v = db_text(order_id);
-        int r = db_pool_query(self,
-                              "SELECT order_id, id, customer_id, currency, units, nanos, status, "
-                              "decline_reason, provider_reference, created_at, updated_at "
-                              "FROM payments WHERE order_id = ?",
-                              &v, 1, payment_row_cb, &f);
+        int r = db_pool_query(self, "SELECT " COLUMNS " FROM payments WHERE order_id = ?", &v, 1,
+                              payment_row_cb, &f);
         return r < 0 ? r : f.any ? 0 : -ENOENT;
 }
 
-/* Appends the event of p's new status to the outbox, on conn's transaction. */
+/* Appends the event of p's new status to the outbox, on conn's transaction.
+ * A fence is no payment, so no event. */
 static int append_event(struct db_conn *conn, const struct payment *p)
 {
+        if (payment_is_fence(p))
+                return 0;
         uint8_t buf[PAYMENT_EVENT_MAX];
         char event_id[37];
         struct events_record rec;
@@ -74,12 +80,13 @@ static int insert_change(struct db_conn *conn, void *arg)
                                db_text(p->decline_reason),
                                db_text(p->provider_reference),
                                db_int(p->created_at),
-                               db_int(p->updated_at)};
+                               db_int(p->updated_at),
+                               db_text(p->token),
+                               db_int(p->pending)};
         int r = db_exec(conn,
-                        "INSERT INTO payments (order_id, id, customer_id, currency, units, "
-                        "nanos, status, decline_reason, provider_reference, created_at, "
-                        "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        v, 11, NULL, NULL);
+                        "INSERT INTO payments (" COLUMNS
+                        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        v, 13, NULL, NULL);
         return r < 0 ? r : append_event(conn, p);
 }
 
@@ -89,44 +96,45 @@ static int store_insert(void *self, const struct payment *p)
 }
 
 struct status_change {
-        const char *order_id;
-        enum payment_status from, to;
-        int64_t updated_at;
+        const struct payment *to;
+        enum payment_status from;
+        int from_pending;
 };
 
 static int status_change(struct db_conn *conn, void *arg)
 {
         const struct status_change *c = arg;
-        struct payment p;
-        struct found f = {.p = &p};
-        struct db_value key[] = {db_text(c->order_id), db_int(c->from)};
-        int r = db_query(conn,
-                         "SELECT order_id, id, customer_id, currency, units, nanos, status, "
-                         "decline_reason, provider_reference, created_at, updated_at "
-                         "FROM payments WHERE order_id = ? AND status = ? FOR UPDATE",
-                         key, 2, payment_row_cb, &f);
+        const struct payment *p = c->to;
+        struct db_value v[] = {db_int(p->status),
+                               db_int(p->pending),
+                               db_text(p->decline_reason),
+                               db_text(p->provider_reference),
+                               db_int(p->updated_at),
+                               db_text(p->order_id),
+                               db_int(c->from),
+                               db_int(c->from_pending)};
+        uint64_t affected = 0;
+        int r = db_exec(conn,
+                        "UPDATE payments SET status = ?, pending = ?, decline_reason = ?, "
+                        "provider_reference = ?, updated_at = ? "
+                        "WHERE order_id = ? AND status = ? AND pending = ?",
+                        v, 8, &affected, NULL);
         if (r < 0)
                 return r;
-        if (!f.any)
+        if (affected != 1)
                 return -ESTALE; /* another change won */
-        struct db_value v[] = {db_int(c->to), db_int(c->updated_at), db_text(c->order_id)};
-        if ((r = db_exec(conn, "UPDATE payments SET status = ?, updated_at = ? WHERE order_id = ?",
-                         v, 3, NULL, NULL)) < 0)
-                return r;
-        p.status = c->to;
-        p.updated_at = c->updated_at;
-        return append_event(conn, &p);
+        return p->status != c->from ? append_event(conn, p) : 0;
 }
 
-static int store_set_status(void *self, const char *order_id, enum payment_status from,
-                            enum payment_status to, int64_t updated_at)
+static int store_update(void *self, const struct payment *p, enum payment_status from,
+                        int from_pending)
 {
-        struct status_change c = {order_id, from, to, updated_at};
+        struct status_change c = {p, from, from_pending};
         return db_pool_in_transaction(self, status_change, &c);
 }
 
 static const struct payment_store_ops store_mysql_ops = {
-        .find = store_find, .insert = store_insert, .set_status = store_set_status};
+        .find = store_find, .insert = store_insert, .update = store_update};
 
 struct payment_store payment_store_mysql(struct db_pool *pool)
 {

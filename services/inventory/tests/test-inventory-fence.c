@@ -1,0 +1,176 @@
+/* Inventory use cases under the saga's timing faults, against the memory
+ * store (unit suite) and MariaDB (contract suite; argv[1] = "mysql"): an undo
+ * that overtakes its reservation fences it off, and no late or repeated
+ * ReserveStock holds stock for an order whose reservation was released. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "inventory-app.h"
+#include "inventory-mysql.h"
+#include "inventory-store-memory.h"
+
+#include "../../../tests/contract/contract-env.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+static bool use_mysql;
+static struct inventory_memory memory;
+static struct db_pool *pool;
+static char schema[64];
+static struct inventory_app app;
+static int order_no;
+
+static int exec_sql(struct db_pool *p, const char *sql)
+{
+        return db_pool_exec(p, sql, NULL, 0, NULL, NULL);
+}
+
+static int open_mysql(void)
+{
+        struct db_config c = {
+                .host = contract_env("BOOKSTORE_MYSQL_HOST"),
+                .port = atoi(contract_env("BOOKSTORE_MYSQL_PORT")),
+                .user = contract_env("BOOKSTORE_MYSQL_USER"),
+                .password = contract_env("BOOKSTORE_MYSQL_PASSWORD"),
+                .database = "bookstore_test",
+                .pool_size = 4,
+                .connect_timeout_s = 3,
+                .io_timeout_s = 10,
+                .acquire_timeout_ms = 2000,
+        };
+        struct db_pool *admin;
+        char sql[128], err[256];
+        int applied = 0;
+        snprintf(schema, sizeof(schema), "bookstore_inv%d", (int)getpid());
+        snprintf(sql, sizeof(sql), "CREATE DATABASE %s", schema);
+        if (db_pool_new(&admin, &c) < 0 || exec_sql(admin, sql) < 0)
+                return -1;
+        db_pool_free(admin);
+        c.database = schema;
+        if (db_pool_new(&pool, &c) < 0 ||
+            db_migrate(pool, inventory_migrations, inventory_migrations_count, &applied, err,
+                       sizeof(err)) < 0)
+                return -1;
+        app.store = inventory_store_mysql(pool);
+        return 0;
+}
+
+static int setup(void **state)
+{
+        if (use_mysql)
+                return open_mysql();
+        if (inventory_memory_init(&memory) < 0)
+                return -1;
+        app.store = inventory_store_memory(&memory);
+        return 0;
+}
+
+static int teardown(void **state)
+{
+        if (use_mysql) {
+                char sql[128];
+                snprintf(sql, sizeof(sql), "DROP DATABASE %s", schema);
+                exec_sql(pool, sql);
+                db_pool_free(pool);
+        } else {
+                inventory_memory_free(&memory);
+        }
+        return 0;
+}
+
+/* A fresh order id and a book with `on_hand` units, per test. */
+static void fresh(char order[32], char book[32], int64_t on_hand)
+{
+        order_no++;
+        snprintf(order, 32, "o-%d-%d", (int)getpid(), order_no);
+        snprintf(book, 32, "b-%d-%d", (int)getpid(), order_no);
+        struct inventory_level l;
+        assert_int_equal(app.store.ops->set_on_hand(app.store.self, book, on_hand, &l), 0);
+}
+
+static int64_t reserved_of(const char *book)
+{
+        struct inventory_level l;
+        assert_int_equal(inventory_get_stock(&app, book, &l), 0);
+        return l.reserved;
+}
+
+static int reserve(const char *order, const char *book, int64_t quantity)
+{
+        struct inventory_item item = {.quantity = quantity};
+        snprintf(item.book_id, sizeof(item.book_id), "%s", book);
+        struct inventory_reservation res;
+        char message[256];
+        return inventory_reserve(&app, order, &item, 1, &res, message, sizeof(message));
+}
+
+static void a_release_that_overtakes_its_reservation_fences_it_off(void **state)
+{
+        char order[32], book[32];
+        fresh(order, book, 5);
+        struct inventory_reservation res;
+        /* the saga gave up on ReserveStock and released: nothing was there yet */
+        assert_int_equal(inventory_apply(&app, order, ACTION_RELEASE, &res), IE_OK);
+        assert_int_equal(res.status, RESERVATION_RELEASED);
+        /* the reservation arrives late: refused, and no stock is held */
+        assert_int_equal(reserve(order, book, 2), IE_COMPENSATED);
+        assert_int_equal(reserved_of(book), 0);
+        /* undoing again is still fine; committing the tombstone is not */
+        assert_int_equal(inventory_apply(&app, order, ACTION_RELEASE, &res), IE_OK);
+        assert_int_equal(inventory_apply(&app, order, ACTION_COMMIT, &res), IE_WRONG_STATE);
+        assert_int_equal(reserved_of(book), 0);
+}
+
+static void a_reservation_repeated_after_its_release_is_refused(void **state)
+{
+        char order[32], book[32];
+        fresh(order, book, 5);
+        struct inventory_reservation res;
+        assert_int_equal(reserve(order, book, 3), IE_OK);
+        assert_int_equal(reserve(order, book, 3), IE_OK); /* a plain repeat: the same answer */
+        assert_int_equal(reserved_of(book), 3);
+        assert_int_equal(inventory_apply(&app, order, ACTION_RELEASE, &res), IE_OK);
+        assert_int_equal(reserved_of(book), 0);
+        /* a duplicate of the first request, delivered after the release */
+        assert_int_equal(reserve(order, book, 3), IE_COMPENSATED);
+        assert_int_equal(reserved_of(book), 0);
+        assert_int_equal(reserve(order, book, 1), IE_COMPENSATED);
+}
+
+static void a_restock_of_an_unknown_order_fences_it_too(void **state)
+{
+        char order[32], book[32];
+        fresh(order, book, 4);
+        struct inventory_reservation res;
+        assert_int_equal(inventory_apply(&app, order, ACTION_RESTOCK, &res), IE_OK);
+        assert_int_equal(reserve(order, book, 1), IE_COMPENSATED);
+        struct inventory_level l;
+        assert_int_equal(inventory_get_stock(&app, book, &l), 0);
+        assert_int_equal(l.on_hand, 4); /* nothing restocked out of thin air */
+        assert_int_equal(l.reserved, 0);
+}
+
+static void the_same_order_with_other_items_is_refused(void **state)
+{
+        char order[32], book[32];
+        fresh(order, book, 4);
+        assert_int_equal(reserve(order, book, 1), IE_OK);
+        assert_int_equal(reserve(order, book, 2), IE_ORDER_MISMATCH);
+        assert_int_equal(reserved_of(book), 1);
+}
+
+int main(int argc, char **argv)
+{
+        use_mysql = argc > 1 && !strcmp(argv[1], "mysql");
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(a_release_that_overtakes_its_reservation_fences_it_off),
+                cmocka_unit_test(a_reservation_repeated_after_its_release_is_refused),
+                cmocka_unit_test(a_restock_of_an_unknown_order_fences_it_too),
+                cmocka_unit_test(the_same_order_with_other_items_is_refused),
+        };
+        return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,86 @@
+/* The payment store in memory; see payment-memory.h. */
+#include "payment-memory.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+int payment_memory_store_init(struct payment_memory_store *m)
+{
+        memset(m, 0, sizeof(*m));
+        if (!(m->rows = calloc(PAYMENT_MEMORY_MAX, sizeof(*m->rows))))
+                return -ENOMEM;
+        pthread_mutex_init(&m->lock, NULL);
+        return 0;
+}
+
+void payment_memory_store_free(struct payment_memory_store *m)
+{
+        if (!m->rows)
+                return;
+        free(m->rows);
+        m->rows = NULL;
+        pthread_mutex_destroy(&m->lock);
+}
+
+static struct payment *row_of(struct payment_memory_store *m, const char *order_id)
+{
+        for (size_t i = 0; i < m->n; i++)
+                if (!strcmp(m->rows[i].order_id, order_id))
+                        return &m->rows[i];
+        return NULL;
+}
+
+static int mem_find(void *self, const char *order_id, struct payment *ret)
+{
+        struct payment_memory_store *m = self;
+        pthread_mutex_lock(&m->lock);
+        const struct payment *p = row_of(m, order_id);
+        if (p)
+                *ret = *p;
+        pthread_mutex_unlock(&m->lock);
+        return p ? 0 : -ENOENT;
+}
+
+static int mem_insert(void *self, const struct payment *p)
+{
+        struct payment_memory_store *m = self;
+        int r = 0;
+        pthread_mutex_lock(&m->lock);
+        if (row_of(m, p->order_id))
+                r = -EEXIST;
+        else if (m->n == PAYMENT_MEMORY_MAX)
+                r = -ENOSPC;
+        else
+                m->rows[m->n++] = *p;
+        pthread_mutex_unlock(&m->lock);
+        return r;
+}
+
+static int mem_update(void *self, const struct payment *p, enum payment_status from,
+                      int from_pending)
+{
+        struct payment_memory_store *m = self;
+        int r = -ESTALE;
+        pthread_mutex_lock(&m->lock);
+        struct payment *row = row_of(m, p->order_id);
+        if (row && row->status == from && row->pending == from_pending) {
+                row->status = p->status;
+                row->pending = p->pending;
+                memcpy(row->decline_reason, p->decline_reason, sizeof(row->decline_reason));
+                memcpy(row->provider_reference, p->provider_reference,
+                       sizeof(row->provider_reference));
+                row->updated_at = p->updated_at;
+                r = 0;
+        }
+        pthread_mutex_unlock(&m->lock);
+        return r;
+}
+
+static const struct payment_store_ops store_ops = {
+        .find = mem_find, .insert = mem_insert, .update = mem_update};
+
+struct payment_store payment_store_memory(struct payment_memory_store *m)
+{
+        return (struct payment_store){.ops = &store_ops, .self = m};
+}
