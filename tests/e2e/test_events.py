@@ -97,7 +97,11 @@ def test_each_operation_emits_its_event(broker, payment):
     pb_ = authorize(s, md, b, tok="tok_decline")
     pc = authorize(s, md, c)
     s.VoidPayment(pb.VoidPaymentRequest(order_id=c), timeout=10, metadata=md)
-    authorize(s, md, c)  # an idempotent repeat changes nothing: no event
+    authorize(s, md, b, tok="tok_decline")  # an idempotent repeat changes nothing: no event
+    # an authorization arriving after its void is refused (the fence): no event
+    with pytest.raises(grpc.RpcError) as late:
+        authorize(s, md, c)
+    assert late.value.code() == grpc.StatusCode.FAILED_PRECONDITION
     s.VoidPayment(pb.VoidPaymentRequest(order_id=c), timeout=10, metadata=md)
     got = events(broker.bootstrap, 6)
     by_aggregate = {}
