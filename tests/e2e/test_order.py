@@ -166,7 +166,7 @@ def test_status_machine_and_roles(stack):
     assert move(shipped, S.ORDER_STATUS_CONFIRMED).status == S.ORDER_STATUS_CONFIRMED  # idempotent
     assert err(stranger.MarkShipped, pb.MarkShippedRequest(order_id=shipped))[0] == grpc.StatusCode.NOT_FOUND
     assert seller.MarkShipped(pb.MarkShippedRequest(order_id=shipped)).order.status == S.ORDER_STATUS_SHIPPED
-    assert err(me.RequestCancel, pb.RequestCancelRequest(order_id=shipped)) == (
+    assert err(lambda r: move(shipped, S.ORDER_STATUS_CANCEL_REQUESTED), None) == (
         FAILED, "ORDER_STATUS_SHIPPED -> ORDER_STATUS_CANCEL_REQUESTED is not allowed; from "
                 "ORDER_STATUS_SHIPPED the allowed changes are: ORDER_STATUS_DELIVERED")
     assert seller.MarkDelivered(pb.MarkDeliveredRequest(order_id=shipped)).order.status == \
@@ -175,7 +175,13 @@ def test_status_machine_and_roles(stack):
     cancelled = new()
     move(cancelled, S.ORDER_STATUS_PAYMENT_AUTHORIZED)
     move(cancelled, S.ORDER_STATUS_CONFIRMED)
-    got = me.RequestCancel(pb.RequestCancelRequest(order_id=cancelled, reason="changed my mind")).order
+    # a customer cannot leave an order CANCEL_REQUESTED with nobody refunding it:
+    # cancellations go through checkout's CancelOrder (its saga uses ChangeOrderStatus)
+    code, msg = err(me.RequestCancel, pb.RequestCancelRequest(order_id=cancelled, reason="x"))
+    assert code == FAILED and "CheckoutService/CancelOrder" in msg
+    assert me.GetOrder(pb.GetOrderRequest(order_id=cancelled)).order.status == \
+        S.ORDER_STATUS_CONFIRMED
+    got = move(cancelled, S.ORDER_STATUS_CANCEL_REQUESTED, "changed my mind")
     assert (got.status, got.status_reason) == (S.ORDER_STATUS_CANCEL_REQUESTED, "changed my mind")
     assert move(cancelled, S.ORDER_STATUS_CANCELLED).status == S.ORDER_STATUS_CANCELLED
 

@@ -144,8 +144,8 @@ int checkout_place(struct checkout_app *app, const struct checkout_caller *calle
         }
         if (r != CE_OK)
                 return r;
-        r = app->store.ops->find_by_key(app->store.self, caller->subject, req->idempotency_key,
-                                        ret);
+        r = app->store.ops->find_by_key(app->store.self, caller->subject, CHECKOUT_KIND_CHECKOUT,
+                                        req->idempotency_key, ret);
         if (r == 0) { /* a retry: the same saga, never a second order */
                 if ((r = same_checkout(ret, req)) == CE_OK)
                         wait_for(app, ret, wait, NULL);
@@ -168,7 +168,7 @@ int checkout_place(struct checkout_app *app, const struct checkout_caller *calle
         r = start(app, ret, &sub);
         if (r == -EEXIST) { /* the same key, concurrently: answer with that saga */
                 r = app->store.ops->find_by_key(app->store.self, caller->subject,
-                                                req->idempotency_key, ret);
+                                                CHECKOUT_KIND_CHECKOUT, req->idempotency_key, ret);
                 if (r == 0)
                         r = same_checkout(ret, req);
         }
@@ -197,7 +197,8 @@ int checkout_cancel(struct checkout_app *app, const struct checkout_caller *call
                 return CE_NOT_ALLOWED;
         char key[72];
         snprintf(key, sizeof(key), "cancel:%s", order_id);
-        r = app->store.ops->find_by_key(app->store.self, customer, key, ret);
+        r = app->store.ops->find_by_key(app->store.self, customer, CHECKOUT_KIND_CANCELLATION, key,
+                                        ret);
         if (r == 0) { /* one cancellation per order: asking again follows it */
                 wait_for(app, ret, wait, NULL);
                 return CE_OK;
@@ -218,7 +219,8 @@ int checkout_cancel(struct checkout_app *app, const struct checkout_caller *call
         struct saga_sub *sub = NULL;
         r = start(app, ret, &sub);
         if (r == -EEXIST)
-                r = app->store.ops->find_by_key(app->store.self, customer, key, ret);
+                r = app->store.ops->find_by_key(app->store.self, customer,
+                                                CHECKOUT_KIND_CANCELLATION, key, ret);
         if (r == 0)
                 wait_for(app, ret, wait, sub);
         return r;

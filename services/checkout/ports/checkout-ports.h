@@ -46,12 +46,13 @@ struct checkout_query {
  * replicas whose clocks disagree never both hold a saga: a caller says how
  * long (lease_ms), never until when. */
 struct checkout_store_ops {
-        /* -EEXIST when this customer already used this idempotency key. */
+        /* -EEXIST when this customer already used this idempotency key for a
+         * saga of this kind (each kind has its own keys). */
         int (*insert)(void *self, const struct checkout_saga *s, const char *owner,
                       int64_t lease_ms);
         int (*find)(void *self, const char *id, struct checkout_saga *ret);
-        int (*find_by_key)(void *self, const char *customer_id, const char *key,
-                           struct checkout_saga *ret);
+        int (*find_by_key)(void *self, const char *customer_id, enum checkout_kind kind,
+                           const char *key, struct checkout_saga *ret);
         /* The newest saga of this order. */
         int (*find_by_order)(void *self, const char *order_id, struct checkout_saga *ret);
         /* Takes (or renews) the lease of an unfinished saga and loads it;

@@ -255,12 +255,6 @@ static bool seller_or_admin(const struct order *o, const void *who)
                ((c->role & ORDER_ROLE_SELLER) && sells_in(o, c->subject));
 }
 
-static bool owner(const struct order *o, const void *who)
-{
-        const struct order_caller *c = who;
-        return !strcmp(o->customer_id, c->subject);
-}
-
 int order_mark(struct order_app *app, const struct order_caller *caller, const char *id,
                enum order_status to, struct order *ret, char *explain, size_t explain_len)
 {
@@ -270,6 +264,6 @@ int order_mark(struct order_app *app, const struct order_caller *caller, const c
 int order_request_cancel(struct order_app *app, const struct order_caller *caller, const char *id,
                          const char *reason, struct order *ret, char *explain, size_t explain_len)
 {
-        return transition(app, id, ORDER_CANCEL_REQUESTED, reason, owner, caller, ret, explain,
-                          explain_len);
+        /* a cancellation is a saga (refund, restock, cancel): only checkout runs it */
+        return OE_CANCEL_THROUGH_CHECKOUT;
 }

@@ -53,6 +53,7 @@ int order_change_status(struct order_app *app, const char *id, enum order_status
 /* A seller of a book in the order, or an admin. */
 int order_mark(struct order_app *app, const struct order_caller *caller, const char *id,
                enum order_status to, struct order *ret, char *explain, size_t explain_len);
-/* The customer, before shipping. */
+/* Refused for everyone (OE_CANCEL_THROUGH_CHECKOUT): customers cancel through
+ * checkout's CancelOrder, whose saga moves the order with ChangeOrderStatus. */
 int order_request_cancel(struct order_app *app, const struct order_caller *caller, const char *id,
                          const char *reason, struct order *ret, char *explain, size_t explain_len);

@@ -178,11 +178,11 @@ static int store_find(void *self, const char *id, struct checkout_saga *ret)
         return find_one(self, "id = ?", &v, 1, ret);
 }
 
-static int store_find_by_key(void *self, const char *customer_id, const char *key,
-                             struct checkout_saga *ret)
+static int store_find_by_key(void *self, const char *customer_id, enum checkout_kind kind,
+                             const char *key, struct checkout_saga *ret)
 {
-        struct db_value v[] = {db_text(customer_id), db_text(key)};
-        return find_one(self, "customer_id = ? AND idempotency_key = ?", v, 2, ret);
+        struct db_value v[] = {db_text(customer_id), db_int(kind), db_text(key)};
+        return find_one(self, "customer_id = ? AND kind = ? AND idempotency_key = ?", v, 3, ret);
 }
 
 static int store_find_by_order(void *self, const char *order_id, struct checkout_saga *ret)
