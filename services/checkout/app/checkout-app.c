@@ -88,15 +88,22 @@ out:
 /* Stores a new saga under this coordinator's lease and starts it, followed
  * from before its first step (*ret_sub). -EEXIST: the customer's key is
  * taken (a concurrent twin). */
-static int start(struct checkout_app *app, struct checkout_saga *s, struct saga_sub **ret_sub)
+int checkout_saga_insert(struct checkout_app *app, struct checkout_saga *s)
 {
         int64_t now = app->env.ops->now_ms(app->env.self);
-        app->env.ops->new_id(app->env.self, s->id);
+        if (!s->id[0])
+                app->env.ops->new_id(app->env.self, s->id);
         saga_start(checkout_def_of(s->kind), &s->state);
-        s->state.steps[0] = STEP_RUNNING; /* the runner starts it at once */
+        s->state.steps[0] = STEP_RUNNING; /* driven at once */
         s->created_ms = s->updated_ms = s->log[0].started_ms = s->log[0].updated_ms = now;
+        return app->store.ops->insert(app->store.self, s, app->cfg.owner, app->cfg.lease_ms);
+}
+
+static int start(struct checkout_app *app, struct checkout_saga *s, struct saga_sub **ret_sub)
+{
+        app->env.ops->new_id(app->env.self, s->id); /* followed from before it starts */
         *ret_sub = saga_hub_subscribe(app->hub, s->id);
-        int r = app->store.ops->insert(app->store.self, s, app->cfg.owner, app->cfg.lease_ms);
+        int r = checkout_saga_insert(app, s);
         if (r == 0)
                 r = saga_runner_submit(app->runner, s);
         if (r < 0) {

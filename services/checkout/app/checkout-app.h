@@ -47,6 +47,11 @@ struct checkout_app {
         struct saga_runner *runner;
 };
 
+/* Stores a new saga (kind, customer, input set; state and times set here,
+ * and the id when empty) with its first step running, under this coordinator's lease.
+ * -EEXIST: the customer's key for this kind is taken. The runner (or a
+ * simulation, through saga-drive.h) drives it from there. */
+int checkout_saga_insert(struct checkout_app *app, struct checkout_saga *s);
 /* Starts the runner threads and resumes the unfinished sagas. */
 int checkout_app_start(struct checkout_app *app);
 /* Stops the runners; running sagas stop between steps and resume at the next start. */

@@ -1,11 +1,9 @@
 /* The saga runner; see saga-runner.h. */
 #include "saga-runner.h"
 
-#include "checkout-steps.h"
 #include "core/clock.h"
 #include "core/log.h"
-#include "core/utf8.h"
-#include "saga-hub.h"
+#include "saga-drive.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -14,14 +12,12 @@
 #include <string.h>
 #include <time.h>
 
-enum { STORE_RETRY_MS = 1000, SCAN_BATCH = 256 };
+enum { SCAN_BATCH = 256 };
 
 struct job {
         struct job *next;
-        struct checkout_saga saga;
+        struct saga_job drive;
         int64_t not_before_us; /* monotonic */
-        bool waited;           /* the next command's backoff is over */
-        bool dirty;            /* state the store has not seen yet */
         bool running;
 };
 
@@ -38,172 +34,26 @@ struct saga_runner {
         bool scanner_started;
 };
 
-static int64_t now_ms(struct checkout_app *app)
-{
-        return app->env.ops->now_ms(app->env.self);
-}
-
-/* Writes the saga under our lease. -ESTALE: another coordinator took it. */
-static int persist(struct saga_runner *r, struct job *job)
-{
-        struct checkout_app *app = r->app;
-        int e = app->store.ops->save(app->store.self, &job->saga, app->cfg.owner,
-                                     app->cfg.lease_ms);
-        if (e == 0) {
-                job->dirty = false;
-                saga_hub_publish(app->hub, &job->saga);
-        } else if (e != -ESTALE) {
-                log_msg(LOG_WARN, "saga state not saved; retrying", "{s:s, s:s}", "saga_id",
-                        job->saga.id, "error", strerror(-e));
-        }
-        return e;
-}
-
-static const char *step_name(const struct saga_def *def, const struct saga_command *cmd)
-{
-        return cmd->kind == CMD_RUN ? def->steps[cmd->step].name
-                                    : def->steps[cmd->step].compensation;
-}
-
-static bool advance_steps(struct saga_runner *r, struct job *job, struct checkout_saga *s,
-                          const struct saga_def *def);
-
-/* A forward step before the pivot that has had its time: give it up. After
- * the pivot nothing is given up (and compensations never are). */
-static bool past_deadline(struct checkout_app *app, const struct checkout_saga *s,
-                          const struct saga_def *def, const struct saga_command *cmd, int64_t now)
-{
-        return cmd->kind == CMD_RUN && !saga_past_pivot(def, &s->state) &&
-               s->state.attempts[cmd->step] > 0 &&
-               now - s->log[cmd->step].started_ms > app->cfg.step_deadline_ms;
-}
-
-/* No progress for stuck_after_ms: flagged in the saga (GetSaga, ListSagas),
- * counted, and logged once -- not at every retry. */
-static void mark_stuck(struct checkout_app *app, struct job *job, const struct saga_def *def,
-                       const struct saga_command *cmd)
-{
-        struct checkout_saga *s = &job->saga;
-        const char *name = step_name(def, cmd);
-        s->state.stuck = true;
-        job->dirty = true;
-        log_msg(LOG_WARN, "saga stuck", "{s:s, s:s, s:s, s:i, s:s}", "saga_id", s->id, "order_id",
-                s->order_id, "step", name, "attempts", s->state.attempts[cmd->step], "last_error",
-                s->log[cmd->step].last_error);
-        if (app->observer.ops)
-                app->observer.ops->saga_stuck(app->observer.self, s->kind, name);
-}
-
 /* Drives the job until it must wait (true: keep it queued) or is done or
  * lost (false). */
 static bool advance(struct saga_runner *r, struct job *job)
 {
-        struct checkout_saga *s = &job->saga;
-        const struct saga_def *def = checkout_def_of(s->kind);
-        log_set_trace_id(s->trace_id); /* every line about this saga carries its trace */
-        bool keep = advance_steps(r, job, s, def);
-        log_set_trace_id(NULL);
-        return keep;
-}
-
-static bool advance_steps(struct saga_runner *r, struct job *job, struct checkout_saga *s,
-                          const struct saga_def *def)
-{
         struct checkout_app *app = r->app;
-        for (;;) {
-                int e;
+        log_set_trace_id(job->drive.saga.trace_id); /* every line about this saga carries it */
+        enum saga_drive_result d = SAGA_DRIVE_AGAIN;
+        int64_t wait_ms = 0;
+        while (d == SAGA_DRIVE_AGAIN) {
                 if (__atomic_load_n(&r->stopping, __ATOMIC_ACQUIRE)) {
-                        if (job->dirty) /* else the answer is asked again after the restart */
-                                persist(r, job);
-                        return false; /* resumed from the store at the next start */
+                        saga_drive_stop(app, &job->drive);
+                        d = SAGA_DRIVE_DONE; /* resumed from the store at the next start */
+                        break;
                 }
-                struct saga_command cmd = saga_next(def, &s->state, &app->cfg.policy,
-                                                    app->env.ops->jitter(app->env.self));
-                /* A step's answer is written together with the start of the next
-                 * step (one write per step); alone only when the saga ends or waits. */
-                if ((cmd.kind == CMD_DONE || (cmd.delay_ms > 0 && !job->waited)) && job->dirty &&
-                    (e = persist(r, job)) < 0)
-                        goto store_failed;
-                if (cmd.kind == CMD_DONE)
-                        return false;
-                if (cmd.delay_ms > 0 && !job->waited) {
-                        job->waited = true;
-                        job->not_before_us = clock_monotonic_us() + cmd.delay_ms * 1000;
-                        return true;
-                }
-                job->waited = false;
-                struct checkout_step_log *log = &s->log[cmd.step];
-                int64_t now = now_ms(app);
-                if (past_deadline(app, s, def, &cmd, now)) {
-                        char why[300];
-                        snprintf(why, sizeof(why), "no success within %lld ms (last: %s)",
-                                 (long long)app->cfg.step_deadline_ms, log->last_error);
-                        saga_give_up(def, &s->state, why);
-                        log->updated_ms = s->updated_ms = now;
-                        job->dirty = true;
-                        continue;
-                }
-                if (!s->state.stuck && s->state.attempts[cmd.step] > 0 &&
-                    now - log->started_ms > app->cfg.stuck_after_ms)
-                        mark_stuck(app, job, def, &cmd);
-                /* the state before the call, on disk first (a new saga is stored
-                 * with its first step running: nothing new to write then) */
-                enum saga_step_status running =
-                        cmd.kind == CMD_RUN ? STEP_RUNNING : STEP_COMPENSATING;
-                bool stored = !job->dirty && s->state.steps[cmd.step] == running &&
-                              s->state.attempts[cmd.step] == 0 && log->started_ms;
-                if (!stored) {
-                        s->state.steps[cmd.step] = running;
-                        if (s->state.attempts[cmd.step] == 0)
-                                log->started_ms = now;
-                        log->updated_ms = s->updated_ms = now;
-                        if ((e = persist(r, job)) < 0)
-                                goto store_failed;
-                }
-                const char *name = step_name(def, &cmd);
-                char key[128];
-                snprintf(key, sizeof(key), "%s:%s", s->id, name);
-                struct checkout_call call = {.idempotency_key = key, .trace_id = s->trace_id};
-                struct checkout_reply reply;
-                int64_t t0 = clock_monotonic_us();
-                checkout_step_run(app, s, name, &call, &reply);
-                if (app->observer.ops)
-                        app->observer.ops->step_done(app->observer.self, name, reply.outcome,
-                                                     (double)(clock_monotonic_us() - t0) / 1e6);
-                if (app->after_step && reply.outcome == SAGA_OUTCOME_OK)
-                        app->after_step(app->after_step_ctx, name);
-                bool was_stuck = s->state.stuck;
-                saga_record(def, &s->state, &app->cfg.policy, &cmd, reply.outcome, reply.error);
-                if (was_stuck && !s->state.stuck)
-                        log_msg(LOG_INFO, "saga moving again", "{s:s, s:s}", "saga_id", s->id,
-                                "step", name);
-                if (reply.outcome != SAGA_OUTCOME_OK) {
-                        snprintf(log->last_error, sizeof(log->last_error), "%s", reply.error);
-                        utf8_sanitize(log->last_error);
-                }
-                log->updated_ms = s->updated_ms = now_ms(app);
-                job->dirty = true;
-                if (saga_is_final(s->state.status) && app->observer.ops)
-                        app->observer.ops->saga_ended(app->observer.self, s->kind, s->state.status);
-                if (saga_is_final(s->state.status))
-                        log_msg(s->state.status == SAGA_COMPLETED ? LOG_INFO : LOG_WARN,
-                                "saga ended", "{s:s, s:s, s:s, s:s, s:s}", "saga_id", s->id,
-                                "order_id", s->order_id, "status",
-                                s->state.status == SAGA_COMPLETED     ? "COMPLETED"
-                                : s->state.status == SAGA_COMPENSATED ? "COMPENSATED"
-                                                                      : "FAILED",
-                                "reason", s->state.failure_reason, "trace_id", s->trace_id);
-                continue;
-        store_failed:
-                if (e == -ESTALE) {
-                        log_msg(LOG_WARN, "saga taken over by another coordinator", "{s:s}",
-                                "saga_id", s->id);
-                        return false;
-                }
-                job->waited = true; /* no backoff on top of the store's */
-                job->not_before_us = clock_monotonic_us() + STORE_RETRY_MS * 1000;
-                return true;
+                d = saga_drive(app, &job->drive, &wait_ms);
         }
+        if (d == SAGA_DRIVE_WAIT)
+                job->not_before_us = clock_monotonic_us() + wait_ms * 1000;
+        log_set_trace_id(NULL);
+        return d == SAGA_DRIVE_WAIT;
 }
 
 static struct job *pick_ready(struct saga_runner *r, int64_t *ret_earliest_us)
@@ -271,17 +121,15 @@ static void *runner_main(void *arg)
 static bool active(struct saga_runner *r, const char *id)
 {
         for (struct job *j = r->jobs; j; j = j->next)
-                if (!strcmp(j->saga.id, id))
+                if (!strcmp(j->drive.saga.id, id))
                         return true;
         return false;
 }
 
-int saga_runner_submit(struct saga_runner *r, const struct checkout_saga *s)
+/* Queues a job (taken over; freed here when not queued). */
+static int queue_job(struct saga_runner *r, struct job *job)
 {
-        struct job *job = calloc(1, sizeof(*job));
-        if (!job)
-                return -ENOMEM;
-        job->saga = *s;
+        const struct checkout_saga *s = &job->drive.saga;
         pthread_mutex_lock(&r->lock);
         if (r->stopping || active(r, s->id)) {
                 pthread_mutex_unlock(&r->lock);
@@ -295,21 +143,28 @@ int saga_runner_submit(struct saga_runner *r, const struct checkout_saga *s)
         return 0;
 }
 
-static void resume_one(struct saga_runner *r, const char *id, struct checkout_saga *s)
+int saga_runner_submit(struct saga_runner *r, const struct checkout_saga *s)
 {
-        struct checkout_app *app = r->app;
+        struct job *job = calloc(1, sizeof(*job));
+        if (!job)
+                return -ENOMEM;
+        job->drive.saga = *s;
+        return queue_job(r, job);
+}
+
+static void resume_one(struct saga_runner *r, const char *id)
+{
         pthread_mutex_lock(&r->lock);
         bool skip = active(r, id) || r->stopping;
         pthread_mutex_unlock(&r->lock);
-        if (skip ||
-            app->store.ops->claim(app->store.self, id, app->cfg.owner, app->cfg.lease_ms, s) < 0)
+        struct job *job = skip ? NULL : calloc(1, sizeof(*job));
+        if (!job)
                 return;
-        /* a call may have been in flight when the last owner stopped */
-        if (s->state.status == SAGA_RUNNING && s->state.steps[s->state.current] == STEP_RUNNING)
-                s->state.maybe_applied[s->state.current] = true;
-        log_msg(LOG_INFO, "saga resumed", "{s:s, s:s, s:s}", "saga_id", s->id, "order_id",
-                s->order_id, "step", checkout_def_of(s->kind)->steps[s->state.current].name);
-        saga_runner_submit(r, s);
+        if (saga_drive_claim(r->app, id, &job->drive) < 0) {
+                free(job);
+                return;
+        }
+        queue_job(r, job);
 }
 
 /* Claims and queues the unfinished sagas this process is not driving yet,
@@ -319,22 +174,19 @@ static void resume_unfinished(struct saga_runner *r)
         struct checkout_app *app = r->app;
         char(*ids)[37] = calloc(SCAN_BATCH, sizeof(*ids));
         int64_t *seqs = calloc(SCAN_BATCH, sizeof(*seqs));
-        struct checkout_saga *s = malloc(sizeof(*s));
         int64_t after = 0;
         size_t n = SCAN_BATCH;
-        while (ids && seqs && s && n == SCAN_BATCH &&
-               !__atomic_load_n(&r->stopping, __ATOMIC_ACQUIRE)) {
+        while (ids && seqs && n == SCAN_BATCH && !__atomic_load_n(&r->stopping, __ATOMIC_ACQUIRE)) {
                 if (app->store.ops->list_unfinished(app->store.self, app->cfg.owner, after, ids,
                                                     seqs, SCAN_BATCH, &n) < 0)
                         break;
                 for (size_t i = 0; i < n; i++) {
                         after = seqs[i];
-                        resume_one(r, ids[i], s);
+                        resume_one(r, ids[i]);
                 }
         }
         free(ids);
         free(seqs);
-        free(s);
 }
 
 static void *scanner_main(void *arg)

@@ -1,0 +1,217 @@
+/* The saga store in memory; see checkout-store-memory.h. */
+#include "checkout-store-memory.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void checkout_memory_store_init(struct checkout_memory_store *m, struct checkout_env clock)
+{
+        memset(m, 0, sizeof(*m));
+        m->clock = clock;
+        pthread_mutex_init(&m->lock, NULL);
+}
+
+void checkout_memory_store_free(struct checkout_memory_store *m)
+{
+        free(m->rows);
+        m->rows = NULL;
+        pthread_mutex_destroy(&m->lock);
+}
+
+static int64_t store_now(struct checkout_memory_store *m)
+{
+        return m->clock.ops->now_ms(m->clock.self);
+}
+
+static struct checkout_memory_row *row_of(struct checkout_memory_store *m, const char *id)
+{
+        for (size_t i = 0; i < m->n; i++)
+                if (!strcmp(m->rows[i].saga.id, id))
+                        return &m->rows[i];
+        return NULL;
+}
+
+static int mem_insert(void *self, const struct checkout_saga *s, const char *owner,
+                      int64_t lease_ms)
+{
+        struct checkout_memory_store *m = self;
+        int r = 0;
+        pthread_mutex_lock(&m->lock);
+        for (size_t i = 0; i < m->n && !r; i++) {
+                const struct checkout_saga *o = &m->rows[i].saga;
+                if (!strcmp(o->id, s->id) ||
+                    (o->kind == s->kind && !strcmp(o->customer_id, s->customer_id) &&
+                     !strcmp(o->idempotency_key, s->idempotency_key)))
+                        r = -EEXIST;
+        }
+        if (!r && m->n == m->cap) {
+                size_t cap = m->cap ? m->cap * 2 : 16;
+                struct checkout_memory_row *rows = realloc(m->rows, cap * sizeof(*rows));
+                if (!rows)
+                        r = -ENOMEM;
+                else
+                        m->rows = rows, m->cap = cap;
+        }
+        if (!r) {
+                struct checkout_memory_row *row = &m->rows[m->n++];
+                row->saga = *s;
+                row->saga.seq = ++m->next_seq;
+                snprintf(row->owner, sizeof(row->owner), "%s", owner);
+                row->lease_until_ms = store_now(m) + lease_ms;
+        }
+        pthread_mutex_unlock(&m->lock);
+        return r;
+}
+
+/* The newest row matching, copied; -ENOENT when none. */
+static int find_where(struct checkout_memory_store *m,
+                      bool (*match)(const struct checkout_saga *s, const void *arg),
+                      const void *arg, struct checkout_saga *ret)
+{
+        pthread_mutex_lock(&m->lock);
+        const struct checkout_memory_row *found = NULL;
+        for (size_t i = 0; i < m->n; i++)
+                if (match(&m->rows[i].saga, arg))
+                        found = &m->rows[i];
+        if (found)
+                *ret = found->saga;
+        pthread_mutex_unlock(&m->lock);
+        return found ? 0 : -ENOENT;
+}
+
+static bool by_id(const struct checkout_saga *s, const void *arg)
+{
+        return !strcmp(s->id, arg);
+}
+
+struct key_arg {
+        const char *customer_id;
+        enum checkout_kind kind;
+        const char *key;
+};
+
+static bool by_key(const struct checkout_saga *s, const void *arg)
+{
+        const struct key_arg *k = arg;
+        return s->kind == k->kind && !strcmp(s->customer_id, k->customer_id) &&
+               !strcmp(s->idempotency_key, k->key);
+}
+
+static bool by_order(const struct checkout_saga *s, const void *arg)
+{
+        return !strcmp(s->order_id, arg);
+}
+
+static int mem_find(void *self, const char *id, struct checkout_saga *ret)
+{
+        return find_where(self, by_id, id, ret);
+}
+
+static int mem_find_by_key(void *self, const char *customer_id, enum checkout_kind kind,
+                           const char *key, struct checkout_saga *ret)
+{
+        struct key_arg k = {customer_id, kind, key};
+        return find_where(self, by_key, &k, ret);
+}
+
+static int mem_find_by_order(void *self, const char *order_id, struct checkout_saga *ret)
+{
+        return find_where(self, by_order, order_id, ret);
+}
+
+static bool unfinished(const struct checkout_memory_row *row)
+{
+        return !saga_is_final(row->saga.state.status);
+}
+
+static bool claimable(struct checkout_memory_store *m, const struct checkout_memory_row *row,
+                      const char *owner)
+{
+        return unfinished(row) &&
+               (!strcmp(row->owner, owner) || row->lease_until_ms < store_now(m));
+}
+
+static int mem_claim(void *self, const char *id, const char *owner, int64_t lease_ms,
+                     struct checkout_saga *ret)
+{
+        struct checkout_memory_store *m = self;
+        pthread_mutex_lock(&m->lock);
+        struct checkout_memory_row *row = row_of(m, id);
+        int r = row && claimable(m, row, owner) ? 0 : -ESTALE;
+        if (!r) {
+                snprintf(row->owner, sizeof(row->owner), "%s", owner);
+                row->lease_until_ms = store_now(m) + lease_ms;
+                *ret = row->saga;
+        }
+        pthread_mutex_unlock(&m->lock);
+        return r;
+}
+
+static int mem_save(void *self, const struct checkout_saga *s, const char *owner, int64_t lease_ms)
+{
+        struct checkout_memory_store *m = self;
+        pthread_mutex_lock(&m->lock);
+        struct checkout_memory_row *row = row_of(m, s->id);
+        int r = row && unfinished(row) && !strcmp(row->owner, owner) ? 0 : -ESTALE;
+        if (!r) {
+                int64_t seq = row->saga.seq;
+                row->saga = *s;
+                row->saga.seq = seq;
+                row->lease_until_ms = store_now(m) + lease_ms;
+        }
+        pthread_mutex_unlock(&m->lock);
+        return r;
+}
+
+static int mem_list_unfinished(void *self, const char *owner, int64_t after_seq, char (*ids)[37],
+                               int64_t *seqs, size_t max, size_t *ret_n)
+{
+        struct checkout_memory_store *m = self;
+        size_t n = 0;
+        pthread_mutex_lock(&m->lock);
+        for (size_t i = 0; i < m->n && n < max; i++) { /* rows are in seq order */
+                const struct checkout_memory_row *row = &m->rows[i];
+                if (row->saga.seq > after_seq && claimable(m, row, owner)) {
+                        memcpy(ids[n], row->saga.id, 37);
+                        seqs[n++] = row->saga.seq;
+                }
+        }
+        pthread_mutex_unlock(&m->lock);
+        *ret_n = n;
+        return 0;
+}
+
+static int mem_list(void *self, const struct checkout_query *q, struct checkout_saga *ret,
+                    size_t *ret_n)
+{
+        struct checkout_memory_store *m = self;
+        size_t n = 0;
+        pthread_mutex_lock(&m->lock);
+        for (size_t i = m->n; i-- > 0 && n < q->limit;) { /* newest first */
+                const struct checkout_saga *s = &m->rows[i].saga;
+                if ((!q->status || s->state.status == q->status) &&
+                    (!q->kind || s->kind == q->kind) && (!q->before_seq || s->seq < q->before_seq))
+                        ret[n++] = *s;
+        }
+        pthread_mutex_unlock(&m->lock);
+        *ret_n = n;
+        return 0;
+}
+
+static const struct checkout_store_ops memory_ops = {
+        .insert = mem_insert,
+        .find = mem_find,
+        .find_by_key = mem_find_by_key,
+        .find_by_order = mem_find_by_order,
+        .claim = mem_claim,
+        .save = mem_save,
+        .list_unfinished = mem_list_unfinished,
+        .list = mem_list,
+};
+
+struct checkout_store checkout_store_memory(struct checkout_memory_store *m)
+{
+        return (struct checkout_store){.ops = &memory_ops, .self = m};
+}

@@ -1,0 +1,197 @@
+/* Driving one saga; see saga-drive.h. */
+#include "saga-drive.h"
+
+#include "checkout-steps.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "core/utf8.h"
+#include "saga-hub.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+enum { STORE_RETRY_MS = 1000 };
+
+static int64_t now_ms(struct checkout_app *app)
+{
+        return app->env.ops->now_ms(app->env.self);
+}
+
+/* Writes the saga under our lease. -ESTALE: another coordinator took it. */
+static int persist(struct checkout_app *app, struct saga_job *job)
+{
+        int e = app->store.ops->save(app->store.self, &job->saga, app->cfg.owner,
+                                     app->cfg.lease_ms);
+        if (e == 0) {
+                job->dirty = false;
+                if (app->hub)
+                        saga_hub_publish(app->hub, &job->saga);
+        } else if (e != -ESTALE) {
+                log_msg(LOG_WARN, "saga state not saved; retrying", "{s:s, s:s}", "saga_id",
+                        job->saga.id, "error", strerror(-e));
+        }
+        return e;
+}
+
+static const char *step_name(const struct saga_def *def, const struct saga_command *cmd)
+{
+        return cmd->kind == CMD_RUN ? def->steps[cmd->step].name
+                                    : def->steps[cmd->step].compensation;
+}
+
+/* A forward step before the pivot that has had its time: give it up. After
+ * the pivot nothing is given up (and compensations never are). */
+static bool past_deadline(struct checkout_app *app, const struct checkout_saga *s,
+                          const struct saga_def *def, const struct saga_command *cmd, int64_t now)
+{
+        return cmd->kind == CMD_RUN && !saga_past_pivot(def, &s->state) &&
+               s->state.attempts[cmd->step] > 0 &&
+               now - s->log[cmd->step].started_ms > app->cfg.step_deadline_ms;
+}
+
+/* No progress for stuck_after_ms: flagged in the saga (GetSaga, ListSagas),
+ * counted, and logged once -- not at every retry. */
+static void mark_stuck(struct checkout_app *app, struct saga_job *job, const struct saga_def *def,
+                       const struct saga_command *cmd)
+{
+        struct checkout_saga *s = &job->saga;
+        const char *name = step_name(def, cmd);
+        s->state.stuck = true;
+        job->dirty = true;
+        log_msg(LOG_WARN, "saga stuck", "{s:s, s:s, s:s, s:i, s:s}", "saga_id", s->id, "order_id",
+                s->order_id, "step", name, "attempts", s->state.attempts[cmd->step], "last_error",
+                s->log[cmd->step].last_error);
+        if (app->observer.ops)
+                app->observer.ops->saga_stuck(app->observer.self, s->kind, name);
+}
+
+static void log_end(const struct checkout_saga *s)
+{
+        log_msg(s->state.status == SAGA_COMPLETED ? LOG_INFO : LOG_WARN, "saga ended",
+                "{s:s, s:s, s:s, s:s, s:s}", "saga_id", s->id, "order_id", s->order_id, "status",
+                s->state.status == SAGA_COMPLETED     ? "COMPLETED"
+                : s->state.status == SAGA_COMPENSATED ? "COMPENSATED"
+                                                      : "FAILED",
+                "reason", s->state.failure_reason, "trace_id", s->trace_id);
+}
+
+/* The participant call of cmd, its answer folded into the state. */
+static void call_step(struct checkout_app *app, struct saga_job *job, const struct saga_def *def,
+                      const struct saga_command *cmd)
+{
+        struct checkout_saga *s = &job->saga;
+        struct checkout_step_log *log = &s->log[cmd->step];
+        const char *name = step_name(def, cmd);
+        char key[128];
+        snprintf(key, sizeof(key), "%s:%s", s->id, name);
+        struct checkout_call call = {.idempotency_key = key, .trace_id = s->trace_id};
+        struct checkout_reply reply;
+        int64_t t0 = clock_monotonic_us();
+        checkout_step_run(app, s, name, &call, &reply);
+        if (app->observer.ops)
+                app->observer.ops->step_done(app->observer.self, name, reply.outcome,
+                                             (double)(clock_monotonic_us() - t0) / 1e6);
+        if (app->after_step && reply.outcome == SAGA_OUTCOME_OK)
+                app->after_step(app->after_step_ctx, name);
+        bool was_stuck = s->state.stuck;
+        saga_record(def, &s->state, &app->cfg.policy, cmd, reply.outcome, reply.error);
+        if (was_stuck && !s->state.stuck)
+                log_msg(LOG_INFO, "saga moving again", "{s:s, s:s}", "saga_id", s->id, "step",
+                        name);
+        if (reply.outcome != SAGA_OUTCOME_OK) {
+                snprintf(log->last_error, sizeof(log->last_error), "%s", reply.error);
+                utf8_sanitize(log->last_error);
+        }
+        log->updated_ms = s->updated_ms = now_ms(app);
+        job->dirty = true;
+        if (saga_is_final(s->state.status) && app->observer.ops)
+                app->observer.ops->saga_ended(app->observer.self, s->kind, s->state.status);
+        if (saga_is_final(s->state.status))
+                log_end(s);
+}
+
+static enum saga_drive_result store_failed(int e, struct saga_job *job, int64_t *ret_wait_ms)
+{
+        if (e == -ESTALE) {
+                log_msg(LOG_WARN, "saga taken over by another coordinator", "{s:s}", "saga_id",
+                        job->saga.id);
+                return SAGA_DRIVE_DONE;
+        }
+        job->waited = true; /* no backoff on top of the store's */
+        *ret_wait_ms = STORE_RETRY_MS;
+        return SAGA_DRIVE_WAIT;
+}
+
+enum saga_drive_result saga_drive(struct checkout_app *app, struct saga_job *job,
+                                  int64_t *ret_wait_ms)
+{
+        struct checkout_saga *s = &job->saga;
+        const struct saga_def *def = checkout_def_of(s->kind);
+        struct saga_command cmd =
+                saga_next(def, &s->state, &app->cfg.policy, app->env.ops->jitter(app->env.self));
+        bool must_wait = cmd.delay_ms > 0 && !job->waited;
+        int e;
+        /* a step's answer is written together with the start of the next
+         * step (one write per step); alone only when the saga ends or waits */
+        if ((cmd.kind == CMD_DONE || must_wait) && job->dirty && (e = persist(app, job)) < 0)
+                return store_failed(e, job, ret_wait_ms);
+        if (cmd.kind == CMD_DONE)
+                return SAGA_DRIVE_DONE;
+        if (must_wait) {
+                job->waited = true;
+                *ret_wait_ms = cmd.delay_ms;
+                return SAGA_DRIVE_WAIT;
+        }
+        job->waited = false;
+        struct checkout_step_log *log = &s->log[cmd.step];
+        int64_t now = now_ms(app);
+        if (past_deadline(app, s, def, &cmd, now)) {
+                char why[300];
+                snprintf(why, sizeof(why), "no success within %lld ms (last: %s)",
+                         (long long)app->cfg.step_deadline_ms, log->last_error);
+                saga_give_up(def, &s->state, why);
+                log->updated_ms = s->updated_ms = now;
+                job->dirty = true;
+                return SAGA_DRIVE_AGAIN;
+        }
+        if (!s->state.stuck && s->state.attempts[cmd.step] > 0 &&
+            now - log->started_ms > app->cfg.stuck_after_ms)
+                mark_stuck(app, job, def, &cmd);
+        /* the state before the call, on disk first (a new saga is stored with
+         * its first step running: nothing new to write then) */
+        enum saga_step_status running = cmd.kind == CMD_RUN ? STEP_RUNNING : STEP_COMPENSATING;
+        bool stored = !job->dirty && s->state.steps[cmd.step] == running &&
+                      s->state.attempts[cmd.step] == 0 && log->started_ms;
+        if (!stored) {
+                s->state.steps[cmd.step] = running;
+                if (s->state.attempts[cmd.step] == 0)
+                        log->started_ms = now;
+                log->updated_ms = s->updated_ms = now;
+                if ((e = persist(app, job)) < 0)
+                        return store_failed(e, job, ret_wait_ms);
+        }
+        call_step(app, job, def, &cmd);
+        return SAGA_DRIVE_AGAIN;
+}
+
+void saga_drive_stop(struct checkout_app *app, struct saga_job *job)
+{
+        if (job->dirty)
+                persist(app, job);
+}
+
+int saga_drive_claim(struct checkout_app *app, const char *id, struct saga_job *job)
+{
+        struct checkout_saga *s = &job->saga;
+        int r = app->store.ops->claim(app->store.self, id, app->cfg.owner, app->cfg.lease_ms, s);
+        if (r < 0)
+                return r;
+        job->waited = job->dirty = false;
+        /* a call may have been in flight when the last owner stopped */
+        if (s->state.status == SAGA_RUNNING && s->state.steps[s->state.current] == STEP_RUNNING)
+                s->state.maybe_applied[s->state.current] = true;
+        log_msg(LOG_INFO, "saga resumed", "{s:s, s:s, s:s}", "saga_id", s->id, "order_id",
+                s->order_id, "step", checkout_def_of(s->kind)->steps[s->state.current].name);
+        return 0;
+}

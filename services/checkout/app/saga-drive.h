@@ -1,0 +1,34 @@
+/* Driving one saga, one command at a time, with no threads and no clock of
+ * its own: the runner (saga-runner.h) calls it from its threads with real
+ * time; the simulation (tests/sim-checkout.c) from one thread with a
+ * simulated clock. Each call does one thing: writes the state, gives up a
+ * step past its deadline, or runs one participant call and folds its answer
+ * in. The state before a call is on disk before the call is made; an answer
+ * is written together with the start of the next step. */
+#pragma once
+
+#include "checkout-app.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct saga_job {
+        struct checkout_saga saga;
+        bool waited; /* the next command's backoff is over */
+        bool dirty;  /* state the store has not seen yet */
+};
+
+enum saga_drive_result {
+        SAGA_DRIVE_AGAIN, /* call again now */
+        SAGA_DRIVE_WAIT,  /* call again after *ret_wait_ms */
+        SAGA_DRIVE_DONE,  /* final, or another coordinator took it: drop the job */
+};
+
+enum saga_drive_result saga_drive(struct checkout_app *app, struct saga_job *job,
+                                  int64_t *ret_wait_ms);
+/* Before dropping a job on shutdown: writes what the store has not seen (else
+ * the answer is asked again after the restart). */
+void saga_drive_stop(struct checkout_app *app, struct saga_job *job);
+/* Claims an unfinished saga for this coordinator and loads it ready to be
+ * driven (a step in flight when its last owner stopped may have acted). */
+int saga_drive_claim(struct checkout_app *app, const char *id, struct saga_job *job);
