@@ -6,20 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-int inventory_memory_init(struct inventory_memory *m)
+void inventory_memory_init(struct inventory_memory *m)
 {
         memset(m, 0, sizeof(*m));
-        m->reservations = calloc(INVENTORY_MEMORY_RESERVATIONS, sizeof(*m->reservations));
-        if (!m->reservations)
-                return -ENOMEM;
         pthread_mutex_init(&m->lock, NULL);
-        return 0;
 }
 
 void inventory_memory_free(struct inventory_memory *m)
 {
-        if (!m->reservations)
-                return;
         free(m->reservations);
         m->reservations = NULL;
         pthread_mutex_destroy(&m->lock);
@@ -53,8 +47,14 @@ static struct inventory_reservation *new_reservation(struct inventory_memory *m,
                                                      const char *order_id,
                                                      enum inventory_reservation_status status)
 {
-        if (m->n_reservations == INVENTORY_MEMORY_RESERVATIONS)
-                return NULL;
+        if (m->n_reservations == m->cap_reservations) {
+                size_t cap = m->cap_reservations ? m->cap_reservations * 2 : 8;
+                struct inventory_reservation *r = realloc(m->reservations, cap * sizeof(*r));
+                if (!r)
+                        return NULL;
+                m->reservations = r;
+                m->cap_reservations = cap;
+        }
         struct inventory_reservation *r = &m->reservations[m->n_reservations++];
         memset(r, 0, sizeof(*r));
         snprintf(r->order_id, sizeof(r->order_id), "%s", order_id);

@@ -12,15 +12,13 @@
 
 #include <pthread.h>
 
-enum { PAYMENT_MEMORY_MAX = 4096 };
-
 struct payment_memory_store {
         pthread_mutex_t lock;
-        struct payment *rows; /* PAYMENT_MEMORY_MAX */
-        size_t n;
+        struct payment *rows; /* grows */
+        size_t n, cap;
 };
 
-int payment_memory_store_init(struct payment_memory_store *m);
+void payment_memory_store_init(struct payment_memory_store *m);
 void payment_memory_store_free(struct payment_memory_store *m);
 struct payment_store payment_store_memory(struct payment_memory_store *m);
 
@@ -37,15 +35,15 @@ struct payment_memory_hold {
 
 struct payment_memory_provider {
         pthread_mutex_t lock;
-        struct payment_memory_hold *holds; /* PAYMENT_MEMORY_MAX */
-        size_t n;
+        struct payment_memory_hold *holds; /* grows */
+        size_t n, cap;
         int failures_left; /* answer -EAGAIN this many more times (a provider outage) */
         /* Called (unlocked) after the provider decided, before it answers. */
         void (*in_flight)(void *ctx, const char *key);
         void *in_flight_ctx;
 };
 
-int payment_memory_provider_init(struct payment_memory_provider *m);
+void payment_memory_provider_init(struct payment_memory_provider *m);
 void payment_memory_provider_free(struct payment_memory_provider *m);
 struct payment_provider payment_provider_memory(struct payment_memory_provider *m);
 /* The hold of a key (NULL: the provider never heard of it). Not locked: for

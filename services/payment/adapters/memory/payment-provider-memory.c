@@ -8,19 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-int payment_memory_provider_init(struct payment_memory_provider *m)
+void payment_memory_provider_init(struct payment_memory_provider *m)
 {
         memset(m, 0, sizeof(*m));
-        if (!(m->holds = calloc(PAYMENT_MEMORY_MAX, sizeof(*m->holds))))
-                return -ENOMEM;
         pthread_mutex_init(&m->lock, NULL);
-        return 0;
 }
 
 void payment_memory_provider_free(struct payment_memory_provider *m)
 {
-        if (!m->holds)
-                return;
         free(m->holds);
         m->holds = NULL;
         pthread_mutex_destroy(&m->lock);
@@ -67,8 +62,14 @@ static int mem_authorize(void *self, const char *key, const char *token,
         int r = outage(m);
         struct payment_memory_hold *h = r ? NULL : find_hold(m, key);
         if (!r && !h) {
-                if (m->n == PAYMENT_MEMORY_MAX) {
-                        r = -ENOSPC;
+                if (m->n == m->cap) {
+                        size_t cap = m->cap ? m->cap * 2 : 8;
+                        struct payment_memory_hold *holds = realloc(m->holds, cap * sizeof(*holds));
+                        if (holds)
+                                m->holds = holds, m->cap = cap;
+                }
+                if (m->n == m->cap) {
+                        r = -ENOMEM;
                 } else {
                         h = &m->holds[m->n++];
                         memset(h, 0, sizeof(*h));

@@ -5,19 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-int payment_memory_store_init(struct payment_memory_store *m)
+void payment_memory_store_init(struct payment_memory_store *m)
 {
         memset(m, 0, sizeof(*m));
-        if (!(m->rows = calloc(PAYMENT_MEMORY_MAX, sizeof(*m->rows))))
-                return -ENOMEM;
         pthread_mutex_init(&m->lock, NULL);
-        return 0;
 }
 
 void payment_memory_store_free(struct payment_memory_store *m)
 {
-        if (!m->rows)
-                return;
         free(m->rows);
         m->rows = NULL;
         pthread_mutex_destroy(&m->lock);
@@ -49,9 +44,15 @@ static int mem_insert(void *self, const struct payment *p)
         pthread_mutex_lock(&m->lock);
         if (row_of(m, p->order_id))
                 r = -EEXIST;
-        else if (m->n == PAYMENT_MEMORY_MAX)
-                r = -ENOSPC;
-        else
+        if (!r && m->n == m->cap) {
+                size_t cap = m->cap ? m->cap * 2 : 8;
+                struct payment *rows = realloc(m->rows, cap * sizeof(*rows));
+                if (!rows)
+                        r = -ENOMEM;
+                else
+                        m->rows = rows, m->cap = cap;
+        }
+        if (!r)
                 m->rows[m->n++] = *p;
         pthread_mutex_unlock(&m->lock);
         return r;
