@@ -338,6 +338,87 @@ def test_placeorder_answers_running_at_its_deadline_and_the_saga_goes_on(stack):
     stack.reconcile(book, 3)
 
 
+def test_a_slow_authorization_loses_to_its_void_and_no_hold_stays(stack):
+    """The reproduction of a compensation overtaking its action: a tok_slow
+    authorization is still at the provider when the saga gives up and voids.
+    The void finds the stored intent, settles it and voids the hold; the
+    authorization, when it returns, is refused. Before the fix the void found
+    nothing, and the late authorization left an AUTHORIZED payment behind."""
+    book, buyer = stack.book(on_hand=3), stack.customer()
+    hasty = stack.start_checkout(BOOKSTORE_PEER_TIMEOUT_MS="300",
+                                 BOOKSTORE_CHECKOUT_STEP_DEADLINE_MS="100")
+    stack.others.append(hasty)
+    r = buyer.place(book, tok="tok_slow", server=hasty)
+    assert r.saga.status == COMPENSATED, r.saga
+    assert steps(r.saga)["make_payment"].status == pb.STEP_STATUS_COMPENSATED
+    time.sleep(1.0)  # the slow authorization has returned by now
+    assert stack.payment_of(r.order_id) == [(3, 10)]  # VOIDED, and nothing else
+    assert stack.order_of(r.order_id)[0] == 6  # REJECTED
+    assert hasty.stop() == 0
+    stack.others.remove(hasty)
+    stack.reconcile(book, 3)
+
+
+def test_a_confirm_in_flight_at_a_crash_only_moves_forward(stack):
+    """The reproduction of the last step compensated after it took effect: the
+    coordinator dies after confirm's calls answered, and at resume inventory is
+    unreachable far longer than a step's deadline. Past the pivot the saga
+    keeps retrying -- never refunds, never restocks -- and completes once
+    inventory is back."""
+    book, buyer = stack.book(on_hand=5), stack.customer()
+    schema = stack.new_schema("checkout")
+    instance = f"pivot-{uuid.uuid4().hex[:6]}"
+    doomed = stack.start_checkout(schema=schema, BOOKSTORE_CHECKOUT_INSTANCE=instance,
+                                  BOOKSTORE_CHECKOUT_CRASH_AFTER_STEP="confirm")
+    key = uuid.uuid4().hex
+    assert err(buyer.place, book, quantity=2, key=key, server=doomed)[0] == \
+        grpc.StatusCode.UNAVAILABLE
+    assert doomed.wait(timeout=10) == -9
+    doomed.close_channels()
+    cut_off = stack.start_checkout(schema=schema, BOOKSTORE_CHECKOUT_INSTANCE=instance,
+                                   BOOKSTORE_INVENTORY_TARGET="127.0.0.1:9",
+                                   BOOKSTORE_CHECKOUT_STEP_DEADLINE_MS="300",
+                                   BOOKSTORE_CHECKOUT_STUCK_AFTER_MS="500",
+                                   BOOKSTORE_CHECKOUT_STEP_ATTEMPTS="3",
+                                   BOOKSTORE_PEER_TIMEOUT_MS="300")
+    time.sleep(3.0)  # ten step deadlines
+    row = mariadb("SELECT id, status, order_id FROM sagas", schema).split()
+    saga = buyer.get(server=cut_off, saga_id=row[0])
+    assert saga.status == pb.SAGA_STATUS_RUNNING, saga  # not compensating
+    assert saga.stuck and steps(saga)["confirm"].last_error.startswith("UNAVAILABLE")
+    assert stack.payment_of(saga.order_id) == [(2, 20)]  # still CAPTURED, not refunded
+    assert stack.order_of(saga.order_id)[0] == 3  # CONFIRMED
+    assert stack.available(book).on_hand == 3  # sold, not restocked
+    assert cut_off.stop() == 0
+    # surfaced once, not at every retry
+    assert cut_off.stderr.count('"msg":"saga stuck"') == 1, cut_off.stderr[-2000:]
+    cut_off.close_channels()
+    revived = stack.start_checkout(schema=schema, BOOKSTORE_CHECKOUT_INSTANCE=instance)
+    stack.others.append(revived)
+    r = buyer.place(book, quantity=2, key=key, server=revived)
+    assert r.saga.status == COMPLETED and not r.saga.stuck, r.saga
+    assert stack.payment_of(r.order_id) == [(2, 20)]
+    assert stack.reconcile(book, 5) == 2
+    assert revived.stop() == 0
+    stack.others.remove(revived)
+
+
+def test_a_checkout_keyed_like_a_cancellation_does_not_block_it(stack):
+    """Cancellations are keyed cancel:<order id> per customer; a checkout the
+    customer keyed that way once made the order uncancellable (CancelOrder
+    found the checkout saga and followed it)."""
+    book, buyer = stack.book(on_hand=3), stack.customer()
+    placed = buyer.place(book)
+    assert placed.saga.status == COMPLETED
+    decoy = buyer.place(book, key=f"cancel:{placed.order_id}")
+    assert decoy.saga.kind == pb.SAGA_KIND_CHECKOUT and decoy.saga.status == COMPLETED
+    c = buyer.stub().CancelOrder(pb.CancelOrderRequest(order_id=placed.order_id),
+                                 timeout=30, metadata=buyer.md).saga
+    assert c.kind == pb.SAGA_KIND_CANCELLATION and c.status == COMPLETED
+    assert buyer.order(placed.order_id).status == opb.ORDER_STATUS_CANCELLED
+    stack.reconcile(book, 3)
+
+
 def test_participant_down_for_good_is_compensated(stack):
     """Inventory unreachable for good: reserve_inventory fails after its
     retries, and the saga undoes what was done without waiting for it."""

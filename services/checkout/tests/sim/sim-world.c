@@ -764,7 +764,7 @@ int sim_place(struct sim_world *w, const char *customer, const struct checkout_i
         int r = checkout_saga_insert(&w->app, s);
         if (r < 0)
                 return r;
-        snprintf(w->saga_ids[w->n_sagas++], 37, "%s", s->id);
+        memcpy(w->saga_ids[w->n_sagas++], s->id, sizeof(w->saga_ids[0]));
         j->live = true;
         j->wake_ms = w->now_ms + between(w, 0, 500);
         sim_trace(w, "saga %s placed by %s (%s)", s->id, customer, token);
