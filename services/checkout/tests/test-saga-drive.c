@@ -1,0 +1,261 @@
+/* The saga driver (saga-drive.h) against the memory saga store, a settable
+ * clock and participants that answer from a script: the state is on disk
+ * before every participant call, a step is given up at its deadline only
+ * before the pivot, a stuck saga is flagged once, a lost lease drops the job,
+ * and a claimed saga's step in flight counts as maybe applied. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "checkout-store-memory.h"
+#include "core/log.h"
+#include "saga-drive.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static int64_t now;
+static int ids, stuck_reports;
+static struct checkout_memory_store mem;
+static struct checkout_app app;
+static struct saga_job job;
+static enum saga_outcome script[64]; /* the answers, in call order; OK past the end */
+static size_t n_script, calls;
+static int unstored_calls; /* calls whose step the store did not hold as running */
+
+static int64_t clock_now(void *self)
+{
+        return now;
+}
+
+static void next_id(void *self, char out[37])
+{
+        snprintf(out, 37, "00000000-0000-4000-8000-%012d", ++ids);
+}
+
+static double no_jitter(void *self)
+{
+        return 0;
+}
+
+static const struct checkout_env_ops env_ops = {
+        .now_ms = clock_now, .new_id = next_id, .jitter = no_jitter};
+
+/* Every participant call: what the store held for the step, then the script. */
+static void answer(struct checkout_reply *ret)
+{
+        struct checkout_saga s;
+        assert_int_equal(app.store.ops->find(app.store.self, job.saga.id, &s), 0);
+        enum saga_step_status st = s.state.steps[job.saga.state.current];
+        if (st != STEP_RUNNING && st != STEP_COMPENSATING)
+                unstored_calls++;
+        enum saga_outcome o = calls < n_script ? script[calls] : SAGA_OUTCOME_OK;
+        calls++;
+        *ret = (struct checkout_reply){.outcome = o};
+        if (o != SAGA_OUTCOME_OK)
+                snprintf(ret->error, sizeof(ret->error), "UNAVAILABLE: scripted");
+}
+
+static void p_create(void *self, const struct checkout_call *call, const struct checkout_saga *s,
+                     char order_id[64], struct checkout_money *total, struct checkout_reply *ret)
+{
+        answer(ret);
+        snprintf(order_id, 64, "order-1");
+        *total = (struct checkout_money){.currency = "EUR", .units = 10};
+}
+
+static void p_status(void *self, const struct checkout_call *call, const char *order_id,
+                     enum checkout_order_status status, const char *reason,
+                     struct checkout_reply *ret)
+{
+        answer(ret);
+}
+
+static void p_authorize(void *self, const struct checkout_call *call, const char *order_id,
+                        const char *customer_id, const struct checkout_money *amount,
+                        const char *token, struct checkout_reply *ret)
+{
+        answer(ret);
+}
+
+static void p_payment(void *self, const struct checkout_call *call, enum checkout_payment_op op,
+                      const char *order_id, struct checkout_reply *ret)
+{
+        answer(ret);
+}
+
+static void p_reserve(void *self, const struct checkout_call *call, const char *order_id,
+                      const struct checkout_item *items, size_t n, struct checkout_reply *ret)
+{
+        answer(ret);
+}
+
+static void p_stock(void *self, const struct checkout_call *call, enum checkout_stock_op op,
+                    const char *order_id, struct checkout_reply *ret)
+{
+        answer(ret);
+}
+
+static const struct checkout_participants_ops scripted = {
+        .create_order = p_create,
+        .set_order_status = p_status,
+        .authorize = p_authorize,
+        .payment = p_payment,
+        .reserve = p_reserve,
+        .stock = p_stock,
+};
+
+static void step_done(void *self, const char *step, enum saga_outcome outcome, double seconds)
+{
+}
+
+static void saga_ended(void *self, enum checkout_kind kind, enum saga_status status)
+{
+}
+
+static void saga_stuck(void *self, enum checkout_kind kind, const char *step)
+{
+        stuck_reports++;
+}
+
+static const struct checkout_observer_ops observer = {
+        .step_done = step_done, .saga_ended = saga_ended, .saga_stuck = saga_stuck};
+
+static int setup(void **state)
+{
+        now = 1000000, ids = 0, stuck_reports = 0, n_script = 0, calls = 0, unstored_calls = 0;
+        struct checkout_env env = {.ops = &env_ops};
+        checkout_memory_store_init(&mem, env);
+        app = (struct checkout_app){
+                .store = checkout_store_memory(&mem),
+                .peers = {.ops = &scripted},
+                .env = env,
+                .observer = {.ops = &observer},
+                .cfg = {.policy = {.base_delay_ms = 100, .max_delay_ms = 400},
+                        .step_deadline_ms = 5000,
+                        .stuck_after_ms = 20000,
+                        .lease_ms = 3000,
+                        .owner = "me"},
+        };
+        memset(&job, 0, sizeof(job));
+        job.saga.kind = CHECKOUT_KIND_CHECKOUT;
+        snprintf(job.saga.customer_id, sizeof(job.saga.customer_id), "cust-1");
+        snprintf(job.saga.idempotency_key, sizeof(job.saga.idempotency_key), "k1");
+        job.saga.n_items = 1;
+        snprintf(job.saga.items[0].book_id, sizeof(job.saga.items[0].book_id), "b1");
+        job.saga.items[0].quantity = 1;
+        return checkout_saga_insert(&app, &job.saga);
+}
+
+static int teardown(void **state)
+{
+        checkout_memory_store_free(&mem);
+        return 0;
+}
+
+/* Drives until the saga waits or is done; each wait passes on the clock. */
+static enum saga_drive_result drive_until_quiet(int max_rounds)
+{
+        enum saga_drive_result d = SAGA_DRIVE_AGAIN;
+        int64_t wait = 0;
+        for (int i = 0; i < max_rounds && d != SAGA_DRIVE_DONE; i++) {
+                d = saga_drive(&app, &job, &wait);
+                if (d == SAGA_DRIVE_WAIT)
+                        now += wait;
+        }
+        return d;
+}
+
+static enum saga_status stored_status(void)
+{
+        struct checkout_saga s;
+        assert_int_equal(app.store.ops->find(app.store.self, job.saga.id, &s), 0);
+        return s.state.status;
+}
+
+static void every_call_finds_its_step_stored_as_running(void **state)
+{
+        assert_int_equal(drive_until_quiet(100), SAGA_DRIVE_DONE);
+        assert_int_equal(calls, 7); /* one call per step, two for confirm */
+        assert_int_equal(unstored_calls, 0);
+        assert_int_equal(stored_status(), SAGA_COMPLETED);
+}
+
+static void a_step_before_the_pivot_is_given_up_at_its_deadline(void **state)
+{
+        for (n_script = 0; n_script < 64; n_script++) /* make_payment never answers */
+                script[n_script] = n_script == 0 ? SAGA_OUTCOME_OK : SAGA_OUTCOME_MAYBE_APPLIED;
+        int64_t t0 = now;
+        enum saga_drive_result d = SAGA_DRIVE_AGAIN;
+        int64_t wait = 0;
+        while (job.saga.state.status == SAGA_RUNNING && d != SAGA_DRIVE_DONE) {
+                d = saga_drive(&app, &job, &wait);
+                if (d == SAGA_DRIVE_WAIT)
+                        now += wait;
+        }
+        assert_int_equal(job.saga.state.status, SAGA_COMPENSATING);
+        assert_true(now - t0 > app.cfg.step_deadline_ms); /* not a fixed count of attempts */
+        assert_true(calls - 1 > 5);                       /* authorizations tried until then */
+        assert_non_null(strstr(job.saga.state.failure_reason, "no success within 5000 ms"));
+}
+
+static void past_the_pivot_nothing_is_given_up_and_stuck_is_flagged_once(void **state)
+{
+        /* place, pay, mark, reserve, capture succeed; confirm keeps failing */
+        n_script = 64;
+        for (size_t i = 0; i < n_script; i++)
+                script[i] = i < 5 ? SAGA_OUTCOME_OK : SAGA_OUTCOME_UNREACHED;
+        int64_t wait = 0;
+        for (int i = 0; i < 400 && calls < n_script; i++)
+                if (saga_drive(&app, &job, &wait) == SAGA_DRIVE_WAIT)
+                        now += wait;
+        assert_int_equal(job.saga.state.status, SAGA_RUNNING);
+        assert_int_equal(job.saga.state.current, 5); /* confirm, past the pivot */
+        assert_true(job.saga.state.stuck);
+        assert_int_equal(stuck_reports, 1);
+        struct checkout_saga s;
+        assert_int_equal(app.store.ops->find(app.store.self, job.saga.id, &s), 0);
+        assert_true(s.state.stuck); /* on disk, for GetSaga */
+        n_script = calls;           /* it answers from now on */
+        assert_int_equal(drive_until_quiet(100), SAGA_DRIVE_DONE);
+        assert_int_equal(stored_status(), SAGA_COMPLETED);
+        assert_int_equal(app.store.ops->find(app.store.self, job.saga.id, &s), 0);
+        assert_false(s.state.stuck);
+}
+
+static void a_lost_lease_drops_the_job_and_the_new_owner_resumes(void **state)
+{
+        int64_t wait;
+        assert_int_equal(saga_drive(&app, &job, &wait), SAGA_DRIVE_AGAIN); /* place_order */
+        now += app.cfg.lease_ms + 1; /* we stalled; another coordinator takes over */
+        struct saga_job theirs;
+        snprintf(app.cfg.owner, sizeof(app.cfg.owner), "them");
+        assert_int_equal(saga_drive_claim(&app, job.saga.id, &theirs), 0);
+        snprintf(app.cfg.owner, sizeof(app.cfg.owner), "me");
+        assert_int_equal(saga_drive(&app, &job, &wait), SAGA_DRIVE_DONE); /* save: -ESTALE */
+        /* the new owner reruns place_order: it was in flight when we stalled */
+        assert_int_equal(theirs.saga.state.steps[0], STEP_RUNNING);
+        assert_true(theirs.saga.state.maybe_applied[0]);
+        snprintf(app.cfg.owner, sizeof(app.cfg.owner), "them");
+        job = theirs;
+        assert_int_equal(drive_until_quiet(100), SAGA_DRIVE_DONE);
+        assert_int_equal(stored_status(), SAGA_COMPLETED);
+}
+
+int main(void)
+{
+        log_set_min_level(LOG_ERROR);
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test_setup_teardown(every_call_finds_its_step_stored_as_running, setup,
+                                                teardown),
+                cmocka_unit_test_setup_teardown(a_step_before_the_pivot_is_given_up_at_its_deadline,
+                                                setup, teardown),
+                cmocka_unit_test_setup_teardown(
+                        past_the_pivot_nothing_is_given_up_and_stuck_is_flagged_once, setup,
+                        teardown),
+                cmocka_unit_test_setup_teardown(
+                        a_lost_lease_drops_the_job_and_the_new_owner_resumes, setup, teardown),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
