@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
-#include "contract-env.h"
+#include "contract-db.h"
 #include "core/clock.h"
 #include "events/outbox.h"
 #include "events/relay.h"
@@ -28,36 +28,11 @@ static rd_kafka_t *mock_host;
 static rd_kafka_mock_cluster_t *mock;
 static int topic_no;
 
-static int exec_sql(struct db_pool *p, const char *sql)
-{
-        return db_pool_exec(p, sql, NULL, 0, NULL, NULL);
-}
-
 static int setup(void **state)
 {
-        struct db_config c = {
-                .host = contract_env("BOOKSTORE_MYSQL_HOST"),
-                .port = atoi(contract_env("BOOKSTORE_MYSQL_PORT")),
-                .user = contract_env("BOOKSTORE_MYSQL_USER"),
-                .password = contract_env("BOOKSTORE_MYSQL_PASSWORD"),
-                .database = "bookstore_test",
-                .pool_size = 4,
-                .connect_timeout_s = 3,
-                .io_timeout_s = 10,
-                .acquire_timeout_ms = 2000,
-        };
-        struct db_pool *admin;
-        char sql[128], err[256];
-        int applied = 0;
-        snprintf(schema, sizeof(schema), "bookstore_e%d", (int)getpid());
-        snprintf(sql, sizeof(sql), "CREATE DATABASE %s", schema);
-        if (db_pool_new(&admin, &c) < 0 || exec_sql(admin, sql) < 0)
-                return -1;
-        db_pool_free(admin);
-        c.database = schema;
-        if (db_pool_new(&pool, &c) < 0 ||
-            db_migrate(pool, events_migrations, events_migrations_count, &applied, err,
-                       sizeof(err)) < 0)
+        char err[256];
+        if (contract_schema_open("bookstore_e", events_migrations, events_migrations_count, schema,
+                                 &pool) < 0)
                 return -1;
         /* the cluster lives in this process; clients reach it over TCP */
         rd_kafka_conf_t *conf = rd_kafka_conf_new();
@@ -68,10 +43,7 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-        char sql[128];
-        snprintf(sql, sizeof(sql), "DROP DATABASE %s", schema);
-        exec_sql(pool, sql);
-        db_pool_free(pool);
+        contract_schema_drop(pool, schema);
         rd_kafka_mock_cluster_destroy(mock);
         rd_kafka_destroy(mock_host);
         return 0;

@@ -11,7 +11,7 @@
 #include "inventory-mysql.h"
 #include "inventory-store-memory.h"
 
-#include "../../../tests/contract/contract-env.h"
+#include "../../../tests/contract/contract-db.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -24,36 +24,10 @@ static char schema[64];
 static struct inventory_app app;
 static int order_no;
 
-static int exec_sql(struct db_pool *p, const char *sql)
-{
-        return db_pool_exec(p, sql, NULL, 0, NULL, NULL);
-}
-
 static int open_mysql(void)
 {
-        struct db_config c = {
-                .host = contract_env("BOOKSTORE_MYSQL_HOST"),
-                .port = atoi(contract_env("BOOKSTORE_MYSQL_PORT")),
-                .user = contract_env("BOOKSTORE_MYSQL_USER"),
-                .password = contract_env("BOOKSTORE_MYSQL_PASSWORD"),
-                .database = "bookstore_test",
-                .pool_size = 4,
-                .connect_timeout_s = 3,
-                .io_timeout_s = 10,
-                .acquire_timeout_ms = 2000,
-        };
-        struct db_pool *admin;
-        char sql[128], err[256];
-        int applied = 0;
-        snprintf(schema, sizeof(schema), "bookstore_inv%d", (int)getpid());
-        snprintf(sql, sizeof(sql), "CREATE DATABASE %s", schema);
-        if (db_pool_new(&admin, &c) < 0 || exec_sql(admin, sql) < 0)
-                return -1;
-        db_pool_free(admin);
-        c.database = schema;
-        if (db_pool_new(&pool, &c) < 0 ||
-            db_migrate(pool, inventory_migrations, inventory_migrations_count, &applied, err,
-                       sizeof(err)) < 0)
+        if (contract_schema_open("bookstore_inv", inventory_migrations, inventory_migrations_count,
+                                 schema, &pool) < 0)
                 return -1;
         app.store = inventory_store_mysql(pool);
         return 0;
@@ -71,10 +45,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
         if (use_mysql) {
-                char sql[128];
-                snprintf(sql, sizeof(sql), "DROP DATABASE %s", schema);
-                exec_sql(pool, sql);
-                db_pool_free(pool);
+                contract_schema_drop(pool, schema);
         } else {
                 inventory_memory_free(&memory);
         }

@@ -13,7 +13,7 @@
 #include "payment-memory.h"
 #include "payment-mysql.h"
 
-#include "../../../tests/contract/contract-env.h"
+#include "../../../tests/contract/contract-db.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -41,36 +41,10 @@ static void counting_id(void *self, char out[37])
 
 static const struct payment_env_ops env_ops = {.now_s = fixed_now, .new_id = counting_id};
 
-static int exec_sql(struct db_pool *p, const char *sql)
-{
-        return db_pool_exec(p, sql, NULL, 0, NULL, NULL);
-}
-
 static int open_mysql(void)
 {
-        struct db_config c = {
-                .host = contract_env("BOOKSTORE_MYSQL_HOST"),
-                .port = atoi(contract_env("BOOKSTORE_MYSQL_PORT")),
-                .user = contract_env("BOOKSTORE_MYSQL_USER"),
-                .password = contract_env("BOOKSTORE_MYSQL_PASSWORD"),
-                .database = "bookstore_test",
-                .pool_size = 4,
-                .connect_timeout_s = 3,
-                .io_timeout_s = 10,
-                .acquire_timeout_ms = 2000,
-        };
-        struct db_pool *admin;
-        char sql[128], err[256];
-        int applied = 0;
-        snprintf(schema, sizeof(schema), "bookstore_pay%d", (int)getpid());
-        snprintf(sql, sizeof(sql), "CREATE DATABASE %s", schema);
-        if (db_pool_new(&admin, &c) < 0 || exec_sql(admin, sql) < 0)
-                return -1;
-        db_pool_free(admin);
-        c.database = schema;
-        if (db_pool_new(&pool, &c) < 0 ||
-            db_migrate(pool, payment_migrations, payment_migrations_count, &applied, err,
-                       sizeof(err)) < 0)
+        if (contract_schema_open("bookstore_pay", payment_migrations, payment_migrations_count,
+                                 schema, &pool) < 0)
                 return -1;
         app.store = payment_store_mysql(pool);
         return 0;
@@ -91,10 +65,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
         if (use_mysql) {
-                char sql[128];
-                snprintf(sql, sizeof(sql), "DROP DATABASE %s", schema);
-                exec_sql(pool, sql);
-                db_pool_free(pool);
+                contract_schema_drop(pool, schema);
         } else {
                 payment_memory_store_free(&memory);
         }
