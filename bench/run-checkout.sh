@@ -59,6 +59,13 @@ build-release/bench/checkout-load "127.0.0.1:${port[checkout]}" "$book" "$custom
 system_pids() { echo "${pids[@]}" "$(cat "$work/deps/mysql/pid")" "$(cat "$work/deps/redis/pid")"; }
 cpu_ticks() { local t=0 p; for p in $(system_pids); do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; echo $t; }
 
+# the same, per process: "name ticks" lines
+process_names=(identity catalog inventory payment order checkout mariadb redis)
+per_process_ticks() {
+  local i=0 p
+  for p in $(system_pids); do echo "${process_names[$i]} $(awk '{print $14 + $15}' "/proc/$p/stat")"; i=$((i + 1)); done
+}
+
 rows=() placed=80
 for clients in $LEVELS; do
   # calls per client sized from a short probe so each level runs about SECONDS_PER_LEVEL
@@ -68,6 +75,7 @@ for clients in $LEVELS; do
   calls=$(( (probe * SECONDS_PER_LEVEL + clients - 1) / clients ))
   [ "$calls" -ge 10 ] || calls=10
   before=$(cpu_ticks) stmts_before=$(status Com_stmt_execute) fsyncs_before=$(status Innodb_data_fsyncs)
+  per_before=$(per_process_ticks)
   read -r rate p50 p95 p99 completed < <(build-release/bench/checkout-load \
     "127.0.0.1:${port[checkout]}" "$book" "$customer" "$clients" "$calls" "run$clients")
   total=$((clients * calls))
@@ -75,6 +83,8 @@ for clients in $LEVELS; do
   fsyncs=$(awk -v f=$(($(status Innodb_data_fsyncs) - fsyncs_before)) -v n="$total" 'BEGIN {printf "%.1f", f / n}')
   cpu_ms=$(awk -v t=$(($(cpu_ticks) - before)) -v hz="$(getconf CLK_TCK)" -v n="$total" \
     'BEGIN {printf "%.1f", t / hz * 1000 / n}')
+  by_process=$(paste -d' ' <(echo "$per_before") <(per_process_ticks) | awk -v hz="$(getconf CLK_TCK)" \
+    -v n="$total" '{printf "%s%s %.1f", (NR > 1 ? ", " : ""), $1, ($4 - $2) / hz * 1000 / n}')
   placed=$((placed + total))
   if [ "$completed" != "$total" ]; then
     echo "bench: $completed of $total sagas COMPLETED at $clients clients" >&2
@@ -107,6 +117,8 @@ fi
   echo "| concurrent clients | sagas | completed sagas/s | p50 ms | p95 ms | p99 ms | CPU ms / saga (all processes) | SQL statements / saga | InnoDB fsyncs / saga |"
   echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   for r in "${rows[@]}"; do echo "| ${r//|/ | } |"; done
+  echo
+  echo "CPU ms per saga by process at the last level: $by_process."
   echo
   echo "Checked: every saga COMPLETED; $placed orders placed in the whole run (warm-up included),"
   echo "$captured payments captured, $confirmed orders confirmed, $sold units gone from stock."

@@ -381,6 +381,7 @@ def test_a_confirm_in_flight_at_a_crash_only_moves_forward(stack):
                                    BOOKSTORE_CHECKOUT_STUCK_AFTER_MS="500",
                                    BOOKSTORE_CHECKOUT_STEP_ATTEMPTS="3",
                                    BOOKSTORE_PEER_TIMEOUT_MS="300")
+    stack.others.append(cut_off)  # stopped by the stack if an assertion fails
     time.sleep(3.0)  # ten step deadlines
     row = mariadb("SELECT id, status, order_id FROM sagas", schema).split()
     saga = buyer.get(server=cut_off, saga_id=row[0])
@@ -390,6 +391,7 @@ def test_a_confirm_in_flight_at_a_crash_only_moves_forward(stack):
     assert stack.order_of(saga.order_id)[0] == 3  # CONFIRMED
     assert stack.available(book).on_hand == 3  # sold, not restocked
     assert cut_off.stop() == 0
+    stack.others.remove(cut_off)
     # surfaced once, not at every retry
     assert cut_off.stderr.count('"msg":"saga stuck"') == 1, cut_off.stderr[-2000:]
     cut_off.close_channels()
