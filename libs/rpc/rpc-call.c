@@ -1,6 +1,7 @@
 /* One call: context accessors, the interceptor chain, unary decode/encode and
  * the reply batch, and the access log line. See rpc/rpc.h. */
 #include "rpc-int.h"
+#include "rpc/client.h"
 
 #include "core/clock.h"
 #include "core/log.h"
@@ -251,6 +252,9 @@ int rpc_error(struct rpc_call *call, int code, const char *fmt, ...)
 int rpc_error_errno(struct rpc_call *call, int err, const char *unavailable_message)
 {
         int e = err < 0 ? -err : err;
+        const struct rpc_client_status *peer = rpc_client_refusal();
+        if (e == EREMOTEIO && peer && peer->code != RPC_OK) /* a peer's "no" stays its "no" */
+                return rpc_error(call, peer->code, "%s", peer->message);
         log_msg(LOG_ERROR, "operation failed", "{s:s, s:i, s:s}", "method", call->path, "errno", e,
                 "error", strerror(e));
         if (e == ECONNREFUSED || e == ECONNRESET || e == ETIMEDOUT || e == EACCES || e == EBUSY ||
@@ -427,6 +431,7 @@ int rpc_call_run_handler(struct rpc_call *c)
                 obs->started(obs->userdata, c->path);
         c->observed = true;
         rpc_trace_enter(c->trace_id);
+        rpc_client_refusal_clear(); /* a refusal seen by an earlier call is not this one's */
         int status = rpc_call_proceed(c);
         rpc_trace_leave();
         return status;

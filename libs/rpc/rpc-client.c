@@ -212,15 +212,25 @@ int rpc_client_status_errno(const struct rpc_client_status *status)
                 return 0;
         case RPC_NOT_FOUND:
                 return -ENOENT;
-        case RPC_UNAUTHENTICATED:
-        case RPC_PERMISSION_DENIED:
-                return -EACCES;
         case RPC_UNAVAILABLE:
         case RPC_DEADLINE_EXCEEDED:
                 return -ECONNREFUSED;
         default:
-                return -EIO;
+                return -EREMOTEIO;
         }
+}
+
+static __thread struct rpc_client_status last_refusal;
+static __thread bool has_refusal;
+
+const struct rpc_client_status *rpc_client_refusal(void)
+{
+        return has_refusal ? &last_refusal : NULL;
+}
+
+void rpc_client_refusal_clear(void)
+{
+        has_refusal = false;
 }
 
 int rpc_client_unary_as(struct rpc_client *c, const char *target, const char *method,
@@ -241,6 +251,10 @@ int rpc_client_unary_as(struct rpc_client *c, const char *target, const char *me
         int r = rpc_client_unary(c, &call, ret_response, &st);
         if (r == 0)
                 r = rpc_client_status_errno(&st);
+        if (r == -EREMOTEIO) {
+                last_refusal = st;
+                has_refusal = true;
+        }
         if (r < 0 && *ret_response) {
                 protobuf_c_message_free_unpacked(*ret_response, NULL);
                 *ret_response = NULL;

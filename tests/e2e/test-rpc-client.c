@@ -10,6 +10,7 @@
 
 #include "bookstore/testing/v1/testing.pb-c.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -181,6 +182,45 @@ static void unreachable_target_is_unavailable(void **state)
         struct rpc_client_status st;
         assert_int_equal(rpc_client_unary(client, &call, &resp, &st), 0);
         assert_true(st.code == RPC_UNAVAILABLE || st.code == RPC_DEADLINE_EXCEEDED);
+        /* refused connections: certainly never sent (the saga may skip its undo) */
+        assert_true(st.code != RPC_UNAVAILABLE || st.not_sent);
+        assert_int_equal(rpc_client_unary(client, &call, &resp, &st), 0);
+        assert_int_equal(st.code, RPC_UNAVAILABLE);
+        assert_true(st.not_sent);
+}
+
+/* Fail with code and message, on behalf of a caller, as adapters call peers. */
+static int fail_as(int code, const char *message)
+{
+        Bookstore__Testing__V1__FailRequest req;
+        bookstore__testing__v1__fail_request__init(&req);
+        req.code = code;
+        req.message = (char *)message;
+        ProtobufCMessage *resp = NULL;
+        int r = rpc_client_unary_as(client, target, "/bookstore.testing.v1.TestService/Fail",
+                                    &req.base, &bookstore__testing__v1__fail_response__descriptor,
+                                    NULL, 5000, &resp);
+        assert_null(resp);
+        return r;
+}
+
+static void a_peers_refusal_keeps_its_status(void **state)
+{
+        rpc_client_refusal_clear();
+        /* once squeezed into -EACCES or -EIO, and answered UNAVAILABLE or INTERNAL */
+        const int refusals[] = {RPC_PERMISSION_DENIED, RPC_INVALID_ARGUMENT,
+                                RPC_FAILED_PRECONDITION, RPC_UNAUTHENTICATED};
+        for (size_t i = 0; i < sizeof(refusals) / sizeof(refusals[0]); i++) {
+                assert_int_equal(fail_as(refusals[i], "no, because"), -EREMOTEIO);
+                const struct rpc_client_status *why = rpc_client_refusal();
+                assert_non_null(why);
+                assert_int_equal(why->code, refusals[i]);
+                assert_string_equal(why->message, "no, because");
+        }
+        rpc_client_refusal_clear();
+        assert_int_equal(fail_as(RPC_NOT_FOUND, "gone"), -ENOENT);
+        assert_int_equal(fail_as(RPC_UNAVAILABLE, "later"), -ECONNREFUSED);
+        assert_null(rpc_client_refusal()); /* only refusals are kept */
 }
 
 static void interceptors_run_in_order_and_can_reject(void **state)
@@ -245,6 +285,7 @@ int main(void)
                 cmocka_unit_test(server_status_and_message_come_back),
                 cmocka_unit_test(deadline_is_enforced),
                 cmocka_unit_test(unreachable_target_is_unavailable),
+                cmocka_unit_test(a_peers_refusal_keeps_its_status),
                 cmocka_unit_test(interceptors_run_in_order_and_can_reject),
                 cmocka_unit_test(many_threads_share_one_client),
         };

@@ -56,6 +56,14 @@ int rpc_client_unary_as(struct rpc_client *c, const char *target, const char *me
                         int timeout_ms, ProtobufCMessage **ret_response);
 
 /* A peer's status as the errno adapters return: OK 0, NOT_FOUND -ENOENT,
- * UNAUTHENTICATED/PERMISSION_DENIED -EACCES, UNAVAILABLE/DEADLINE_EXCEEDED
- * -ECONNREFUSED (retry later), anything else -EIO. */
+ * UNAVAILABLE/DEADLINE_EXCEEDED -ECONNREFUSED (retry later), anything else
+ * -EREMOTEIO: the peer refused (PERMISSION_DENIED, INVALID_ARGUMENT, ...).
+ * rpc_client_unary_as then keeps that status as this thread's
+ * rpc_client_refusal(), the way errno keeps a reason, so that the server
+ * answering the call it works for passes the peer's status on unchanged
+ * (rpc_error_errno) instead of squeezing it into UNAVAILABLE or INTERNAL. */
 int rpc_client_status_errno(const struct rpc_client_status *status);
+/* The last refusal rpc_client_unary_as met on this thread; NULL when none
+ * since rpc_client_refusal_clear. */
+const struct rpc_client_status *rpc_client_refusal(void);
+void rpc_client_refusal_clear(void);

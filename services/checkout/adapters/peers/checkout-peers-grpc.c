@@ -412,7 +412,7 @@ static int peers_order_of(void *self, const char *order_id, const char *authoriz
                                     &bookstore__order__v1__get_order_response__descriptor,
                                     authorization, ctx->timeout_ms, &resp);
         if (r < 0)
-                return r == -EACCES ? -ENOENT : r;
+                return r;
         const Bookstore__Order__V1__Order *o =
                 ((const Bookstore__Order__V1__GetOrderResponse *)resp)->order;
         if (o) {
