@@ -406,6 +406,15 @@ static void send_final_batch(struct rpc_call *c)
 }
 
 static __thread const char *current_trace;
+static __thread int64_t current_deadline_ms = INT64_MAX; /* of the call this thread serves */
+
+int64_t rpc_deadline_inherited_ms(void)
+{
+        if (current_deadline_ms == INT64_MAX)
+                return -1;
+        int64_t left = current_deadline_ms - now_gpr_monotonic_ms();
+        return left > 0 ? left : 0;
+}
 
 void rpc_trace_enter(const char *trace_id)
 {
@@ -432,7 +441,9 @@ int rpc_call_run_handler(struct rpc_call *c)
         c->observed = true;
         rpc_trace_enter(c->trace_id);
         rpc_client_refusal_clear(); /* a refusal seen by an earlier call is not this one's */
+        current_deadline_ms = c->deadline_ms; /* calls made from here inherit it */
         int status = rpc_call_proceed(c);
+        current_deadline_ms = INT64_MAX;
         rpc_trace_leave();
         return status;
 }

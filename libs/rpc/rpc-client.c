@@ -101,6 +101,19 @@ static bool never_connected(const char *details)
 int rpc_client_unary(struct rpc_client *c, const struct rpc_client_call *call,
                      ProtobufCMessage **ret_response, struct rpc_client_status *ret_status)
 {
+        /* the caller this thread works for gave this call its deadline too */
+        int64_t inherited = rpc_deadline_inherited_ms();
+        int timeout_ms = call->timeout_ms;
+        if (inherited == 0) {
+                *ret_status = (struct rpc_client_status){
+                        .code = RPC_DEADLINE_EXCEEDED,
+                        .message = "the deadline of the call this one was made for has passed; "
+                                   "not sent",
+                        .not_sent = true};
+                return 0;
+        }
+        if (inherited > 0 && (timeout_ms <= 0 || inherited < timeout_ms))
+                timeout_ms = (int)inherited;
         grpc_channel *ch = channel_for(c, call->target);
         if (!ch)
                 return -ENOMEM;
@@ -126,10 +139,9 @@ int rpc_client_unary(struct rpc_client *c, const struct rpc_client_call *call,
                 md[n_md - 1].value = grpc_slice_from_copied_string(traceparent);
         }
         gpr_timespec deadline =
-                call->timeout_ms > 0
-                        ? gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
-                                       gpr_time_from_millis(call->timeout_ms, GPR_TIMESPAN))
-                        : gpr_inf_future(GPR_CLOCK_REALTIME);
+                timeout_ms > 0 ? gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
+                                              gpr_time_from_millis(timeout_ms, GPR_TIMESPAN))
+                               : gpr_inf_future(GPR_CLOCK_REALTIME);
         grpc_completion_queue *cq = grpc_completion_queue_create_for_pluck(NULL);
         grpc_slice method = grpc_slice_from_static_string(call->method);
         grpc_call *gc = grpc_channel_create_call(ch, NULL, GRPC_PROPAGATE_DEFAULTS, cq, method,

@@ -188,3 +188,8 @@ void rpc_reflection_free(struct rpc_reflection *r);
 
 /* Lower-case grpc status name, for logs. */
 const char *rpc_code_name(int code);
+
+/* Milliseconds left of the deadline of the call this thread is serving (0
+ * once passed), or -1 when it serves none or the call has no deadline. The
+ * client caps the calls it makes with it: a deadline propagates. */
+int64_t rpc_deadline_inherited_ms(void);

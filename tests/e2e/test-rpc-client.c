@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static struct rpc_server *server;
@@ -57,6 +58,44 @@ static int gate_intercept(struct rpc_call *call, void *userdata)
 static struct rpc_client *client;
 static char target[64];
 
+/* A service that asks a peer while it serves a call (as checkout asks
+ * identity): x-relay: deadline asks Echo with a 10 s timeout and reports,
+ * as an ABORTED message, how much deadline Echo saw; x-relay: refusal asks
+ * Fail(PERMISSION_DENIED) on the caller's behalf and answers as adapters do. */
+static int relay_intercept(struct rpc_call *call, void *userdata)
+{
+        const char *relay = rpc_call_metadata(call, "x-relay");
+        if (!relay)
+                return rpc_call_proceed(call);
+        if (!strcmp(relay, "refusal")) {
+                Bookstore__Testing__V1__FailRequest req;
+                bookstore__testing__v1__fail_request__init(&req);
+                req.code = RPC_PERMISSION_DENIED;
+                req.message = "only the seller may";
+                ProtobufCMessage *resp = NULL;
+                int r = rpc_client_unary_as(
+                        client, target, "/bookstore.testing.v1.TestService/Fail", &req.base,
+                        &bookstore__testing__v1__fail_response__descriptor, NULL, 5000, &resp);
+                return rpc_error_errno(call, r, "the peer is unavailable; retry");
+        }
+        Bookstore__Testing__V1__EchoRequest req;
+        bookstore__testing__v1__echo_request__init(&req);
+        struct rpc_client_call inner = {
+                .target = target,
+                .method = "/bookstore.testing.v1.TestService/Echo",
+                .request = &req.base,
+                .response_type = &bookstore__testing__v1__echo_response__descriptor,
+                .timeout_ms = 10000,
+        };
+        ProtobufCMessage *resp = NULL;
+        struct rpc_client_status st;
+        if (rpc_client_unary(client, &inner, &resp, &st) < 0 || !resp)
+                return rpc_error(call, RPC_INTERNAL, "inner call failed: %s", st.message);
+        int64_t seen = ((Bookstore__Testing__V1__EchoResponse *)resp)->deadline_remaining_ms;
+        protobuf_c_message_free_unpacked(resp, NULL);
+        return rpc_error(call, RPC_ABORTED, "%lld", (long long)seen);
+}
+
 static int setup(void **state)
 {
         struct rpc_server_config cfg = {
@@ -74,9 +113,11 @@ static int setup(void **state)
         const struct rpc_interceptor record = {.name = "record", .intercept = record_intercept};
         const struct rpc_interceptor gate = {
                 .name = "gate", .intercept = gate_intercept, .userdata = "the gate"};
+        const struct rpc_interceptor relay = {.name = "relay", .intercept = relay_intercept};
         if (rpc_server_new(&server, &cfg) < 0 || testsvc_register(server) < 0 ||
             rpc_server_add_interceptor(server, &record) < 0 ||
-            rpc_server_add_interceptor(server, &gate) < 0 || rpc_server_start(server) < 0)
+            rpc_server_add_interceptor(server, &gate) < 0 ||
+            rpc_server_add_interceptor(server, &relay) < 0 || rpc_server_start(server) < 0)
                 return -1;
         snprintf(target, sizeof(target), "127.0.0.1:%d", rpc_server_port(server));
         return rpc_client_new(&client);
@@ -204,6 +245,29 @@ static int fail_as(int code, const char *message)
         return r;
 }
 
+static void a_call_made_while_serving_inherits_the_deadline(void **state)
+{
+        const struct rpc_metadata md[] = {{"x-relay", "deadline"}};
+        Bookstore__Testing__V1__EchoResponse *resp = NULL;
+        struct rpc_client_status st;
+        assert_int_equal(echo_md("relay", 0, 1500, md, 1, &resp, &st), 0);
+        assert_int_equal(st.code, RPC_ABORTED);
+        long long seen = atoll(st.message);
+        /* the inner call asked for 10 s; it got what was left of the outer 1.5 s */
+        assert_true(seen > 0 && seen <= 1500 + DEADLINE_SLACK_MS);
+}
+
+static void a_refusal_met_while_serving_is_passed_on(void **state)
+{
+        const struct rpc_metadata md[] = {{"x-relay", "refusal"}};
+        Bookstore__Testing__V1__EchoResponse *resp = NULL;
+        struct rpc_client_status st;
+        assert_int_equal(echo_md("relay", 0, 5000, md, 1, &resp, &st), 0);
+        /* once -EACCES, answered UNAVAILABLE "retry" */
+        assert_int_equal(st.code, RPC_PERMISSION_DENIED);
+        assert_string_equal(st.message, "only the seller may");
+}
+
 static void a_peers_refusal_keeps_its_status(void **state)
 {
         rpc_client_refusal_clear();
@@ -286,6 +350,8 @@ int main(void)
                 cmocka_unit_test(deadline_is_enforced),
                 cmocka_unit_test(unreachable_target_is_unavailable),
                 cmocka_unit_test(a_peers_refusal_keeps_its_status),
+                cmocka_unit_test(a_call_made_while_serving_inherits_the_deadline),
+                cmocka_unit_test(a_refusal_met_while_serving_is_passed_on),
                 cmocka_unit_test(interceptors_run_in_order_and_can_reject),
                 cmocka_unit_test(many_threads_share_one_client),
         };

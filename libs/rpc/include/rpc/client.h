@@ -22,7 +22,8 @@ struct rpc_client_call {
         const ProtobufCMessage *request;
         const ProtobufCMessageDescriptor *response_type;
         ProtobufCAllocator *allocator; /* for the response; NULL: malloc */
-        int timeout_ms;                /* <= 0: no deadline */
+        int timeout_ms;                /* <= 0: no deadline; made while serving a call,
+                                          never past that call's deadline (propagated) */
         const struct rpc_metadata *metadata;
         size_t n_metadata;
 };
