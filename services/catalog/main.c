@@ -6,7 +6,6 @@
 #include "catalog-grpc.h"
 #include "catalog-mysql.h"
 #include "catalog-projections.h"
-#include "catalog-system.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "svc/svc.h"
@@ -52,7 +51,7 @@ int main(void)
                 cache = (struct catalog_cache_redis){.kv = c.kv, .ttl_ms = ttl_ms};
                 app = (struct catalog_app){.repo = catalog_repo_mysql(c.db),
                                            .cache = catalog_cache_redis(&cache),
-                                           .env = catalog_env_system(),
+                                           .env = core_env_system(),
                                            .on_cache_error = log_cache_error};
                 /* stock events drive SOLD_OUT/ON_SALE; order events the best sellers */
                 projections = (struct catalog_projections){.cache = app.cache};

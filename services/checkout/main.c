@@ -129,7 +129,7 @@ int main(void)
                 peers.client = client;
                 app.store = checkout_store_mysql(c.db);
                 app.peers = checkout_peers_grpc(&peers);
-                app.env = checkout_env_system();
+                app.env = core_env_system();
                 if ((r = checkout_metrics_init(&saga_metrics, c.metrics)) == 0)
                         app.observer = checkout_observer_metrics(&saga_metrics);
                 if (*crash_step) {

@@ -111,7 +111,7 @@ static int wire(struct identity_main *m, char *err, size_t err_len)
         m->app.signer = identity_signer_jwt(&m->signer);
         m->app.revoker = identity_revoker_redis(m->c.kv);
         m->app.limiter = identity_limiter_redis(m->c.kv);
-        m->app.env = identity_env_system();
+        m->app.env = core_env_system();
         m->app.digest = identity_digest_sodium();
         if ((r = identity_app_init(&m->app)) < 0)
                 return r;

@@ -45,7 +45,7 @@ int main(void)
                 peers.timeout_ms = (int)timeout_ms;
                 app = (struct order_app){.store = order_store_mysql(c.db),
                                          .peers = order_peers_grpc(&peers),
-                                         .env = order_env_system()};
+                                         .env = core_env_system()};
                 struct svc_server_spec spec = {
                         .service = &bookstore__order__v1__order_service__descriptor,
                         .register_service = order_grpc_register,

@@ -36,7 +36,7 @@ int main(void)
         if (r == 0) {
                 app = (struct payment_app){.store = payment_store_mysql(c.db),
                                            .provider = payment_provider_simulated(&sim),
-                                           .env = payment_env_system()};
+                                           .env = core_env_system()};
                 struct svc_server_spec spec = {
                         .service = &bookstore__payment__v1__payment_service__descriptor,
                         .register_service = payment_grpc_register,

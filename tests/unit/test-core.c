@@ -8,6 +8,8 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "core/page.h"
+#include "core/clock.h"
+#include "core/env.h"
 #include "core/utf8.h"
 
 #include <errno.h>
@@ -114,6 +116,39 @@ static void utf8_accepts_valid_and_rejects_invalid(void **state)
                 assert_false(utf8_valid(bad[i], strlen(bad[i])));
 }
 
+static void the_env_port_has_a_settable_fake_and_the_system(void **state)
+{
+        struct core_env_fake f = {.now_ms = 1700000000123, .rng = 42};
+        struct core_env fake = core_env_fake(&f);
+        assert_int_equal(core_env_now_ms(&fake), 1700000000123);
+        assert_int_equal(core_env_now_s(&fake), 1700000000);
+        f.now_ms += 5000;
+        assert_int_equal(core_env_now_s(&fake), 1700000005);
+        char a[37], b[37];
+        core_env_new_id(&fake, a);
+        core_env_new_id(&fake, b);
+        assert_string_equal(a, "00000000-0000-4000-8000-000000000001");
+        assert_string_equal(b, "00000000-0000-4000-8000-000000000002");
+        unsigned char r1[16], r2[16];
+        struct core_env_fake g = {.rng = 42};
+        core_env_random(&fake, r1, sizeof(r1));
+        struct core_env same_seed = core_env_fake(&g);
+        core_env_random(&same_seed, r2, sizeof(r2));
+        assert_memory_equal(r1, r2, sizeof(r1)); /* the same seed, the same bytes */
+        for (int i = 0; i < 100; i++) {
+                double j = core_env_jitter(&fake);
+                assert_true(j >= 0 && j < 1);
+        }
+        struct core_env sys = core_env_system();
+        int64_t now = core_env_now_ms(&sys);
+        assert_true(now > 1700000000000 && now - clock_realtime_ms() <= 0);
+        core_env_new_id(&sys, a);
+        core_env_new_id(&sys, b);
+        assert_int_equal(strlen(a), 36);
+        assert_int_equal(a[14], '4'); /* version 4 */
+        assert_string_not_equal(a, b);
+}
+
 static void utf8_sanitize_cuts_and_replaces(void **state)
 {
         /* "é" cut after its first byte, as a 200-byte cut of a message does */
@@ -123,7 +158,9 @@ static void utf8_sanitize_cuts_and_replaces(void **state)
         char cut3[] = "x\xe2\x82"; /* two bytes of a three-byte euro sign */
         utf8_sanitize(cut3);
         assert_string_equal(cut3, "x");
-        char bad[] = "a\xff" "b\xc0\xaf" "c\xed\xa0\x80"; /* stray, overlong, surrogate */
+        char bad[] = "a\xff"
+                     "b\xc0\xaf"
+                     "c\xed\xa0\x80"; /* stray, overlong, surrogate */
         utf8_sanitize(bad);
         assert_true(utf8_valid(bad, strlen(bad)));
         assert_string_equal(bad, "a?b??c???");
@@ -204,6 +241,7 @@ int main(void)
                 cmocka_unit_test(config_reads_defaults_values_and_reports_errors),
                 cmocka_unit_test(utf8_accepts_valid_and_rejects_invalid),
                 cmocka_unit_test(utf8_sanitize_cuts_and_replaces),
+                cmocka_unit_test(the_env_port_has_a_settable_fake_and_the_system),
                 cmocka_unit_test(log_writes_one_json_object_per_line),
                 cmocka_unit_test(page_tokens_and_sizes),
         };

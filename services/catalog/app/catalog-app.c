@@ -10,7 +10,7 @@
 
 static int64_t now(struct catalog_app *app)
 {
-        return app->env.ops->now_s(app->env.self);
+        return core_env_now_s(&app->env);
 }
 
 static void cache_error(struct catalog_app *app, int err, const char *what)
@@ -102,7 +102,7 @@ int catalog_create_book(struct catalog_app *app, const struct catalog_caller *ca
                                   CATALOG_UPDATE_PRICE,
                           in, b);
         if (r == CE_OK) {
-                app->env.ops->new_id(app->env.self, b->id);
+                core_env_new_id(&app->env, b->id);
                 snprintf(b->seller_id, sizeof(b->seller_id), "%s", caller->subject);
                 b->status = BOOK_REGISTERED;
                 b->created_at = b->updated_at = now(app);
@@ -234,7 +234,7 @@ int catalog_create_category(struct catalog_app *app, const char *name, struct ca
         if (r != CE_OK)
                 return r;
         struct catalog_category c = {0};
-        app->env.ops->new_id(app->env.self, c.id);
+        core_env_new_id(&app->env, c.id);
         snprintf(c.name, sizeof(c.name), "%s", name);
         r = app->repo.ops->create_category(app->repo.self, &c);
         if (r == -EEXIST)

@@ -15,7 +15,7 @@ enum {
 struct catalog_app {
         struct catalog_repo repo;
         struct catalog_cache cache;
-        struct catalog_env env;
+        struct core_env env;
         /* cache errors are counted here for logs/metrics; reads still succeed */
         void (*on_cache_error)(int err, const char *what);
 };

@@ -4,6 +4,8 @@
  * duplicate, -ESTALE the row changed underneath (compare-and-set lost). */
 #pragma once
 
+#include "core/env.h"
+
 #include "catalog-rules.h"
 #include "catalog-sales.h"
 
@@ -62,14 +64,5 @@ struct catalog_cache_ops {
 };
 struct catalog_cache {
         const struct catalog_cache_ops *ops;
-        void *self;
-};
-
-struct catalog_env_ops {
-        int64_t (*now_s)(void *self);
-        void (*new_id)(void *self, char out[37]); /* a UUID */
-};
-struct catalog_env {
-        const struct catalog_env_ops *ops;
         void *self;
 };

@@ -90,9 +90,9 @@ out:
  * taken (a concurrent twin). */
 int checkout_saga_insert(struct checkout_app *app, struct checkout_saga *s)
 {
-        int64_t now = app->env.ops->now_ms(app->env.self);
+        int64_t now = core_env_now_ms(&app->env);
         if (!s->id[0])
-                app->env.ops->new_id(app->env.self, s->id);
+                core_env_new_id(&app->env, s->id);
         saga_start(checkout_def_of(s->kind), &s->state);
         s->state.steps[0] = STEP_RUNNING; /* driven at once */
         s->created_ms = s->updated_ms = s->log[0].started_ms = s->log[0].updated_ms = now;
@@ -101,7 +101,7 @@ int checkout_saga_insert(struct checkout_app *app, struct checkout_saga *s)
 
 static int start(struct checkout_app *app, struct checkout_saga *s, struct saga_sub **ret_sub)
 {
-        app->env.ops->new_id(app->env.self, s->id); /* followed from before it starts */
+        core_env_new_id(&app->env, s->id); /* followed from before it starts */
         *ret_sub = saga_hub_subscribe(app->hub, s->id);
         int r = checkout_saga_insert(app, s);
         if (r == 0)

@@ -35,7 +35,7 @@ struct saga_runner;
 struct checkout_app {
         struct checkout_store store;
         struct checkout_participants peers;
-        struct checkout_env env;
+        struct core_env env;
         struct checkout_observer observer;
         struct checkout_config cfg;
         /* Fault injection for drills: called after a participant answered a

@@ -15,7 +15,7 @@ enum { STORE_RETRY_MS = 1000 };
 
 static int64_t now_ms(struct checkout_app *app)
 {
-        return app->env.ops->now_ms(app->env.self);
+        return core_env_now_ms(&app->env);
 }
 
 /* Writes the saga under our lease. -ESTALE: another coordinator took it. */
@@ -129,7 +129,7 @@ enum saga_drive_result saga_drive(struct checkout_app *app, struct saga_job *job
         struct checkout_saga *s = &job->saga;
         const struct saga_def *def = checkout_def_of(s->kind);
         struct saga_command cmd =
-                saga_next(def, &s->state, &app->cfg.policy, app->env.ops->jitter(app->env.self));
+                saga_next(def, &s->state, &app->cfg.policy, core_env_jitter(&app->env));
         bool must_wait = cmd.delay_ms > 0 && !job->waited;
         int e;
         /* a step's answer is written together with the start of the next

@@ -5,6 +5,8 @@
  * infrastructure. */
 #pragma once
 
+#include "core/env.h"
+
 #include "checkout-rules.h"
 #include "saga.h"
 
@@ -61,13 +63,12 @@ struct checkout_store_ops {
                      struct checkout_saga *ret);
         /* Writes the saga's state under the owner's lease (renewing it);
          * -ESTALE when the lease is no longer this owner's. */
-        int (*save)(void *self, const struct checkout_saga *s, const char *owner,
-                    int64_t lease_ms);
+        int (*save)(void *self, const struct checkout_saga *s, const char *owner, int64_t lease_ms);
         /* One page, in store order, of the unfinished sagas this owner holds or
          * whose lease ran out, after seq after_seq (0: from the first):
          * ids[i] with seqs[i]; fewer than max when there are no more. */
-        int (*list_unfinished)(void *self, const char *owner, int64_t after_seq,
-                               char (*ids)[37], int64_t *seqs, size_t max, size_t *ret_n);
+        int (*list_unfinished)(void *self, const char *owner, int64_t after_seq, char (*ids)[37],
+                               int64_t *seqs, size_t max, size_t *ret_n);
         int (*list)(void *self, const struct checkout_query *q, struct checkout_saga *ret,
                     size_t *ret_n);
 };
@@ -133,15 +134,5 @@ struct checkout_observer_ops {
 };
 struct checkout_observer {
         const struct checkout_observer_ops *ops; /* NULL: nobody watches */
-        void *self;
-};
-
-struct checkout_env_ops {
-        int64_t (*now_ms)(void *self); /* wall clock, ms since the epoch */
-        void (*new_id)(void *self, char out[37]);
-        double (*jitter)(void *self); /* [0, 1) */
-};
-struct checkout_env {
-        const struct checkout_env_ops *ops;
         void *self;
 };

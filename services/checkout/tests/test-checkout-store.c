@@ -34,7 +34,7 @@ static int64_t mem_clock(void *self)
         return mem_now;
 }
 
-static const struct checkout_env_ops clock_ops = {.now_ms = mem_clock};
+static const struct core_env_ops clock_ops = {.now_ms = mem_clock};
 
 /* Lets `ms` pass on the store's clock. */
 static void let_pass(int64_t ms)
@@ -56,7 +56,7 @@ static int setup(void **state)
                 store = checkout_store_mysql(pool);
                 return 0;
         }
-        checkout_memory_store_init(&mem, (struct checkout_env){.ops = &clock_ops});
+        checkout_memory_store_init(&mem, (struct core_env){.ops = &clock_ops});
         store = checkout_store_memory(&mem);
         return 0;
 }

@@ -15,32 +15,14 @@
 #include <stdio.h>
 #include <string.h>
 
-static int64_t now;
-static int ids, stuck_reports;
+static struct core_env_fake fake; /* the clock, ids and jitter */
+static int stuck_reports;
 static struct checkout_memory_store mem;
 static struct checkout_app app;
 static struct saga_job job;
 static enum saga_outcome script[64]; /* the answers, in call order; OK past the end */
 static size_t n_script, calls;
 static int unstored_calls; /* calls whose step the store did not hold as running */
-
-static int64_t clock_now(void *self)
-{
-        return now;
-}
-
-static void next_id(void *self, char out[37])
-{
-        snprintf(out, 37, "00000000-0000-4000-8000-%012d", ++ids);
-}
-
-static double no_jitter(void *self)
-{
-        return 0;
-}
-
-static const struct checkout_env_ops env_ops = {
-        .now_ms = clock_now, .new_id = next_id, .jitter = no_jitter};
 
 /* Every participant call: what the store held for the step, then the script. */
 static void answer(struct checkout_reply *ret)
@@ -124,8 +106,9 @@ static const struct checkout_observer_ops observer = {
 
 static int setup(void **state)
 {
-        now = 1000000, ids = 0, stuck_reports = 0, n_script = 0, calls = 0, unstored_calls = 0;
-        struct checkout_env env = {.ops = &env_ops};
+        fake = (struct core_env_fake){.now_ms = 1000000, .rng = 7};
+        stuck_reports = 0, n_script = 0, calls = 0, unstored_calls = 0;
+        struct core_env env = core_env_fake(&fake);
         checkout_memory_store_init(&mem, env);
         app = (struct checkout_app){
                 .store = checkout_store_memory(&mem),
@@ -162,7 +145,7 @@ static enum saga_drive_result drive_until_quiet(int max_rounds)
         for (int i = 0; i < max_rounds && d != SAGA_DRIVE_DONE; i++) {
                 d = saga_drive(&app, &job, &wait);
                 if (d == SAGA_DRIVE_WAIT)
-                        now += wait;
+                        fake.now_ms += wait;
         }
         return d;
 }
@@ -186,17 +169,18 @@ static void a_step_before_the_pivot_is_given_up_at_its_deadline(void **state)
 {
         for (n_script = 0; n_script < 64; n_script++) /* make_payment never answers */
                 script[n_script] = n_script == 0 ? SAGA_OUTCOME_OK : SAGA_OUTCOME_MAYBE_APPLIED;
-        int64_t t0 = now;
+        int64_t t0 = fake.now_ms;
         enum saga_drive_result d = SAGA_DRIVE_AGAIN;
         int64_t wait = 0;
         while (job.saga.state.status == SAGA_RUNNING && d != SAGA_DRIVE_DONE) {
                 d = saga_drive(&app, &job, &wait);
                 if (d == SAGA_DRIVE_WAIT)
-                        now += wait;
+                        fake.now_ms += wait;
         }
         assert_int_equal(job.saga.state.status, SAGA_COMPENSATING);
-        assert_true(now - t0 > app.cfg.step_deadline_ms); /* not a fixed count of attempts */
-        assert_true(calls - 1 > 5);                       /* authorizations tried until then */
+        assert_true(fake.now_ms - t0 >
+                    app.cfg.step_deadline_ms); /* not a fixed count of attempts */
+        assert_true(calls - 1 > 5);            /* authorizations tried until then */
         assert_non_null(strstr(job.saga.state.failure_reason, "no success within 5000 ms"));
 }
 
@@ -209,7 +193,7 @@ static void past_the_pivot_nothing_is_given_up_and_stuck_is_flagged_once(void **
         int64_t wait = 0;
         for (int i = 0; i < 400 && calls < n_script; i++)
                 if (saga_drive(&app, &job, &wait) == SAGA_DRIVE_WAIT)
-                        now += wait;
+                        fake.now_ms += wait;
         assert_int_equal(job.saga.state.status, SAGA_RUNNING);
         assert_int_equal(job.saga.state.current, 5); /* confirm, past the pivot */
         assert_true(job.saga.state.stuck);
@@ -217,7 +201,7 @@ static void past_the_pivot_nothing_is_given_up_and_stuck_is_flagged_once(void **
         struct checkout_saga s;
         assert_int_equal(app.store.ops->find(app.store.self, job.saga.id, &s), 0);
         assert_true(s.state.stuck); /* on disk, for GetSaga */
-        n_script = calls;           /* it answers from now on */
+        n_script = calls;           /* it answers from fake.now_ms on */
         assert_int_equal(drive_until_quiet(100), SAGA_DRIVE_DONE);
         assert_int_equal(stored_status(), SAGA_COMPLETED);
         assert_int_equal(app.store.ops->find(app.store.self, job.saga.id, &s), 0);
@@ -228,7 +212,7 @@ static void a_lost_lease_drops_the_job_and_the_new_owner_resumes(void **state)
 {
         int64_t wait;
         assert_int_equal(saga_drive(&app, &job, &wait), SAGA_DRIVE_AGAIN); /* place_order */
-        now += app.cfg.lease_ms + 1; /* we stalled; another coordinator takes over */
+        fake.now_ms += app.cfg.lease_ms + 1; /* we stalled; another coordinator takes over */
         struct saga_job theirs;
         snprintf(app.cfg.owner, sizeof(app.cfg.owner), "them");
         assert_int_equal(saga_drive_claim(&app, job.saga.id, &theirs), 0);

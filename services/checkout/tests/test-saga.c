@@ -141,7 +141,8 @@ static void compensations_are_retried_until_they_succeed(void **state)
         saga_record(&checkout_saga, &s, &bounded, &run, SAGA_OUTCOME_BUSINESS, "no");
         for (int i = 0; i < 2; i++) {
                 struct saga_command comp = saga_next(&checkout_saga, &s, &bounded, 0);
-                saga_record(&checkout_saga, &s, &bounded, &comp, SAGA_OUTCOME_MAYBE_APPLIED, "down");
+                saga_record(&checkout_saga, &s, &bounded, &comp, SAGA_OUTCOME_MAYBE_APPLIED,
+                            "down");
         }
         assert_int_equal(s.status, SAGA_FAILED);
         assert_string_equal(s.failure_reason, "compensation reject_order keeps failing: down");

@@ -23,7 +23,7 @@ static void hex(const unsigned char *in, size_t n, char *out)
 static void new_uuid(struct identity_app *app, char out[37])
 {
         unsigned char b[16];
-        app->env.ops->random(app->env.self, b, sizeof(b));
+        core_env_random(&app->env, b, sizeof(b));
         b[6] = (b[6] & 0x0f) | 0x40; /* version 4 */
         b[8] = (b[8] & 0x3f) | 0x80; /* RFC 4122 variant */
         char h[33];
@@ -34,7 +34,7 @@ static void new_uuid(struct identity_app *app, char out[37])
 static void new_jti(struct identity_app *app, char out[33])
 {
         unsigned char b[16];
-        app->env.ops->random(app->env.self, b, sizeof(b));
+        core_env_random(&app->env, b, sizeof(b));
         hex(b, sizeof(b), out);
 }
 
@@ -44,7 +44,7 @@ static void new_refresh_token(struct identity_app *app, char out[48])
         static const char alphabet[] =
                 "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
         unsigned char b[43];
-        app->env.ops->random(app->env.self, b, sizeof(b));
+        core_env_random(&app->env, b, sizeof(b));
         for (size_t i = 0; i < sizeof(b); i++)
                 out[i] = alphabet[b[i] & 63];
         out[43] = '\0';
@@ -62,7 +62,7 @@ static bool secrets_equal(const char *a, const char *b)
 
 static int64_t now(struct identity_app *app)
 {
-        return app->env.ops->now_s(app->env.self);
+        return core_env_now_s(&app->env);
 }
 
 void identity_tokens_clear(struct identity_tokens *t)

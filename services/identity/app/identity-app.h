@@ -34,7 +34,7 @@ struct identity_app {
         struct identity_signer signer;
         struct identity_revoker revoker;
         struct identity_limiter limiter;
-        struct identity_env env;
+        struct core_env env;
         struct identity_digest digest;
         char dummy_hash[256]; /* verified against when the email is unknown: same timing */
 };

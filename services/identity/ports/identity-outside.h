@@ -4,6 +4,8 @@
  * Functions return 0 or a negative errno unless stated otherwise. */
 #pragma once
 
+#include "core/env.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -47,15 +49,6 @@ struct identity_limiter_ops {
 };
 struct identity_limiter {
         const struct identity_limiter_ops *ops;
-        void *self;
-};
-
-struct identity_env_ops {
-        int64_t (*now_s)(void *self);
-        void (*random)(void *self, void *buf, size_t len); /* cryptographically strong */
-};
-struct identity_env {
-        const struct identity_env_ops *ops;
         void *self;
 };
 

@@ -255,9 +255,14 @@ static int limit_hit(void *self, const char *key, int limit, int64_t window, boo
 
 static const struct identity_limiter_ops counting_limiter = {limit_hit};
 
-static int64_t clock_now(void *self)
+static int64_t clock_now_ms(void *self)
 {
-        return now_s;
+        return now_s * 1000;
+}
+
+static void counting_id(void *self, char out[37])
+{
+        snprintf(out, 37, "00000000-0000-4000-8000-%012d", counter++);
 }
 
 static void counting_random(void *self, void *buf, size_t len)
@@ -267,7 +272,7 @@ static void counting_random(void *self, void *buf, size_t len)
                 b[i] = (unsigned char)(counter++ * 131 + i);
 }
 
-static const struct identity_env_ops test_env = {clock_now, counting_random};
+static const struct core_env_ops test_env = {clock_now_ms, counting_id, counting_random};
 
 static void fake_digest(void *self, const char *in, char out[65])
 {

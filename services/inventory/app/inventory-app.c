@@ -84,7 +84,7 @@ int inventory_reserve(struct inventory_app *app, const char *order_id, struct in
                 return IE_INSUFFICIENT;
         if (r == -EEXIST && inventory_compensated(ret->status))
                 return IE_COMPENSATED; /* a late or repeated reserve after its release */
-        if (r == -EEXIST) /* the same request again gets the same answer */
+        if (r == -EEXIST)              /* the same request again gets the same answer */
                 return inventory_same_items(ret->items, ret->n_items, items, n) ? IE_OK
                                                                                 : IE_ORDER_MISMATCH;
         return r;

@@ -132,11 +132,11 @@ int order_create(struct order_app *app, const struct order_caller *caller,
         if ((r = resolve_address(app, caller, req, &ret->address)) != OE_OK ||
             (r = price(app, caller, req, ret)) != OE_OK)
                 return r;
-        app->env.ops->new_id(app->env.self, ret->id);
+        core_env_new_id(&app->env, ret->id);
         snprintf(ret->customer_id, sizeof(ret->customer_id), "%s", customer);
         snprintf(ret->idempotency_key, sizeof(ret->idempotency_key), "%s", key);
         ret->status = ORDER_PENDING;
-        ret->created_at = ret->updated_at = app->env.ops->now_s(app->env.self);
+        ret->created_at = ret->updated_at = core_env_now_s(&app->env);
         r = app->store.ops->insert(app->store.self, ret);
         if (r == -EEXIST && *key) { /* the same key, concurrently: answer with that order */
                 r = app->store.ops->find_by_key(app->store.self, customer, key, ret);
@@ -224,7 +224,7 @@ static int transition(struct order_app *app, const char *id, enum order_status t
                         return r;
                 if (ret->status == to)
                         return OE_OK;
-                int64_t now = app->env.ops->now_s(app->env.self);
+                int64_t now = core_env_now_s(&app->env);
                 r = app->store.ops->set_status(app->store.self, id, ret->status, to,
                                                reason ? reason : "", now);
                 if (r == -ESTALE)

@@ -16,7 +16,7 @@ enum {
 struct order_app {
         struct order_store store;
         struct order_peers peers;
-        struct order_env env;
+        struct core_env env;
 };
 
 struct order_caller {

@@ -4,6 +4,8 @@
  * -ESTALE (compare-and-set lost), others: infrastructure. */
 #pragma once
 
+#include "core/env.h"
+
 #include "order-rules.h"
 
 struct order_address {
@@ -70,14 +72,5 @@ struct order_peers_ops {
 };
 struct order_peers {
         const struct order_peers_ops *ops;
-        void *self;
-};
-
-struct order_env_ops {
-        int64_t (*now_s)(void *self);
-        void (*new_id)(void *self, char out[37]);
-};
-struct order_env {
-        const struct order_env_ops *ops;
         void *self;
 };

@@ -17,7 +17,7 @@ static int compatible(const struct payment *p, const struct payment_authorize_re
 
 static int64_t now_s(struct payment_app *app)
 {
-        return app->env.ops->now_s(app->env.self);
+        return core_env_now_s(&app->env);
 }
 
 static int provider_error(int r)
@@ -116,7 +116,7 @@ static int find_or_intend(struct payment_app *app, const struct payment_authoriz
                 if (req->deadline_left_ms == 0)
                         return PE_DEADLINE;
                 struct payment p = {.amount = req->amount, .status = PAYMENT_AUTHORIZING};
-                app->env.ops->new_id(app->env.self, p.id);
+                core_env_new_id(&app->env, p.id);
                 snprintf(p.order_id, sizeof(p.order_id), "%s", req->order_id);
                 snprintf(p.customer_id, sizeof(p.customer_id), "%s", req->customer_id);
                 snprintf(p.token, sizeof(p.token), "%s", req->token);
@@ -153,7 +153,7 @@ int payment_authorize(struct payment_app *app, const struct payment_authorize_re
 static int insert_fence(struct payment_app *app, const char *order_id, struct payment *ret)
 {
         struct payment p = {.status = PAYMENT_VOIDED};
-        app->env.ops->new_id(app->env.self, p.id);
+        core_env_new_id(&app->env, p.id);
         snprintf(p.order_id, sizeof(p.order_id), "%s", order_id);
         p.created_at = p.updated_at = now_s(app);
         int r = app->store.ops->insert(app->store.self, &p);

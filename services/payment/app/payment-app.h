@@ -9,7 +9,7 @@ enum { PAYMENT_ROLE_ADMIN = 1u << 2, PAYMENT_ROLE_SERVICE = 1u << 3 };
 struct payment_app {
         struct payment_store store;
         struct payment_provider provider;
-        struct payment_env env;
+        struct core_env env;
 };
 
 struct payment_authorize_request {

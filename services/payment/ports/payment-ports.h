@@ -4,6 +4,8 @@
  * -EAGAIN (provider temporarily failing), -ETIMEDOUT. */
 #pragma once
 
+#include "core/env.h"
+
 #include "payment-rules.h"
 
 struct payment {
@@ -57,14 +59,5 @@ struct payment_provider_ops {
 };
 struct payment_provider {
         const struct payment_provider_ops *ops;
-        void *self;
-};
-
-struct payment_env_ops {
-        int64_t (*now_s)(void *self);
-        void (*new_id)(void *self, char out[37]);
-};
-struct payment_env {
-        const struct payment_env_ops *ops;
         void *self;
 };

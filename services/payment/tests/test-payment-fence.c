@@ -28,18 +28,7 @@ static char schema[64];
 static struct payment_app app;
 static int order_no;
 
-static int64_t fixed_now(void *self)
-{
-        return 1700000000;
-}
-
-static void counting_id(void *self, char out[37])
-{
-        static int n;
-        snprintf(out, 37, "00000000-0000-4000-8000-%012d", ++n + (int)getpid() * 10000);
-}
-
-static const struct payment_env_ops env_ops = {.now_s = fixed_now, .new_id = counting_id};
+static struct core_env_fake fake_env = {.now_ms = 1700000000000};
 
 static int open_mysql(void)
 {
@@ -52,7 +41,7 @@ static int open_mysql(void)
 
 static int setup(void **state)
 {
-        app.env = (struct payment_env){.ops = &env_ops};
+        app.env = core_env_fake(&fake_env);
         payment_memory_provider_init(&provider);
         app.provider = payment_provider_memory(&provider);
         if (use_mysql)
@@ -154,7 +143,7 @@ static void an_authorization_cut_short_by_a_crash_is_settled_by_the_void(void **
                                  .amount = {"EUR", 12, 500000000},
                                  .created_at = 1,
                                  .updated_at = 1};
-        counting_id(NULL, intent.id);
+        core_env_new_id(&app.env, intent.id);
         snprintf(intent.order_id, sizeof(intent.order_id), "%s", order);
         snprintf(intent.customer_id, sizeof(intent.customer_id), "cust-1");
         snprintf(intent.token, sizeof(intent.token), "tok_ok");

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void checkout_memory_store_init(struct checkout_memory_store *m, struct checkout_env clock)
+void checkout_memory_store_init(struct checkout_memory_store *m, struct core_env clock)
 {
         memset(m, 0, sizeof(*m));
         m->clock = clock;
@@ -22,7 +22,7 @@ void checkout_memory_store_free(struct checkout_memory_store *m)
 
 static int64_t store_now(struct checkout_memory_store *m)
 {
-        return m->clock.ops->now_ms(m->clock.self);
+        return core_env_now_ms(&m->clock);
 }
 
 static struct checkout_memory_row *row_of(struct checkout_memory_store *m, const char *id)

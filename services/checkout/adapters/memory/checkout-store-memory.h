@@ -16,12 +16,12 @@ struct checkout_memory_row {
 
 struct checkout_memory_store {
         pthread_mutex_t lock;
-        struct checkout_env clock; /* now_ms: the store's clock */
+        struct core_env clock; /* now_ms: the store's clock */
         struct checkout_memory_row *rows;
         size_t n, cap;
         int64_t next_seq;
 };
 
-void checkout_memory_store_init(struct checkout_memory_store *m, struct checkout_env clock);
+void checkout_memory_store_init(struct checkout_memory_store *m, struct core_env clock);
 void checkout_memory_store_free(struct checkout_memory_store *m);
 struct checkout_store checkout_store_memory(struct checkout_memory_store *m);

@@ -458,28 +458,3 @@ struct checkout_participants checkout_peers_grpc(struct checkout_peers_grpc *ctx
 {
         return (struct checkout_participants){.ops = &peers_grpc_ops, .self = ctx};
 }
-
-static int64_t system_now_ms(void *self)
-{
-        return clock_realtime_ms();
-}
-
-static void system_new_id(void *self, char out[37])
-{
-        random_uuid4(out);
-}
-
-static double system_jitter(void *self)
-{
-        uint32_t x;
-        random_bytes(&x, sizeof(x));
-        return (double)x / 4294967296.0;
-}
-
-static const struct checkout_env_ops env_ops = {
-        .now_ms = system_now_ms, .new_id = system_new_id, .jitter = system_jitter};
-
-struct checkout_env checkout_env_system(void)
-{
-        return (struct checkout_env){.ops = &env_ops};
-}

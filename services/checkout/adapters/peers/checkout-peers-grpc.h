@@ -26,4 +26,3 @@ struct checkout_peers_grpc {
 void checkout_peers_grpc_init(struct checkout_peers_grpc *ctx);
 void checkout_peers_grpc_free(struct checkout_peers_grpc *ctx);
 struct checkout_participants checkout_peers_grpc(struct checkout_peers_grpc *ctx);
-struct checkout_env checkout_env_system(void);

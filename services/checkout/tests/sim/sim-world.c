@@ -70,26 +70,22 @@ static int64_t env_now_ms(void *self)
         return ((struct sim_world *)self)->now_ms;
 }
 
-static int64_t env_now_s(void *self)
-{
-        return ((struct sim_world *)self)->now_ms / 1000;
-}
-
 static void env_new_id(void *self, char out[37])
 {
         struct sim_world *w = self;
         snprintf(out, 37, "00000000-0000-4000-8000-%012llx", (unsigned long long)++w->ids);
 }
 
-static double env_jitter(void *self)
+static void env_random(void *self, void *buf, size_t len)
 {
-        return (double)(sim_rand(self) % 1000) / 1000.0;
+        unsigned char *p = buf;
+        for (size_t i = 0; i < len; i++)
+                p[i] = (unsigned char)(sim_rand(self) >> 32);
 }
 
-static const struct checkout_env_ops checkout_env_ops = {
-        .now_ms = env_now_ms, .new_id = env_new_id, .jitter = env_jitter};
-static const struct payment_env_ops payment_env_ops = {.now_s = env_now_s, .new_id = env_new_id};
-static const struct order_env_ops order_env_ops = {.now_s = env_now_s, .new_id = env_new_id};
+/* One environment for every part of the world: the simulated clock. */
+static const struct core_env_ops env_ops = {
+        .now_ms = env_now_ms, .new_id = env_new_id, .random = env_random};
 
 /* ---- the payment participant can crash inside an operation ---------------- */
 
@@ -685,7 +681,7 @@ int sim_world_init(struct sim_world *w, unsigned long seed, const struct sim_fau
         order_memory_store_init(&w->orders);
         w->order = (struct order_app){.store = order_store_memory(&w->orders),
                                       .peers = order_peers_memory(&w->catalog),
-                                      .env = {.ops = &order_env_ops, .self = w}};
+                                      .env = {.ops = &env_ops, .self = w}};
         payment_memory_store_init(&w->payments);
         payment_memory_provider_init(&w->provider);
         w->provider.in_flight = provider_in_flight;
@@ -695,12 +691,12 @@ int sim_world_init(struct sim_world *w, unsigned long seed, const struct sim_fau
         w->payment_real = payment_store_memory(&w->payments);
         w->payment = (struct payment_app){.store = {.ops = &crashing_payments, .self = w},
                                           .provider = payment_provider_memory(&w->provider),
-                                          .env = {.ops = &payment_env_ops, .self = w}};
+                                          .env = {.ops = &env_ops, .self = w}};
         inventory_memory_init(&w->stock);
         w->inventory = (struct inventory_app){.store = inventory_store_memory(&w->stock)};
         w->inproc = (struct checkout_peers_memory){
                 .order = &w->order, .payment = &w->payment, .inventory = &w->inventory};
-        struct checkout_env env = {.ops = &checkout_env_ops, .self = w};
+        struct core_env env = {.ops = &env_ops, .self = w};
         checkout_memory_store_init(&w->sagas, env);
         w->sagas_real = checkout_store_memory(&w->sagas);
         snprintf(w->owner, sizeof(w->owner), "coordinator-0");

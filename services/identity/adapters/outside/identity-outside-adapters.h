@@ -15,7 +15,6 @@ struct identity_argon2_config {
 int identity_sodium_init(void);
 struct identity_hasher identity_hasher_argon2(struct identity_argon2_config *cfg);
 struct identity_digest identity_digest_sodium(void);
-struct identity_env identity_env_system(void);
 
 struct identity_signer_jwt {
         const struct auth_keyset *keys;

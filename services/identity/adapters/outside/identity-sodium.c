@@ -48,20 +48,3 @@ struct identity_digest identity_digest_sodium(void)
 {
         return (struct identity_digest){.ops = &digest_ops};
 }
-
-static int64_t system_now_s(void *self)
-{
-        return (int64_t)time(NULL);
-}
-
-static void system_random(void *self, void *buf, size_t len)
-{
-        randombytes_buf(buf, len);
-}
-
-static const struct identity_env_ops env_ops = {.now_s = system_now_s, .random = system_random};
-
-struct identity_env identity_env_system(void)
-{
-        return (struct identity_env){.ops = &env_ops};
-}

@@ -71,20 +71,3 @@ struct order_peers order_peers_grpc(struct order_peers_grpc *ctx)
 {
         return (struct order_peers){.ops = &peers_grpc_ops, .self = ctx};
 }
-
-static int64_t system_now_s(void *self)
-{
-        return (int64_t)time(NULL);
-}
-
-static void system_new_id(void *self, char out[37])
-{
-        random_uuid4(out);
-}
-
-static const struct order_env_ops env_ops = {.now_s = system_now_s, .new_id = system_new_id};
-
-struct order_env order_env_system(void)
-{
-        return (struct order_env){.ops = &env_ops};
-}

@@ -1,6 +1,6 @@
 /* The order service's peers over gRPC (libs/rpc client): prices from the
  * catalog, saved addresses from identity, each asked with the caller's own
- * authorization. Also the system clock and ids (env port). */
+ * authorization. */
 #pragma once
 
 #include "order-ports.h"
@@ -14,4 +14,3 @@ struct order_peers_grpc {
 };
 
 struct order_peers order_peers_grpc(struct order_peers_grpc *ctx);
-struct order_env order_env_system(void);

@@ -111,20 +111,3 @@ struct payment_provider payment_provider_simulated(struct payment_simulated *sim
 {
         return (struct payment_provider){.ops = &simulated_ops, .self = sim};
 }
-
-static int64_t system_now_s(void *self)
-{
-        return (int64_t)time(NULL);
-}
-
-static void system_new_id(void *self, char out[37])
-{
-        random_uuid4(out);
-}
-
-static const struct payment_env_ops env_ops = {.now_s = system_now_s, .new_id = system_new_id};
-
-struct payment_env payment_env_system(void)
-{
-        return (struct payment_env){.ops = &env_ops};
-}

@@ -6,7 +6,7 @@
  *   tok_flaky               temporarily unavailable the first N times per order, then approved
  *   any other token         declined: unknown_token
  * Idempotent per key like a real provider: authorizing the same order again
- * returns the first result. Also the clock and ids (payment env port). */
+ * returns the first result. */
 #pragma once
 
 #include "payment-ports.h"
@@ -23,4 +23,3 @@ struct payment_simulated {
 int payment_simulated_init(struct payment_simulated *sim, int flaky_failures);
 void payment_simulated_destroy(struct payment_simulated *sim);
 struct payment_provider payment_provider_simulated(struct payment_simulated *sim);
-struct payment_env payment_env_system(void);
