@@ -23,7 +23,7 @@ enum order_error_kind { OEK_INVALID, OEK_NOT_FOUND, OEK_PRECONDITION, OEK_DENIED
         X(OE_TRANSITION, OEK_PRECONDITION, "this status change is not allowed")                    \
         X(OE_IDEMPOTENCY_MISMATCH, OEK_PRECONDITION,                                               \
           "this idempotency_key was already used for a different order")                           \
-        X(OE_NOT_ALLOWED, OEK_DENIED, "you may not change this order")                            \
+        X(OE_NOT_ALLOWED, OEK_DENIED, "you may not change this order")                             \
         X(OE_CANCEL_THROUGH_CHECKOUT, OEK_PRECONDITION,                                            \
           "cancel an order with bookstore.checkout.v1.CheckoutService/CancelOrder: it refunds "    \
           "the payment and restocks the books (RequestCancel alone would leave the order "         \

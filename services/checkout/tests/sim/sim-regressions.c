@@ -97,7 +97,8 @@ static int confirm_in_flight_at_a_crash_with_inventory_down(void)
         r = r ? r : finish(w, "confirm-at-crash", 0, "");
         if (r == 0 &&
             (saga(w, s)->state.status != SAGA_COMPLETED || w->stats.coordinator_crashes != 1)) {
-                printf("FAILED: regression confirm-at-crash: saga %d, want COMPLETED after one crash\n%s",
+                printf("FAILED: regression confirm-at-crash: saga %d, want COMPLETED after one "
+                       "crash\n%s",
                        (int)s->state.status, w->trace);
                 r = -1;
         }

@@ -233,14 +233,12 @@ static void check_key(struct sim_world *w, const struct sim_call *c)
 }
 
 /* The call applied at the participant now. */
-static void deliver(struct sim_world *w, const struct sim_call *c, int64_t deadline_left_ms,
+static void deliver(struct sim_world *w, struct sim_call *c, int64_t deadline_left_ms,
                     struct checkout_reply *ret)
 {
         const struct checkout_participants_ops *p = checkout_peers_memory(&w->inproc).ops;
         void *self = &w->inproc;
         struct checkout_call call = {.idempotency_key = c->key, .trace_id = ""};
-        char order_id[64] = "";
-        struct checkout_money total;
         bool payment = c->kind == SIM_AUTHORIZE || c->kind == SIM_PAYMENT;
         w->inproc.deadline_left_ms = deadline_left_ms;
         w->payment_crashed = false;
@@ -248,7 +246,7 @@ static void deliver(struct sim_world *w, const struct sim_call *c, int64_t deadl
                 payment && sim_chance(w, w->faults.payment_crash) ? (int)between(w, 0, 2) : -1;
         switch (c->kind) {
         case SIM_CREATE_ORDER:
-                p->create_order(self, &call, c->saga, order_id, &total, ret);
+                p->create_order(self, &call, c->saga, c->out_order_id, &c->out_total, ret);
                 break;
         case SIM_SET_STATUS:
                 p->set_order_status(self, &call, c->order_id, (enum checkout_order_status)c->op,
@@ -313,7 +311,7 @@ static void crash_coordinator(struct sim_world *w, const char *when)
 }
 
 /* What the network does to one call, and the reply the caller sees. */
-static void network(struct sim_world *w, const struct sim_call *c, struct checkout_reply *ret)
+static void network(struct sim_world *w, struct sim_call *c, struct checkout_reply *ret)
 {
         const struct sim_faults *f = &w->faults;
         check_key(w, c);
@@ -384,46 +382,13 @@ static void net_create_order(void *self, const struct checkout_call *call,
                              const struct checkout_saga *s, char order_id[64],
                              struct checkout_money *total, struct checkout_reply *ret)
 {
-        struct sim_world *w = self;
         struct sim_call c = {.kind = SIM_CREATE_ORDER, .saga = s};
         snprintf(c.key, sizeof(c.key), "%s", call->idempotency_key);
-        /* the answer (order id, total) only when it comes back */
-        char id[64] = "";
-        struct checkout_money t = {0};
-        check_key(w, &c);
-        w->now_ms += between(w, 1, 20);
-        sim_trace(w, "call CreateOrder key=%s", c.key);
-        w->stats.calls++;
-        bool faulty = faults_on(w);
-        if (faulty && sim_chance(w, w->faults.coordinator_crash / 2)) {
-                crash_coordinator(w, "before the request left");
-                *ret = (struct checkout_reply){.outcome = SAGA_OUTCOME_UNREACHED,
-                                               .error = "UNAVAILABLE: process gone"};
-                return;
+        network(self, &c, ret);
+        if (ret->outcome == SAGA_OUTCOME_OK) { /* the answer only when it came back */
+                snprintf(order_id, 64, "%s", c.out_order_id);
+                *total = c.out_total;
         }
-        if (faulty && sim_chance(w, w->faults.late)) {
-                hold_back(w, &c, w->now_ms + between(w, 100, 6000), 500);
-                w->now_ms += PEER_TIMEOUT_MS;
-                *ret = (struct checkout_reply){.outcome = SAGA_OUTCOME_MAYBE_APPLIED,
-                                               .error = "DEADLINE_EXCEEDED: deadline exceeded"};
-                return;
-        }
-        const struct checkout_participants_ops *p = checkout_peers_memory(&w->inproc).ops;
-        p->create_order(&w->inproc, call, s, id, &t, ret);
-        sim_trace(w, "  CreateOrder applied: %s %s", id,
-                  ret->outcome == SAGA_OUTCOME_OK ? "ok" : ret->error);
-        if (faulty && sim_chance(w, w->faults.drop_reply)) {
-                sim_trace(w, "  reply lost");
-                *ret = (struct checkout_reply){.outcome = SAGA_OUTCOME_MAYBE_APPLIED,
-                                               .error = "UNAVAILABLE: connection reset"};
-                return;
-        }
-        if (ret->outcome == SAGA_OUTCOME_OK) {
-                snprintf(order_id, 64, "%s", id);
-                *total = t;
-        }
-        if (faulty && sim_chance(w, w->faults.coordinator_crash / 2))
-                crash_coordinator(w, "before it recorded the answer");
 }
 
 static void net_set_order_status(void *self, const struct checkout_call *call, const char *order_id,
@@ -588,17 +553,8 @@ static void run_late(struct sim_world *w, struct sim_late *l)
         }
         sim_trace(w, "late delivery of %s key=%s", kind_names[c.kind], c.key);
         w->delivering_late = true;
-        if (c.kind == SIM_CREATE_ORDER && copy) {
-                struct checkout_call call = {.idempotency_key = c.key, .trace_id = ""};
-                char id[64];
-                struct checkout_money t;
-                checkout_peers_memory(&w->inproc)
-                        .ops->create_order(&w->inproc, &call, copy, id, &t, &ignored);
-                sim_trace(w, "  CreateOrder applied late: %s",
-                          ignored.outcome == SAGA_OUTCOME_OK ? id : ignored.error);
-        } else if (c.kind != SIM_CREATE_ORDER) {
+        if (c.kind != SIM_CREATE_ORDER || copy)
                 deliver(w, &c, l->deadline_left_ms, &ignored);
-        }
         w->delivering_late = false;
         free(copy);
 }

@@ -45,6 +45,8 @@ struct sim_call {
         size_t n_items;
         int op;                           /* payment or stock op, or the order status */
         const struct checkout_saga *saga; /* create_order only; copied when held back */
+        char out_order_id[64];            /* create_order's answer, when it comes back */
+        struct checkout_money out_total;
 };
 
 struct sim_faults {

@@ -20,10 +20,8 @@ const struct auth_policy payment_policies[] = {
 const size_t payment_n_policies = sizeof(payment_policies) / sizeof(payment_policies[0]);
 
 static const int kind_status[] = {
-        [PEK_INVALID] = RPC_INVALID_ARGUMENT,
-        [PEK_NOT_FOUND] = RPC_NOT_FOUND,
-        [PEK_PRECONDITION] = RPC_FAILED_PRECONDITION,
-        [PEK_UNAVAILABLE] = RPC_UNAVAILABLE,
+        [PEK_INVALID] = RPC_INVALID_ARGUMENT,         [PEK_NOT_FOUND] = RPC_NOT_FOUND,
+        [PEK_PRECONDITION] = RPC_FAILED_PRECONDITION, [PEK_UNAVAILABLE] = RPC_UNAVAILABLE,
         [PEK_DEADLINE] = RPC_DEADLINE_EXCEEDED,
 };
 
