@@ -1,6 +1,8 @@
 /* The saga store in memory; see checkout-store-memory.h. */
 #include "checkout-store-memory.h"
 
+#include "core/grow.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,14 +48,8 @@ static int mem_insert(void *self, const struct checkout_saga *s, const char *own
                      !strcmp(o->idempotency_key, s->idempotency_key)))
                         r = -EEXIST;
         }
-        if (!r && m->n == m->cap) {
-                size_t cap = m->cap ? m->cap * 2 : 16;
-                struct checkout_memory_row *rows = realloc(m->rows, cap * sizeof(*rows));
-                if (!rows)
-                        r = -ENOMEM;
-                else
-                        m->rows = rows, m->cap = cap;
-        }
+        if (!r)
+                r = grow_for_one(&m->rows, &m->cap, m->n, sizeof(*m->rows));
         if (!r) {
                 struct checkout_memory_row *row = &m->rows[m->n++];
                 row->saga = *s;

@@ -1,6 +1,8 @@
 /* The inventory store in memory; see inventory-store-memory.h. */
 #include "inventory-store-memory.h"
 
+#include "core/grow.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,14 +49,9 @@ static struct inventory_reservation *new_reservation(struct inventory_memory *m,
                                                      const char *order_id,
                                                      enum inventory_reservation_status status)
 {
-        if (m->n_reservations == m->cap_reservations) {
-                size_t cap = m->cap_reservations ? m->cap_reservations * 2 : 8;
-                struct inventory_reservation *r = realloc(m->reservations, cap * sizeof(*r));
-                if (!r)
-                        return NULL;
-                m->reservations = r;
-                m->cap_reservations = cap;
-        }
+        if (grow_for_one(&m->reservations, &m->cap_reservations, m->n_reservations,
+                         sizeof(*m->reservations)) < 0)
+                return NULL;
         struct inventory_reservation *r = &m->reservations[m->n_reservations++];
         memset(r, 0, sizeof(*r));
         snprintf(r->order_id, sizeof(r->order_id), "%s", order_id);

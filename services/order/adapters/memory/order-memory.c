@@ -1,6 +1,8 @@
 /* The order store and peers in memory; see order-memory.h. */
 #include "order-memory.h"
 
+#include "core/grow.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,14 +48,8 @@ static int mem_insert(void *self, const struct order *o)
         if (order_of(m, o->id) ||
             (o->idempotency_key[0] && order_by_key(m, o->customer_id, o->idempotency_key)))
                 r = -EEXIST;
-        if (!r && m->n == m->cap) {
-                size_t cap = m->cap ? m->cap * 2 : 8;
-                struct order *orders = realloc(m->orders, cap * sizeof(*orders));
-                if (!orders)
-                        r = -ENOMEM;
-                else
-                        m->orders = orders, m->cap = cap;
-        }
+        if (!r)
+                r = grow_for_one(&m->orders, &m->cap, m->n, sizeof(*m->orders));
         if (!r) {
                 m->orders[m->n] = *o;
                 m->orders[m->n].seq = (int64_t)m->n + 1;

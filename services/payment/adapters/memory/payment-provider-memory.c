@@ -3,6 +3,8 @@
  * anything else approves. */
 #include "payment-memory.h"
 
+#include "core/grow.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,15 +64,8 @@ static int mem_authorize(void *self, const char *key, const char *token,
         int r = outage(m);
         struct payment_memory_hold *h = r ? NULL : find_hold(m, key);
         if (!r && !h) {
-                if (m->n == m->cap) {
-                        size_t cap = m->cap ? m->cap * 2 : 8;
-                        struct payment_memory_hold *holds = realloc(m->holds, cap * sizeof(*holds));
-                        if (holds)
-                                m->holds = holds, m->cap = cap;
-                }
-                if (m->n == m->cap) {
-                        r = -ENOMEM;
-                } else {
+                r = grow_for_one(&m->holds, &m->cap, m->n, sizeof(*m->holds));
+                if (!r) {
                         h = &m->holds[m->n++];
                         memset(h, 0, sizeof(*h));
                         snprintf(h->key, sizeof(h->key), "%s", key);

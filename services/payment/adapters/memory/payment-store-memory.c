@@ -1,6 +1,8 @@
 /* The payment store in memory; see payment-memory.h. */
 #include "payment-memory.h"
 
+#include "core/grow.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,14 +46,8 @@ static int mem_insert(void *self, const struct payment *p)
         pthread_mutex_lock(&m->lock);
         if (row_of(m, p->order_id))
                 r = -EEXIST;
-        if (!r && m->n == m->cap) {
-                size_t cap = m->cap ? m->cap * 2 : 8;
-                struct payment *rows = realloc(m->rows, cap * sizeof(*rows));
-                if (!rows)
-                        r = -ENOMEM;
-                else
-                        m->rows = rows, m->cap = cap;
-        }
+        if (!r)
+                r = grow_for_one(&m->rows, &m->cap, m->n, sizeof(*m->rows));
         if (!r)
                 m->rows[m->n++] = *p;
         pthread_mutex_unlock(&m->lock);
