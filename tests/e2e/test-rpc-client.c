@@ -58,6 +58,10 @@ static int gate_intercept(struct rpc_call *call, void *userdata)
 static struct rpc_client *client;
 static char target[64];
 
+static int echo_md(const char *message, int sleep_ms, int timeout_ms, const struct rpc_metadata *md,
+                   size_t n_md, Bookstore__Testing__V1__EchoResponse **ret,
+                   struct rpc_client_status *st);
+
 /* A service that asks a peer while it serves a call (as checkout asks
  * identity): x-relay: deadline asks Echo with a 10 s timeout and reports,
  * as an ABORTED message, how much deadline Echo saw; x-relay: refusal asks
@@ -78,21 +82,12 @@ static int relay_intercept(struct rpc_call *call, void *userdata)
                         &bookstore__testing__v1__fail_response__descriptor, NULL, 5000, &resp);
                 return rpc_error_errno(call, r, "the peer is unavailable; retry");
         }
-        Bookstore__Testing__V1__EchoRequest req;
-        bookstore__testing__v1__echo_request__init(&req);
-        struct rpc_client_call inner = {
-                .target = target,
-                .method = "/bookstore.testing.v1.TestService/Echo",
-                .request = &req.base,
-                .response_type = &bookstore__testing__v1__echo_response__descriptor,
-                .timeout_ms = 10000,
-        };
-        ProtobufCMessage *resp = NULL;
+        Bookstore__Testing__V1__EchoResponse *resp = NULL;
         struct rpc_client_status st;
-        if (rpc_client_unary(client, &inner, &resp, &st) < 0 || !resp)
+        if (echo_md("inner", 0, 10000, NULL, 0, &resp, &st) < 0 || !resp)
                 return rpc_error(call, RPC_INTERNAL, "inner call failed: %s", st.message);
-        int64_t seen = ((Bookstore__Testing__V1__EchoResponse *)resp)->deadline_remaining_ms;
-        protobuf_c_message_free_unpacked(resp, NULL);
+        int64_t seen = resp->deadline_remaining_ms;
+        protobuf_c_message_free_unpacked(&resp->base, NULL);
         return rpc_error(call, RPC_ABORTED, "%lld", (long long)seen);
 }
 
