@@ -200,6 +200,13 @@ const char *db_row_text(const struct db_row *row, size_t col, size_t *ret_len)
         return row->texts[col];
 }
 
+int db_row_found(const struct db_row *row, void *found)
+{
+        (void)row;
+        *(bool *)found = true;
+        return 0;
+}
+
 static bool is_integer_type(enum enum_field_types t)
 {
         return t == MYSQL_TYPE_TINY || t == MYSQL_TYPE_SHORT || t == MYSQL_TYPE_LONG ||

@@ -102,6 +102,8 @@ const char *db_row_text(const struct db_row *row, size_t col, size_t *ret_len);
 
 /* Return 0 to continue, anything else to stop (db_query then returns it). */
 typedef int (*db_row_fn)(const struct db_row *row, void *userdata);
+/* A db_row_fn that sets the bool userdata points at: "is there a row?". */
+int db_row_found(const struct db_row *row, void *found);
 
 /* INSERT/UPDATE/DELETE/DDL. ret_affected and ret_insert_id may be NULL. */
 int db_exec(struct db_conn *conn, const char *sql, const struct db_value *params, size_t n_params,

@@ -303,17 +303,11 @@ static int repo_list_categories(void *self, struct catalog_category *ret, size_t
         return r;
 }
 
-static int exists_cb(const struct db_row *row, void *userdata)
-{
-        *(bool *)userdata = true;
-        return 0;
-}
-
 static int repo_category_exists(void *self, const char *id, bool *ret_exists)
 {
         struct db_value v = db_text(id);
         *ret_exists = false;
-        return db_pool_query(self, "SELECT 1 FROM categories WHERE id = ?", &v, 1, exists_cb,
+        return db_pool_query(self, "SELECT 1 FROM categories WHERE id = ?", &v, 1, db_row_found,
                              ret_exists);
 }
 

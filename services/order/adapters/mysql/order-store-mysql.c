@@ -185,6 +185,16 @@ struct status_change {
         int64_t updated_at;
 };
 
+/* -ESTALE when the order exists (its status is not the expected one),
+ * -ENOENT when it does not, as the port promises. */
+static int order_exists(struct db_conn *c, const char *id)
+{
+        struct db_value v = db_text(id);
+        bool found = false;
+        int r = db_query(c, "SELECT 1 FROM orders WHERE id = ?", &v, 1, db_row_found, &found);
+        return r < 0 ? r : found ? -ESTALE : -ENOENT;
+}
+
 static int status_change(struct db_conn *c, void *arg)
 {
         const struct status_change *ch = arg;
@@ -198,7 +208,7 @@ static int status_change(struct db_conn *c, void *arg)
                          "FOR UPDATE",
                          key, 2, order_row_cb, &rows);
         if (r == 0 && rows.n == 0)
-                r = -ESTALE; /* another change won */
+                r = order_exists(c, ch->id); /* yes: another change won */
         struct db_value item_key = db_text(ch->id);
         if (r == 0) {
                 o->n_items = 0;
