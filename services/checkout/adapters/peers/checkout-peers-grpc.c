@@ -157,8 +157,9 @@ static void call_participant(struct checkout_peers_grpc *ctx, const struct check
         *ret_resp = NULL;
         if (service_authorization(ctx, authorization, sizeof(authorization), &st) < 0) {
                 reply_from(&st, ret);
-                if (ret->outcome == SAGA_OUTCOME_BUSINESS) /* a refused secret: fix, then retry */
-                        ret->outcome = SAGA_OUTCOME_UNREACHED;
+                /* the participant was not called, whatever identity said (a
+                 * refused secret is fixed by an operator, then retried) */
+                ret->outcome = SAGA_OUTCOME_UNREACHED;
                 return;
         }
         char traceparent[64] = "", span[17];
