@@ -137,6 +137,12 @@ int order_create(struct order_app *app, const struct order_caller *caller,
         snprintf(ret->idempotency_key, sizeof(ret->idempotency_key), "%s", key);
         ret->status = ORDER_PENDING;
         ret->created_at = ret->updated_at = core_env_now_s(&app->env);
+        /* Pricing asked the catalog and took time. A caller that gave up
+         * meanwhile (the saga, compensating) would find an order it never
+         * heard of; its undo asks again with the same key, so storing late is
+         * safe, but not storing is cheaper and leaves nothing to reject. */
+        if (req->deadline_ms && core_env_now_ms(&app->env) >= req->deadline_ms)
+                return OE_DEADLINE;
         r = app->store.ops->insert(app->store.self, ret);
         if (r == -EEXIST && *key) { /* the same key, concurrently: answer with that order */
                 r = app->store.ops->find_by_key(app->store.self, customer, key, ret);

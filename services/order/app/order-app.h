@@ -37,6 +37,7 @@ struct order_create_request {
         const struct order_address *inline_address; /* NULL when not given */
         const char *idempotency_key;                /* "" for none */
         const char *customer_id;                    /* SERVICE callers act for this customer */
+        int64_t deadline_ms; /* the caller's deadline on env's clock; 0: none */
 };
 
 int order_create(struct order_app *app, const struct order_caller *caller,

@@ -2,7 +2,7 @@
  * by the adapter), message. */
 #pragma once
 
-enum order_error_kind { OEK_INVALID, OEK_NOT_FOUND, OEK_PRECONDITION, OEK_DENIED };
+enum order_error_kind { OEK_INVALID, OEK_NOT_FOUND, OEK_PRECONDITION, OEK_DENIED, OEK_DEADLINE };
 
 #define ORDER_ERRORS(X)                                                                            \
         X(OE_ITEMS_INVALID, OEK_INVALID,                                                           \
@@ -24,6 +24,9 @@ enum order_error_kind { OEK_INVALID, OEK_NOT_FOUND, OEK_PRECONDITION, OEK_DENIED
         X(OE_IDEMPOTENCY_MISMATCH, OEK_PRECONDITION,                                               \
           "this idempotency_key was already used for a different order")                           \
         X(OE_NOT_ALLOWED, OEK_DENIED, "you may not change this order")                             \
+        X(OE_DEADLINE, OEK_DEADLINE,                                                               \
+          "the caller's deadline passed before the order was stored; nothing was created (ask "    \
+          "again with the same idempotency_key)")                                                  \
         X(OE_CANCEL_THROUGH_CHECKOUT, OEK_PRECONDITION,                                            \
           "cancel an order with bookstore.checkout.v1.CheckoutService/CancelOrder: it refunds "    \
           "the payment and restocks the books (RequestCancel alone would leave the order "         \

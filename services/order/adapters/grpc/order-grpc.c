@@ -23,10 +23,9 @@ const struct auth_policy order_policies[] = {
 const size_t order_n_policies = sizeof(order_policies) / sizeof(order_policies[0]);
 
 static const int kind_status[] = {
-        [OEK_INVALID] = RPC_INVALID_ARGUMENT,
-        [OEK_NOT_FOUND] = RPC_NOT_FOUND,
-        [OEK_PRECONDITION] = RPC_FAILED_PRECONDITION,
-        [OEK_DENIED] = RPC_PERMISSION_DENIED,
+        [OEK_INVALID] = RPC_INVALID_ARGUMENT,         [OEK_NOT_FOUND] = RPC_NOT_FOUND,
+        [OEK_PRECONDITION] = RPC_FAILED_PRECONDITION, [OEK_DENIED] = RPC_PERMISSION_DENIED,
+        [OEK_DEADLINE] = RPC_DEADLINE_EXCEEDED,
 };
 
 static int fail(struct rpc_call *call, int r, const char *detail)
@@ -143,6 +142,9 @@ static int create_order(struct rpc_call *call, const ProtobufCMessage *msg, Prot
                                           .inline_address = a ? &inline_address : NULL,
                                           .idempotency_key = req->idempotency_key,
                                           .customer_id = req->customer_id};
+        int64_t left_ms = rpc_call_deadline_remaining_ms(call);
+        if (left_ms >= 0)
+                cr.deadline_ms = core_env_now_ms(&APP(call)->env) + left_ms;
         int r = order_create(APP(call), &caller, &cr, o);
         if (r != OE_OK)
                 return fail(call, r, NULL);
