@@ -13,6 +13,7 @@
 
 #include "../../../tests/contract/contract-db.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -133,6 +134,60 @@ static void the_same_order_with_other_items_is_refused(void **state)
         assert_int_equal(reserved_of(book), 1);
 }
 
+/* Release and reserve of one order, started together from two threads, as a
+ * late ReserveStock meets the saga's ReleaseStock: whichever wins, the order
+ * ends released (a tombstone or a released reservation) and no stock stays
+ * held for it. */
+enum { RACES = 40 };
+struct race {
+        char order[32], book[32];
+        int reserve_result, release_result;
+        pthread_barrier_t *start;
+};
+
+static void *race_reserve(void *arg)
+{
+        struct race *r = arg;
+        pthread_barrier_wait(r->start);
+        r->reserve_result = reserve(r->order, r->book, 2);
+        return NULL;
+}
+
+static void *race_release(void *arg)
+{
+        struct race *r = arg;
+        struct inventory_reservation res;
+        pthread_barrier_wait(r->start);
+        r->release_result = inventory_apply(&app, r->order, ACTION_RELEASE, &res);
+        return NULL;
+}
+
+static void a_release_racing_its_reservation_never_leaves_stock_held(void **state)
+{
+        static struct race races[RACES];
+        pthread_barrier_t start;
+        for (int i = 0; i < RACES; i++) {
+                fresh(races[i].order, races[i].book, 5);
+                pthread_barrier_init(&start, NULL, 2);
+                races[i].start = &start;
+                pthread_t a, b;
+                assert_int_equal(pthread_create(&a, NULL, race_reserve, &races[i]), 0);
+                assert_int_equal(pthread_create(&b, NULL, race_release, &races[i]), 0);
+                pthread_join(a, NULL);
+                pthread_join(b, NULL);
+                pthread_barrier_destroy(&start);
+                struct race *r = &races[i];
+                assert_int_equal(r->release_result, IE_OK);
+                /* reserved first (then released), or fenced off by the tombstone */
+                assert_true(r->reserve_result == IE_OK || r->reserve_result == IE_COMPENSATED);
+                assert_int_equal(reserved_of(r->book), 0);
+                struct inventory_reservation res;
+                assert_int_equal(inventory_apply(&app, r->order, ACTION_RELEASE, &res), IE_OK);
+                assert_int_equal(res.status, RESERVATION_RELEASED);
+                assert_int_equal(reserve(r->order, r->book, 2), IE_COMPENSATED);
+        }
+}
+
 int main(int argc, char **argv)
 {
         use_mysql = argc > 1 && !strcmp(argv[1], "mysql");
@@ -141,6 +196,7 @@ int main(int argc, char **argv)
                 cmocka_unit_test(a_reservation_repeated_after_its_release_is_refused),
                 cmocka_unit_test(a_restock_of_an_unknown_order_fences_it_too),
                 cmocka_unit_test(the_same_order_with_other_items_is_refused),
+                cmocka_unit_test(a_release_racing_its_reservation_never_leaves_stock_held),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }
