@@ -66,14 +66,16 @@ int inventory_get_stock(struct inventory_app *app, const char *book_id, struct i
 }
 
 int inventory_reserve(struct inventory_app *app, const char *order_id, struct inventory_item *items,
-                      size_t n, struct inventory_reservation *ret, char *message,
-                      size_t message_len)
+                      size_t n, int64_t deadline_left_ms, struct inventory_reservation *ret,
+                      char *message, size_t message_len)
 {
         int r = inventory_check_order_id(order_id);
         if (r == IE_OK)
                 r = inventory_normalize_items(items, n);
         if (r != IE_OK)
                 return r;
+        if (deadline_left_ms == 0)
+                return IE_DEADLINE;
         for (int i = 0; i < DEADLOCK_RETRIES; i++) {
                 r = app->store.ops->reserve(app->store.self, order_id, items, n, ret, message,
                                             message_len);

@@ -23,9 +23,11 @@ int inventory_adjust_stock(struct inventory_app *app, const struct inventory_cal
                            const char *book_id, int64_t delta, struct inventory_level *ret);
 int inventory_get_stock(struct inventory_app *app, const char *book_id,
                         struct inventory_level *ret);
-/* On IE_INSUFFICIENT, message names the books. items are normalized in place. */
+/* On IE_INSUFFICIENT, message names the books. items are normalized in place.
+ * deadline_left_ms is what the caller's deadline leaves (-1: none); at 0 the
+ * caller gave up and nothing is reserved behind its back (IE_DEADLINE). */
 int inventory_reserve(struct inventory_app *app, const char *order_id, struct inventory_item *items,
-                      size_t n, struct inventory_reservation *ret, char *message,
-                      size_t message_len);
+                      size_t n, int64_t deadline_left_ms, struct inventory_reservation *ret,
+                      char *message, size_t message_len);
 int inventory_apply(struct inventory_app *app, const char *order_id, enum inventory_action action,
                     struct inventory_reservation *ret);

@@ -2,7 +2,13 @@
  * the adapter) and a message a person can act on. */
 #pragma once
 
-enum inventory_error_kind { IEK_INVALID, IEK_NOT_FOUND, IEK_PRECONDITION, IEK_DENIED };
+enum inventory_error_kind {
+        IEK_INVALID,
+        IEK_NOT_FOUND,
+        IEK_PRECONDITION,
+        IEK_DENIED,
+        IEK_DEADLINE
+};
 
 #define INVENTORY_ERRORS(X)                                                                        \
         X(IE_BOOK_ID_INVALID, IEK_INVALID, "book_id is required")                                  \
@@ -19,6 +25,8 @@ enum inventory_error_kind { IEK_INVALID, IEK_NOT_FOUND, IEK_PRECONDITION, IEK_DE
         X(IE_ORDER_MISMATCH, IEK_PRECONDITION,                                                     \
           "this order_id was already reserved with different items")                               \
         X(IE_WRONG_STATE, IEK_PRECONDITION, "the reservation is not in a state that allows this")  \
+        X(IE_DEADLINE, IEK_DEADLINE,                                                               \
+          "the caller's deadline passed before stock was reserved; nothing was changed")           \
         X(IE_COMPENSATED, IEK_PRECONDITION,                                                        \
           "this order's reservation was already released (compensated): nothing was reserved; "    \
           "a new checkout gets a new order")

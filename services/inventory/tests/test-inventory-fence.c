@@ -76,7 +76,7 @@ static int reserve(const char *order, const char *book, int64_t quantity)
         snprintf(item.book_id, sizeof(item.book_id), "%s", book);
         struct inventory_reservation res;
         char message[256];
-        return inventory_reserve(&app, order, &item, 1, &res, message, sizeof(message));
+        return inventory_reserve(&app, order, &item, 1, -1, &res, message, sizeof(message));
 }
 
 static void a_release_that_overtakes_its_reservation_fences_it_off(void **state)
@@ -132,6 +132,25 @@ static void the_same_order_with_other_items_is_refused(void **state)
         assert_int_equal(reserve(order, book, 1), IE_OK);
         assert_int_equal(reserve(order, book, 2), IE_ORDER_MISMATCH);
         assert_int_equal(reserved_of(book), 1);
+}
+
+static void a_reservation_after_its_callers_deadline_changes_nothing(void **state)
+{
+        char order[32], book[32];
+        fresh(order, book, 5);
+        struct inventory_item item = {.quantity = 2};
+        snprintf(item.book_id, sizeof(item.book_id), "%s", book);
+        struct inventory_reservation res;
+        char message[256];
+        assert_int_equal(
+                inventory_reserve(&app, order, &item, 1, 0, &res, message, sizeof(message)),
+                IE_DEADLINE);
+        assert_int_equal(reserved_of(book), 0);
+        /* nothing was recorded either: the saga's retry, in time, reserves */
+        assert_int_equal(
+                inventory_reserve(&app, order, &item, 1, 250, &res, message, sizeof(message)),
+                IE_OK);
+        assert_int_equal(reserved_of(book), 2);
 }
 
 /* Release and reserve of one order, started together from two threads, as a
@@ -197,6 +216,7 @@ int main(int argc, char **argv)
                 cmocka_unit_test(a_restock_of_an_unknown_order_fences_it_too),
                 cmocka_unit_test(the_same_order_with_other_items_is_refused),
                 cmocka_unit_test(a_release_racing_its_reservation_never_leaves_stock_held),
+                cmocka_unit_test(a_reservation_after_its_callers_deadline_changes_nothing),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -109,7 +109,7 @@ static void stock_below_what_is_reserved_is_refused(void **state)
         struct inventory_reservation res;
         char message[128];
         assert_int_equal(
-                inventory_reserve(&app, "order-1", &item, 1, &res, message, sizeof(message)),
+                inventory_reserve(&app, "order-1", &item, 1, -1, &res, message, sizeof(message)),
                 IE_OK);
         assert_int_equal(inventory_set_stock(&app, &seller_a, "book-a", 3, &l), IE_BELOW_RESERVED);
         assert_int_equal(inventory_adjust_stock(&app, &seller_a, "book-a", -2, &l),

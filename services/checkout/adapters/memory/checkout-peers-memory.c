@@ -167,7 +167,8 @@ static void mem_reserve(void *self, const struct checkout_call *call, const char
         char message[256] = "";
         if (!res)
                 return from_errno(ret, -ENOMEM);
-        int r = inventory_reserve(p->inventory, order_id, stock, n, res, message, sizeof(message));
+        int r = inventory_reserve(p->inventory, order_id, stock, n, -1, res, message,
+                                  sizeof(message));
         inventory_reply(r, r == IE_INSUFFICIENT ? message : NULL, ret);
         free(res);
 }

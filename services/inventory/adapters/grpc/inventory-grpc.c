@@ -24,10 +24,9 @@ const struct auth_policy inventory_policies[] = {
 const size_t inventory_n_policies = sizeof(inventory_policies) / sizeof(inventory_policies[0]);
 
 static const int kind_status[] = {
-        [IEK_INVALID] = RPC_INVALID_ARGUMENT,
-        [IEK_NOT_FOUND] = RPC_NOT_FOUND,
-        [IEK_PRECONDITION] = RPC_FAILED_PRECONDITION,
-        [IEK_DENIED] = RPC_PERMISSION_DENIED,
+        [IEK_INVALID] = RPC_INVALID_ARGUMENT,         [IEK_NOT_FOUND] = RPC_NOT_FOUND,
+        [IEK_PRECONDITION] = RPC_FAILED_PRECONDITION, [IEK_DENIED] = RPC_PERMISSION_DENIED,
+        [IEK_DEADLINE] = RPC_DEADLINE_EXCEEDED,
 };
 
 static int fail(struct rpc_call *call, int r, const char *detail)
@@ -143,11 +142,8 @@ static int reserve_stock(struct rpc_call *call, const ProtobufCMessage *msg, Pro
                         return fail(call, IE_ITEMS_INVALID, NULL);
                 items[i].quantity = req->items[i]->quantity;
         }
-        if (rpc_call_cancelled(call)) /* the caller gave up: do not reserve behind its back */
-                return rpc_error(call, RPC_DEADLINE_EXCEEDED,
-                                 "the caller's deadline passed before stock was reserved; "
-                                 "nothing was changed");
-        int r = inventory_reserve(APP(call), req->order_id, items, req->n_items, res, message,
+        int r = inventory_reserve(APP(call), req->order_id, items, req->n_items,
+                                  rpc_call_deadline_remaining_ms(call), res, message,
                                   sizeof(message));
         if (r != IE_OK)
                 return fail(call, r, r == IE_INSUFFICIENT ? message : NULL);
