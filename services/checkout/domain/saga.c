@@ -35,9 +35,20 @@ const struct saga_def cancellation_saga = {
         .forward_only = true,
 };
 
+/* A switch with no default: -Wswitch (an error here) rejects a new status
+ * that is not sorted into final or not. */
 bool saga_is_final(enum saga_status status)
 {
-        return status == SAGA_COMPLETED || status == SAGA_COMPENSATED || status == SAGA_FAILED;
+        switch (status) {
+        case SAGA_RUNNING:
+        case SAGA_COMPENSATING:
+                return false;
+        case SAGA_COMPLETED:
+        case SAGA_COMPENSATED:
+        case SAGA_FAILED:
+                return true;
+        }
+        return false;
 }
 
 bool saga_past_pivot(const struct saga_def *def, const struct saga_state *s)

@@ -8,6 +8,7 @@
 
 #include "saga.h"
 
+#include <stdint.h>
 #include <string.h>
 
 enum { PLACE, PAY, MARK, RESERVE, CAPTURE, CONFIRM };
@@ -271,6 +272,77 @@ static void without_an_attempt_limit_retries_run_until_the_deadline(void **state
         assert_int_equal(c.step, PLACE);
 }
 
+/* Every status change either saga can make, found by random walks (seeded,
+ * so the same every run) over every outcome and give-up, checked against a
+ * matrix written here: a final status never changes, a saga past its pivot
+ * never compensates, and every allowed change is actually reached. */
+enum { WALKS = 20000, WALK_COMMANDS = 400 };
+
+static uint64_t walk_rng = 88172645463325252ull;
+
+static unsigned walk_roll(unsigned n)
+{
+        walk_rng ^= walk_rng << 13;
+        walk_rng ^= walk_rng >> 7;
+        walk_rng ^= walk_rng << 17;
+        return (unsigned)(walk_rng % n);
+}
+
+#define MOVE(from, to) (1u << ((from)*8 + (to)))
+
+static unsigned walk(const struct saga_def *def, const struct saga_retry_policy *p)
+{
+        unsigned seen = 0;
+        struct saga_state w;
+        saga_start(def, &w);
+        for (int n = 0; n < WALK_COMMANDS; n++) {
+                struct saga_command c = saga_next(def, &w, p, 0.0);
+                if (c.kind == CMD_DONE) {
+                        assert_true(saga_is_final(w.status));
+                        return seen;
+                }
+                enum saga_status before = w.status;
+                bool past_pivot = saga_past_pivot(def, &w);
+                if (walk_roll(10) == 0)
+                        saga_give_up(def, &w, "deadline");
+                else
+                        saga_record(def, &w, p, &c, (enum saga_outcome)walk_roll(4), "no");
+                if (w.status != before)
+                        seen |= MOVE(before, w.status);
+                if (past_pivot)
+                        assert_int_not_equal(w.status, SAGA_COMPENSATING);
+        }
+        fail_msg("a walk did not end in %d commands", WALK_COMMANDS);
+        return seen;
+}
+
+static void every_status_change_is_allowed_and_reached(void **state)
+{
+        const struct saga_retry_policy finite = {.max_attempts = 2, .max_compensation_attempts = 3};
+        const unsigned checkout_moves =
+                MOVE(SAGA_RUNNING, SAGA_COMPLETED) | MOVE(SAGA_RUNNING, SAGA_COMPENSATING) |
+                MOVE(SAGA_RUNNING, SAGA_COMPENSATED) | /* the first step refused: nothing to undo */
+                MOVE(SAGA_COMPENSATING, SAGA_COMPENSATED) | MOVE(SAGA_COMPENSATING, SAGA_FAILED);
+        const unsigned cancellation_moves =
+                MOVE(SAGA_RUNNING, SAGA_COMPLETED) | MOVE(SAGA_RUNNING, SAGA_FAILED);
+        unsigned checkout_seen = 0, cancellation_seen = 0;
+        for (int i = 0; i < WALKS; i++) {
+                checkout_seen |= walk(&checkout_saga, &finite);
+                cancellation_seen |= walk(&cancellation_saga, &finite);
+        }
+        assert_int_equal(checkout_seen, checkout_moves);
+        assert_int_equal(cancellation_seen, cancellation_moves);
+        /* a final saga stays final, whatever comes */
+        struct saga_state w;
+        saga_start(&checkout_saga, &w);
+        for (int st = SAGA_COMPLETED; st <= SAGA_FAILED; st++) {
+                w.status = (enum saga_status)st;
+                saga_give_up(&checkout_saga, &w, "late");
+                assert_int_equal(w.status, st);
+                assert_int_equal(saga_next(&checkout_saga, &w, &finite, 0.0).kind, CMD_DONE);
+        }
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -287,6 +359,7 @@ int main(void)
                 cmocka_unit_test(the_cancellation_saga_runs_forward_only),
                 cmocka_unit_test(after_the_pivot_the_saga_only_moves_forward),
                 cmocka_unit_test(without_an_attempt_limit_retries_run_until_the_deadline),
+                cmocka_unit_test(every_status_change_is_allowed_and_reached),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -92,28 +92,25 @@ bool inventory_same_items(const struct inventory_item *a, size_t na, const struc
         return true;
 }
 
+/* One row per status, as a switch with no default: -Wswitch (an error here)
+ * rejects a status without its row. An undo (release, restock) must succeed
+ * when there is nothing to undo; one of a reservation never seen fences it. */
 enum inventory_decision inventory_decide(enum inventory_reservation_status current,
                                          enum inventory_action action)
 {
-        switch (action) {
-        case ACTION_RELEASE: /* a compensation: must succeed when there is nothing to undo */
-                if (current == RESERVATION_RESERVED)
-                        return DECIDE_APPLY;
-                if (current == RESERVATION_NONE)
-                        return DECIDE_FENCE;
-                return current == RESERVATION_RELEASED ? DECIDE_NOOP : DECIDE_REFUSE;
-        case ACTION_COMMIT:
-                if (current == RESERVATION_RESERVED)
-                        return DECIDE_APPLY;
-                return current == RESERVATION_COMMITTED ? DECIDE_NOOP : DECIDE_REFUSE;
-        case ACTION_RESTOCK: /* undoing a sale that never happened is a no-op too */
-                if (current == RESERVATION_COMMITTED)
-                        return DECIDE_APPLY;
-                if (current == RESERVATION_NONE)
-                        return DECIDE_FENCE;
-                return current == RESERVATION_RESTOCKED || current == RESERVATION_RELEASED
-                               ? DECIDE_NOOP
-                               : DECIDE_REFUSE;
+        switch (current) {
+        case RESERVATION_NONE:
+                return action == ACTION_COMMIT ? DECIDE_REFUSE : DECIDE_FENCE;
+        case RESERVATION_RESERVED:
+                return action == ACTION_RESTOCK ? DECIDE_REFUSE : DECIDE_APPLY;
+        case RESERVATION_RELEASED: /* restock: undoing a sale that never happened */
+                return action == ACTION_COMMIT ? DECIDE_REFUSE : DECIDE_NOOP;
+        case RESERVATION_COMMITTED:
+                return action == ACTION_RELEASE  ? DECIDE_REFUSE
+                       : action == ACTION_COMMIT ? DECIDE_NOOP
+                                                 : DECIDE_APPLY;
+        case RESERVATION_RESTOCKED:
+                return action == ACTION_RESTOCK ? DECIDE_NOOP : DECIDE_REFUSE;
         }
         return DECIDE_REFUSE;
 }

@@ -91,6 +91,28 @@ static void stock_events_follow_availability(void **state)
                          STOCK_EVENT_CHANGED | STOCK_EVENT_REPLENISHED);
 }
 
+/* Every (status, action) pair against a grid written here: A apply, N no-op,
+ * F fence (a tombstone), R refuse; columns release, commit, restock. */
+static void every_status_and_action(void **state)
+{
+        static const char *const grid[] = {
+                [RESERVATION_NONE] = "FRF",      [RESERVATION_RESERVED] = "AAR",
+                [RESERVATION_RELEASED] = "NRN",  [RESERVATION_COMMITTED] = "RNA",
+                [RESERVATION_RESTOCKED] = "RRN",
+        };
+        static const char letter[] = {[DECIDE_APPLY] = 'A',
+                                      [DECIDE_NOOP] = 'N',
+                                      [DECIDE_FENCE] = 'F',
+                                      [DECIDE_REFUSE] = 'R'};
+        for (int s = RESERVATION_NONE; s <= RESERVATION_RESTOCKED; s++)
+                for (int a = ACTION_RELEASE; a <= ACTION_RESTOCK; a++) {
+                        char got = letter[inventory_decide(s, a)];
+                        if (got != grid[s][a])
+                                fail_msg("status %d, action %d: %c, want %c", s, a, got,
+                                         grid[s][a]);
+                }
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -98,6 +120,7 @@ int main(void)
                 cmocka_unit_test(stock_never_goes_below_reserved),
                 cmocka_unit_test(shortages_name_the_books),
                 cmocka_unit_test(reservation_state_machine),
+                cmocka_unit_test(every_status_and_action),
                 cmocka_unit_test(stock_events_follow_availability),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

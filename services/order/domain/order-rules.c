@@ -81,31 +81,47 @@ const char *order_status_name(enum order_status s)
 
 /* PENDING -> PAYMENT_AUTHORIZED -> CONFIRMED -> SHIPPED -> DELIVERED;
  * PENDING/PAYMENT_AUTHORIZED -> REJECTED; CONFIRMED -> CANCEL_REQUESTED -> CANCELLED. */
-static const unsigned allowed_moves[] = {
-        [ORDER_PENDING] = 1u << ORDER_PAYMENT_AUTHORIZED | 1u << ORDER_REJECTED,
-        [ORDER_PAYMENT_AUTHORIZED] = 1u << ORDER_CONFIRMED | 1u << ORDER_REJECTED,
-        [ORDER_CONFIRMED] = 1u << ORDER_SHIPPED | 1u << ORDER_CANCEL_REQUESTED,
-        [ORDER_SHIPPED] = 1u << ORDER_DELIVERED,
-        [ORDER_CANCEL_REQUESTED] = 1u << ORDER_CANCELLED,
-};
+/* The moves out of each status, as a switch with no default: -Wswitch
+ * (an error here) rejects a status without its case, so a new status cannot
+ * fall through to "anything goes". */
+static unsigned allowed_moves(enum order_status from)
+{
+        switch (from) {
+        case ORDER_PENDING:
+                return 1u << ORDER_PAYMENT_AUTHORIZED | 1u << ORDER_REJECTED;
+        case ORDER_PAYMENT_AUTHORIZED:
+                return 1u << ORDER_CONFIRMED | 1u << ORDER_REJECTED;
+        case ORDER_CONFIRMED:
+                return 1u << ORDER_SHIPPED | 1u << ORDER_CANCEL_REQUESTED;
+        case ORDER_SHIPPED:
+                return 1u << ORDER_DELIVERED;
+        case ORDER_CANCEL_REQUESTED:
+                return 1u << ORDER_CANCELLED;
+        case ORDER_DELIVERED:
+        case ORDER_REJECTED:
+        case ORDER_CANCELLED:
+                return 0; /* final */
+        }
+        return 0;
+}
 
 int order_check_transition(enum order_status from, enum order_status to, char *explain,
                            size_t explain_len)
 {
         if (!order_status_valid(from) || !order_status_valid(to))
                 return OE_STATUS_INVALID;
-        if (from == to || (allowed_moves[from] & 1u << to))
+        if (from == to || (allowed_moves(from) & 1u << to))
                 return OE_OK;
         int n = snprintf(explain, explain_len, "%s -> %s is not allowed; from %s ",
                          order_status_name(from), order_status_name(to), order_status_name(from));
-        if (!allowed_moves[from]) {
+        if (!allowed_moves(from)) {
                 snprintf(explain + n, explain_len - (size_t)n,
                          "no change is allowed (it is final)");
                 return OE_TRANSITION;
         }
         snprintf(explain + n, explain_len - (size_t)n, "the allowed changes are:");
         for (int s = ORDER_PENDING; s <= ORDER_CANCELLED; s++)
-                if (allowed_moves[from] & 1u << s)
+                if (allowed_moves(from) & 1u << s)
                         snprintf(explain + strlen(explain), explain_len - strlen(explain), " %s",
                                  order_status_name((enum order_status)s));
         return OE_TRANSITION;

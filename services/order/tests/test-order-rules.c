@@ -26,6 +26,51 @@ static void money_arithmetic_is_exact(void **state)
         assert_false(order_money_times(&huge, 3, &out));
 }
 
+/* Every (from, to) pair, against a matrix written here independently of
+ * order-rules.c: a status missing from the rules' table cannot hide. A row
+ * lists the moves allowed from that status; staying put is always allowed
+ * (repeats of a saga step). Final statuses allow nothing else. */
+static void every_status_pair(void **state)
+{
+        enum {
+                P = ORDER_PENDING,
+                A = ORDER_PAYMENT_AUTHORIZED,
+                C = ORDER_CONFIRMED,
+                S = ORDER_SHIPPED,
+                D = ORDER_DELIVERED,
+                R = ORDER_REJECTED,
+                Q = ORDER_CANCEL_REQUESTED,
+                X = ORDER_CANCELLED
+        };
+        static const unsigned allowed[] = {
+                [P] = 1u << A | 1u << R,
+                [A] = 1u << C | 1u << R,
+                [C] = 1u << S | 1u << Q,
+                [S] = 1u << D,
+                [D] = 0,
+                [R] = 0,
+                [Q] = 1u << X,
+                [X] = 0,
+        };
+        char why[256];
+        for (int from = P; from <= X; from++)
+                for (int to = P; to <= X; to++) {
+                        bool ok = from == to || (allowed[from] & 1u << to);
+                        int r = order_check_transition(from, to, why, sizeof(why));
+                        if (r != (ok ? OE_OK : OE_TRANSITION))
+                                fail_msg("%s -> %s: got %d", order_status_name(from),
+                                         order_status_name(to), r);
+                }
+        for (int s = P; s <= X; s++) {
+                assert_int_equal(order_check_transition(0, s, why, sizeof(why)), OE_STATUS_INVALID);
+                assert_int_equal(order_check_transition(s, X + 1, why, sizeof(why)),
+                                 OE_STATUS_INVALID);
+        }
+        assert_int_equal(order_check_transition(ORDER_CANCELLED, ORDER_DELIVERED, why, sizeof(why)),
+                         OE_TRANSITION);
+        assert_non_null(strstr(why, "final"));
+}
+
 static void status_machine(void **state)
 {
         char why[300];
@@ -67,6 +112,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(money_arithmetic_is_exact),
                 cmocka_unit_test(status_machine),
+                cmocka_unit_test(every_status_pair),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

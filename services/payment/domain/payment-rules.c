@@ -78,27 +78,26 @@ bool payment_same_money(const struct payment_money *a, const struct payment_mone
         return !strcmp(a->currency, b->currency) && a->units == b->units && a->nanos == b->nanos;
 }
 
+/* One row per status, as a switch with no default: -Wswitch (an error here)
+ * rejects a status without its row. Undoing (void, refund) what is not there
+ * or already undone succeeds; a captured payment is refunded, not voided; an
+ * AUTHORIZING one is settled with the provider before anything is decided. */
 enum payment_decision payment_decide(enum payment_status current, enum payment_action action)
 {
-        switch (action) {
-        case PAY_CAPTURE:
-                if (current == PAYMENT_AUTHORIZED)
-                        return PAY_APPLY;
-                return current == PAYMENT_CAPTURED ? PAY_NOOP : PAY_REFUSE;
-        case PAY_VOID: /* nothing authorized, already undone, or declined: nothing to undo */
-                if (current == PAYMENT_AUTHORIZED)
-                        return PAY_APPLY;
-                return current == PAYMENT_NONE || current == PAYMENT_VOIDED ||
-                                       current == PAYMENT_REFUNDED || current == PAYMENT_DECLINED
-                               ? PAY_NOOP
-                               : PAY_REFUSE; /* captured: refund it instead */
-        case PAY_REFUND:
-                if (current == PAYMENT_CAPTURED)
-                        return PAY_APPLY;
-                return current == PAYMENT_NONE || current == PAYMENT_REFUNDED ||
-                                       current == PAYMENT_VOIDED || current == PAYMENT_DECLINED
-                               ? PAY_NOOP
-                               : PAY_REFUSE; /* authorized only: void it instead */
+        switch (current) {
+        case PAYMENT_NONE:
+        case PAYMENT_VOIDED:
+        case PAYMENT_REFUNDED:
+        case PAYMENT_DECLINED:
+                return action == PAY_CAPTURE ? PAY_REFUSE : PAY_NOOP;
+        case PAYMENT_AUTHORIZED:
+                return action == PAY_REFUND ? PAY_REFUSE : PAY_APPLY;
+        case PAYMENT_CAPTURED:
+                return action == PAY_CAPTURE  ? PAY_NOOP
+                       : action == PAY_REFUND ? PAY_APPLY
+                                              : PAY_REFUSE;
+        case PAYMENT_AUTHORIZING:
+                return PAY_REFUSE;
         }
         return PAY_REFUSE;
 }

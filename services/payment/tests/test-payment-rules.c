@@ -50,12 +50,33 @@ static void state_machine(void **state)
         assert_int_equal(payment_after(PAY_VOID), PAYMENT_VOIDED);
 }
 
+/* Every (status, action) pair against a grid written here: A apply, N no-op
+ * (succeed, change nothing), R refuse; columns capture, void, refund. */
+static void every_status_and_action(void **state)
+{
+        static const char *const grid[] = {
+                [PAYMENT_NONE] = "RNN",        [PAYMENT_AUTHORIZED] = "AAR",
+                [PAYMENT_CAPTURED] = "NRA",    [PAYMENT_VOIDED] = "RNN",
+                [PAYMENT_REFUNDED] = "RNN",    [PAYMENT_DECLINED] = "RNN",
+                [PAYMENT_AUTHORIZING] = "RRR",
+        };
+        static const char letter[] = {[PAY_APPLY] = 'A', [PAY_NOOP] = 'N', [PAY_REFUSE] = 'R'};
+        for (int s = PAYMENT_NONE; s <= PAYMENT_AUTHORIZING; s++)
+                for (int a = PAY_CAPTURE; a <= PAY_REFUND; a++) {
+                        char got = letter[payment_decide(s, a)];
+                        if (got != grid[s][a])
+                                fail_msg("status %d, action %d: %c, want %c", s, a, got,
+                                         grid[s][a]);
+                }
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(card_numbers_are_refused),
                 cmocka_unit_test(amounts),
                 cmocka_unit_test(state_machine),
+                cmocka_unit_test(every_status_and_action),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
