@@ -18,7 +18,8 @@ struct db_conn {
         struct db_pool *pool;
         MYSQL *mysql; /* NULL until opened, and after a lost connection */
         bool in_use;
-        bool in_tx;
+        bool in_tx; /* until COMMIT or ROLLBACK, also after the connection was lost: a
+                       lost transaction is never continued on a new connection */
         int64_t last_used_ms;
         struct db_cached_stmt stmts[DB_STMT_CACHE];
         size_t n_stmts, next_evict;

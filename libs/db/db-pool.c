@@ -118,8 +118,7 @@ void db_conn_close(struct db_conn *c)
                 mysql_close(c->mysql);
                 atomic_fetch_sub(&c->pool->open, 1);
         }
-        c->mysql = NULL;
-        c->in_tx = false;
+        c->mysql = NULL; /* in_tx stays: the transaction failed, it does not end here */
 }
 
 static bool is_connection_error(unsigned e)

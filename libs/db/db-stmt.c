@@ -14,6 +14,22 @@ struct db_value db_text(const char *s)
         return (struct db_value){.type = DB_TEXT, .ptr = s, .len = strlen(s)};
 }
 
+/* A connection lost outside a transaction is opened again for the next
+ * statement. Inside one it is not: the server rolled the transaction back
+ * with the connection, and what follows must not run on its own in
+ * autocommit; every statement up to the ROLLBACK fails as the first did. */
+static int reopen_outside_transaction(struct db_conn *c)
+{
+        if (c->mysql)
+                return 0;
+        if (c->in_tx) {
+                snprintf(c->error, sizeof(c->error),
+                         "the connection was lost inside a transaction; it was rolled back");
+                return -ECONNRESET;
+        }
+        return db_conn_ensure_open(c);
+}
+
 /* ---- statement cache --------------------------------------------------- */
 
 static int stmt_fail(struct db_conn *c, MYSQL_STMT *stmt)
@@ -101,11 +117,9 @@ static void bind_params(MYSQL_BIND *b, const struct db_value *params, size_t n)
 static int run(struct db_conn *c, const char *sql, const struct db_value *params, size_t n,
                MYSQL_STMT **ret_stmt)
 {
-        if (!c->mysql) {
-                int r = db_conn_ensure_open(c);
-                if (r < 0)
-                        return r;
-        }
+        int r = reopen_outside_transaction(c);
+        if (r < 0)
+                return r;
         int err = 0;
         MYSQL_STMT *stmt = stmt_get(c, sql, &err);
         if (!stmt)
@@ -120,7 +134,6 @@ static int run(struct db_conn *c, const char *sql, const struct db_value *params
                 return -ENOMEM;
         if (n)
                 bind_params(binds, params, n);
-        int r = 0;
         if ((n && mysql_stmt_bind_param(stmt, binds)) || mysql_stmt_execute(stmt))
                 r = stmt_fail(c, stmt);
         free(binds);
@@ -342,11 +355,9 @@ int db_pool_query(struct db_pool *pool, const char *sql, const struct db_value *
 
 static int simple(struct db_conn *c, const char *sql)
 {
-        if (!c->mysql) {
-                int r = db_conn_ensure_open(c);
-                if (r < 0)
-                        return r;
-        }
+        int r = reopen_outside_transaction(c);
+        if (r < 0)
+                return r;
         if (mysql_real_query(c->mysql, sql, strlen(sql)) != 0)
                 return db_conn_fail(c, mysql_errno(c->mysql), mysql_error(c->mysql));
         return 0;
@@ -360,10 +371,20 @@ int db_begin(struct db_conn *c)
         return r;
 }
 
+/* A COMMIT sent on a connection that then failed may have committed: the
+ * outcome is unknown. One that could not be sent (the transaction was lost
+ * before) did not. */
 int db_commit(struct db_conn *c)
 {
+        bool sent = c->mysql != NULL;
+        int r = simple(c, "COMMIT");
         c->in_tx = false;
-        return simple(c, "COMMIT");
+        if (sent && r == -ECONNRESET) {
+                snprintf(c->error, sizeof(c->error),
+                         "the connection was lost during COMMIT; the outcome is unknown");
+                return -DB_OUTCOME_UNKNOWN;
+        }
+        return r;
 }
 
 int db_rollback(struct db_conn *c)
@@ -374,20 +395,30 @@ int db_rollback(struct db_conn *c)
         return simple(c, "ROLLBACK");
 }
 
+/* The server rolled the whole transaction back: running it again is safe. */
+static bool rolled_back_by_server(int r)
+{
+        return r == -ECONNRESET || r == -EDEADLK || r == -ETIMEDOUT;
+}
+
 int db_pool_in_transaction(struct db_pool *pool, int (*fn)(struct db_conn *conn, void *arg),
                            void *arg)
 {
-        struct db_conn *c;
-        int r = db_acquire(pool, &c);
-        if (r < 0)
-                return r;
-        if ((r = db_begin(c)) == 0) {
-                r = fn(c, arg);
-                if (r == 0)
-                        r = db_commit(c);
-                else
-                        db_rollback(c);
+        int r = 0;
+        for (int attempt = 0; attempt < DB_TX_ATTEMPTS; attempt++) {
+                struct db_conn *c;
+                if ((r = db_acquire(pool, &c)) < 0)
+                        return r; /* nothing ran */
+                if ((r = db_begin(c)) == 0) {
+                        r = fn(c, arg);
+                        if (r == 0)
+                                r = db_commit(c);
+                        else
+                                db_rollback(c);
+                }
+                db_release(c);
+                if (!rolled_back_by_server(r))
+                        break;
         }
-        db_release(c);
         return r;
 }

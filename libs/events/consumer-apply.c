@@ -13,7 +13,9 @@
 static bool transient(int e)
 {
         return e == -EDEADLK || e == -ETIMEDOUT || e == -ECONNRESET || e == -ECONNREFUSED ||
-               e == -EAGAIN || e == -ENOMEM;
+               e == -EAGAIN || e == -ENOMEM ||
+               e == -EINPROGRESS; /* a COMMIT without an answer: the de-duplication row
+                                     tells on the next try whether it was applied */
 }
 
 static const struct events_handler *handler_for(struct events_consumer *c, const char *type)
@@ -129,6 +131,7 @@ static int apply_batch(struct db_conn *conn, void *arg)
                 if (!it->h)
                         continue;
                 struct apply a = {.c = b->c, .h = it->h, .env = it->env};
+                it->duplicate = false; /* the batch may run again after a lost connection */
                 log_set_trace_id(it->env->trace_id);
                 int r = apply_in_transaction(conn, &a);
                 log_set_trace_id(NULL);

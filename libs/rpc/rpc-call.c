@@ -257,6 +257,10 @@ int rpc_error_errno(struct rpc_call *call, int err, const char *unavailable_mess
                 return rpc_error(call, peer->code, "%s", peer->message);
         log_msg(LOG_ERROR, "operation failed", "{s:s, s:i, s:s}", "method", call->path, "errno", e,
                 "error", strerror(e));
+        if (e == EINPROGRESS) /* libs/db's DB_OUTCOME_UNKNOWN; the runtime does not link libs/db */
+                return rpc_error(call, RPC_UNKNOWN,
+                                 "the outcome is unknown: the database connection was lost while "
+                                 "committing; ask again with the same idempotency key to learn it");
         if (e == ECONNREFUSED || e == ECONNRESET || e == ETIMEDOUT || e == EACCES || e == EBUSY ||
             e == EDEADLK)
                 return rpc_error(call, RPC_UNAVAILABLE, "%s", unavailable_message);

@@ -15,6 +15,7 @@
  * between db_acquire() and db_release(). */
 #pragma once
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -122,8 +123,21 @@ int db_begin(struct db_conn *conn);
 int db_commit(struct db_conn *conn);
 int db_rollback(struct db_conn *conn);
 
+/* The errno (negated, like the others) of a COMMIT whose answer was lost
+ * with the connection: the transaction may or may not have committed. Not a
+ * success and not safe to retry blindly; callers answer "outcome unknown"
+ * (gRPC UNKNOWN) and whoever asked finds out with an idempotent repeat. */
+#define DB_OUTCOME_UNKNOWN EINPROGRESS
+
 /* Runs fn on one pooled connection inside a transaction: committed when fn
- * returns 0, rolled back otherwise (fn's result is returned). */
+ * returns 0, rolled back otherwise (fn's result is returned). When the
+ * transaction was lost before COMMIT was sent (the connection dropped:
+ * -ECONNRESET), or the server chose it as a deadlock victim (-EDEADLK) or a
+ * lock wait timed out (-ETIMEDOUT), the server rolled it back and fn runs
+ * again from the start on a fresh transaction, up to DB_TX_ATTEMPTS times
+ * in all; fn must therefore only touch the database and its own outputs.
+ * A COMMIT without an answer is -DB_OUTCOME_UNKNOWN and never re-run. */
+enum { DB_TX_ATTEMPTS = 3 };
 int db_pool_in_transaction(struct db_pool *pool, int (*fn)(struct db_conn *conn, void *arg),
                            void *arg);
 

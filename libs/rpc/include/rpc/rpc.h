@@ -205,7 +205,8 @@ int rpc_error(struct rpc_call *call, int code, const char *fmt, ...)
 /* For a failed dependency (negative errno from an adapter): logs it with the
  * method, and answers UNAVAILABLE with unavailable_message when retrying may
  * help (connection refused or lost, timeout, access refused by a peer,
- * busy, deadlock), INTERNAL "internal error" otherwise. */
+ * busy, deadlock), UNKNOWN for -EINPROGRESS (a commit whose outcome is
+ * unknown, libs/db's DB_OUTCOME_UNKNOWN), INTERNAL "internal error" otherwise. */
 int rpc_error_errno(struct rpc_call *call, int err, const char *unavailable_message);
 
 /* The message recorded with the last rpc_error() (or by the runtime), "" if none. */
