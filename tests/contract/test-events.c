@@ -15,6 +15,7 @@
 
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,8 +81,32 @@ static void append(const char *topic, const char *key, int n, bool commit, char 
         db_release(conn);
 }
 
+/* One row of `len` bytes (its id first, then filler), in a transaction of its own. */
+static void append_sized(const char *topic, const char *key, int idx, size_t len, char id[40])
+{
+        char *value = malloc(len + 1);
+        assert_non_null(value);
+        snprintf(id, 40, "%08x-%04x-4000-8000-%012x", (unsigned)getpid(),
+                 (unsigned)(topic_no & 0xffff), (unsigned)rand());
+        int n = snprintf(value, len + 1, "%s|%s|%d|", id, key, idx);
+        memset(value + n, 'x', len - (size_t)n);
+        struct events_record r = {.event_id = id,
+                                  .topic = topic,
+                                  .key = key,
+                                  .value = value,
+                                  .value_len = len,
+                                  .created_ms = clock_realtime_ms()};
+        struct db_conn *conn;
+        assert_int_equal(db_acquire(pool, &conn), 0);
+        assert_int_equal(db_begin(conn), 0);
+        assert_int_equal(events_outbox_append(conn, &r), 0);
+        assert_int_equal(db_commit(conn), 0);
+        db_release(conn);
+        free(value);
+}
+
 struct seen {
-        char values[256][96];
+        char values[256][96]; /* the first 95 bytes of each */
         int n;
 };
 
@@ -126,7 +151,8 @@ static struct events_relay *start_relay(int64_t retention_ms)
                                           .idle_poll_ms = 20,
                                           .retention_ms = retention_ms,
                                           .prune_interval_ms = 50,
-                                          .message_timeout_ms = 1000};
+                                          .message_timeout_ms = 1000,
+                                          .lease_ms = 3000};
         struct events_relay *r;
         char err[256];
         assert_int_equal(events_relay_start(&r, pool, &cfg, err, sizeof(err)), 0);
@@ -260,12 +286,143 @@ static void sent_rows_are_pruned_after_the_retention(void **state)
         events_relay_stop(r);
 }
 
+static int64_t unsent_of(const char *key)
+{
+        char where[96];
+        snprintf(where, sizeof(where), "sent_ms IS NULL AND msg_key = '%s'", key);
+        return count(where);
+}
+
+/* A row Kafka refuses (larger than message.max.bytes) fails alone in its
+ * batch; the rows after it with the same key must wait for it, or they
+ * would reach consumers before it. Other keys go on. Once an operator
+ * removes the row, the key moves again, in order. */
+static void a_failed_row_holds_back_the_rest_of_its_key(void **state)
+{
+        const char *topic = new_topic();
+        char a[4][40], b[2][40];
+        append_sized(topic, "order-a", 0, 64, a[0]);
+        append_sized(topic, "order-a", 1, 2 << 20, a[1]); /* refused by the producer */
+        append_sized(topic, "order-b", 0, 64, b[0]);
+        append_sized(topic, "order-a", 2, 64, a[2]);
+        append_sized(topic, "order-b", 1, 64, b[1]);
+        append_sized(topic, "order-a", 3, 64, a[3]);
+        struct events_relay *r = start_relay(86400000);
+        for (int i = 0; i < 200 && unsent_of("order-b") != 0; i++)
+                usleep(20000);
+        assert_int_equal(unsent_of("order-b"), 0);
+        usleep(300000); /* a few more rounds: the key stays held */
+        assert_int_equal(unsent_of("order-a"), 3);
+        assert_int_equal(contract_exec(pool, "DELETE FROM outbox WHERE LENGTH(value) > 1000000"),
+                         0);
+        wait_for_backlog_zero(r);
+        events_relay_stop(r);
+        struct seen *s = calloc(1, sizeof(*s));
+        consume_all(topic, s);
+        assert_int_equal(s->n, 5);
+        int order[8];
+        assert_int_equal(key_order(s, "order-a", order), 3);
+        assert_int_equal(order[0], 0);
+        assert_int_equal(order[1], 2);
+        assert_int_equal(order[2], 3);
+        assert_int_equal(key_order(s, "order-b", order), 2);
+        free(s);
+}
+
+struct writer {
+        const char *topic;
+        char ids[3][20][40];
+};
+
+/* Three keys, twenty events each, written a few at a time. */
+static void *write_events(void *arg)
+{
+        struct writer *w = arg;
+        const char *keys[] = {"cart-1", "cart-2", "cart-3"};
+        for (int i = 0; i < 20; i++) {
+                for (int k = 0; k < 3; k++)
+                        append_sized(w->topic, keys[k], i, 80, w->ids[k][i]);
+                usleep(30000);
+        }
+        return NULL;
+}
+
+/* Three replicas run a relay over one outbox: exactly one publishes at a
+ * time (a lease), so each event is on the topic once and per key in order,
+ * through a broker outage and the publishing replica stopping midway. */
+static void three_relays_publish_each_event_once_in_key_order(void **state)
+{
+        const char *topic = new_topic();
+        struct events_relay *relays[3];
+        for (int i = 0; i < 3; i++)
+                relays[i] = start_relay(86400000);
+        struct writer *w = calloc(1, sizeof(*w));
+        w->topic = topic;
+        pthread_t t;
+        assert_int_equal(pthread_create(&t, NULL, write_events, w), 0);
+        usleep(300000);
+        for (int32_t id = 1; id <= BROKERS; id++)
+                rd_kafka_mock_broker_set_down(mock, id);
+        usleep(700000);
+        for (int32_t id = 1; id <= BROKERS; id++)
+                rd_kafka_mock_broker_set_up(mock, id);
+        /* the replica publishing now stops (its lease goes with it) */
+        int leaders = 0, leader = -1;
+        for (int i = 0; i < 3; i++) {
+                struct events_relay_stats st;
+                events_relay_stats(relays[i], &st);
+                if (st.leader) {
+                        leaders++;
+                        leader = i;
+                }
+        }
+        assert_int_equal(leaders, 1);
+        events_relay_stop(relays[leader]);
+        relays[leader] = NULL;
+        bool taken_over = false;
+        for (int n = 0; n < 200 && !taken_over; n++) {
+                usleep(20000);
+                for (int i = 0; i < 3; i++) {
+                        struct events_relay_stats st;
+                        if (relays[i]) {
+                                events_relay_stats(relays[i], &st);
+                                taken_over = taken_over || st.leader;
+                        }
+                }
+        }
+        assert_true(taken_over); /* the stopped one handed its lease over */
+        pthread_join(t, NULL);
+        for (int i = 0; i < 3; i++)
+                if (relays[i]) {
+                        wait_for_backlog_zero(relays[i]);
+                        break;
+                }
+        for (int i = 0; i < 3; i++)
+                events_relay_stop(relays[i]);
+        struct seen *s = calloc(1, sizeof(*s));
+        consume_all(topic, s);
+        assert_int_equal(s->n, 60);
+        const char *keys[] = {"cart-1", "cart-2", "cart-3"};
+        for (int k = 0; k < 3; k++) {
+                int order[64];
+                assert_int_equal(key_order(s, keys[k], order), 20);
+                for (int i = 0; i < 20; i++) {
+                        assert_int_equal(order[i], i);
+                        assert_true(seen_id(s, w->ids[k][i]));
+                }
+        }
+        free(s);
+        free(w);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(committed_events_are_published_once_in_key_order),
                 cmocka_unit_test(brokers_down_then_up_delivers_everything_once),
                 cmocka_unit_test(sent_rows_are_pruned_after_the_retention),
+                cmocka_unit_test(a_failed_row_holds_back_the_rest_of_its_key),
+                cmocka_unit_test(three_relays_publish_each_event_once_in_key_order),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -123,6 +123,10 @@ int db_begin(struct db_conn *conn);
 int db_commit(struct db_conn *conn);
 int db_rollback(struct db_conn *conn);
 
+/* The database's clock in ms since the epoch, as SQL: leases compare times
+ * on one clock, not on each replica's. */
+#define DB_NOW_MS "CAST(UNIX_TIMESTAMP(CURRENT_TIMESTAMP(3)) * 1000 AS SIGNED)"
+
 /* The errno (negated, like the others) of a COMMIT whose answer was lost
  * with the connection: the transaction may or may not have committed. Not a
  * success and not safe to retry blindly; callers answer "outcome unknown"

@@ -1,13 +1,20 @@
 /* The outbox relay: one thread that publishes unsent outbox rows in order,
- * keyed by aggregate id, with librdkafka's idempotent producer (acks=all),
- * marks them sent only after the delivery report, keeps retrying while the
- * brokers are unreachable, and prunes sent rows after a retention period.
- * Delivery is at least once (a report lost with the connection means a
- * resend); consumers de-duplicate by event id. */
+ * keyed by aggregate id, with librdkafka's idempotent producer (acks=all,
+ * gapless), marks them sent only after the delivery report, keeps retrying
+ * while the brokers are unreachable, and prunes sent rows after a retention
+ * period. Delivery is at least once (a report lost with the connection means
+ * a resend); consumers de-duplicate by event id.
+ *
+ * Order per key: a row that does not go out holds back every later row of
+ * its key until it does. Replicas: every replica runs a relay, and only the
+ * holder of the outbox lease (a row on the database's clock, renewed each
+ * round, handed over on a clean stop, taken over when it expires) publishes,
+ * so a row is published by one replica and keys stay in order. */
 #pragma once
 
 #include "db/db.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct events_relay_config {
@@ -17,6 +24,8 @@ struct events_relay_config {
         int64_t retention_ms;       /* sent rows older than this are deleted */
         int64_t prune_interval_ms;  /* how often */
         int64_t message_timeout_ms; /* one delivery attempt's limit before a retry round */
+        int64_t lease_ms;           /* the outbox lease: only its holder publishes; longer than
+                                       message_timeout_ms, so a round ends inside it */
 };
 
 /* Defaults, then KAFKA_BROKERS and BOOKSTORE_OUTBOX_* from the environment;
@@ -35,5 +44,6 @@ struct events_relay_stats {
         int64_t oldest_unsent_ms; /* age of the oldest of them (relay lag), 0 when none */
         uint64_t published;       /* rows acknowledged by Kafka since start */
         uint64_t failed_rounds;   /* rounds that ended with a delivery error */
+        bool leader;              /* this replica holds the outbox lease (publishes) */
 };
 void events_relay_stats(struct events_relay *r, struct events_relay_stats *ret);

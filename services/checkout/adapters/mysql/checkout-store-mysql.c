@@ -15,8 +15,6 @@
         "seq, id, kind, status, customer_id, idempotency_key, order_id, state, input, "            \
         "total_currency, total_units, total_nanos, trace_id, created_ms, updated_ms"
 #define UNFINISHED "status IN (1, 2)" /* RUNNING, COMPENSATING */
-/* Leases are on the database's clock: replicas' clocks may disagree. */
-#define DB_NOW_MS "CAST(UNIX_TIMESTAMP(CURRENT_TIMESTAMP(3)) * 1000 AS SIGNED)"
 
 static void copy(char *out, size_t len, const char *in)
 {
