@@ -56,6 +56,11 @@ void log_set_trace_id(const char *trace_id)
         snprintf(thread_trace_id, sizeof(thread_trace_id), "%s", trace_id ? trace_id : "");
 }
 
+const char *log_trace_id(void)
+{
+        return thread_trace_id;
+}
+
 void log_emit(enum log_level level, const char *msg, json_t *fields)
 {
         if (level < log_min_level) {

@@ -409,7 +409,6 @@ static void send_final_batch(struct rpc_call *c)
         }
 }
 
-static __thread const char *current_trace;
 static __thread int64_t current_deadline_ms = INT64_MAX; /* of the call this thread serves */
 
 int64_t rpc_deadline_inherited_ms(void)
@@ -420,21 +419,21 @@ int64_t rpc_deadline_inherited_ms(void)
         return left > 0 ? left : 0;
 }
 
+/* The trace is kept by libs/core's log (one per thread), so work a thread
+ * does for a saga or an event carries it as a served call's does. */
 void rpc_trace_enter(const char *trace_id)
 {
-        current_trace = trace_id;
         log_set_trace_id(trace_id);
 }
 
 void rpc_trace_leave(void)
 {
-        current_trace = NULL;
         log_set_trace_id(NULL);
 }
 
 const char *rpc_trace_current(void)
 {
-        return current_trace ? current_trace : "";
+        return log_trace_id();
 }
 
 int rpc_call_run_handler(struct rpc_call *c)

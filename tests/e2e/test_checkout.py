@@ -394,6 +394,9 @@ def test_a_confirm_in_flight_at_a_crash_only_moves_forward(stack):
     stack.others.remove(cut_off)
     # surfaced once, not at every retry
     assert cut_off.stderr.count('"msg":"saga stuck"') == 1, cut_off.stderr[-2000:]
+    trace = mariadb(f"SELECT trace_id FROM sagas WHERE id = '{saga.id}'", schema).strip()
+    resumed = [l for l in cut_off.stderr.splitlines() if '"msg":"saga resumed"' in l]
+    assert len(trace) == 32 and resumed and f'"trace_id":"{trace}"' in resumed[0], resumed
     cut_off.close_channels()
     revived = stack.start_checkout(schema=schema, BOOKSTORE_CHECKOUT_INSTANCE=instance)
     stack.others.append(revived)
@@ -641,6 +644,10 @@ def test_a_client_trace_id_is_in_the_logs_of_every_service_the_order_touched(sta
     ended = [l for l in stack.checkout.log_text().splitlines()
              if '"msg":"saga ended"' in l and r.saga.id in l]
     assert ended and f'"trace_id":"{trace}"' in ended[0]
+    # and so does the event of its end, written on a runner thread
+    assert wait_for(lambda: outbox_unsent(stack.checkout) == 0, timeout=30)
+    ends = topic_events(stack, "bookstore.saga")[r.saga.id]
+    assert [e.type for e in ends] == ["saga.completed"] and ends[0].trace_id == trace
 
 
 def test_saga_metrics_match_the_store(stack):

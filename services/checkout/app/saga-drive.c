@@ -191,7 +191,11 @@ int saga_drive_claim(struct checkout_app *app, const char *id, struct saga_job *
         /* a call may have been in flight when the last owner stopped */
         if (s->state.status == SAGA_RUNNING && s->state.steps[s->state.current] == STEP_RUNNING)
                 s->state.maybe_applied[s->state.current] = true;
+        char outer[33];
+        snprintf(outer, sizeof(outer), "%s", log_trace_id());
+        log_set_trace_id(s->trace_id); /* the line is about the saga: its trace */
         log_msg(LOG_INFO, "saga resumed", "{s:s, s:s, s:s}", "saga_id", s->id, "order_id",
                 s->order_id, "step", checkout_def_of(s->kind)->steps[s->state.current].name);
+        log_set_trace_id(outer);
         return 0;
 }

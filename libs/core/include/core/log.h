@@ -19,6 +19,9 @@ int log_level_from_string(const char *s, enum log_level *ret);
 /* The trace id of the work this thread does now ("" or NULL: none); every
  * line logged by this thread carries it as "trace_id" until it is cleared. */
 void log_set_trace_id(const char *trace_id);
+/* This thread's trace id, "" when none: the one place it is kept, so what a
+ * thread writes (log lines, events, calls to peers) carries the same trace. */
+const char *log_trace_id(void);
 void log_emit(enum log_level level, const char *msg, json_t *fields);
 
 /* Convenience: log_msg(LOG_INFO, "listening", "{s:s, s:i}", "addr", a, "port", p)
