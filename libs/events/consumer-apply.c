@@ -30,22 +30,67 @@ struct apply {
         struct events_consumer *c;
         const struct events_handler *h;
         const Bookstore__Events__V1__EventEnvelope *env;
+        const rd_kafka_message_t *m;
         bool duplicate; /* processed before: nothing was done */
         char why[256];
 };
 
-/* In one transaction: mark the event processed, apply it. */
+static int next_offset_cb(const struct db_row *row, void *userdata)
+{
+        *(int64_t *)userdata = db_row_int64(row, 0);
+        return 0;
+}
+
+/* Whether the message lies before this consumer's position in its partition
+ * (the next offset to apply, kept in the database with every effect):
+ * offsets replayed from earlier -- the group's committed offsets lost or
+ * reset, auto.offset.reset=earliest reading history -- are recognised by
+ * position, however long ago, and not only while their processed_events
+ * rows last. The row is locked: two replicas overlapping in a rebalance
+ * apply a message once. */
+static int before_position(struct db_conn *conn, const struct apply *a, bool *ret)
+{
+        struct db_value v[] = {db_text(a->c->group_id), db_text(rd_kafka_topic_name(a->m->rkt)),
+                               db_int(a->m->partition)};
+        int64_t next = -1;
+        int r = db_query(conn,
+                         "SELECT next_offset FROM consumer_positions WHERE consumer = ? AND "
+                         "topic = ? AND kafka_partition = ? FOR UPDATE",
+                         v, 3, next_offset_cb, &next);
+        *ret = r == 0 && a->m->offset < next;
+        return r;
+}
+
+static int advance_position(struct db_conn *conn, const struct apply *a)
+{
+        struct db_value v[] = {db_text(a->c->group_id), db_text(rd_kafka_topic_name(a->m->rkt)),
+                               db_int(a->m->partition), db_int(a->m->offset + 1)};
+        return db_exec(conn,
+                       "INSERT INTO consumer_positions (consumer, topic, kafka_partition, "
+                       "next_offset) VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE next_offset = "
+                       "GREATEST(next_offset, VALUES(next_offset))",
+                       v, 4, NULL, NULL);
+}
+
+/* In one transaction: skip what lies before the position, mark the event
+ * processed (a republished copy at a later offset has the same event id),
+ * apply it, move the position past it. */
 static int apply_in_transaction(struct db_conn *conn, void *arg)
 {
         struct apply *a = arg;
+        int r = before_position(conn, a, &a->duplicate);
+        if (r < 0 || a->duplicate)
+                return r < 0 ? r : -EEXIST;
         struct db_value v[] = {db_text(a->c->group_id), db_text(a->env->event_id),
                                db_int(clock_realtime_ms())};
-        int r = db_exec(conn,
-                        "INSERT INTO processed_events (consumer, event_id, processed_ms) "
-                        "VALUES (?, ?, ?)",
-                        v, 3, NULL, NULL);
+        r = db_exec(conn,
+                    "INSERT INTO processed_events (consumer, event_id, processed_ms) "
+                    "VALUES (?, ?, ?)",
+                    v, 3, NULL, NULL);
         a->duplicate = r == -EEXIST; /* (a handler's own -EEXIST is a failure like any other) */
-        return r < 0 ? r : a->h->fn(conn, a->env, a->h->userdata, a->why, sizeof(a->why));
+        if (r == 0)
+                r = a->h->fn(conn, a->env, a->h->userdata, a->why, sizeof(a->why));
+        return r < 0 ? r : advance_position(conn, a);
 }
 
 static int park(struct events_consumer *c, const rd_kafka_message_t *m, const char *event_id,
@@ -88,7 +133,7 @@ int consumer_handle_one(struct events_consumer *c, const rd_kafka_message_t *m, 
                 atomic_fetch_add(&c->ignored, 1);
                 goto out;
         }
-        struct apply a = {.c = c, .h = h, .env = env};
+        struct apply a = {.c = c, .h = h, .env = env, .m = m};
         log_set_trace_id(env->trace_id); /* the handler's log lines join the event's trace */
         r = db_pool_in_transaction(c->db, apply_in_transaction, &a);
         log_set_trace_id(NULL);
@@ -130,7 +175,7 @@ static int apply_batch(struct db_conn *conn, void *arg)
                 struct batch_item *it = &b->items[i];
                 if (!it->h)
                         continue;
-                struct apply a = {.c = b->c, .h = it->h, .env = it->env};
+                struct apply a = {.c = b->c, .h = it->h, .env = it->env, .m = it->m};
                 it->duplicate = false; /* the batch may run again after a lost connection */
                 log_set_trace_id(it->env->trace_id);
                 int r = apply_in_transaction(conn, &a);

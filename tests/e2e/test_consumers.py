@@ -355,6 +355,44 @@ def test_processed_events_are_pruned_after_their_retention(broker, tmp_path):
         mariadb(f"DROP DATABASE {schema}")
 
 
+def test_history_read_again_after_pruning_is_not_applied_twice(broker, tmp_path):
+    """The consumer dies before it ever commits its Kafka offsets, after its
+    processed_events rows were pruned: restarted, it reads the topic's history
+    again (auto.offset.reset=earliest) and recognises what it applied by its
+    position in each partition, kept in its database -- as when a group's
+    committed offsets expire."""
+    schema, group = f"bookstore_kr{uuid.uuid4().hex[:8]}", f"catalog-{uuid.uuid4().hex[:8]}"
+    mariadb(f"CREATE DATABASE {schema}")
+    keypair = write_keypair(tmp_path)
+    settings = dict(KAFKA_BROKERS=broker.bootstrap, BOOKSTORE_CONSUMER_GROUP=group,
+                    BOOKSTORE_CONSUMER_DEDUP_RETENTION_MS="1000",
+                    BOOKSTORE_CONSUMER_PRUNE_INTERVAL_MS="100",
+                    BOOKSTORE_CONSUMER_SESSION_TIMEOUT_MS="3000",
+                    BOOKSTORE_CONSUMER_COMMIT_MS="600000")  # never, before the kill
+    catalog = start_catalog(keypair, schema, **settings)
+    book = f"book-r{uuid.uuid4().hex[:6]}"
+    try:
+        ten = common_pb2.Money(currency_code="EUR", units=10)
+        e = order_event("confirmed", f"o-{uuid.uuid4().hex[:8]}", [(book, 3, ten)])
+        sold = lambda: int(mariadb(f"SELECT COALESCE(SUM(units_sold), 0) FROM book_sales "
+                                   f"WHERE book_id = '{book}'", schema))
+        pruned = lambda: int(mariadb("SELECT COUNT(*) FROM processed_events", schema)) == 0
+        produce(broker, [(e.aggregate_id, e.SerializeToString())])
+        assert wait_for(lambda: sold() == 3, timeout=30)
+        assert wait_for(pruned, timeout=10)
+        catalog.stop(sig=signal.SIGKILL)
+        catalog = start_catalog(keypair, schema, **settings)
+        metric = lambda: catalog.metrics().get(("bookstore_consumer_events_total", frozenset(
+            {"group": group, "result": "duplicate"}.items())), 0)
+        assert wait_for(lambda: metric() >= 1, timeout=30)
+        assert wait_for(lambda: catalog.metrics()[("bookstore_consumer_lag", frozenset(
+            {"group": group}.items()))] == 0, timeout=20)
+        assert sold() == 3  # not 6
+    finally:
+        assert catalog.stop() == 0, catalog.stderr[-2000:]
+        mariadb(f"DROP DATABASE {schema}")
+
+
 def test_a_database_outage_holds_the_consumer_back_and_loses_nothing(tmp_path):
     """MariaDB stopped under a consuming catalog (its own throwaway one, and
     its own broker): the events wait, nothing is parked or skipped; started
