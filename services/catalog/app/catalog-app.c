@@ -147,10 +147,13 @@ int catalog_update_book(struct catalog_app *app, const struct catalog_caller *ca
 }
 
 int catalog_get_book(struct catalog_app *app, const struct catalog_caller *caller, const char *id,
-                     struct catalog_book *ret)
+                     bool fresh, struct catalog_book *ret)
 {
-        int r = app->cache.ops->get(app->cache.self, id, ret);
+        int64_t generation = 0;
+        int r = fresh ? -ENOENT : app->cache.ops->get(app->cache.self, id, ret, &generation);
         if (r < 0) {
+                /* an unreadable cache gives no generation: read, do not fill */
+                bool fill = !fresh && r == -ENOENT;
                 if (r != -ENOENT)
                         cache_error(app, r, "get");
                 r = app->repo.ops->get_book(app->repo.self, id, ret);
@@ -158,7 +161,7 @@ int catalog_get_book(struct catalog_app *app, const struct catalog_caller *calle
                         return CE_BOOK_NOT_FOUND;
                 if (r < 0)
                         return r;
-                int c = app->cache.ops->put(app->cache.self, ret);
+                int c = fill ? app->cache.ops->put(app->cache.self, ret, generation) : 0;
                 if (c < 0)
                         cache_error(app, c, "put");
         }

@@ -45,9 +45,10 @@ int catalog_create_book(struct catalog_app *app, const struct catalog_caller *ca
 int catalog_update_book(struct catalog_app *app, const struct catalog_caller *caller,
                         const char *id, unsigned fields, const struct catalog_book_input *in,
                         struct catalog_book *ret);
-/* Books the caller may not see are NOT_FOUND, so their existence does not leak. */
+/* Books the caller may not see are NOT_FOUND, so their existence does not leak.
+ * fresh: from the database, never from the cache. */
 int catalog_get_book(struct catalog_app *app, const struct catalog_caller *caller, const char *id,
-                     struct catalog_book *ret);
+                     bool fresh, struct catalog_book *ret);
 /* explain receives the allowed transitions on CE_TRANSITION. */
 int catalog_set_status(struct catalog_app *app, const struct catalog_caller *caller, const char *id,
                        enum catalog_status to, struct catalog_book *ret, char *explain,

@@ -56,10 +56,17 @@ struct catalog_repo {
         void *self;
 };
 
-/* A best-effort cache: errors are reported but never fail a read. */
+/* A best-effort cache: errors are reported but never fail a read. A book's
+ * entries have a generation that every invalidation advances; a fill carries
+ * the generation its miss saw and is dropped if an invalidation came in
+ * between (the reader may hold a row older than the writer's), so a stale
+ * copy never outlives the write that made it stale. */
 struct catalog_cache_ops {
-        int (*get)(void *self, const char *id, struct catalog_book *ret); /* -ENOENT: miss */
-        int (*put)(void *self, const struct catalog_book *b);
+        /* 0: a hit. -ENOENT: a miss, *ret_generation set for the fill. */
+        int (*get)(void *self, const char *id, struct catalog_book *ret, int64_t *ret_generation);
+        /* Stores b unless the book's generation moved past `generation`. */
+        int (*put)(void *self, const struct catalog_book *b, int64_t generation);
+        /* After the write: advances the generation and drops the entry. */
         int (*invalidate)(void *self, const char *id);
 };
 struct catalog_cache {

@@ -153,7 +153,7 @@ static int get_book(struct rpc_call *call, const ProtobufCMessage *msg, Protobuf
         struct catalog_book *b = rpc_call_alloc(call, sizeof(*b));
         if (!b)
                 return OOM(call);
-        int r = catalog_get_book(APP(call), &caller, req->book_id, b);
+        int r = catalog_get_book(APP(call), &caller, req->book_id, req->fresh, b);
         if (r != CE_OK)
                 return fail(call, r, NULL);
         return rpc_reply_with(call, &bookstore__catalog__v1__get_book_response__descriptor, "book",

@@ -7,9 +7,52 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* How long a book's generation is kept after its last invalidation: far
+ * longer than any miss takes from its read to its fill. */
+enum { GENERATION_TTL_MS = 86400000 };
+
 static void key_of(char *buf, size_t len, const char *id)
 {
         snprintf(buf, len, "catalog:book:%s", id);
+}
+
+static void generation_key_of(char *buf, size_t len, const char *id)
+{
+        snprintf(buf, len, "catalog:bookgen:%s", id);
+}
+
+/* KEYS[1] entry, KEYS[2] generation; ARGV generation seen, value, ttl_ms. */
+static const char fill_lua[] =
+        "if (tonumber(redis.call('GET', KEYS[2])) or 0) ~= tonumber(ARGV[1]) then return 0 end\n"
+        "redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])\n"
+        "return 1\n";
+
+/* KEYS[1] entry, KEYS[2] generation; ARGV generation ttl_ms. */
+static const char invalidate_lua[] = "redis.call('INCR', KEYS[2])\n"
+                                     "redis.call('PEXPIRE', KEYS[2], ARGV[1])\n"
+                                     "redis.call('DEL', KEYS[1])\n"
+                                     "return 1\n";
+
+/* Runs a script on a book's two keys; its integer answer, or a negative errno. */
+static int run_script(struct catalog_cache_redis *c, const char *script, const char *id,
+                      const char *const *args, const size_t *arg_lens, int n_args)
+{
+        char key[96], gen_key[96];
+        key_of(key, sizeof(key), id);
+        generation_key_of(gen_key, sizeof(gen_key), id);
+        const char *argv[8] = {"EVAL", script, "2", key, gen_key};
+        size_t lens[8] = {4, strlen(script), 1, strlen(key), strlen(gen_key)};
+        for (int i = 0; i < n_args; i++) {
+                argv[5 + i] = args[i];
+                lens[5 + i] = arg_lens[i];
+        }
+        redisReply *reply;
+        int r = kv_command_argv(c->kv, &reply, 5 + n_args, argv, lens);
+        if (r < 0)
+                return r;
+        r = reply->type == REDIS_REPLY_INTEGER ? (int)reply->integer : -EIO;
+        freeReplyObject(reply);
+        return r;
 }
 
 static void copy_str(json_t *o, const char *k, char *out, size_t len)
@@ -18,14 +61,31 @@ static void copy_str(json_t *o, const char *k, char *out, size_t len)
         snprintf(out, len, "%s", v ? v : "");
 }
 
-static int cache_get(void *self, const char *id, struct catalog_book *ret)
+/* The entry and the generation in one round trip. */
+static int cache_get(void *self, const char *id, struct catalog_book *ret, int64_t *ret_generation)
 {
         struct catalog_cache_redis *c = self;
-        char key[96], *value = NULL;
+        char key[96], gen_key[96];
         key_of(key, sizeof(key), id);
-        int r = kv_get(c->kv, key, &value, NULL);
+        generation_key_of(gen_key, sizeof(gen_key), id);
+        const char *argv[] = {"MGET", key, gen_key};
+        redisReply *reply;
+        int r = kv_command_argv(c->kv, &reply, 3, argv, NULL);
         if (r < 0)
                 return r;
+        if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
+                freeReplyObject(reply);
+                return -EIO;
+        }
+        const redisReply *entry = reply->element[0], *gen = reply->element[1];
+        *ret_generation = gen->type == REDIS_REPLY_STRING ? strtoll(gen->str, NULL, 10) : 0;
+        char *value = entry->type == REDIS_REPLY_STRING ? strndup(entry->str, entry->len) : NULL;
+        bool hit = entry->type == REDIS_REPLY_STRING;
+        freeReplyObject(reply);
+        if (!hit)
+                return -ENOENT;
+        if (!value)
+                return -ENOMEM;
         json_error_t jerr;
         json_t *o = json_loads(value, 0, &jerr);
         free(value);
@@ -52,7 +112,7 @@ static int cache_get(void *self, const char *id, struct catalog_book *ret)
         return 0;
 }
 
-static int cache_put(void *self, const struct catalog_book *b)
+static int cache_put(void *self, const struct catalog_book *b, int64_t generation)
 {
         struct catalog_cache_redis *c = self;
         json_t *o = json_pack(
@@ -66,19 +126,24 @@ static int cache_put(void *self, const struct catalog_book *b)
         json_decref(o);
         if (!text)
                 return -ENOMEM;
-        char key[96];
-        key_of(key, sizeof(key), b->id);
-        int r = kv_set(c->kv, key, text, strlen(text), c->ttl_ms);
+        char gen[32], ttl[32];
+        snprintf(gen, sizeof(gen), "%lld", (long long)generation);
+        snprintf(ttl, sizeof(ttl), "%lld", (long long)c->ttl_ms);
+        const char *args[] = {gen, text, ttl};
+        const size_t lens[] = {strlen(gen), strlen(text), strlen(ttl)};
+        int r = run_script(c, fill_lua, b->id, args, lens, 3);
         free(text);
-        return r;
+        return r < 0 ? r : 0; /* 0 from the script: an invalidation came first, dropped */
 }
 
 static int cache_invalidate(void *self, const char *id)
 {
-        struct catalog_cache_redis *c = self;
-        char key[96];
-        key_of(key, sizeof(key), id);
-        return kv_del(c->kv, key, NULL);
+        char ttl[32];
+        snprintf(ttl, sizeof(ttl), "%d", GENERATION_TTL_MS);
+        const char *args[] = {ttl};
+        const size_t lens[] = {strlen(ttl)};
+        int r = run_script(self, invalidate_lua, id, args, lens, 1);
+        return r < 0 ? r : 0;
 }
 
 static const struct catalog_cache_ops cache_redis_ops = {

@@ -20,6 +20,7 @@ static int peers_book(void *self, const char *book_id, const char *authorization
         Bookstore__Catalog__V1__GetBookRequest req;
         bookstore__catalog__v1__get_book_request__init(&req);
         req.book_id = (char *)book_id;
+        req.fresh = true; /* a price and status to sell at, not a cached copy */
         ProtobufCMessage *resp;
         int r = rpc_client_unary_as(ctx->client, ctx->catalog_target,
                                     "/bookstore.catalog.v1.CatalogService/GetBook", &req.base,
