@@ -297,7 +297,15 @@ int rpc_call_decode(struct rpc_call *c, const ProtobufCMessageDescriptor *desc,
                                  cfg->max_message_bytes);
                 goto out;
         }
-        if (rpc_wire_check_depth(desc, data, len, cfg->max_nesting_depth) < 0) {
+        char path[256];
+        int wire = rpc_wire_check(desc, data, len, cfg->max_nesting_depth, path, sizeof(path));
+        if (wire == RPC_WIRE_NUL) {
+                code = rpc_error(c, RPC_INVALID_ARGUMENT,
+                                 "field %s contains a NUL character, which no text field may hold",
+                                 path);
+                goto out;
+        }
+        if (wire < 0) {
                 code = rpc_error(c, RPC_INVALID_ARGUMENT,
                                  "request is not a valid %s (malformed, or nested deeper than %d)",
                                  desc->name, cfg->max_nesting_depth);
@@ -315,7 +323,6 @@ int rpc_call_decode(struct rpc_call *c, const ProtobufCMessageDescriptor *desc,
                                          "request could not be decoded as %s", desc->name);
                 goto out;
         }
-        char path[256];
         const char *bad = rpc_find_invalid_utf8(msg, path, sizeof(path));
         if (bad) {
                 code = rpc_error(c, RPC_INVALID_ARGUMENT, "field %s is not valid UTF-8", bad);

@@ -171,10 +171,13 @@ grpc_byte_buffer *rpc_encode(const ProtobufCMessage *msg);
 void rpc_stream_start(struct rpc_call *c, grpc_completion_queue *cq);
 
 /* rpc-validate.c */
-/* Largest nesting depth of message fields in the wire bytes (guided by desc),
- * or -1 when the bytes are malformed or deeper than max_depth. */
-int rpc_wire_check_depth(const ProtobufCMessageDescriptor *desc, const uint8_t *data, size_t len,
-                         int max_depth);
+/* Checks the wire bytes of a request (guided by desc) before decoding: 0,
+ * RPC_WIRE_MALFORMED (not protobuf, or message fields nested deeper than
+ * max_depth), or RPC_WIRE_NUL (a string field holds a NUL byte; path gets
+ * its dotted name). */
+enum { RPC_WIRE_MALFORMED = -1, RPC_WIRE_NUL = -2 };
+int rpc_wire_check(const ProtobufCMessageDescriptor *desc, const uint8_t *data, size_t len,
+                   int max_depth, char *path, size_t cap);
 /* NULL when every string field (recursively) is valid UTF-8; else the dotted
  * path of the first bad field, written into buf. */
 const char *rpc_find_invalid_utf8(const ProtobufCMessage *msg, char *buf, size_t len);

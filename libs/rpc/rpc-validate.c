@@ -1,6 +1,7 @@
 /* Input checks protobuf-c does not make: nesting depth (its unpacker
  * recurses without limit, so a deeply nested message could exhaust a
- * worker's stack) and UTF-8 in string fields. */
+ * worker's stack), NUL bytes in string fields (unpacked to C strings, they
+ * would silently cut the value: "pw\0x" stored as "pw") and UTF-8. */
 #include "rpc-int.h"
 
 #include "core/utf8.h"
@@ -24,53 +25,72 @@ static bool read_varint(const uint8_t **p, const uint8_t *end, uint64_t *ret)
         return false;
 }
 
-static int check_depth(const ProtobufCMessageDescriptor *desc, const uint8_t *p, size_t len,
-                       int depth, int max_depth)
+/* Appends ".name" (or "name" at the root) to path; returns the old length. */
+static size_t path_push(char *path, size_t cap, const char *name)
+{
+        size_t old = strlen(path);
+        snprintf(path + old, cap - old, "%s%s", old ? "." : "", name);
+        return old;
+}
+
+static int check_wire(const ProtobufCMessageDescriptor *desc, const uint8_t *p, size_t len,
+                      int depth, int max_depth, char *path, size_t cap)
 {
         if (depth > max_depth)
-                return -1;
+                return RPC_WIRE_MALFORMED;
         const uint8_t *end = p + len;
         while (p < end) {
                 uint64_t key, v;
                 if (!read_varint(&p, end, &key) || (key >> 3) == 0 || (key >> 3) > 0x1fffffff)
-                        return -1;
+                        return RPC_WIRE_MALFORMED;
                 switch (key & 7) {
                 case 0: /* varint */
                         if (!read_varint(&p, end, &v))
-                                return -1;
+                                return RPC_WIRE_MALFORMED;
                         break;
                 case 1: /* fixed64 */
                         if (end - p < 8)
-                                return -1;
+                                return RPC_WIRE_MALFORMED;
                         p += 8;
                         break;
                 case 5: /* fixed32 */
                         if (end - p < 4)
-                                return -1;
+                                return RPC_WIRE_MALFORMED;
                         p += 4;
                         break;
                 case 2: { /* length-delimited */
                         if (!read_varint(&p, end, &v) || v > (uint64_t)(end - p))
-                                return -1;
+                                return RPC_WIRE_MALFORMED;
                         const ProtobufCFieldDescriptor *f =
                                 protobuf_c_message_descriptor_get_field(desc, (unsigned)(key >> 3));
-                        if (f && f->type == PROTOBUF_C_TYPE_MESSAGE &&
-                            check_depth(f->descriptor, p, (size_t)v, depth + 1, max_depth) < 0)
-                                return -1;
+                        int r = 0;
+                        if (f && (f->type == PROTOBUF_C_TYPE_MESSAGE ||
+                                  f->type == PROTOBUF_C_TYPE_STRING)) {
+                                size_t old = path_push(path, cap, f->name);
+                                if (f->type == PROTOBUF_C_TYPE_MESSAGE)
+                                        r = check_wire(f->descriptor, p, (size_t)v, depth + 1,
+                                                       max_depth, path, cap);
+                                else if (memchr(p, 0, (size_t)v)) /* C strings would cut it */
+                                        r = RPC_WIRE_NUL;
+                                if (r < 0)
+                                        return r;
+                                path[old] = '\0';
+                        }
                         p += v;
                         break;
                 }
                 default: /* groups are not proto3 */
-                        return -1;
+                        return RPC_WIRE_MALFORMED;
                 }
         }
-        return depth;
+        return 0;
 }
 
-int rpc_wire_check_depth(const ProtobufCMessageDescriptor *desc, const uint8_t *data, size_t len,
-                         int max_depth)
+int rpc_wire_check(const ProtobufCMessageDescriptor *desc, const uint8_t *data, size_t len,
+                   int max_depth, char *path, size_t cap)
 {
-        return check_depth(desc, data, len, 0, max_depth);
+        path[0] = '\0';
+        return check_wire(desc, data, len, 0, max_depth, path, cap);
 }
 
 static bool field_present(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f)
@@ -79,14 +99,6 @@ static bool field_present(const ProtobufCMessage *m, const ProtobufCFieldDescrip
                 return true;
         uint32_t which = *(const uint32_t *)((const char *)m + f->quantifier_offset);
         return which == f->id;
-}
-
-/* Appends ".name" (or "name" at the root) to path; returns the old length. */
-static size_t path_push(char *path, size_t cap, const char *name)
-{
-        size_t old = strlen(path);
-        snprintf(path + old, cap - old, "%s%s", old ? "." : "", name);
-        return old;
 }
 
 static bool check_utf8(const ProtobufCMessage *m, char *path, size_t cap)

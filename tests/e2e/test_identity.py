@@ -107,6 +107,18 @@ def test_account_life_cycle(identity):
         email=new_email(), password="short", display_name="X"), timeout=10)
     assert code == grpc.StatusCode.INVALID_ARGUMENT and "password must be" in msg
 
+    # a NUL would cut the value short: "goodpassword1\0tail" must not become "goodpassword1"
+    cut = new_email()
+    assert rpc_error(s.RegisterUser, pb.RegisterUserRequest(
+        email=cut, password="goodpassword1\0tail", display_name="X"), timeout=10) == (
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "field password contains a NUL character, which no text field may hold")
+    assert rpc_error(s.RegisterUser, pb.RegisterUserRequest(
+        email=email + "\0x", password="a-good-password-1", display_name="X"),
+        timeout=10)[0] == grpc.StatusCode.INVALID_ARGUMENT
+    assert rpc_error(s.Login, pb.LoginRequest(email=cut, password="goodpassword1"),
+                     timeout=10)[0] == grpc.StatusCode.UNAUTHENTICATED  # never registered
+
     wrong = rpc_error(s.Login, pb.LoginRequest(email=email, password="wrong-password-1"), timeout=10)
     unknown = rpc_error(s.Login, pb.LoginRequest(email=new_email(), password="x"), timeout=10)
     assert wrong == unknown == (grpc.StatusCode.UNAUTHENTICATED, "wrong email or password")

@@ -94,6 +94,19 @@ def test_invalid_utf8_in_any_string_field_is_invalid_argument(testsvc):
     assert stub(testsvc).Echo(pb.EchoRequest(message="ok"), timeout=10).message == "ok"
 
 
+def test_a_nul_in_any_string_field_is_invalid_argument(testsvc):
+    """protobuf-c would hand the handler "ab" for "ab\\0cd": refused instead."""
+    for req, field in ((pb.EchoRequest(message="ab\0cd"), "message"),
+                       (pb.EchoRequest(message="ok", tags=["a", "b\0"]), "tags"),
+                       (pb.EchoRequest(nested=pb.Nested(children=[pb.Nested(note="\0")])),
+                        "nested.children.note")):
+        with pytest.raises(grpc.RpcError) as err:
+            stub(testsvc).Echo(req, timeout=10)
+        assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+        assert err.value.details() == (f"field {field} contains a NUL character, which no "
+                                       "text field may hold")
+
+
 def test_deeply_nested_message_is_rejected_without_crashing(testsvc):
     def nested(depth):
         req = pb.EchoRequest(message="deep")

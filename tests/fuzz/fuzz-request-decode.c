@@ -21,17 +21,16 @@ static void free_cb(void *arena, void *p)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
         const ProtobufCMessageDescriptor *d = &bookstore__testing__v1__echo_request__descriptor;
-        if (rpc_wire_check_depth(d, data, size, 64) < 0)
+        char path[256];
+        if (rpc_wire_check(d, data, size, 64, path, sizeof(path)) < 0)
                 return 0;
         struct arena *a;
         if (arena_new(&a, 16 << 20) < 0)
                 abort();
         ProtobufCAllocator alloc = {.alloc = alloc_cb, .free = free_cb, .allocator_data = a};
         ProtobufCMessage *m = protobuf_c_message_unpack(d, &alloc, size, data);
-        if (m) {
-                char path[256];
+        if (m)
                 rpc_find_invalid_utf8(m, path, sizeof(path));
-        }
         arena_free(a);
         return 0;
 }

@@ -39,9 +39,10 @@ static void depth_is_measured_along_message_fields(void **state)
         uint8_t *buf;
         size_t n = pack(&req.base, &buf);
         const ProtobufCMessageDescriptor *d = &bookstore__testing__v1__echo_request__descriptor;
-        assert_int_equal(rpc_wire_check_depth(d, buf, n, 64), 0);
-        assert_int_equal(rpc_wire_check_depth(d, buf, n, 10), 0);
-        assert_int_equal(rpc_wire_check_depth(d, buf, n, 9), -1);
+        char path[128];
+        assert_int_equal(rpc_wire_check(d, buf, n, 64, path, sizeof(path)), 0);
+        assert_int_equal(rpc_wire_check(d, buf, n, 10, path, sizeof(path)), 0);
+        assert_int_equal(rpc_wire_check(d, buf, n, 9, path, sizeof(path)), RPC_WIRE_MALFORMED);
         free(buf);
 }
 
@@ -60,12 +61,42 @@ static void malformed_wire_bytes_are_rejected(void **state)
                 {"\x00\x01", 2},                                      /* field number 0 */
                 {"\x0d\x01\x02", 3},                                  /* truncated fixed32 */
         };
+        char path[128];
         for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
-                assert_int_equal(
-                        rpc_wire_check_depth(d, (const uint8_t *)bad[i].bytes, bad[i].len, 64), -1);
-        assert_int_equal(rpc_wire_check_depth(d, (const uint8_t *)"", 0, 64), 0);
+                assert_int_equal(rpc_wire_check(d, (const uint8_t *)bad[i].bytes, bad[i].len, 64,
+                                                path, sizeof(path)),
+                                 RPC_WIRE_MALFORMED);
+        assert_int_equal(rpc_wire_check(d, (const uint8_t *)"", 0, 64, path, sizeof(path)), 0);
         /* unknown fields are skipped, not rejected */
-        assert_int_equal(rpc_wire_check_depth(d, (const uint8_t *)"\xf8\x01\x05", 3, 64), 0);
+        assert_int_equal(
+                rpc_wire_check(d, (const uint8_t *)"\xf8\x01\x05", 3, 64, path, sizeof(path)), 0);
+}
+
+/* protobuf-c would unpack "ab\0cd" as the C string "ab": the wire check
+ * finds the NUL first and names the field. Bytes made by hand (a C string
+ * cannot be packed with a NUL in it). */
+static void a_nul_in_a_string_field_is_found_with_its_path(void **state)
+{
+        const ProtobufCMessageDescriptor *d = &bookstore__testing__v1__echo_request__descriptor;
+        char path[128];
+        static const uint8_t in_message[] = {0x0a, 5, 'a', 'b', 0, 'c', 'd'};
+        assert_int_equal(rpc_wire_check(d, in_message, sizeof(in_message), 64, path, sizeof(path)),
+                         RPC_WIRE_NUL);
+        assert_string_equal(path, "message");
+        /* tags[1] = "x\0" */
+        static const uint8_t in_tags[] = {0x1a, 1, 'a', 0x1a, 2, 'x', 0};
+        assert_int_equal(rpc_wire_check(d, in_tags, sizeof(in_tags), 64, path, sizeof(path)),
+                         RPC_WIRE_NUL);
+        assert_string_equal(path, "tags");
+        /* nested.children[0].note = "\0" after a clean nested.note */
+        static const uint8_t deep[] = {0x22, 9, 0x0a, 2, 'o', 'k', 0x12, 3, 0x0a, 1, 0};
+        assert_int_equal(rpc_wire_check(d, deep, sizeof(deep), 64, path, sizeof(path)),
+                         RPC_WIRE_NUL);
+        assert_string_equal(path, "nested.children.note");
+        /* a clean message leaves no path behind */
+        static const uint8_t clean[] = {0x0a, 2, 'o', 'k', 0x22, 4, 0x0a, 2, 'o', 'k'};
+        assert_int_equal(rpc_wire_check(d, clean, sizeof(clean), 64, path, sizeof(path)), 0);
+        assert_string_equal(path, "");
 }
 
 static void invalid_utf8_is_found_with_its_path(void **state)
@@ -101,6 +132,7 @@ int main(void)
                 cmocka_unit_test(depth_is_measured_along_message_fields),
                 cmocka_unit_test(malformed_wire_bytes_are_rejected),
                 cmocka_unit_test(invalid_utf8_is_found_with_its_path),
+                cmocka_unit_test(a_nul_in_a_string_field_is_found_with_its_path),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
