@@ -101,7 +101,10 @@ static const struct auth_policy *find_policy(const struct auth_guard *g, const c
         return NULL;
 }
 
-static bool always_public(const char *method)
+/* Health and reflection are infrastructure: public, and they look at no
+ * credentials at all (grpcurl sends its -H headers on reflection calls too,
+ * so an expired token would otherwise break `grpcurl list`). */
+static bool infrastructure(const char *method)
 {
         return !strncmp(method, "/grpc.health.v1.Health/", 23) ||
                !strncmp(method, "/grpc.reflection.", 17);
@@ -151,8 +154,10 @@ static int guard_intercept(struct rpc_call *call, void *userdata)
 {
         struct auth_guard *g = userdata;
         const char *method = rpc_call_method(call);
+        if (infrastructure(method))
+                return rpc_call_proceed(call);
         const struct auth_policy *policy = find_policy(g, method);
-        bool is_public = always_public(method) || (policy && policy->roles == AUTH_PUBLIC);
+        bool is_public = policy && policy->roles == AUTH_PUBLIC;
         if (!policy && !is_public) {
                 log_msg(LOG_ERROR, "no auth policy for method: refused", "{s:s}", "method", method);
                 return rpc_error(call, RPC_PERMISSION_DENIED, "method not available");

@@ -18,6 +18,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from bookstore.testing.v1 import testing_pb2 as pb
 from bookstore.testing.v1 import testing_pb2_grpc as pb_grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+from grpc_reflection.v1 import reflection_pb2 as refl_pb2
+from grpc_reflection.v1 import reflection_pb2_grpc as refl_grpc
 
 ISS, AUD = "bookstore-identity", "bookstore"
 UNAUTH, DENIED = grpc.StatusCode.UNAUTHENTICATED, grpc.StatusCode.PERMISSION_DENIED
@@ -136,6 +139,26 @@ def test_attacks_are_unauthenticated(guarded, keys):
         pb_grpc.TestServiceStub(guarded.channel()).Echo(
             pb.EchoRequest(message="x"), timeout=10, metadata=[("authorization", "Bearer junk")])
     assert err.value.code() == UNAUTH
+
+
+def test_health_and_reflection_ignore_credentials(guarded, keys):
+    """grpcurl sends -H headers on its reflection calls too; an expired or
+    broken token must not make `grpcurl list` or a health check fail: they
+    are infrastructure, public, and look at no token."""
+    now = int(time.time())
+    expired = token(keys, iat=now - 3600, nbf=now - 3600, exp=now - 1800)
+    for header in (f"Bearer {expired}", "Bearer junk", "Basic dXNlcjpwYXNz"):
+        md = [("authorization", header)]
+        h = health_pb2_grpc.HealthStub(guarded.channel())
+        assert h.Check(health_pb2.HealthCheckRequest(service=""), timeout=10,
+                       metadata=md).status == health_pb2.HealthCheckResponse.SERVING
+        r = refl_grpc.ServerReflectionStub(guarded.channel())
+        answers = list(r.ServerReflectionInfo(iter([refl_pb2.ServerReflectionRequest(
+            list_services="")]), timeout=10, metadata=md))
+        names = {s.name for s in answers[0].list_services_response.service}
+        assert "bookstore.testing.v1.TestService" in names, header
+    # the service's own methods still check what is sent
+    assert call_fail(guarded, expired).code() == UNAUTH
 
 
 def test_revoked_tokens_and_subjects_are_refused(guarded, keys):
