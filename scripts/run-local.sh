@@ -30,7 +30,15 @@ stop_all() {
   scripts/deps.sh stop "$run"
   rm -rf "$run"
 }
-trap stop_all INT TERM EXIT
+# Ctrl-C or SIGTERM: a clean stop, exit 0. Anything else that ends the
+# script (a service exited, a step failed) still stops what was started.
+stop_on_signal() {
+  stop_all
+  echo "run-local: stopped cleanly"
+  exit 0
+}
+trap stop_on_signal INT TERM
+trap stop_all EXIT
 
 scripts/deps.sh start "$run"
 # shellcheck disable=SC1091

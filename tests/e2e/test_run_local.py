@@ -121,7 +121,8 @@ def test_run_local_starts_everything_and_stops_on_ctrl_c():
         assert 'bookstore_sagas_total{kind="checkout",outcome="completed"} 1\n' in text
         os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C in a terminal
         rest, _ = proc.communicate(timeout=60)
-        assert "run-local: stopping" in rest
+        assert "run-local: stopping" in rest and "run-local: stopped cleanly" in rest, rest
+        assert "a service exited" not in rest and proc.returncode == 0, rest
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
