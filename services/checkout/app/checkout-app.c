@@ -3,6 +3,7 @@
 
 #include "checkout-steps.h"
 #include "core/clock.h"
+#include "core/ids.h"
 #include "saga-hub.h"
 #include "saga-runner.h"
 #include "core/page.h"
@@ -244,6 +245,8 @@ int checkout_get(struct checkout_app *app, const struct checkout_caller *caller,
         bool by_saga = saga_id && *saga_id, by_order = order_id && *order_id;
         if (by_saga == by_order)
                 return CE_ID_INVALID;
+        if (!id_valid(by_saga ? saga_id : order_id, 64))
+                return CE_SAGA_NOT_FOUND; /* no saga or order has such an id */
         int r = by_saga ? app->store.ops->find(app->store.self, saga_id, ret)
                         : app->store.ops->find_by_order(app->store.self, order_id, ret);
         if (r == -ENOENT || (r == 0 && !may_see(caller, ret)))

@@ -6,8 +6,9 @@ enum checkout_error_kind { CEK_INVALID, CEK_NOT_FOUND, CEK_PRECONDITION, CEK_DEN
 
 #define CHECKOUT_ERRORS(X)                                                                         \
         X(CE_ITEMS_INVALID, CEK_INVALID,                                                           \
-          "items must list 1 to 50 distinct books (book_id of up to 63 characters), each with a "  \
-          "quantity of 1 to 100")                                                                  \
+          "items must list 1 to 50 distinct books, each with a quantity of 1 to 100")              \
+        X(CE_BOOK_ID_INVALID, CEK_INVALID,                                                         \
+          "each book_id must be 1 to 63 printable ASCII characters (no spaces)")                   \
         X(CE_ADDRESS_INVALID, CEK_INVALID,                                                         \
           "give a shipping_address_id of yours or a shipping_address with recipient, line1, "      \
           "city, postal_code and a two-letter country_code")                                       \

@@ -2,6 +2,7 @@
 #include "checkout-rules.h"
 
 #include "core/errors.h"
+#include "core/ids.h"
 
 #include <ctype.h>
 #include <string.h>
@@ -39,8 +40,9 @@ int checkout_check_items(const struct checkout_item *items, size_t n)
         if (n == 0 || n > CHECKOUT_MAX_ITEMS)
                 return CE_ITEMS_INVALID;
         for (size_t i = 0; i < n; i++) {
-                if (!items[i].book_id[0] || items[i].quantity < 1 ||
-                    items[i].quantity > CHECKOUT_MAX_QUANTITY)
+                if (!id_valid(items[i].book_id, 63))
+                        return CE_BOOK_ID_INVALID;
+                if (items[i].quantity < 1 || items[i].quantity > CHECKOUT_MAX_QUANTITY)
                         return CE_ITEMS_INVALID;
                 for (size_t k = 0; k < i; k++)
                         if (!strcmp(items[k].book_id, items[i].book_id))

@@ -10,7 +10,7 @@ enum { DEADLOCK_RETRIES = 5 };
 static int check_owner(struct inventory_app *app, const struct inventory_caller *caller,
                        const char *book_id)
 {
-        if (!book_id || !*book_id || strlen(book_id) > 63)
+        if (inventory_check_book_id(book_id) != IE_OK)
                 return IE_BOOK_ID_INVALID;
         char seller[64];
         int r = app->books.ops->seller_of(app->books.self, book_id, caller->authorization, seller,
@@ -60,7 +60,7 @@ int inventory_adjust_stock(struct inventory_app *app, const struct inventory_cal
 
 int inventory_get_stock(struct inventory_app *app, const char *book_id, struct inventory_level *ret)
 {
-        if (!book_id || !*book_id || strlen(book_id) > 63)
+        if (inventory_check_book_id(book_id) != IE_OK)
                 return IE_BOOK_ID_INVALID;
         return app->store.ops->get_level(app->store.self, book_id, ret);
 }

@@ -11,8 +11,10 @@ enum inventory_error_kind {
 };
 
 #define INVENTORY_ERRORS(X)                                                                        \
-        X(IE_BOOK_ID_INVALID, IEK_INVALID, "book_id is required")                                  \
-        X(IE_ORDER_ID_INVALID, IEK_INVALID, "order_id must be 1 to 64 printable characters")       \
+        X(IE_BOOK_ID_INVALID, IEK_INVALID,                                                         \
+          "book_id must be 1 to 63 printable ASCII characters (no spaces)")                        \
+        X(IE_ORDER_ID_INVALID, IEK_INVALID,                                                        \
+          "order_id must be 1 to 64 printable ASCII characters (no spaces)")                       \
         X(IE_QUANTITY_INVALID, IEK_INVALID,                                                        \
           "on_hand must be 0 to 1000000000 and a delta must not be 0")                             \
         X(IE_ITEMS_INVALID, IEK_INVALID,                                                           \

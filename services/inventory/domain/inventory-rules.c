@@ -1,5 +1,6 @@
 /* Inventory rules; see inventory-rules.h. */
 #include "core/errors.h"
+#include "core/ids.h"
 #include "inventory-rules.h"
 
 #include "inventory-errors.h"
@@ -33,13 +34,12 @@ int inventory_error_kind(int code, enum inventory_error_kind *ret_kind)
 
 int inventory_check_order_id(const char *order_id)
 {
-        size_t n = strlen(order_id);
-        if (n == 0 || n > 64)
-                return IE_ORDER_ID_INVALID;
-        for (size_t i = 0; i < n; i++)
-                if ((unsigned char)order_id[i] <= 0x20 || (unsigned char)order_id[i] >= 0x7f)
-                        return IE_ORDER_ID_INVALID;
-        return IE_OK;
+        return id_valid(order_id, 64) ? IE_OK : IE_ORDER_ID_INVALID;
+}
+
+int inventory_check_book_id(const char *book_id)
+{
+        return id_valid(book_id, 63) ? IE_OK : IE_BOOK_ID_INVALID;
 }
 
 int inventory_check_on_hand(int64_t on_hand)
@@ -70,10 +70,12 @@ int inventory_normalize_items(struct inventory_item *items, size_t n)
 {
         if (n == 0 || n > INVENTORY_MAX_ITEMS)
                 return IE_ITEMS_INVALID;
-        for (size_t i = 0; i < n; i++)
-                if (!items[i].book_id[0] || items[i].quantity < 1 ||
-                    items[i].quantity > INVENTORY_MAX_QUANTITY)
+        for (size_t i = 0; i < n; i++) {
+                if (inventory_check_book_id(items[i].book_id) != IE_OK)
+                        return IE_BOOK_ID_INVALID;
+                if (items[i].quantity < 1 || items[i].quantity > INVENTORY_MAX_QUANTITY)
                         return IE_ITEMS_INVALID;
+        }
         qsort(items, n, sizeof(*items), by_book);
         for (size_t i = 1; i < n; i++)
                 if (!strcmp(items[i - 1].book_id, items[i].book_id))

@@ -47,6 +47,7 @@ static inline int64_t inventory_available(const struct inventory_level *l)
 }
 
 int inventory_check_order_id(const char *order_id);
+int inventory_check_book_id(const char *book_id);
 int inventory_check_on_hand(int64_t on_hand);
 /* The stock after adding delta, or IE_BELOW_RESERVED / IE_QUANTITY_INVALID. */
 int inventory_adjusted(const struct inventory_level *l, int64_t delta, int64_t *ret_on_hand);

@@ -1,6 +1,8 @@
 /* Payment use cases; see payment-app.h. */
 #include "payment-app.h"
 
+#include "core/ids.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -99,8 +101,8 @@ static int check_authorize(const struct payment_authorize_request *req)
                 r = payment_check_token(req->token); /* first: card data must not go further */
         if (r == PE_OK)
                 r = payment_check_amount(&req->amount);
-        if (r == PE_OK && (!req->customer_id[0] || strlen(req->customer_id) > 63))
-                r = PE_ORDER_ID_INVALID;
+        if (r == PE_OK && !id_valid(req->customer_id, 63))
+                r = PE_CUSTOMER_ID_INVALID;
         return r;
 }
 

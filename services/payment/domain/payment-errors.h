@@ -12,7 +12,10 @@ enum payment_error_kind {
 };
 
 #define PAYMENT_ERRORS(X)                                                                          \
-        X(PE_ORDER_ID_INVALID, PEK_INVALID, "order_id must be 1 to 64 printable characters")       \
+        X(PE_ORDER_ID_INVALID, PEK_INVALID,                                                        \
+          "order_id must be 1 to 64 printable ASCII characters (no spaces)")                       \
+        X(PE_CUSTOMER_ID_INVALID, PEK_INVALID,                                                     \
+          "customer_id must be 1 to 63 printable ASCII characters (no spaces)")                    \
         X(PE_AMOUNT_INVALID, PEK_INVALID,                                                          \
           "amount must be greater than 0, with a 3-letter currency_code and nanos in "             \
           "0..999999999")                                                                          \

@@ -1,5 +1,6 @@
 /* Payment rules; see payment-rules.h. */
 #include "core/errors.h"
+#include "core/ids.h"
 #include "payment-rules.h"
 
 #include "payment-errors.h"
@@ -32,13 +33,7 @@ int payment_error_kind(int code, enum payment_error_kind *ret_kind)
 
 int payment_check_order_id(const char *order_id)
 {
-        size_t n = strlen(order_id);
-        if (n == 0 || n > 64)
-                return PE_ORDER_ID_INVALID;
-        for (size_t i = 0; i < n; i++)
-                if ((unsigned char)order_id[i] <= 0x20 || (unsigned char)order_id[i] >= 0x7f)
-                        return PE_ORDER_ID_INVALID;
-        return PE_OK;
+        return id_valid(order_id, 64) ? PE_OK : PE_ORDER_ID_INVALID;
 }
 
 int payment_check_amount(const struct payment_money *m)

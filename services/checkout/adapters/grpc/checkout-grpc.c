@@ -145,7 +145,7 @@ static int place_order(struct rpc_call *call, const ProtobufCMessage *msg, Proto
                 return OOM(call);
         for (size_t i = 0; i < req->n_items; i++) {
                 if (!copy(items[i].book_id, sizeof(items[i].book_id), req->items[i]->book_id))
-                        return fail(call, CE_ITEMS_INVALID);
+                        return fail(call, CE_BOOK_ID_INVALID); /* too long to be one */
                 items[i].quantity = req->items[i]->quantity;
         }
         if (req->shipping_address && !address_from_proto(req->shipping_address, address))

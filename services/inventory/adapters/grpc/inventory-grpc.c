@@ -139,7 +139,7 @@ static int reserve_stock(struct rpc_call *call, const ProtobufCMessage *msg, Pro
         for (size_t i = 0; i < req->n_items; i++) {
                 if (snprintf(items[i].book_id, sizeof(items[i].book_id), "%s",
                              req->items[i]->book_id) >= (int)sizeof(items[i].book_id))
-                        return fail(call, IE_ITEMS_INVALID, NULL);
+                        return fail(call, IE_BOOK_ID_INVALID, NULL); /* too long to be one */
                 items[i].quantity = req->items[i]->quantity;
         }
         int r = inventory_reserve(APP(call), req->order_id, items, req->n_items,
