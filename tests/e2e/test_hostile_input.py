@@ -152,3 +152,24 @@ def test_an_id_refusal_names_the_rule(stack):
                 metadata=customer.md)
         assert (e.value.code(), e.value.details()) == (grpc.StatusCode.INVALID_ARGUMENT,
                                                        "each " + rule)
+
+
+def test_limits_are_refused_with_their_own_rule(stack):
+    """Stock above its ceiling is not 'below what is reserved'; a price beyond
+    the limit says the limit."""
+    book = stack.book(on_hand=999_999_999)
+    inv = invpb_grpc.InventoryServiceStub(stack.inventory.channel())
+    with pytest.raises(grpc.RpcError) as e:
+        inv.AdjustStock(invpb.AdjustStockRequest(book_id=book, delta=2), timeout=10,
+                        metadata=bearer(stack.keypair, "ADMIN", "admin-1"))
+    assert (e.value.code(), e.value.details()) == (
+        grpc.StatusCode.INVALID_ARGUMENT,
+        "on_hand would exceed 1000000000, the most a book may have in stock")
+    cat = cpb_grpc.CatalogServiceStub(stack.catalog.channel())
+    with pytest.raises(grpc.RpcError) as e:
+        cat.CreateBook(cpb.CreateBookRequest(
+            title="Dear", authors=["A"], isbn13="9780000000019",
+            price=common_pb2.Money(currency_code="EUR", units=10**9)), timeout=10,
+            metadata=bearer(stack.keypair, "SELLER", "seller-1"))
+    assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "less than 1000000000 units" in e.value.details()

@@ -18,7 +18,8 @@ enum catalog_error_kind {
           "isbn13 must be 13 digits with a valid check digit (hyphens and spaces allowed)")        \
         X(CE_DESCRIPTION_INVALID, CEK_INVALID, "description must be at most 2000 characters")      \
         X(CE_PRICE_INVALID, CEK_INVALID,                                                           \
-          "price must be greater than 0, with a 3-letter currency_code and nanos in 0..999999999") \
+          "price must be greater than 0 and less than 1000000000 units, with a 3-letter "          \
+          "currency_code and nanos in 0..999999999")                                               \
         X(CE_CATEGORY_NAME_INVALID, CEK_INVALID, "category name must be 1 to 100 characters")      \
         X(CE_CATEGORY_UNKNOWN, CEK_INVALID, "category_id does not name an existing category")      \
         X(CE_STATUS_INVALID, CEK_INVALID, "status must be one of the BOOK_STATUS_* values")        \

@@ -117,7 +117,7 @@ int catalog_check_price(const struct catalog_money *m)
             !isupper((unsigned char)m->currency[1]) || !isupper((unsigned char)m->currency[2]))
                 return CE_PRICE_INVALID;
         if (m->units < 0 || m->nanos < 0 || m->nanos > 999999999 ||
-            (m->units == 0 && m->nanos == 0))
+            (m->units == 0 && m->nanos == 0) || m->units >= CATALOG_MAX_PRICE_UNITS)
                 return CE_PRICE_INVALID;
         return CE_OK;
 }

@@ -23,6 +23,9 @@ enum catalog_role {
 };
 
 enum { CATALOG_MAX_AUTHORS = 20 };
+/* The largest price: well inside int64 for any order's total (50 lines of
+ * 100), and beyond any book. */
+#define CATALOG_MAX_PRICE_UNITS 1000000000
 
 struct catalog_money {
         char currency[4];

@@ -47,6 +47,17 @@ static void lifecycle_transitions(void **state)
 
 /* Every (from, to) pair against a matrix written here; staying put is not a
  * move for a book (the caller asked for a change). */
+static void prices_have_an_upper_bound(void **state)
+{
+        struct catalog_money below = {"EUR", CATALOG_MAX_PRICE_UNITS - 1, 999999999};
+        struct catalog_money at = {"EUR", CATALOG_MAX_PRICE_UNITS, 0};
+        struct catalog_money max = {"EUR", INT64_MAX, 0};
+        assert_int_equal(catalog_check_price(&below), CE_OK);
+        assert_int_equal(catalog_check_price(&at), CE_PRICE_INVALID);
+        assert_int_equal(catalog_check_price(&max), CE_PRICE_INVALID);
+        assert_non_null(strstr(catalog_error_message(CE_PRICE_INVALID), "1000000000"));
+}
+
 static void every_status_pair(void **state)
 {
         enum { G = BOOK_REGISTERED, S = BOOK_ON_SALE, O = BOOK_SOLD_OUT, U = BOOK_UNLISTED };
@@ -114,9 +125,9 @@ static void who_sees_and_edits(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(isbn13_checksums),   cmocka_unit_test(lifecycle_transitions),
-                cmocka_unit_test(every_status_pair),  cmocka_unit_test(prices_and_texts),
-                cmocka_unit_test(who_sees_and_edits),
+                cmocka_unit_test(isbn13_checksums),  cmocka_unit_test(lifecycle_transitions),
+                cmocka_unit_test(every_status_pair), cmocka_unit_test(prices_have_an_upper_bound),
+                cmocka_unit_test(prices_and_texts),  cmocka_unit_test(who_sees_and_edits),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -55,7 +55,7 @@ int inventory_adjust_stock(struct inventory_app *app, const struct inventory_cal
                 if (r != -EDEADLK && r != -EEXIST)
                         break;
         }
-        return r == -ERANGE ? IE_BELOW_RESERVED : r;
+        return r == -ERANGE ? IE_BELOW_RESERVED : r == -EOVERFLOW ? IE_STOCK_TOO_HIGH : r;
 }
 
 int inventory_get_stock(struct inventory_app *app, const char *book_id, struct inventory_level *ret)

@@ -17,6 +17,8 @@ enum inventory_error_kind {
           "order_id must be 1 to 64 printable ASCII characters (no spaces)")                       \
         X(IE_QUANTITY_INVALID, IEK_INVALID,                                                        \
           "on_hand must be 0 to 1000000000 and a delta must not be 0")                             \
+        X(IE_STOCK_TOO_HIGH, IEK_INVALID,                                                          \
+          "on_hand would exceed 1000000000, the most a book may have in stock")                    \
         X(IE_ITEMS_INVALID, IEK_INVALID,                                                           \
           "items must list 1 to 100 distinct books, each with a quantity of 1 to 1000")            \
         X(IE_BOOK_NOT_FOUND, IEK_NOT_FOUND, "no such book in the catalog")                         \

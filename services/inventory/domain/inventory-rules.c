@@ -55,7 +55,7 @@ int inventory_adjusted(const struct inventory_level *l, int64_t delta, int64_t *
         if (after < l->reserved || after < 0)
                 return IE_BELOW_RESERVED;
         if (after > INVENTORY_MAX_ON_HAND)
-                return IE_QUANTITY_INVALID;
+                return IE_STOCK_TOO_HIGH;
         *ret_on_hand = after;
         return IE_OK;
 }

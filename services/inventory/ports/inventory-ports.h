@@ -20,6 +20,7 @@ struct inventory_store_ops {
         /* -ERANGE when on_hand would go below reserved. */
         int (*set_on_hand)(void *self, const char *book_id, int64_t on_hand,
                            struct inventory_level *ret);
+        /* -ERANGE below reserved, -EOVERFLOW above INVENTORY_MAX_ON_HAND. */
         int (*adjust)(void *self, const char *book_id, int64_t delta, struct inventory_level *ret);
         /* All or nothing, items normalized. 0: reserved now. -EEXIST: the order
          * already has a reservation (*ret is it). -ERANGE: short of stock

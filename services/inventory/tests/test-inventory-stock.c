@@ -117,6 +117,19 @@ static void stock_below_what_is_reserved_is_refused(void **state)
         assert_int_equal(on_hand_of("book-a"), 5);
 }
 
+static void stock_above_the_ceiling_says_so(void **state)
+{
+        (void)state;
+        struct inventory_level l;
+        assert_int_equal(
+                inventory_set_stock(&app, &seller_a, "book-a", INVENTORY_MAX_ON_HAND - 1, &l),
+                IE_OK);
+        assert_int_equal(inventory_adjust_stock(&app, &seller_a, "book-a", 2, &l),
+                         IE_STOCK_TOO_HIGH);
+        assert_int_equal(inventory_adjust_stock(&app, &seller_a, "book-a", 1, &l), IE_OK);
+        assert_int_equal(on_hand_of("book-a"), INVENTORY_MAX_ON_HAND);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -131,6 +144,7 @@ int main(void)
                                                 teardown),
                 cmocka_unit_test_setup_teardown(stock_below_what_is_reserved_is_refused, setup,
                                                 teardown),
+                cmocka_unit_test_setup_teardown(stock_above_the_ceiling_says_so, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

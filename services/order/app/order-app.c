@@ -101,8 +101,9 @@ static int price(struct order_app *app, const struct order_caller *caller,
                 if (strcmp(o->total.currency, book->price.currency))
                         r = OE_MIXED_CURRENCIES;
                 else if (!order_money_times(&book->price, it->quantity, &it->line_total) ||
-                         !order_money_add(&o->total, &it->line_total))
-                        r = OE_ITEMS_INVALID; /* an amount beyond any real order */
+                         !order_money_add(&o->total, &it->line_total) ||
+                         o->total.units >= ORDER_MAX_TOTAL_UNITS)
+                        r = OE_TOTAL_TOO_LARGE;
         }
         free(book);
         return r;

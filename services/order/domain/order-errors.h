@@ -7,6 +7,9 @@ enum order_error_kind { OEK_INVALID, OEK_NOT_FOUND, OEK_PRECONDITION, OEK_DENIED
 #define ORDER_ERRORS(X)                                                                            \
         X(OE_ITEMS_INVALID, OEK_INVALID,                                                           \
           "items must list 1 to 50 distinct books, each with a quantity of 1 to 100")              \
+        X(OE_TOTAL_TOO_LARGE, OEK_INVALID,                                                         \
+          "the order's total would be 1000000000000 units or more, the most one order may cost; "  \
+          "split it")                                                                              \
         X(OE_ADDRESS_INVALID, OEK_INVALID,                                                         \
           "give a shipping_address_id of yours or a shipping_address with recipient, line1, "      \
           "city, postal_code and a two-letter country_code")                                       \

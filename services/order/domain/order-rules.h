@@ -19,6 +19,10 @@ enum order_status {
 };
 
 enum { ORDER_MAX_ITEMS = 50, ORDER_MAX_QUANTITY = 100 };
+/* The largest total an order may have: every book below the catalog's
+ * price limit (1e9 units), 50 lines of 100, stays far under it; payment
+ * accepts amounts up to it. */
+#define ORDER_MAX_TOTAL_UNITS 1000000000000LL
 
 struct order_money {
         char currency[4];

@@ -131,6 +131,27 @@ static void a_late_repeat_of_a_stored_order_still_answers_it(void **state)
         assert_int_equal(store.n, 1);
 }
 
+static void a_total_beyond_any_order_names_that_rule(void **state)
+{
+        (void)state;
+        struct order_money huge = {.currency = "EUR", .units = INT64_MAX / 2};
+        struct order_money big = {.currency = "EUR", .units = ORDER_MAX_TOTAL_UNITS / 100};
+        assert_int_equal(order_memory_catalog_add(&catalog, "book-h", "seller-1", &huge), 0);
+        assert_int_equal(order_memory_catalog_add(&catalog, "book-g", "seller-1", &big), 0);
+        static const struct order_item_request overflow[] = {{"book-h", 3}};
+        static const struct order_item_request at_limit[] = {{"book-g", 100}};
+        static const struct order_item_request under[] = {{"book-g", 99}};
+        struct order_create_request req = request("k5", 0);
+        struct order o;
+        req.items = overflow, req.n_items = 1;
+        assert_int_equal(order_create(&app, &saga, &req, &o), OE_TOTAL_TOO_LARGE);
+        req.items = at_limit, req.idempotency_key = "k6";
+        assert_int_equal(order_create(&app, &saga, &req, &o), OE_TOTAL_TOO_LARGE);
+        req.items = under, req.idempotency_key = "k7";
+        assert_int_equal(order_create(&app, &saga, &req, &o), OE_OK);
+        assert_int_equal(store.n, 1);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -141,6 +162,8 @@ int main(void)
                                                 teardown),
                 cmocka_unit_test_setup_teardown(a_late_repeat_of_a_stored_order_still_answers_it,
                                                 setup, teardown),
+                cmocka_unit_test_setup_teardown(a_total_beyond_any_order_names_that_rule, setup,
+                                                teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

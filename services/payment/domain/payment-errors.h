@@ -17,8 +17,8 @@ enum payment_error_kind {
         X(PE_CUSTOMER_ID_INVALID, PEK_INVALID,                                                     \
           "customer_id must be 1 to 63 printable ASCII characters (no spaces)")                    \
         X(PE_AMOUNT_INVALID, PEK_INVALID,                                                          \
-          "amount must be greater than 0, with a 3-letter currency_code and nanos in "             \
-          "0..999999999")                                                                          \
+          "amount must be greater than 0 and less than 1000000000000 units, with a 3-letter "      \
+          "currency_code and nanos in 0..999999999")                                               \
         X(PE_TOKEN_INVALID, PEK_INVALID,                                                           \
           "payment_method_token must be a provider token such as tok_ok (3 to 64 letters, "        \
           "digits or _)")                                                                          \

@@ -42,7 +42,7 @@ int payment_check_amount(const struct payment_money *m)
             !isupper((unsigned char)m->currency[1]) || !isupper((unsigned char)m->currency[2]))
                 return PE_AMOUNT_INVALID;
         if (m->units < 0 || m->nanos < 0 || m->nanos > 999999999 ||
-            (m->units == 0 && m->nanos == 0))
+            (m->units == 0 && m->nanos == 0) || m->units >= PAYMENT_MAX_UNITS)
                 return PE_AMOUNT_INVALID;
         return PE_OK;
 }

@@ -19,6 +19,9 @@ enum payment_status {
         PAYMENT_AUTHORIZING = 6,
 };
 
+/* The largest amount: above any order's total (order's ORDER_MAX_TOTAL_UNITS). */
+#define PAYMENT_MAX_UNITS 1000000000000LL
+
 /* Also the `pending` column: 0 is no action claimed, action + 1 one that is. */
 enum payment_action { PAY_CAPTURE, PAY_VOID, PAY_REFUND };
 

@@ -29,6 +29,10 @@ static void amounts(void **state)
         assert_true(payment_same_money(&ok, &same));
         same.nanos = 1;
         assert_false(payment_same_money(&ok, &same));
+        struct payment_money most = {"EUR", PAYMENT_MAX_UNITS - 1, 0};
+        struct payment_money beyond = {"EUR", PAYMENT_MAX_UNITS, 0};
+        assert_int_equal(payment_check_amount(&most), PE_OK);
+        assert_int_equal(payment_check_amount(&beyond), PE_AMOUNT_INVALID);
 }
 
 static void state_machine(void **state)

@@ -1,6 +1,8 @@
 /* The inventory store in memory; see inventory-store-memory.h. */
 #include "inventory-store-memory.h"
 
+#include "inventory-errors.h"
+
 #include "core/grow.h"
 
 #include <errno.h>
@@ -78,11 +80,11 @@ static int change_on_hand(struct inventory_memory *m, const char *book_id, bool 
         pthread_mutex_lock(&m->lock);
         struct inventory_level *l = level_of(m, book_id, true);
         int64_t after = value;
-        int r = 0;
+        int r = 0, rule = IE_OK;
         if (!l)
                 r = -ENOSPC;
-        else if (!set && inventory_adjusted(l, value, &after) != 0)
-                r = -ERANGE;
+        else if (!set && (rule = inventory_adjusted(l, value, &after)) != IE_OK)
+                r = rule == IE_STOCK_TOO_HIGH ? -EOVERFLOW : -ERANGE;
         else if (after < l->reserved)
                 r = -ERANGE;
         if (r == 0) {

@@ -4,6 +4,7 @@
  * come sorted), so concurrent reservations queue on a row instead of deadlocking, and a row is
  * checked and changed under its lock: no oversell. */
 #include "inventory-events.h"
+#include "inventory-errors.h"
 #include "inventory-mysql.h"
 
 #include <errno.h>
@@ -72,8 +73,9 @@ static int change_on_hand(struct db_pool *pool, const char *book_id, bool set, i
         if ((r = db_begin(c)) < 0 || (r = lock_level(c, book_id, &l, &found)) < 0)
                 goto out;
         int64_t after = value;
-        if (!set && inventory_adjusted(&l, value, &after) != 0) {
-                r = -ERANGE;
+        int rule = set ? IE_OK : inventory_adjusted(&l, value, &after);
+        if (rule != IE_OK) {
+                r = rule == IE_STOCK_TOO_HIGH ? -EOVERFLOW : -ERANGE;
                 goto out;
         }
         if (after < l.reserved) {
