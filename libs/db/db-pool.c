@@ -1,6 +1,7 @@
 /* Connection pool, connection lifecycle and error mapping; see db/db.h. */
 #include "db-int.h"
 
+#include "core/cause.h"
 #include "core/clock.h"
 #include "core/config.h"
 
@@ -131,6 +132,7 @@ static bool is_connection_error(unsigned e)
 int db_conn_fail(struct db_conn *c, unsigned e, const char *message)
 {
         snprintf(c->error, sizeof(c->error), "%u: %s", e, message ? message : "");
+        cause_set("mariadb %s", c->error);
         if (is_connection_error(e)) {
                 bool refused = e == CR_CONN_HOST_ERROR || e == CR_CONNECTION_ERROR;
                 db_conn_close(c);
@@ -173,6 +175,7 @@ int db_conn_ensure_open(struct db_conn *c)
                                 (unsigned)cfg->port, NULL, CLIENT_MULTI_STATEMENTS)) {
                 unsigned e = mysql_errno(m);
                 snprintf(c->error, sizeof(c->error), "%u: %s", e, mysql_error(m));
+                cause_set("mariadb %s", c->error);
                 mysql_close(m);
                 return e == ER_ACCESS_DENIED_ERROR || e == ER_BAD_DB_ERROR ? -EACCES
                                                                            : -ECONNREFUSED;

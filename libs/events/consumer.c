@@ -2,6 +2,7 @@
 #include "events/consumer.h"
 
 #include "consumer-int.h"
+#include "core/cause.h"
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/log.h"
@@ -132,9 +133,9 @@ static bool handle_until_done(struct events_consumer *c, const rd_kafka_message_
         while ((r = consumer_handle_one(c, m, &attempts)) < 0) {
                 if (!failing)
                         log_msg(LOG_WARN, "cannot apply an event now; retrying",
-                                "{s:s, s:s, s:I, s:s}", "group", c->group_id, "topic",
+                                "{s:s, s:s, s:I, s:s, s:s}", "group", c->group_id, "topic",
                                 rd_kafka_topic_name(m->rkt), "offset", (json_int_t)m->offset,
-                                "error", strerror(-r));
+                                "error", strerror(-r), "cause", cause_get());
                 failing = true;
                 if (events_stopper_pause(&c->stop, c->cfg.retry_pause_ms))
                         return false;

@@ -1,6 +1,7 @@
 /* The outbox relay; see events/relay.h. */
 #include "events/relay.h"
 
+#include "core/cause.h"
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/log.h"
@@ -369,8 +370,10 @@ static void *relay_main(void *arg)
                         update_backlog(r);
                 }
                 if (n < 0 && !failing)
-                        log_msg(LOG_WARN, "outbox relay: cannot publish now; retrying", "{s:s}",
-                                "error", n == -EAGAIN ? "delivery failed" : strerror(-n));
+                        log_msg(LOG_WARN, "outbox relay: cannot publish now; retrying",
+                                "{s:s, s:s}", "error",
+                                n == -EAGAIN ? "delivery failed" : strerror(-n), "cause",
+                                n == -EAGAIN ? "" : cause_get());
                 if (n >= 0 && failing)
                         log_msg(LOG_INFO, "outbox relay: publishing again", NULL);
                 failing = n < 0;

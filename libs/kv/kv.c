@@ -1,6 +1,7 @@
 /* Redis pool on hiredis 0.14; see kv/kv.h. */
 #include "kv/kv.h"
 
+#include "core/cause.h"
 #include "core/config.h"
 
 #include <errno.h>
@@ -115,6 +116,7 @@ static int conn_open(struct kv *kv, struct kv_conn *c)
         if (!ctx)
                 return -ENOMEM;
         if (ctx->err) {
+                cause_set("redis %s:%d: %s", kv->cfg.host, kv->cfg.port, ctx->errstr);
                 redisFree(ctx);
                 return -ECONNREFUSED;
         }
@@ -172,9 +174,11 @@ static int run_formatted(struct kv *kv, redisReply **ret_reply, const char *cmd,
                 if (redisAppendFormattedCommand(c->ctx, cmd, len) != REDIS_OK ||
                     redisGetReply(c->ctx, &reply) != REDIS_OK) {
                         r = map_ctx_error(c->ctx);
+                        cause_set("redis: %s", c->ctx->errstr);
                         redisFree(c->ctx);
                         c->ctx = NULL;
                 } else if (((redisReply *)reply)->type == REDIS_REPLY_ERROR) {
+                        cause_set("redis: %s", ((redisReply *)reply)->str);
                         freeReplyObject(reply);
                         r = -EIO;
                 } else {

@@ -3,6 +3,7 @@
 #include "rpc-int.h"
 #include "rpc/client.h"
 
+#include "core/cause.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/random.h"
@@ -255,8 +256,9 @@ int rpc_error_errno(struct rpc_call *call, int err, const char *unavailable_mess
         const struct rpc_client_status *peer = rpc_client_refusal();
         if (e == EREMOTEIO && peer && peer->code != RPC_OK) /* a peer's "no" stays its "no" */
                 return rpc_error(call, peer->code, "%s", peer->message);
-        log_msg(LOG_ERROR, "operation failed", "{s:s, s:i, s:s}", "method", call->path, "errno", e,
-                "error", strerror(e));
+        log_msg(LOG_ERROR, "operation failed", "{s:s, s:i, s:s, s:s}", "method", call->path,
+                "errno", e, "error", strerror(e), "cause",
+                *cause_get() ? cause_get() : "none recorded");
         if (e == EINPROGRESS) /* libs/db's DB_OUTCOME_UNKNOWN; the runtime does not link libs/db */
                 return rpc_error(call, RPC_UNKNOWN,
                                  "the outcome is unknown: the database connection was lost while "
@@ -451,6 +453,7 @@ int rpc_call_run_handler(struct rpc_call *c)
         c->observed = true;
         rpc_trace_enter(c->trace_id);
         rpc_client_refusal_clear(); /* a refusal seen by an earlier call is not this one's */
+        cause_clear();
         current_deadline_ms = c->deadline_ms; /* calls made from here inherit it */
         int status = rpc_call_proceed(c);
         current_deadline_ms = INT64_MAX;

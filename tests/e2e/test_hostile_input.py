@@ -173,3 +173,22 @@ def test_limits_are_refused_with_their_own_rule(stack):
             metadata=bearer(stack.keypair, "SELLER", "seller-1"))
     assert e.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "less than 1000000000 units" in e.value.details()
+
+
+def test_an_infrastructure_error_line_names_its_cause(stack):
+    """A failure no caller can fix is INTERNAL, and its log line carries what
+    MariaDB said (code and text), not only 'Input/output error'."""
+    from test_identity import mariadb
+    book = stack.book(on_hand=1)
+    cat = cpb_grpc.CatalogServiceStub(stack.catalog.channel())
+    mariadb("RENAME TABLE books TO books_away", stack.catalog.schema)
+    try:
+        with pytest.raises(grpc.RpcError) as e:
+            cat.GetBook(cpb.GetBookRequest(book_id=book, fresh=True), timeout=10)
+        assert e.value.code() == grpc.StatusCode.INTERNAL
+    finally:
+        mariadb("RENAME TABLE books_away TO books", stack.catalog.schema)
+    failed = [l for l in stack.catalog.log_text().splitlines()
+              if '"msg":"operation failed"' in l and "GetBook" in l]
+    assert failed and '"cause":"mariadb 1146: ' in failed[-1], failed[-1:]
+    assert cat.GetBook(cpb.GetBookRequest(book_id=book, fresh=True), timeout=10).book.id == book
