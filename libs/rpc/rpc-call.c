@@ -292,46 +292,12 @@ int rpc_call_decode(struct rpc_call *c, const ProtobufCMessageDescriptor *desc,
         grpc_byte_buffer_reader_destroy(&reader);
         const uint8_t *data = GRPC_SLICE_START_PTR(slice);
         size_t len = GRPC_SLICE_LENGTH(slice);
-        int code = RPC_OK;
-        if (len > cfg->max_message_bytes) {
-                code = rpc_error(c, RPC_RESOURCE_EXHAUSTED,
-                                 "request message is %zu bytes; the limit is %zu", len,
-                                 cfg->max_message_bytes);
-                goto out;
-        }
-        char path[256];
-        int wire = rpc_wire_check(desc, data, len, cfg->max_nesting_depth, path, sizeof(path));
-        if (wire == RPC_WIRE_NUL) {
-                code = rpc_error(c, RPC_INVALID_ARGUMENT,
-                                 "field %s contains a NUL character, which no text field may hold",
-                                 path);
-                goto out;
-        }
-        if (wire < 0) {
-                code = rpc_error(c, RPC_INVALID_ARGUMENT,
-                                 "request is not a valid %s (malformed, or nested deeper than %d)",
-                                 desc->name, cfg->max_nesting_depth);
-                goto out;
-        }
+        char why[512];
         c->alloc_failed = false;
-        ProtobufCMessage *msg = protobuf_c_message_unpack(desc, allocator, len, data);
-        if (!msg) {
-                if (c->alloc_failed)
-                        code = rpc_error(c, RPC_RESOURCE_EXHAUSTED,
-                                         "request needs more than %zu bytes of memory",
-                                         cfg->arena_max_bytes);
-                else
-                        code = rpc_error(c, RPC_INVALID_ARGUMENT,
-                                         "request could not be decoded as %s", desc->name);
-                goto out;
-        }
-        const char *bad = rpc_find_invalid_utf8(msg, path, sizeof(path));
-        if (bad) {
-                code = rpc_error(c, RPC_INVALID_ARGUMENT, "field %s is not valid UTF-8", bad);
-                goto out;
-        }
-        *ret_msg = msg;
-out:
+        int code = rpc_request_decode(cfg, desc, allocator, &c->alloc_failed, data, len, ret_msg,
+                                      why, sizeof(why));
+        if (code != RPC_OK)
+                code = rpc_error(c, code, "%s", why);
         grpc_slice_unref(slice);
         return code;
 }

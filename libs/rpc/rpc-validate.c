@@ -137,3 +137,43 @@ const char *rpc_find_invalid_utf8(const ProtobufCMessage *msg, char *buf, size_t
         buf[0] = '\0';
         return check_utf8(msg, buf, len) ? NULL : buf;
 }
+
+int rpc_request_decode(const struct rpc_server_config *cfg, const ProtobufCMessageDescriptor *desc,
+                       ProtobufCAllocator *allocator, const bool *alloc_failed, const uint8_t *data,
+                       size_t len, ProtobufCMessage **ret_msg, char *why, size_t why_len)
+{
+        if (len > cfg->max_message_bytes) {
+                snprintf(why, why_len, "request message is %zu bytes; the limit is %zu", len,
+                         cfg->max_message_bytes);
+                return RPC_RESOURCE_EXHAUSTED;
+        }
+        char path[256];
+        int wire = rpc_wire_check(desc, data, len, cfg->max_nesting_depth, path, sizeof(path));
+        if (wire == RPC_WIRE_NUL) {
+                snprintf(why, why_len,
+                         "field %s contains a NUL character, which no text field may hold", path);
+                return RPC_INVALID_ARGUMENT;
+        }
+        if (wire < 0) {
+                snprintf(why, why_len,
+                         "request is not a valid %s (malformed, or nested deeper than %d)",
+                         desc->name, cfg->max_nesting_depth);
+                return RPC_INVALID_ARGUMENT;
+        }
+        ProtobufCMessage *msg = protobuf_c_message_unpack(desc, allocator, len, data);
+        if (!msg) {
+                if (*alloc_failed)
+                        snprintf(why, why_len, "request needs more than %zu bytes of memory",
+                                 cfg->arena_max_bytes);
+                else
+                        snprintf(why, why_len, "request could not be decoded as %s", desc->name);
+                return *alloc_failed ? RPC_RESOURCE_EXHAUSTED : RPC_INVALID_ARGUMENT;
+        }
+        const char *bad = rpc_find_invalid_utf8(msg, path, sizeof(path));
+        if (bad) {
+                snprintf(why, why_len, "field %s is not valid UTF-8", bad);
+                return RPC_INVALID_ARGUMENT; /* msg lives in the allocator's arena */
+        }
+        *ret_msg = msg;
+        return RPC_OK;
+}

@@ -1,36 +1,85 @@
-/* Fuzz target: the runtime's request checks on arbitrary bytes (wire
- * nesting, protobuf-c decoding into an arena, UTF-8 of every string field). */
+/* Fuzz target: the runtime's request checks and decoding (rpc_request_decode:
+ * size, wire shape and depth, NULs, protobuf-c into an arena, UTF-8), on
+ * every request type of every service -- the six services, the test
+ * service, health and reflection. The first byte picks the type, the rest
+ * are its bytes. */
 #include "rpc-int.h"
 
+#include "bookstore/catalog/v1/catalog.pb-c.h"
+#include "bookstore/checkout/v1/checkout.pb-c.h"
+#include "bookstore/identity/v1/identity.pb-c.h"
+#include "bookstore/inventory/v1/inventory.pb-c.h"
+#include "bookstore/order/v1/order.pb-c.h"
+#include "bookstore/payment/v1/payment.pb-c.h"
 #include "bookstore/testing/v1/testing.pb-c.h"
+#include "grpc/health/v1/health.pb-c.h"
+#include "grpc/reflection/v1/reflection.pb-c.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static void *alloc_cb(void *arena, size_t n)
+static const ProtobufCServiceDescriptor *const services[] = {
+        &bookstore__identity__v1__identity_service__descriptor,
+        &bookstore__catalog__v1__catalog_service__descriptor,
+        &bookstore__inventory__v1__inventory_service__descriptor,
+        &bookstore__payment__v1__payment_service__descriptor,
+        &bookstore__order__v1__order_service__descriptor,
+        &bookstore__checkout__v1__checkout_service__descriptor,
+        &bookstore__testing__v1__test_service__descriptor,
+        &grpc__health__v1__health__descriptor,
+        &grpc__reflection__v1__server_reflection__descriptor,
+};
+
+/* Every method's request type, in order; n of them. */
+static const ProtobufCMessageDescriptor *request_type(unsigned pick)
 {
-        return arena_alloc(arena, n);
+        unsigned n = 0;
+        for (size_t s = 0; s < sizeof(services) / sizeof(*services); s++)
+                n += services[s]->n_methods;
+        pick %= n;
+        for (size_t s = 0;; s++) {
+                if (pick < services[s]->n_methods)
+                        return services[s]->methods[pick].input;
+                pick -= services[s]->n_methods;
+        }
 }
 
-static void free_cb(void *arena, void *p)
+struct fuzz_arena {
+        struct arena *arena;
+        bool failed;
+};
+
+static void *alloc_cb(void *data, size_t n)
+{
+        struct fuzz_arena *a = data;
+        void *p = arena_alloc(a->arena, n);
+        a->failed = a->failed || !p;
+        return p;
+}
+
+static void free_cb(void *data, void *p)
 {
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-        const ProtobufCMessageDescriptor *d = &bookstore__testing__v1__echo_request__descriptor;
-        char path[256];
-        if (rpc_wire_check(d, data, size, 64, path, sizeof(path)) < 0)
+        if (size == 0)
                 return 0;
-        struct arena *a;
-        if (arena_new(&a, 16 << 20) < 0)
+        const ProtobufCMessageDescriptor *d = request_type(data[0]);
+        const struct rpc_server_config cfg = {
+                .max_message_bytes = 1 << 20, .arena_max_bytes = 4 << 20, .max_nesting_depth = 64};
+        struct fuzz_arena a = {0};
+        if (arena_new(&a.arena, cfg.arena_max_bytes) < 0)
                 abort();
-        ProtobufCAllocator alloc = {.alloc = alloc_cb, .free = free_cb, .allocator_data = a};
-        ProtobufCMessage *m = protobuf_c_message_unpack(d, &alloc, size, data);
-        if (m)
-                rpc_find_invalid_utf8(m, path, sizeof(path));
-        arena_free(a);
+        ProtobufCAllocator alloc = {.alloc = alloc_cb, .free = free_cb, .allocator_data = &a};
+        ProtobufCMessage *m = NULL;
+        char why[512];
+        int code = rpc_request_decode(&cfg, d, &alloc, &a.failed, data + 1, size - 1, &m, why,
+                                      sizeof(why));
+        if ((code == RPC_OK) != (m != NULL) || (code != RPC_OK && !why[0]))
+                abort(); /* a decision without its message, or a message without a decision */
+        arena_free(a.arena);
         return 0;
 }
