@@ -58,8 +58,8 @@ static int parse_clients(struct identity_main *m, char *err, size_t err_len)
 static int read_config(struct identity_main *m, char *err, size_t err_len)
 {
         struct cfg_error e = {{0}};
-        long access, refresh, svc, per_account, per_peer, window, ops;
-        size_t mem;
+        long access, refresh, svc, per_account, per_peer, window, ops, register_per_peer, wait;
+        size_t mem, budget;
         if (svc_common_read(&m->c, "IDENTITY", "0.0.0.0:50051", "bookstore_identity", true, err,
                             err_len) < 0 ||
             parse_clients(m, err, err_len) < 0)
@@ -76,7 +76,12 @@ static int read_config(struct identity_main *m, char *err, size_t err_len)
             cfg_int("BOOKSTORE_IDENTITY_LOGIN_WINDOW_MS", 60000, 1000, 3600000, &window, &e) < 0 ||
             cfg_int("BOOKSTORE_IDENTITY_ARGON2_OPSLIMIT", 2, 1, 20, &ops, &e) < 0 ||
             cfg_size("BOOKSTORE_IDENTITY_ARGON2_MEMLIMIT", 64 << 20, 8 << 10, (size_t)1 << 30, &mem,
-                     &e) < 0) {
+                     &e) < 0 ||
+            cfg_size("BOOKSTORE_IDENTITY_HASH_MEMORY_BUDGET", 128 << 20, 8 << 10, (size_t)16 << 30,
+                     &budget, &e) < 0 ||
+            cfg_int("BOOKSTORE_IDENTITY_HASH_WAIT_MS", 3000, 0, 60000, &wait, &e) < 0 ||
+            cfg_int("BOOKSTORE_IDENTITY_REGISTER_LIMIT_PER_PEER", 20, 1, 100000, &register_per_peer,
+                    &e) < 0) {
                 snprintf(err, err_len, "%s", e.message);
                 return -EINVAL;
         }
@@ -85,9 +90,12 @@ static int read_config(struct identity_main *m, char *err, size_t err_len)
         m->app.cfg.service_token_ttl_s = svc;
         m->app.cfg.login_limit_per_account = (int)per_account;
         m->app.cfg.login_limit_per_peer = (int)per_peer;
+        m->app.cfg.register_limit_per_peer = (int)register_per_peer;
         m->app.cfg.login_window_ms = window;
         m->argon2 = (struct identity_argon2_config){.opslimit = (unsigned long long)ops,
-                                                    .memlimit = mem};
+                                                    .memlimit = mem,
+                                                    .memory_budget = budget,
+                                                    .wait_ms = (int)wait};
         return 0;
 }
 

@@ -57,6 +57,7 @@ class Stack:
         self.identity = self.start("identity", {
             "BOOKSTORE_JWT_SIGNING_KEY": str(d / "k1.pem"), "BOOKSTORE_JWT_SIGNING_KID": "k1",
             "BOOKSTORE_IDENTITY_ARGON2_OPSLIMIT": "1", "BOOKSTORE_IDENTITY_ARGON2_MEMLIMIT": "8M",
+            "BOOKSTORE_IDENTITY_REGISTER_LIMIT_PER_PEER": "100000",
             "BOOKSTORE_IDENTITY_SERVICE_CLIENTS": f"checkout:{SECRET}",
             "BOOKSTORE_IDENTITY_LIMIT_NAMESPACE": f"t{uuid.uuid4().hex[:8]}"})
         events = {"KAFKA_BROKERS": self.kafka_brokers, "BOOKSTORE_OUTBOX_POLL_MS": "20",

@@ -202,6 +202,7 @@ def test_a_registration_emits_user_registered(broker, tmp_path):
         "BOOKSTORE_IDENTITY_DB_NAME": schema,
         "BOOKSTORE_JWT_SIGNING_KEY": str(tmp_path / "k1.pem"), "BOOKSTORE_JWT_SIGNING_KID": "k1",
         "BOOKSTORE_IDENTITY_ARGON2_OPSLIMIT": "1", "BOOKSTORE_IDENTITY_ARGON2_MEMLIMIT": "8M",
+            "BOOKSTORE_IDENTITY_REGISTER_LIMIT_PER_PEER": "100000",
         "KAFKA_BROKERS": broker.bootstrap, "BOOKSTORE_OUTBOX_POLL_MS": "20"})
     try:
         s = ipb_grpc.IdentityServiceStub(identity.channel())

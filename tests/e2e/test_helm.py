@@ -56,6 +56,7 @@ def test_generated_token_keys_sign_and_verify(rendered):
         **db("IDENTITY", schemas[0]), **verify,
         "BOOKSTORE_JWT_SIGNING_KEY": str(d / "signing-key.pem"), "BOOKSTORE_JWT_SIGNING_KID": "chart-1",
         "BOOKSTORE_IDENTITY_ARGON2_OPSLIMIT": "1", "BOOKSTORE_IDENTITY_ARGON2_MEMLIMIT": "8M",
+            "BOOKSTORE_IDENTITY_REGISTER_LIMIT_PER_PEER": "100000",
         "BOOKSTORE_IDENTITY_LIMIT_NAMESPACE": f"h{uuid.uuid4().hex[:8]}"})
     catalog = Server(os.environ["BOOKSTORE_CATALOG"], port_env="BOOKSTORE_CATALOG_ADDR",
                      env={**db("CATALOG", schemas[1]), **verify})

@@ -56,6 +56,7 @@ def identity(tmp_path_factory):
         # small argon2id parameters keep the suite fast; production uses the defaults
         "BOOKSTORE_IDENTITY_ARGON2_OPSLIMIT": "1",
         "BOOKSTORE_IDENTITY_ARGON2_MEMLIMIT": "8M",
+        "BOOKSTORE_IDENTITY_REGISTER_LIMIT_PER_PEER": "100000",
     }
     server = Server(os.environ["BOOKSTORE_IDENTITY"], env=env, port_env="BOOKSTORE_IDENTITY_ADDR")
     server.schema = schema
@@ -328,3 +329,75 @@ def test_only_argon2id_hashes_are_stored_and_no_secret_is_logged(identity):
                    ADMIN[1]):
         assert secret not in identity.stderr
     assert any(l.get("method", "").endswith("/Login") for l in identity.log_lines())
+
+
+def memory_bytes(server, field):
+    """VmRSS (now) or VmHWM (the peak) of a service process."""
+    with open(f"/proc/{server.proc.pid}/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) * 1024
+    raise AssertionError(f"no {field}")
+
+
+def test_parallel_registrations_and_logins_stay_inside_the_hashing_budget(identity):
+    """argon2id takes 64 MiB per hash with the production parameters: 32
+    registrations and logins at once (unknown emails verify a dummy hash) get
+    an answer each -- OK, a refusal, or RESOURCE_EXHAUSTED when the budget is
+    busy or the address registers too often -- and the process stays inside
+    BOOKSTORE_IDENTITY_HASH_MEMORY_BUDGET plus its baseline."""
+    from concurrent.futures import ThreadPoolExecutor
+    env = dict(identity.env, BOOKSTORE_IDENTITY_ARGON2_OPSLIMIT="2",
+               BOOKSTORE_IDENTITY_ARGON2_MEMLIMIT="64M",
+               BOOKSTORE_IDENTITY_HASH_MEMORY_BUDGET="128M",
+               BOOKSTORE_IDENTITY_REGISTER_LIMIT_PER_PEER="20",
+               BOOKSTORE_IDENTITY_LIMIT_NAMESPACE=f"test-{uuid.uuid4().hex[:8]}")
+    env.pop("BOOKSTORE_ADMIN_EMAIL")
+    server = Server(os.environ["BOOKSTORE_IDENTITY"], env=env, port_env="BOOKSTORE_IDENTITY_ADDR")
+    try:
+        baseline = memory_bytes(server, "VmRSS")  # idle, after its start-up hash
+        s = stub(server)
+
+        def one(i):
+            try:
+                if i % 2:
+                    s.RegisterUser(pb.RegisterUserRequest(email=new_email(),
+                                                          password="a-good-password-1",
+                                                          display_name="R"), timeout=60)
+                else:
+                    s.Login(pb.LoginRequest(email=new_email(), password="wrong-pass-1"),
+                            timeout=60)
+                return "OK"
+            except grpc.RpcError as e:
+                return e.code().name
+        with ThreadPoolExecutor(32) as pool:
+            answers = list(pool.map(one, range(32)))
+        assert len(answers) == 32
+        assert set(answers) <= {"OK", "UNAUTHENTICATED", "RESOURCE_EXHAUSTED"}, answers
+        assert "OK" in answers  # registrations went through, a budget's worth at a time
+        peak = memory_bytes(server, "VmHWM")
+        # idle + the budget + room for requests and allocator slack (the chart's 256Mi)
+        assert peak < baseline + 128 * 2**20 + 48 * 2**20, (baseline >> 20, peak >> 20, answers)
+    finally:
+        assert server.stop() == 0, server.stderr[-2000:]
+
+
+def test_registrations_are_rate_limited_per_address(identity):
+    env = dict(identity.env, BOOKSTORE_IDENTITY_REGISTER_LIMIT_PER_PEER="3",
+               BOOKSTORE_IDENTITY_LIMIT_NAMESPACE=f"test-{uuid.uuid4().hex[:8]}",
+               BOOKSTORE_ADMIN_EMAIL="")
+    server = Server(os.environ["BOOKSTORE_IDENTITY"], env=env, port_env="BOOKSTORE_IDENTITY_ADDR")
+    try:
+        s = stub(server)
+        new = lambda: pb.RegisterUserRequest(email=new_email(), password="a-good-password-1",
+                                             display_name="R")
+        for _ in range(3):
+            s.RegisterUser(new(), timeout=10)
+        assert rpc_error(s.RegisterUser, new(), timeout=10) == (
+            grpc.StatusCode.RESOURCE_EXHAUSTED,
+            "too many registrations from your address; wait a minute and retry")
+        # logging in is another budget
+        assert rpc_error(s.Login, pb.LoginRequest(email=new_email(), password="x"),
+                         timeout=10)[0] == grpc.StatusCode.UNAUTHENTICATED
+    finally:
+        assert server.stop() == 0

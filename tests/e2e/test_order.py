@@ -36,6 +36,7 @@ def stack(tmp_path_factory):
         **db("identity"), "BOOKSTORE_JWT_SIGNING_KEY": str(d / "k1.pem"),
         "BOOKSTORE_JWT_SIGNING_KID": "k1", "BOOKSTORE_IDENTITY_ARGON2_OPSLIMIT": "1",
         "BOOKSTORE_IDENTITY_ARGON2_MEMLIMIT": "8M",
+        "BOOKSTORE_IDENTITY_REGISTER_LIMIT_PER_PEER": "100000",
         "BOOKSTORE_IDENTITY_LIMIT_NAMESPACE": f"t{uuid.uuid4().hex[:8]}"})
     catalog = Server(os.environ["BOOKSTORE_CATALOG"], port_env="BOOKSTORE_CATALOG_ADDR",
                      env={**db("catalog"), "BOOKSTORE_JWT_VERIFY_KEYS": keypair[1]})

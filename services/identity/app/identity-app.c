@@ -81,6 +81,19 @@ int identity_app_init(struct identity_app *app)
 
 /* ---- accounts ---------------------------------------------------------- */
 
+/* One hit on the limiter's key "<namespace>:<kind>:<who>"; `refused` when over max. */
+static int limit(struct identity_app *app, const char *kind, const char *who, int max, int refused)
+{
+        char key[320];
+        bool allowed = false;
+        snprintf(key, sizeof(key), "%s:%s:%s", app->cfg.limit_namespace, kind, who);
+        int r = app->limiter.ops->hit(app->limiter.self, key, max, app->cfg.login_window_ms,
+                                      &allowed);
+        if (r < 0)
+                return r;
+        return allowed ? IDE_OK : refused;
+}
+
 static int create_account(struct identity_app *app, const char *email, const char *password,
                           const char *display_name, unsigned role, struct identity_user *ret)
 {
@@ -96,7 +109,7 @@ static int create_account(struct identity_app *app, const char *email, const cha
         new_uuid(app, u.id);
         if ((r = app->hasher.ops->hash(app->hasher.self, password, u.password_hash,
                                        sizeof(u.password_hash))) < 0)
-                return r;
+                return r == -EBUSY ? IDE_HASHING_BUSY : r;
         r = app->users.ops->create(app->users.self, &u);
         if (r == -EEXIST)
                 return IDE_EMAIL_TAKEN;
@@ -107,8 +120,14 @@ static int create_account(struct identity_app *app, const char *email, const cha
 }
 
 int identity_register(struct identity_app *app, const char *email, const char *password,
-                      const char *display_name, struct identity_user *ret)
+                      const char *display_name, const char *peer_ip, struct identity_user *ret)
 {
+        /* The throttle fails open: with Redis down, sign-ups still work (the
+         * hashing budget still bounds what they cost); logins fail closed. */
+        int r = limit(app, "register:peer", peer_ip, app->cfg.register_limit_per_peer,
+                      IDE_REGISTER_LIMITED);
+        if (r == IDE_REGISTER_LIMITED)
+                return r;
         return create_account(app, email, password, display_name, IDENTITY_ROLE_CUSTOMER, ret);
 }
 
@@ -191,18 +210,6 @@ static int issue_tokens(struct identity_app *app, const struct identity_user *u,
         return IDE_OK;
 }
 
-static int limit(struct identity_app *app, const char *kind, const char *who, int max)
-{
-        char key[320];
-        bool allowed = false;
-        snprintf(key, sizeof(key), "%s:login:%s:%s", app->cfg.limit_namespace, kind, who);
-        int r = app->limiter.ops->hit(app->limiter.self, key, max, app->cfg.login_window_ms,
-                                      &allowed);
-        if (r < 0)
-                return r;
-        return allowed ? IDE_OK : IDE_RATE_LIMITED;
-}
-
 int identity_login(struct identity_app *app, const char *email, const char *password,
                    const char *peer_ip, struct identity_tokens *ret_tokens,
                    struct identity_user *ret_user)
@@ -210,9 +217,10 @@ int identity_login(struct identity_app *app, const char *email, const char *pass
         char normalized[IDENTITY_EMAIL_MAX + 1];
         if (identity_normalize_email(email, normalized, sizeof(normalized)) != IDE_OK)
                 return IDE_BAD_CREDENTIALS;
-        int r = limit(app, "peer", peer_ip, app->cfg.login_limit_per_peer);
+        int r = limit(app, "login:peer", peer_ip, app->cfg.login_limit_per_peer, IDE_RATE_LIMITED);
         if (r == IDE_OK)
-                r = limit(app, "account", normalized, app->cfg.login_limit_per_account);
+                r = limit(app, "login:account", normalized, app->cfg.login_limit_per_account,
+                          IDE_RATE_LIMITED);
         if (r != IDE_OK)
                 return r;
         struct identity_user u;
@@ -222,7 +230,7 @@ int identity_login(struct identity_app *app, const char *email, const char *pass
         const char *hash = r == 0 ? u.password_hash : app->dummy_hash;
         int mismatch = app->hasher.ops->verify(app->hasher.self, hash, password);
         if (mismatch < 0)
-                return mismatch;
+                return mismatch == -EBUSY ? IDE_HASHING_BUSY : mismatch;
         if (r == -ENOENT || mismatch)
                 return IDE_BAD_CREDENTIALS;
         if (u.disabled)

@@ -20,6 +20,7 @@ struct identity_config {
         int64_t service_token_ttl_s; /* 300 */
         int login_limit_per_account; /* attempts per window */
         int login_limit_per_peer;
+        int register_limit_per_peer; /* self-registrations per window and client address */
         int64_t login_window_ms;
         const char *limit_namespace; /* prefix of the limiter's keys, e.g. "identity" */
         const struct identity_service_client *service_clients;
@@ -58,8 +59,9 @@ void identity_tokens_clear(struct identity_tokens *t);
 /* Call once after filling the ports and cfg. */
 int identity_app_init(struct identity_app *app);
 
+/* Public: limited per client address (peer_ip). */
 int identity_register(struct identity_app *app, const char *email, const char *password,
-                      const char *display_name, struct identity_user *ret);
+                      const char *display_name, const char *peer_ip, struct identity_user *ret);
 int identity_login(struct identity_app *app, const char *email, const char *password,
                    const char *peer_ip, struct identity_tokens *ret_tokens,
                    struct identity_user *ret_user);

@@ -246,8 +246,14 @@ static int rv_unrevoke(void *self, const char *sub)
 
 static const struct identity_revoker_ops fake_revoker = {rv_token, rv_subject, rv_unrevoke};
 
+static int register_hits;
+
 static int limit_hit(void *self, const char *key, int limit, int64_t window, bool *allowed)
 {
+        if (strstr(key, ":register:")) { /* registrations: as many as the limit */
+                *allowed = ++register_hits <= limit;
+                return 0;
+        }
         limiter_hits++;
         *allowed = limiter_hits <= 6; /* both keys are hit per login: 3 logins pass */
         return 0;
@@ -297,6 +303,7 @@ static int setup(void **state)
                         .service_token_ttl_s = 300,
                         .login_limit_per_account = 5,
                         .login_limit_per_peer = 50,
+                        .register_limit_per_peer = 10,
                         .login_window_ms = 60000,
                         .limit_namespace = "t",
                         .service_clients = clients,
@@ -318,7 +325,9 @@ static int setup(void **state)
 static struct identity_user registered(const char *email)
 {
         struct identity_user u;
-        assert_int_equal(identity_register(&app, email, "a-good-password-1", "Reader", &u), IDE_OK);
+        assert_int_equal(
+                identity_register(&app, email, "a-good-password-1", "Reader", "10.0.0.1", &u),
+                IDE_OK);
         return u;
 }
 
@@ -328,8 +337,9 @@ static void registration_and_login(void **state)
         assert_string_equal(u.email, "ann@example.com");
         assert_int_equal(u.role, IDENTITY_ROLE_CUSTOMER);
         assert_string_equal(u.password_hash, "plain:a-good-password-1"); /* hashed by the port */
-        assert_int_equal(identity_register(&app, "ANN@example.com", "another-pass-1", "X", &dup),
-                         IDE_EMAIL_TAKEN);
+        assert_int_equal(
+                identity_register(&app, "ANN@example.com", "another-pass-1", "X", "10.0.0.1", &dup),
+                IDE_EMAIL_TAKEN);
         struct identity_tokens t;
         struct identity_user who;
         assert_int_equal(

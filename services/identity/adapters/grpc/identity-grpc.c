@@ -140,7 +140,8 @@ static int register_user(struct rpc_call *call, const ProtobufCMessage *msg, Pro
 {
         const Bookstore__Identity__V1__RegisterUserRequest *req = (const void *)msg;
         struct identity_user u;
-        int r = identity_register(APP(call), req->email, req->password, req->display_name, &u);
+        int r = identity_register(APP(call), req->email, req->password, req->display_name,
+                                  peer_ip(call), &u);
         if (r != IDE_OK)
                 return fail(call, r);
         Bookstore__Identity__V1__RegisterUserResponse *resp =
