@@ -98,14 +98,14 @@ static void refresh_rotation_and_reuse(void **state)
 static void every_error_has_a_message_and_kind(void **state)
 {
         enum identity_error_kind kind;
-        for (int code = IDE_FIRST + 1; code <= IDE_RATE_LIMITED; code++) {
+        for (int code = IDE_FIRST + 1; code <= IDE_HASHING_BUSY; code++) {
                 assert_non_null(identity_error_message(code));
                 assert_int_equal(identity_error_kind(code, &kind), 0);
         }
         assert_int_equal(identity_error_kind(IDE_ADDRESS_LIMIT, &kind), 0);
         assert_int_equal(kind, IDK_PRECONDITION);
         assert_null(identity_error_message(-5));
-        assert_null(identity_error_message(IDE_RATE_LIMITED + 1));
+        assert_null(identity_error_message(IDE_HASHING_BUSY + 1)); /* the last one */
 }
 
 int main(void)
