@@ -129,6 +129,8 @@ struct rpc_call *rpc_call_from_pending(struct rpc_pending *p)
                 c->method = p->method;
                 c->path = p->method->path;
                 c->deadline_ms = deadline_to_monotonic_ms(p->deadline);
+                if (c->deadline_ms == INT64_MAX && p->method->unary && s->cfg.max_call_ms > 0)
+                        c->deadline_ms = now_gpr_monotonic_ms() + s->cfg.max_call_ms;
         } else {
                 /* an unknown method: answered UNIMPLEMENTED; the path is only logged */
                 const char *raw = (const char *)GRPC_SLICE_START_PTR(p->details.method);

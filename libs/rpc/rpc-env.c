@@ -13,7 +13,7 @@ int rpc_server_config_from_env(struct rpc_server_config *cfg, const char *addr_e
                                const char *default_addr, char *err, size_t err_len)
 {
         struct cfg_error e = {{0}};
-        long workers, queues, per_method, depth, grace, streams;
+        long workers, queues, per_method, depth, grace, streams, max_call;
         size_t max_msg, arena_max;
         bool access_log;
         const char *addr;
@@ -27,6 +27,7 @@ int rpc_server_config_from_env(struct rpc_server_config *cfg, const char *addr_e
             cfg_int("BOOKSTORE_RPC_MAX_NESTING_DEPTH", 64, 1, 1000, &depth, &e) < 0 ||
             cfg_int("BOOKSTORE_RPC_SHUTDOWN_GRACE_MS", 10000, 0, 3600000, &grace, &e) < 0 ||
             cfg_int("BOOKSTORE_RPC_MAX_STREAMS", 256, 1, 100000, &streams, &e) < 0 ||
+            cfg_int("BOOKSTORE_RPC_MAX_CALL_MS", 30000, 0, 3600000, &max_call, &e) < 0 ||
             cfg_bool("BOOKSTORE_ACCESS_LOG", true, &access_log, &e) < 0) {
                 snprintf(err, err_len, "%s", e.message);
                 return -EINVAL;
@@ -48,6 +49,7 @@ int rpc_server_config_from_env(struct rpc_server_config *cfg, const char *addr_e
                 .max_nesting_depth = (int)depth,
                 .shutdown_grace_ms = (int)grace,
                 .max_streams = (int)streams,
+                .max_call_ms = max_call,
                 .access_log = access_log,
         };
         return 0;

@@ -82,7 +82,8 @@ struct rpc_server {
         struct rpc_interceptor *interceptors;
         size_t n_interceptors;
 
-        struct rpc_queue *queues;
+        struct rpc_queue *queues; /* cfg.queues for the services, then health's */
+        int n_queues;
         pthread_t *threads;
         int n_threads_started;
 

@@ -38,7 +38,7 @@ void rpc_server_free(struct rpc_server *s)
         if (s->server)
                 grpc_server_destroy(s->server);
         if (s->queues) {
-                for (int i = 0; i < s->cfg.queues; i++) {
+                for (int i = 0; i < s->n_queues; i++) {
                         if (s->queues[i].cq)
                                 grpc_completion_queue_destroy(s->queues[i].cq);
                 }
@@ -221,6 +221,13 @@ static int pending_new(struct rpc_queue *q, struct rpc_method *m)
         return 0;
 }
 
+/* Health's unary Check runs on the queue of its own (Watch is a stream: a
+ * thread of its own anyway). */
+static bool on_infrastructure_queue(const struct rpc_method *m)
+{
+        return m->unary && !strncmp(m->path, "/grpc.health.v1.Health/", 23);
+}
+
 static bool streams_admit(struct rpc_server *s)
 {
         pthread_mutex_lock(&s->streams_lock);
@@ -329,11 +336,14 @@ int rpc_server_start(struct rpc_server *s)
                 if (!m->registered)
                         return -EEXIST; /* the same path registered twice */
         }
-        s->queues = calloc((size_t)s->cfg.queues, sizeof(*s->queues));
-        s->threads = calloc((size_t)s->cfg.workers, sizeof(*s->threads));
+        /* the service queues, and one more for health with a worker of its
+         * own: however long handlers wait, a health check is answered */
+        s->n_queues = s->cfg.queues + 1;
+        s->queues = calloc((size_t)s->n_queues, sizeof(*s->queues));
+        s->threads = calloc((size_t)s->cfg.workers + 1, sizeof(*s->threads));
         if (!s->queues || !s->threads)
                 return -ENOMEM;
-        for (int i = 0; i < s->cfg.queues; i++) {
+        for (int i = 0; i < s->n_queues; i++) {
                 struct rpc_queue *q = &s->queues[i];
                 q->server = s;
                 q->cq = grpc_completion_queue_create_for_next(NULL);
@@ -351,9 +361,12 @@ int rpc_server_start(struct rpc_server *s)
         if (rpc_health_probes_start(s) < 0)
                 return -EAGAIN;
 
+        struct rpc_queue *infra = &s->queues[s->cfg.queues];
         for (int i = 0; i < s->cfg.queues; i++) {
                 struct rpc_queue *q = &s->queues[i];
                 for (size_t m = 0; m < s->n_methods; m++) {
+                        if (on_infrastructure_queue(&s->methods[m]))
+                                continue;
                         /* streams get few posted requests: each holds a queue of its own */
                         int n = s->methods[m].stream ? 2 : s->cfg.requests_per_method;
                         for (int k = 0; k < n; k++)
@@ -364,9 +377,13 @@ int rpc_server_start(struct rpc_server *s)
                         if (pending_new(q, NULL) < 0)
                                 return -ENOMEM;
         }
-        for (int i = 0; i < s->cfg.workers; i++) {
-                if (pthread_create(&s->threads[i], NULL, worker_main,
-                                   &s->queues[i % s->cfg.queues]) != 0)
+        for (size_t m = 0; m < s->n_methods; m++)
+                for (int k = 0; k < 4 && on_infrastructure_queue(&s->methods[m]); k++)
+                        if (pending_new(infra, &s->methods[m]) < 0)
+                                return -ENOMEM;
+        for (int i = 0; i <= s->cfg.workers; i++) {
+                struct rpc_queue *q = i < s->cfg.workers ? &s->queues[i % s->cfg.queues] : infra;
+                if (pthread_create(&s->threads[i], NULL, worker_main, q) != 0)
                         return -EAGAIN;
                 s->n_threads_started++;
         }
@@ -402,7 +419,7 @@ void rpc_server_stop(struct rpc_server *s)
          * queue's outstanding count only goes down; a queue already idle at
          * zero is closed here, the others close when their last event is
          * consumed. */
-        for (int i = 0; i < s->cfg.queues; i++) {
+        for (int i = 0; i < s->n_queues; i++) {
                 struct rpc_queue *q = &s->queues[i];
                 if (atomic_load(&q->outstanding) == 0)
                         queue_close(q);

@@ -219,6 +219,36 @@ def test_health_check(testsvc):
     assert err.value.code() == grpc.StatusCode.NOT_FOUND
 
 
+def test_health_is_answered_while_every_worker_waits(start_testsvc):
+    """Handlers that wait (a checkout waiting for its saga) can hold every
+    worker; health has a worker of its own, so liveness never fails for it.
+    A call sent without a deadline gets BOOKSTORE_RPC_MAX_CALL_MS, so no
+    handler waits for ever."""
+    import threading
+    svc = start_testsvc(env={"BOOKSTORE_RPC_WORKERS": "2", "BOOKSTORE_RPC_MAX_CALL_MS": "3000"})
+    outcomes = []
+
+    def wait_long():
+        started = time.monotonic()
+        try:
+            stub(svc).Echo(pb.EchoRequest(message="wait", sleep_ms=20000))  # no deadline
+            outcomes.append(("OK", time.monotonic() - started))
+        except grpc.RpcError as e:
+            outcomes.append((e.code().name, time.monotonic() - started))
+    waiters = [threading.Thread(target=wait_long) for _ in range(6)]
+    for t in waiters:
+        t.start()
+    time.sleep(0.5)  # both workers are asleep in Echo now, four calls queued behind them
+    h = health_pb2_grpc.HealthStub(svc.channel())
+    for _ in range(5):
+        assert h.Check(health_pb2.HealthCheckRequest(service=""), timeout=1).status == SERVING
+    for t in waiters:
+        t.join(timeout=30)
+    # the two that ran were cut at the cap; the queued ones then had no time left
+    assert len(outcomes) == 6 and all(code != "OK" for code, _ in outcomes), outcomes
+    assert all(took < 12 for _, took in outcomes), outcomes
+
+
 def test_health_watch_follows_changes(testsvc):
     h = health_pb2_grpc.HealthStub(testsvc.channel())
     s = stub(testsvc)

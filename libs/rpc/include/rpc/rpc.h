@@ -94,6 +94,8 @@ struct rpc_server_config {
         int max_nesting_depth;    /* deeper messages -> INVALID_ARGUMENT */
         int shutdown_grace_ms;    /* in-flight calls get this long after SIGTERM */
         int max_streams;          /* concurrent streaming calls; more -> RESOURCE_EXHAUSTED */
+        int64_t max_call_ms;      /* a unary call without a deadline gets this one, so no
+                                     handler waits for ever on a worker (0: none) */
         bool access_log;          /* one JSON line per call on stderr */
 };
 
