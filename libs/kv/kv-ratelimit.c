@@ -22,6 +22,17 @@ static const char sliding_window_lua[] =
         "local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')\n"
         "return {0, n, tonumber(oldest[2]) + window - now}\n";
 
+/* KEYS[1] = key; ARGV = now_ms, window_ms. Returns {count, newest score or 0}. */
+static const char failures_get_lua[] =
+        "redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', tonumber(ARGV[1]) - tonumber(ARGV[2]))\n"
+        "local newest = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')\n"
+        "return {redis.call('ZCARD', KEYS[1]), tonumber(newest[2] or 0)}\n";
+
+/* KEYS[1] = key; ARGV = now_ms, window_ms, unique member. */
+static const char failures_add_lua[] = "redis.call('ZADD', KEYS[1], ARGV[1], ARGV[3])\n"
+                                       "redis.call('PEXPIRE', KEYS[1], ARGV[2])\n"
+                                       "return 1\n";
+
 static atomic_ulong hit_sequence;
 
 int kv_rate_limit_hit(struct kv *kv, const char *key, int limit, int64_t window_ms, int64_t now_ms,
@@ -52,4 +63,40 @@ int kv_rate_limit_hit(struct kv *kv, const char *key, int limit, int64_t window_
         };
         freeReplyObject(reply);
         return 0;
+}
+
+int kv_failures_get(struct kv *kv, const char *key, int64_t window_ms, int64_t now_ms,
+                    struct kv_failures *ret)
+{
+        char now[32], window[32];
+        snprintf(now, sizeof(now), "%lld", (long long)now_ms);
+        snprintf(window, sizeof(window), "%lld", (long long)window_ms);
+        const char *argv[] = {"EVAL", failures_get_lua, "1", key, now, window};
+        redisReply *reply;
+        int r = kv_command_argv(kv, &reply, 6, argv, NULL);
+        if (r < 0)
+                return r;
+        if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
+                freeReplyObject(reply);
+                return -EIO;
+        }
+        *ret = (struct kv_failures){.count = reply->element[0]->integer,
+                                    .last_ms = reply->element[1]->integer};
+        freeReplyObject(reply);
+        return 0;
+}
+
+int kv_failures_add(struct kv *kv, const char *key, int64_t window_ms, int64_t now_ms)
+{
+        char now[32], window[32], member[64];
+        snprintf(now, sizeof(now), "%lld", (long long)now_ms);
+        snprintf(window, sizeof(window), "%lld", (long long)window_ms);
+        snprintf(member, sizeof(member), "%lld-%d-%lu", (long long)now_ms, (int)getpid(),
+                 atomic_fetch_add(&hit_sequence, 1));
+        const char *argv[] = {"EVAL", failures_add_lua, "1", key, now, window, member};
+        redisReply *reply;
+        int r = kv_command_argv(kv, &reply, 7, argv, NULL);
+        if (r == 0)
+                freeReplyObject(reply);
+        return r;
 }

@@ -58,7 +58,8 @@ static int parse_clients(struct identity_main *m, char *err, size_t err_len)
 static int read_config(struct identity_main *m, char *err, size_t err_len)
 {
         struct cfg_error e = {{0}};
-        long access, refresh, svc, per_account, per_peer, window, ops, register_per_peer, wait;
+        long access, refresh, svc, per_peer, window, ops, register_per_peer, wait;
+        long free_failures, account_free, delay, max_delay, failure_window;
         size_t mem, budget;
         if (svc_common_read(&m->c, "IDENTITY", "0.0.0.0:50051", "bookstore_identity", true, err,
                             err_len) < 0 ||
@@ -66,12 +67,22 @@ static int read_config(struct identity_main *m, char *err, size_t err_len)
                 return -EINVAL;
         cfg_string("BOOKSTORE_IDENTITY_LIMIT_NAMESPACE", "identity", &m->app.cfg.limit_namespace,
                    &e);
+        cfg_string("BOOKSTORE_IDENTITY_TRUSTED_PROXIES", "", &m->app.cfg.trusted_proxies, &e);
+        cfg_string("BOOKSTORE_IDENTITY_CLIENT_IP_HEADER", "x-forwarded-for",
+                   &m->app.cfg.client_ip_header, &e);
         if (cfg_int("BOOKSTORE_IDENTITY_ACCESS_TTL_S", 900, 60, 86400, &access, &e) < 0 ||
             cfg_int("BOOKSTORE_IDENTITY_REFRESH_TTL_S", 7 * 86400, 300, 90 * 86400, &refresh, &e) <
                     0 ||
             cfg_int("BOOKSTORE_IDENTITY_SERVICE_TOKEN_TTL_S", 300, 30, 3600, &svc, &e) < 0 ||
-            cfg_int("BOOKSTORE_IDENTITY_LOGIN_LIMIT_PER_ACCOUNT", 5, 1, 10000, &per_account, &e) <
+            cfg_int("BOOKSTORE_IDENTITY_LOGIN_FREE_FAILURES", 5, 1, 10000, &free_failures, &e) <
                     0 ||
+            cfg_int("BOOKSTORE_IDENTITY_LOGIN_ACCOUNT_FREE_FAILURES", 50, 1, 1000000, &account_free,
+                    &e) < 0 ||
+            cfg_int("BOOKSTORE_IDENTITY_LOGIN_DELAY_MS", 1000, 1, 3600000, &delay, &e) < 0 ||
+            cfg_int("BOOKSTORE_IDENTITY_LOGIN_MAX_DELAY_MS", 60000, 1, 86400000, &max_delay, &e) <
+                    0 ||
+            cfg_int("BOOKSTORE_IDENTITY_LOGIN_FAILURE_WINDOW_MS", 900000, 1000, 86400000,
+                    &failure_window, &e) < 0 ||
             cfg_int("BOOKSTORE_IDENTITY_LOGIN_LIMIT_PER_PEER", 50, 1, 100000, &per_peer, &e) < 0 ||
             cfg_int("BOOKSTORE_IDENTITY_LOGIN_WINDOW_MS", 60000, 1000, 3600000, &window, &e) < 0 ||
             cfg_int("BOOKSTORE_IDENTITY_ARGON2_OPSLIMIT", 2, 1, 20, &ops, &e) < 0 ||
@@ -88,7 +99,11 @@ static int read_config(struct identity_main *m, char *err, size_t err_len)
         m->app.cfg.access_ttl_s = access;
         m->app.cfg.refresh_ttl_s = refresh;
         m->app.cfg.service_token_ttl_s = svc;
-        m->app.cfg.login_limit_per_account = (int)per_account;
+        m->app.cfg.login_throttle_peer =
+                (struct identity_throttle){free_failures, delay, max_delay};
+        m->app.cfg.login_throttle_account =
+                (struct identity_throttle){account_free, delay, max_delay};
+        m->app.cfg.login_failure_window_ms = failure_window;
         m->app.cfg.login_limit_per_peer = (int)per_peer;
         m->app.cfg.register_limit_per_peer = (int)register_per_peer;
         m->app.cfg.login_window_ms = window;

@@ -50,7 +50,6 @@ def identity(tmp_path_factory):
         "BOOKSTORE_ADMIN_EMAIL": ADMIN[0],
         "BOOKSTORE_ADMIN_PASSWORD": ADMIN[1],
         "BOOKSTORE_IDENTITY_SERVICE_CLIENTS": f"checkout:{SECRET}",
-        "BOOKSTORE_IDENTITY_LOGIN_LIMIT_PER_ACCOUNT": "5",
         # the limiter's counters live in a Redis shared by runs: a namespace of our own
         "BOOKSTORE_IDENTITY_LIMIT_NAMESPACE": f"test-{uuid.uuid4().hex[:8]}",
         # small argon2id parameters keep the suite fast; production uses the defaults
@@ -258,14 +257,61 @@ def test_service_tokens(identity):
                      metadata=auth(tok.access_token))[0] == grpc.StatusCode.PERMISSION_DENIED
 
 
-def test_login_attempts_are_rate_limited(identity):
-    s = stub(identity)
-    email, _ = register_and_login(s)  # one attempt used
-    for _ in range(4):
-        rpc_error(s.Login, pb.LoginRequest(email=email, password="wrong-password-1"), timeout=10)
-    assert rpc_error(s.Login, pb.LoginRequest(email=email, password="a-good-password-1"),
-                     timeout=10) == (grpc.StatusCode.RESOURCE_EXHAUSTED,
-                                     "too many login attempts; wait a minute and retry")
+def test_failed_logins_slow_the_guesser_down_not_the_owner(identity):
+    """OWASP's guidance instead of a lockout anyone can trigger: failures slow
+    down that account from the address they come from (doubling delays); the
+    owner, elsewhere, logs in. Behind a trusted proxy the address comes from
+    X-Forwarded-For (the right-most entry that is not a trusted proxy)."""
+    env = dict(identity.env, BOOKSTORE_IDENTITY_LOGIN_FREE_FAILURES="3",
+               BOOKSTORE_IDENTITY_LOGIN_DELAY_MS="1000",
+               BOOKSTORE_IDENTITY_TRUSTED_PROXIES="127.0.0.1",
+               BOOKSTORE_IDENTITY_LIMIT_NAMESPACE=f"test-{uuid.uuid4().hex[:8]}",
+               BOOKSTORE_ADMIN_EMAIL="")
+    server = Server(os.environ["BOOKSTORE_IDENTITY"], env=env, port_env="BOOKSTORE_IDENTITY_ADDR")
+    try:
+        s = stub(server)
+        email = new_email()
+        s.RegisterUser(pb.RegisterUserRequest(email=email, password="a-good-password-1",
+                                              display_name="Owner"), timeout=10)
+        guesser = [("x-forwarded-for", "203.0.113.9")]
+        owner = [("x-forwarded-for", "198.51.100.7, 127.0.0.1")]
+        for _ in range(3):
+            assert rpc_error(s.Login, pb.LoginRequest(email=email, password="wrong-pass-1"),
+                             timeout=10, metadata=guesser)[0] == grpc.StatusCode.UNAUTHENTICATED
+        assert rpc_error(s.Login, pb.LoginRequest(email=email, password="a-good-password-1"),
+                         timeout=10, metadata=guesser) == (
+            grpc.StatusCode.RESOURCE_EXHAUSTED,
+            "too many failed logins for this account; retry in 1 s")
+        s.Login(pb.LoginRequest(email=email, password="a-good-password-1"), timeout=10,
+                metadata=owner)  # not locked out
+        time.sleep(1.1)
+        assert rpc_error(s.Login, pb.LoginRequest(email=email, password="wrong-pass-1"),
+                         timeout=10, metadata=guesser)[0] == grpc.StatusCode.UNAUTHENTICATED
+        assert rpc_error(s.Login, pb.LoginRequest(email=email, password="wrong-pass-1"),
+                         timeout=10, metadata=guesser)[1].endswith("retry in 2 s")
+    finally:
+        assert server.stop() == 0
+
+
+def test_a_forwarded_address_counts_only_from_a_trusted_proxy(identity):
+    """Without a trusted proxy configured, X-Forwarded-For is ignored: a
+    client cannot escape its address's limit by naming another one."""
+    env = dict(identity.env, BOOKSTORE_IDENTITY_LOGIN_LIMIT_PER_PEER="3",
+               BOOKSTORE_IDENTITY_LIMIT_NAMESPACE=f"test-{uuid.uuid4().hex[:8]}",
+               BOOKSTORE_ADMIN_EMAIL="")
+    server = Server(os.environ["BOOKSTORE_IDENTITY"], env=env, port_env="BOOKSTORE_IDENTITY_ADDR")
+    try:
+        s = stub(server)
+        for i in range(3):
+            assert rpc_error(s.Login, pb.LoginRequest(email=new_email(), password="x"), timeout=10,
+                             metadata=[("x-forwarded-for", f"192.0.2.{i}")])[0] == \
+                grpc.StatusCode.UNAUTHENTICATED
+        assert rpc_error(s.Login, pb.LoginRequest(email=new_email(), password="x"), timeout=10,
+                         metadata=[("x-forwarded-for", "192.0.2.99")]) == (
+            grpc.StatusCode.RESOURCE_EXHAUSTED,
+            "too many login attempts from your address; wait a minute and retry")
+    finally:
+        assert server.stop() == 0
 
 
 def test_redis_down_fails_closed(identity, tmp_path):

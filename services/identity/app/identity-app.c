@@ -210,19 +210,48 @@ static int issue_tokens(struct identity_app *app, const struct identity_user *u,
         return IDE_OK;
 }
 
+/* The failure keys of an account: from this address, and from anywhere. */
+static void failure_keys(struct identity_app *app, const char *account, const char *peer_ip,
+                         char peer_key[400], char account_key[320])
+{
+        snprintf(peer_key, 400, "%s:login:failures:%s:%s", app->cfg.limit_namespace, account,
+                 peer_ip);
+        snprintf(account_key, 320, "%s:login:failures:%s", app->cfg.limit_namespace, account);
+}
+
+/* How long this account must wait here before its password is looked at. */
+static int throttle_wait(struct identity_app *app, const char *key,
+                         const struct identity_throttle *t, int64_t *wait_ms)
+{
+        int64_t n = 0, last = 0;
+        int r = app->limiter.ops->failures(app->limiter.self, key, app->cfg.login_failure_window_ms,
+                                           &n, &last);
+        if (r < 0)
+                return r;
+        int64_t w = identity_login_wait_ms(t, n, last, core_env_now_ms(&app->env));
+        if (w > *wait_ms)
+                *wait_ms = w;
+        return 0;
+}
+
 int identity_login(struct identity_app *app, const char *email, const char *password,
                    const char *peer_ip, struct identity_tokens *ret_tokens,
-                   struct identity_user *ret_user)
+                   struct identity_user *ret_user, int64_t *ret_wait_ms)
 {
-        char normalized[IDENTITY_EMAIL_MAX + 1];
+        char normalized[IDENTITY_EMAIL_MAX + 1], peer_key[400], account_key[320];
+        *ret_wait_ms = 0;
         if (identity_normalize_email(email, normalized, sizeof(normalized)) != IDE_OK)
                 return IDE_BAD_CREDENTIALS;
         int r = limit(app, "login:peer", peer_ip, app->cfg.login_limit_per_peer, IDE_RATE_LIMITED);
-        if (r == IDE_OK)
-                r = limit(app, "login:account", normalized, app->cfg.login_limit_per_account,
-                          IDE_RATE_LIMITED);
         if (r != IDE_OK)
                 return r;
+        failure_keys(app, normalized, peer_ip, peer_key, account_key);
+        if ((r = throttle_wait(app, peer_key, &app->cfg.login_throttle_peer, ret_wait_ms)) < 0 ||
+            (r = throttle_wait(app, account_key, &app->cfg.login_throttle_account, ret_wait_ms)) <
+                    0)
+                return r;
+        if (*ret_wait_ms > 0)
+                return IDE_LOGIN_DELAYED; /* not checked, so not a failure either */
         struct identity_user u;
         r = app->users.ops->find_by_email(app->users.self, normalized, &u);
         if (r < 0 && r != -ENOENT)
@@ -231,10 +260,16 @@ int identity_login(struct identity_app *app, const char *email, const char *pass
         int mismatch = app->hasher.ops->verify(app->hasher.self, hash, password);
         if (mismatch < 0)
                 return mismatch == -EBUSY ? IDE_HASHING_BUSY : mismatch;
-        if (r == -ENOENT || mismatch)
+        if (r == -ENOENT || mismatch) {
+                int64_t window = app->cfg.login_failure_window_ms;
+                if ((r = app->limiter.ops->fail(app->limiter.self, peer_key, window)) < 0 ||
+                    (r = app->limiter.ops->fail(app->limiter.self, account_key, window)) < 0)
+                        return r;
                 return IDE_BAD_CREDENTIALS;
+        }
         if (u.disabled)
                 return IDE_ACCOUNT_DISABLED;
+        app->limiter.ops->forget(app->limiter.self, peer_key); /* best effort: a success */
         if ((r = issue_tokens(app, &u, NULL, ret_tokens)) != IDE_OK)
                 return r;
         *ret_user = u;

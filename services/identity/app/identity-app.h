@@ -18,8 +18,14 @@ struct identity_config {
         int64_t access_ttl_s;        /* 900 */
         int64_t refresh_ttl_s;       /* 7 days */
         int64_t service_token_ttl_s; /* 300 */
-        int login_limit_per_account; /* attempts per window */
-        int login_limit_per_peer;
+        int login_limit_per_peer;    /* attempts per window from one client address */
+        /* failures of one account from one address, and of one account from
+         * anywhere (a distributed guess), each with growing delays */
+        struct identity_throttle login_throttle_peer, login_throttle_account;
+        int64_t login_failure_window_ms;
+        /* read by the gRPC adapter: the client address of a call through one
+         * of these proxies (comma-separated IPs) comes from this header */
+        const char *trusted_proxies, *client_ip_header;
         int register_limit_per_peer; /* self-registrations per window and client address */
         int64_t login_window_ms;
         const char *limit_namespace; /* prefix of the limiter's keys, e.g. "identity" */
@@ -62,9 +68,13 @@ int identity_app_init(struct identity_app *app);
 /* Public: limited per client address (peer_ip). */
 int identity_register(struct identity_app *app, const char *email, const char *password,
                       const char *display_name, const char *peer_ip, struct identity_user *ret);
+/* Attempts are limited per client address; failures slow down that
+ * account from that address (and, far later, the account from anywhere):
+ * IDE_LOGIN_DELAYED with *ret_wait_ms until the next attempt is looked at.
+ * A success clears the account's failures from that address. */
 int identity_login(struct identity_app *app, const char *email, const char *password,
                    const char *peer_ip, struct identity_tokens *ret_tokens,
-                   struct identity_user *ret_user);
+                   struct identity_user *ret_user, int64_t *ret_wait_ms);
 int identity_refresh(struct identity_app *app, const char *refresh_token,
                      struct identity_tokens *ret_tokens);
 /* Revokes the caller's access token and, when given, its refresh token. */

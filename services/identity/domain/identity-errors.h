@@ -35,11 +35,14 @@ enum identity_error_kind {
         X(IDE_ADDRESS_NOT_FOUND, IDK_NOT_FOUND, "no such address")                                 \
         X(IDE_ADDRESS_LIMIT, IDK_PRECONDITION,                                                     \
           "at most 3 addresses per account: remove one first")                                     \
-        X(IDE_RATE_LIMITED, IDK_EXHAUSTED, "too many login attempts; wait a minute and retry")     \
+        X(IDE_RATE_LIMITED, IDK_EXHAUSTED,                                                         \
+          "too many login attempts from your address; wait a minute and retry")                    \
         X(IDE_REGISTER_LIMITED, IDK_EXHAUSTED,                                                     \
           "too many registrations from your address; wait a minute and retry")                     \
         X(IDE_HASHING_BUSY, IDK_EXHAUSTED,                                                         \
-          "too many password checks at once; retry in a few seconds")
+          "too many password checks at once; retry in a few seconds")                              \
+        X(IDE_LOGIN_DELAYED, IDK_EXHAUSTED,                                                        \
+          "too many failed logins for this account; wait before you try again")
 
 enum identity_error {
         IDE_OK = 0,

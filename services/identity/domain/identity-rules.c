@@ -189,3 +189,17 @@ int identity_role_parse(const char *name, unsigned *ret_role)
                 }
         return -1;
 }
+
+int64_t identity_login_wait_ms(const struct identity_throttle *t, int64_t failures,
+                               int64_t last_failure_ms, int64_t now_ms)
+{
+        if (failures < t->free)
+                return 0;
+        int64_t delay = t->base_ms;
+        for (int64_t i = t->free; i < failures && delay < t->max_ms; i++)
+                delay *= 2;
+        if (delay > t->max_ms)
+                delay = t->max_ms;
+        int64_t left = last_failure_ms + delay - now_ms;
+        return left > 0 ? left : 0;
+}

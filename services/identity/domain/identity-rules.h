@@ -44,3 +44,13 @@ enum identity_refresh_decision {
 };
 enum identity_refresh_decision identity_refresh_decide(enum identity_refresh_state state,
                                                        int64_t expires_at, int64_t now);
+
+/* Login throttling by failures (OWASP's authentication guidance): the first
+ * `free` failures cost nothing; after them each attempt waits base_ms after
+ * the last failure, doubling with every further failure up to max_ms. */
+struct identity_throttle {
+        int64_t free, base_ms, max_ms;
+};
+/* How long from now_ms until the next attempt may be checked; 0: now. */
+int64_t identity_login_wait_ms(const struct identity_throttle *t, int64_t failures,
+                               int64_t last_failure_ms, int64_t now_ms);

@@ -46,6 +46,11 @@ struct identity_revoker {
 struct identity_limiter_ops {
         /* Records a hit on key; *ret_allowed false when over limit per window. */
         int (*hit)(void *self, const char *key, int limit, int64_t window_ms, bool *ret_allowed);
+        /* Failures on key in the last window: how many, and the newest (ms). */
+        int (*failures)(void *self, const char *key, int64_t window_ms, int64_t *ret_count,
+                        int64_t *ret_last_ms);
+        int (*fail)(void *self, const char *key, int64_t window_ms);
+        int (*forget)(void *self, const char *key);
 };
 struct identity_limiter {
         const struct identity_limiter_ops *ops;

@@ -32,6 +32,7 @@ static unsigned counter;
 static char revoked_jti[64], revoked_subject[64];
 static int64_t revoked_ttl, revoked_before;
 static int limiter_hits;
+static int64_t wait; /* identity_login's answer: how long until the next attempt */
 
 static struct identity_user *by(const char *field, const char *value)
 {
@@ -255,11 +256,63 @@ static int limit_hit(void *self, const char *key, int limit, int64_t window, boo
                 return 0;
         }
         limiter_hits++;
-        *allowed = limiter_hits <= 6; /* both keys are hit per login: 3 logins pass */
+        *allowed = limiter_hits <= 3; /* the address's attempts: 3 logins pass */
         return 0;
 }
 
-static const struct identity_limiter_ops counting_limiter = {limit_hit};
+/* Failures per key, with the times they happened (the fake clock's). */
+enum { MAX_FAILURE_KEYS = 16, MAX_FAILURES = 64 };
+static struct {
+        char key[400];
+        int64_t at_ms[MAX_FAILURES];
+        int n;
+} failures[MAX_FAILURE_KEYS];
+static int n_failure_keys;
+
+static int64_t clock_now_ms(void *self);
+
+static int failure_slot(const char *key)
+{
+        for (int i = 0; i < n_failure_keys; i++)
+                if (!strcmp(failures[i].key, key))
+                        return i;
+        assert_true(n_failure_keys < MAX_FAILURE_KEYS);
+        snprintf(failures[n_failure_keys].key, sizeof(failures[0].key), "%s", key);
+        failures[n_failure_keys].n = 0;
+        return n_failure_keys++;
+}
+
+static int fake_failures(void *self, const char *key, int64_t window_ms, int64_t *ret_count,
+                         int64_t *ret_last_ms)
+{
+        int k = failure_slot(key);
+        int64_t now = clock_now_ms(NULL);
+        *ret_count = 0;
+        *ret_last_ms = 0;
+        for (int i = 0; i < failures[k].n; i++)
+                if (failures[k].at_ms[i] > now - window_ms) {
+                        (*ret_count)++;
+                        *ret_last_ms = failures[k].at_ms[i];
+                }
+        return 0;
+}
+
+static int fake_fail(void *self, const char *key, int64_t window_ms)
+{
+        int k = failure_slot(key);
+        assert_true(failures[k].n < MAX_FAILURES);
+        failures[k].at_ms[failures[k].n++] = clock_now_ms(NULL);
+        return 0;
+}
+
+static int fake_forget(void *self, const char *key)
+{
+        failures[failure_slot(key)].n = 0;
+        return 0;
+}
+
+static const struct identity_limiter_ops counting_limiter = {limit_hit, fake_failures, fake_fail,
+                                                             fake_forget};
 
 static int64_t clock_now_ms(void *self)
 {
@@ -293,6 +346,7 @@ static int setup(void **state)
 {
         n_users = n_addrs = n_tokens = 0;
         limiter_hits = 0;
+        n_failure_keys = 0;
         now_s = 1000;
         revoked_jti[0] = revoked_subject[0] = '\0';
         static const struct identity_service_client clients[] = {
@@ -301,8 +355,10 @@ static int setup(void **state)
                 .cfg = {.access_ttl_s = 900,
                         .refresh_ttl_s = 3600,
                         .service_token_ttl_s = 300,
-                        .login_limit_per_account = 5,
                         .login_limit_per_peer = 50,
+                        .login_throttle_peer = {.free = 3, .base_ms = 1000, .max_ms = 8000},
+                        .login_throttle_account = {.free = 5, .base_ms = 1000, .max_ms = 8000},
+                        .login_failure_window_ms = 900000,
                         .register_limit_per_peer = 10,
                         .login_window_ms = 60000,
                         .limit_namespace = "t",
@@ -343,22 +399,22 @@ static void registration_and_login(void **state)
         struct identity_tokens t;
         struct identity_user who;
         assert_int_equal(
-                identity_login(&app, "ann@example.com", "wrong-pass-1", "1.2.3.4", &t, &who),
+                identity_login(&app, "ann@example.com", "wrong-pass-1", "1.2.3.4", &t, &who, &wait),
                 IDE_BAD_CREDENTIALS);
         assert_int_equal(
-                identity_login(&app, "bob@example.com", "wrong-pass-1", "1.2.3.4", &t, &who),
+                identity_login(&app, "bob@example.com", "wrong-pass-1", "1.2.3.4", &t, &who, &wait),
                 IDE_BAD_CREDENTIALS);
-        assert_int_equal(
-                identity_login(&app, "ann@example.com", "a-good-password-1", "1.2.3.4", &t, &who),
-                IDE_OK);
+        assert_int_equal(identity_login(&app, "ann@example.com", "a-good-password-1", "1.2.3.4", &t,
+                                        &who, &wait),
+                         IDE_OK);
         assert_int_equal(t.access_expires_at, 1000 + 900);
         assert_int_equal(t.refresh_expires_at, 1000 + 3600);
         assert_non_null(strstr(t.access, who.id));
         identity_tokens_clear(&t);
         /* the fourth login in the window is refused */
-        assert_int_equal(
-                identity_login(&app, "ann@example.com", "a-good-password-1", "1.2.3.4", &t, &who),
-                IDE_RATE_LIMITED);
+        assert_int_equal(identity_login(&app, "ann@example.com", "a-good-password-1", "1.2.3.4", &t,
+                                        &who, &wait),
+                         IDE_RATE_LIMITED);
 }
 
 static void refresh_rotates_and_reuse_revokes_the_family(void **state)
@@ -367,7 +423,7 @@ static void refresh_rotates_and_reuse_revokes_the_family(void **state)
         struct identity_tokens first, second, third;
         struct identity_user who;
         assert_int_equal(identity_login(&app, "cy@example.com", "a-good-password-1", "1.1.1.1",
-                                        &first, &who),
+                                        &first, &who, &wait),
                          IDE_OK);
         assert_int_equal(identity_refresh(&app, first.refresh, &second), IDE_OK);
         assert_string_not_equal(second.refresh, first.refresh);
@@ -376,9 +432,9 @@ static void refresh_rotates_and_reuse_revokes_the_family(void **state)
         now_s += 3600; /* a fresh login's token expires with time */
         struct identity_tokens late, out;
         limiter_hits = 0;
-        assert_int_equal(
-                identity_login(&app, "cy@example.com", "a-good-password-1", "1.1.1.1", &late, &who),
-                IDE_OK);
+        assert_int_equal(identity_login(&app, "cy@example.com", "a-good-password-1", "1.1.1.1",
+                                        &late, &who, &wait),
+                         IDE_OK);
         now_s += 3600;
         assert_int_equal(identity_refresh(&app, late.refresh, &out), IDE_REFRESH_INVALID);
         identity_tokens_clear(&first);
@@ -401,9 +457,9 @@ static void disabling_revokes_everything_issued_so_far(void **state)
         struct identity_user u = registered("eve@example.com"), after;
         struct identity_tokens t, r;
         struct identity_user who;
-        assert_int_equal(
-                identity_login(&app, "eve@example.com", "a-good-password-1", "9.9.9.9", &t, &who),
-                IDE_OK);
+        assert_int_equal(identity_login(&app, "eve@example.com", "a-good-password-1", "9.9.9.9", &t,
+                                        &who, &wait),
+                         IDE_OK);
         now_s = 1234;
         assert_int_equal(identity_disable_user(&app, u.id, &after), IDE_OK);
         assert_true(after.disabled);
@@ -411,9 +467,9 @@ static void disabling_revokes_everything_issued_so_far(void **state)
         assert_int_equal(revoked_before, 1234);
         assert_int_equal(identity_refresh(&app, t.refresh, &r), IDE_REFRESH_INVALID);
         limiter_hits = 0;
-        assert_int_equal(
-                identity_login(&app, "eve@example.com", "a-good-password-1", "9.9.9.9", &r, &who),
-                IDE_ACCOUNT_DISABLED);
+        assert_int_equal(identity_login(&app, "eve@example.com", "a-good-password-1", "9.9.9.9", &r,
+                                        &who, &wait),
+                         IDE_ACCOUNT_DISABLED);
         identity_tokens_clear(&t);
 }
 
@@ -457,10 +513,62 @@ static void service_tokens_need_the_right_secret(void **state)
                 IDE_SERVICE_CREDENTIALS);
 }
 
+/* OWASP-style throttling: failures slow down the account from the address
+ * they come from, doubling, and never lock the owner out elsewhere; a
+ * success clears them; many failures from anywhere slow the account too. */
+static void failed_logins_slow_that_address_down_not_the_owner(void **state)
+{
+        (void)state;
+        registered("ann@example.com");
+        struct identity_tokens t;
+        struct identity_user who;
+        app.cfg.login_limit_per_peer = 1000;
+        limiter_hits = -1000000;    /* the address's attempt budget is not what is tested here */
+        for (int i = 0; i < 3; i++) /* the free failures */
+                assert_int_equal(identity_login(&app, "ann@example.com", "wrong-pass-1", "6.6.6.6",
+                                                &t, &who, &wait),
+                                 IDE_BAD_CREDENTIALS);
+        /* the fourth attempt waits a second -- the right password too: not checked */
+        assert_int_equal(identity_login(&app, "ann@example.com", "a-good-password-1", "6.6.6.6", &t,
+                                        &who, &wait),
+                         IDE_LOGIN_DELAYED);
+        assert_int_equal(wait, 1000);
+        /* the owner, from another address, logs in at once */
+        assert_int_equal(identity_login(&app, "ann@example.com", "a-good-password-1", "7.7.7.7", &t,
+                                        &who, &wait),
+                         IDE_OK);
+        identity_tokens_clear(&t);
+        /* after the wait one more guess, then twice as long */
+        now_s += 1;
+        assert_int_equal(
+                identity_login(&app, "ann@example.com", "wrong-pass-1", "6.6.6.6", &t, &who, &wait),
+                IDE_BAD_CREDENTIALS);
+        assert_int_equal(
+                identity_login(&app, "ann@example.com", "wrong-pass-1", "6.6.6.6", &t, &who, &wait),
+                IDE_LOGIN_DELAYED);
+        assert_int_equal(wait, 2000);
+        /* four failures so far; one more, from a third address, reaches the account's own
+         * threshold (5): every address waits now, the owner's too */
+        assert_int_equal(
+                identity_login(&app, "ann@example.com", "wrong-pass-1", "8.8.8.8", &t, &who, &wait),
+                IDE_BAD_CREDENTIALS);
+        assert_int_equal(identity_login(&app, "ann@example.com", "a-good-password-1", "7.7.7.7", &t,
+                                        &who, &wait),
+                         IDE_LOGIN_DELAYED);
+        assert_int_equal(wait, 1000);
+        /* a success clears that address's failures (the account's stay until they age out) */
+        now_s += 10;
+        assert_int_equal(identity_login(&app, "ann@example.com", "a-good-password-1", "6.6.6.6", &t,
+                                        &who, &wait),
+                         IDE_OK);
+        identity_tokens_clear(&t);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup(registration_and_login, setup),
+                cmocka_unit_test_setup(failed_logins_slow_that_address_down_not_the_owner, setup),
                 cmocka_unit_test_setup(refresh_rotates_and_reuse_revokes_the_family, setup),
                 cmocka_unit_test_setup(logout_revokes_for_the_rest_of_the_token_life, setup),
                 cmocka_unit_test_setup(disabling_revokes_everything_issued_so_far, setup),

@@ -95,17 +95,29 @@ static void refresh_rotation_and_reuse(void **state)
         assert_int_equal(identity_refresh_decide(REFRESH_REVOKED, 1000, 10), REFRESH_REFUSE);
 }
 
+static void login_delays_double_from_the_free_failures_to_the_cap(void **state)
+{
+        const struct identity_throttle t = {.free = 3, .base_ms = 1000, .max_ms = 8000};
+        assert_int_equal(identity_login_wait_ms(&t, 2, 5000, 5000), 0);
+        assert_int_equal(identity_login_wait_ms(&t, 3, 5000, 5000), 1000);
+        assert_int_equal(identity_login_wait_ms(&t, 3, 5000, 5600), 400);
+        assert_int_equal(identity_login_wait_ms(&t, 3, 5000, 6000), 0);
+        assert_int_equal(identity_login_wait_ms(&t, 4, 5000, 5000), 2000);
+        assert_int_equal(identity_login_wait_ms(&t, 6, 5000, 5000), 8000);
+        assert_int_equal(identity_login_wait_ms(&t, 1000000, 5000, 5000), 8000); /* no overflow */
+}
+
 static void every_error_has_a_message_and_kind(void **state)
 {
         enum identity_error_kind kind;
-        for (int code = IDE_FIRST + 1; code <= IDE_HASHING_BUSY; code++) {
+        for (int code = IDE_FIRST + 1; code <= IDE_LOGIN_DELAYED; code++) {
                 assert_non_null(identity_error_message(code));
                 assert_int_equal(identity_error_kind(code, &kind), 0);
         }
         assert_int_equal(identity_error_kind(IDE_ADDRESS_LIMIT, &kind), 0);
         assert_int_equal(kind, IDK_PRECONDITION);
         assert_null(identity_error_message(-5));
-        assert_null(identity_error_message(IDE_HASHING_BUSY + 1)); /* the last one */
+        assert_null(identity_error_message(IDE_LOGIN_DELAYED + 1)); /* the last one */
 }
 
 int main(void)
@@ -113,6 +125,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(emails_are_normalized_and_validated),
                 cmocka_unit_test(password_policy),
+                cmocka_unit_test(login_delays_double_from_the_free_failures_to_the_cap),
                 cmocka_unit_test(display_names),
                 cmocka_unit_test(addresses),
                 cmocka_unit_test(refresh_rotation_and_reuse),

@@ -22,3 +22,13 @@ struct kv_rate_limit_result {
  * decides whether to fail open or closed. */
 int kv_rate_limit_hit(struct kv *kv, const char *key, int limit, int64_t window_ms, int64_t now_ms,
                       struct kv_rate_limit_result *ret);
+
+/* Failures kept the same way (a sorted set of the last window's), for
+ * throttles that grow with failures rather than with attempts. */
+struct kv_failures {
+        int64_t count;   /* in the last window */
+        int64_t last_ms; /* the newest, 0 when none */
+};
+int kv_failures_get(struct kv *kv, const char *key, int64_t window_ms, int64_t now_ms,
+                    struct kv_failures *ret);
+int kv_failures_add(struct kv *kv, const char *key, int64_t window_ms, int64_t now_ms);

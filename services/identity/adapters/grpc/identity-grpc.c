@@ -105,8 +105,10 @@ static struct identity_caller caller_of(struct rpc_call *call)
                 .user_id = p->subject, .role = p->role, .jti = p->jti, .expires_at = p->expires_at};
 }
 
+#define APP(call) ((struct identity_app *)rpc_call_service_ctx(call))
+
 /* "ipv4:1.2.3.4:5678" -> "1.2.3.4", "ipv6:[::1]:5678" -> "::1" */
-static const char *peer_ip(struct rpc_call *call)
+static const char *direct_peer_ip(struct rpc_call *call)
 {
         const char *peer = rpc_call_peer(call);
         const char *colon = strchr(peer, ':');
@@ -125,14 +127,66 @@ static const char *peer_ip(struct rpc_call *call)
         return ip;
 }
 
+/* Whether ip is one of the configured proxies (a comma-separated list). */
+static bool trusted_proxy(const char *list, const char *ip, size_t ip_len)
+{
+        for (const char *p = list; p && *p;) {
+                size_t n = strcspn(p, ", ");
+                if (n == ip_len && !strncmp(p, ip, n))
+                        return true;
+                p += n;
+                p += strspn(p, ", ");
+        }
+        return false;
+}
+
+/* The client's address from X-Forwarded-For (or the configured header) when
+ * the connection comes from a trusted proxy: the right-most entry that is
+ * not itself a trusted proxy. Anyone else's header is ignored, so a client
+ * cannot pick its own address. NULL when there is none to take. */
+static const char *forwarded_for(struct rpc_call *call, const char *direct)
+{
+        const struct identity_config *cfg = &APP(call)->cfg;
+        if (!cfg->trusted_proxies || !*cfg->trusted_proxies ||
+            !trusted_proxy(cfg->trusted_proxies, direct, strlen(direct)))
+                return NULL;
+        const char *value = rpc_call_metadata(call, cfg->client_ip_header);
+        char *header = value ? rpc_call_strdup(call, value) : NULL;
+        if (!header)
+                return NULL;
+        for (char *end = header + strlen(header); end > header;) {
+                char *start = end;
+                while (start > header && start[-1] != ',')
+                        start--;
+                char *next = start > header ? start - 1 : header;
+                while (*start == ' ')
+                        start++;
+                while (end > start && end[-1] == ' ')
+                        end--;
+                if (end > start &&
+                    !trusted_proxy(cfg->trusted_proxies, start, (size_t)(end - start))) {
+                        *end = '\0';
+                        return start;
+                }
+                end = next;
+        }
+        return NULL;
+}
+
+/* The client address: the connection's own, or a trusted proxy's word for it. */
+static const char *peer_ip(struct rpc_call *call)
+{
+        const char *direct = direct_peer_ip(call);
+        const char *forwarded = forwarded_for(call, direct);
+        return forwarded ? forwarded : direct;
+}
+
 #define OOM(call) rpc_error(call, RPC_RESOURCE_EXHAUSTED, "out of memory")
 #define RESPOND(call, resp, ret)                                                                   \
         do {                                                                                       \
                 *(ret) = &(resp)->base;                                                            \
                 return RPC_OK;                                                                     \
         } while (0)
-
-#define APP(call) ((struct identity_app *)rpc_call_service_ctx(call))
 
 /* ---- handlers ---------------------------------------------------------- */
 
@@ -156,7 +210,13 @@ static int login(struct rpc_call *call, const ProtobufCMessage *msg, ProtobufCMe
         const Bookstore__Identity__V1__LoginRequest *req = (const void *)msg;
         struct identity_tokens t;
         struct identity_user u;
-        int r = identity_login(APP(call), req->email, req->password, peer_ip(call), &t, &u);
+        int64_t wait_ms = 0;
+        int r = identity_login(APP(call), req->email, req->password, peer_ip(call), &t, &u,
+                               &wait_ms);
+        if (r == IDE_LOGIN_DELAYED)
+                return rpc_error(call, RPC_RESOURCE_EXHAUSTED,
+                                 "too many failed logins for this account; retry in %lld s",
+                                 (long long)((wait_ms + 999) / 1000));
         if (r != IDE_OK)
                 return fail(call, r);
         Bookstore__Identity__V1__LoginResponse *resp =

@@ -65,7 +65,30 @@ static int redis_hit(void *self, const char *key, int limit, int64_t window_ms, 
         return r;
 }
 
-static const struct identity_limiter_ops limiter_ops = {.hit = redis_hit};
+static int redis_failures(void *self, const char *key, int64_t window_ms, int64_t *ret_count,
+                          int64_t *ret_last_ms)
+{
+        struct kv_failures f;
+        int r = kv_failures_get(self, key, window_ms, clock_realtime_ms(), &f);
+        if (r == 0) {
+                *ret_count = f.count;
+                *ret_last_ms = f.last_ms;
+        }
+        return r;
+}
+
+static int redis_fail(void *self, const char *key, int64_t window_ms)
+{
+        return kv_failures_add(self, key, window_ms, clock_realtime_ms());
+}
+
+static int redis_forget(void *self, const char *key)
+{
+        return kv_del(self, key, NULL);
+}
+
+static const struct identity_limiter_ops limiter_ops = {
+        .hit = redis_hit, .failures = redis_failures, .fail = redis_fail, .forget = redis_forget};
 
 struct identity_limiter identity_limiter_redis(struct kv *kv)
 {
