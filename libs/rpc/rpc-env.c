@@ -21,8 +21,9 @@ int rpc_server_config_from_env(struct rpc_server_config *cfg, const char *addr_e
             cfg_int("BOOKSTORE_RPC_WORKERS", 8, 1, 256, &workers, &e) < 0 ||
             cfg_int("BOOKSTORE_RPC_QUEUES", 1, 1, 256, &queues, &e) < 0 ||
             cfg_int("BOOKSTORE_RPC_REQUESTS_PER_METHOD", 16, 1, 1024, &per_method, &e) < 0 ||
-            cfg_size("BOOKSTORE_RPC_MAX_MESSAGE_BYTES", 4 << 20, 1024, 1 << 30, &max_msg, &e) < 0 ||
-            cfg_size("BOOKSTORE_RPC_ARENA_MAX_BYTES", 64 << 20, 64 << 10, (size_t)4 << 30,
+            cfg_size("BOOKSTORE_RPC_MAX_MESSAGE_BYTES", 64 << 10, 1024, 1 << 30, &max_msg, &e) <
+                    0 ||
+            cfg_size("BOOKSTORE_RPC_ARENA_MAX_BYTES", 8 << 20, 64 << 10, (size_t)4 << 30,
                      &arena_max, &e) < 0 ||
             cfg_int("BOOKSTORE_RPC_MAX_NESTING_DEPTH", 64, 1, 1000, &depth, &e) < 0 ||
             cfg_int("BOOKSTORE_RPC_SHUTDOWN_GRACE_MS", 10000, 0, 3600000, &grace, &e) < 0 ||

@@ -28,6 +28,7 @@ struct rpc_method {
         const ProtobufCMethodDescriptor *desc;
         rpc_unary_fn unary;
         rpc_stream_fn stream;
+        size_t max_request_bytes; /* 0: the server's */
         void *service_ctx;
         void *registered; /* grpc_server_register_method handle */
 };

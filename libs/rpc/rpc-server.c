@@ -108,6 +108,7 @@ int rpc_server_add_service(struct rpc_server *s, const ProtobufCServiceDescripto
                         .desc = md,
                         .unary = impl ? impl->unary : NULL,
                         .stream = impl ? impl->stream : NULL,
+                        .max_request_bytes = impl ? impl->max_request_bytes : 0,
                         .service_ctx = service_ctx,
                 };
                 if (asprintf(&rm->path, "/%s/%s", name, md->name) < 0)

@@ -192,3 +192,15 @@ def test_an_infrastructure_error_line_names_its_cause(stack):
               if '"msg":"operation failed"' in l and "GetBook" in l]
     assert failed and '"cause":"mariadb 1146: ' in failed[-1], failed[-1:]
     assert cat.GetBook(cpb.GetBookRequest(book_id=book, fresh=True), timeout=10).book.id == book
+
+
+def test_public_methods_take_small_requests_only(stack):
+    """Methods served without a token decode at most 4 KiB (RPC_PUBLIC_REQUEST_BYTES)."""
+    cat = cpb_grpc.CatalogServiceStub(stack.catalog.channel())
+    ids = ipb_grpc.IdentityServiceStub(stack.identity.channel())
+    for call, req in ((cat.GetBook, cpb.GetBookRequest(book_id="b" * 5000)),
+                      (ids.Login, ipb.LoginRequest(email="a@b.c", password="p" * 5000))):
+        with pytest.raises(grpc.RpcError) as e:
+            call(req, timeout=10)
+        assert e.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+        assert e.value.details().endswith("the limit is 4096"), e.value.details()

@@ -66,7 +66,13 @@ struct rpc_method_impl {
         const char *name; /* e.g. "GetBook" */
         rpc_unary_fn unary;
         rpc_stream_fn stream;
+        /* Largest request this method takes (0: the server's max_message_bytes):
+         * public methods decode without a token, so theirs are kept small. */
+        size_t max_request_bytes;
 };
+/* The limit the public methods (served without a token) use: every one of
+ * their requests is a few ids, a filter and a page token. */
+enum { RPC_PUBLIC_REQUEST_BYTES = 4096 };
 
 /* ---- interceptors ------------------------------------------------------ */
 

@@ -291,12 +291,16 @@ static int list_best_sellers(struct rpc_call *call, const ProtobufCMessage *msg,
 static const struct rpc_method_impl catalog_methods[] = {
         {.name = "CreateBook", .unary = create_book},
         {.name = "UpdateBook", .unary = update_book},
-        {.name = "GetBook", .unary = get_book},
-        {.name = "ListBooks", .unary = list_books},
+        {.name = "GetBook", .unary = get_book, .max_request_bytes = RPC_PUBLIC_REQUEST_BYTES},
+        {.name = "ListBooks", .unary = list_books, .max_request_bytes = RPC_PUBLIC_REQUEST_BYTES},
         {.name = "SetBookStatus", .unary = set_book_status},
         {.name = "CreateCategory", .unary = create_category},
-        {.name = "ListCategories", .unary = list_categories},
-        {.name = "ListBestSellers", .unary = list_best_sellers},
+        {.name = "ListCategories",
+         .unary = list_categories,
+         .max_request_bytes = RPC_PUBLIC_REQUEST_BYTES},
+        {.name = "ListBestSellers",
+         .unary = list_best_sellers,
+         .max_request_bytes = RPC_PUBLIC_REQUEST_BYTES},
 };
 
 int catalog_grpc_register(struct rpc_server *server, struct catalog_app *app)

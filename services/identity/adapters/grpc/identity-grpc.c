@@ -507,9 +507,11 @@ static int issue_service_token(struct rpc_call *call, const ProtobufCMessage *ms
 }
 
 static const struct rpc_method_impl identity_methods[] = {
-        {.name = "RegisterUser", .unary = register_user},
-        {.name = "Login", .unary = login},
-        {.name = "Refresh", .unary = refresh},
+        {.name = "RegisterUser",
+         .unary = register_user,
+         .max_request_bytes = RPC_PUBLIC_REQUEST_BYTES},
+        {.name = "Login", .unary = login, .max_request_bytes = RPC_PUBLIC_REQUEST_BYTES},
+        {.name = "Refresh", .unary = refresh, .max_request_bytes = RPC_PUBLIC_REQUEST_BYTES},
         {.name = "Logout", .unary = logout},
         {.name = "GetMe", .unary = get_me},
         {.name = "UpdateProfile", .unary = update_profile},
@@ -519,7 +521,7 @@ static const struct rpc_method_impl identity_methods[] = {
         {.name = "CreateUser", .unary = create_user},
         {.name = "ListUsers", .unary = list_users},
         {.name = "DisableUser", .unary = disable_user},
-        {.name = "GetJwks", .unary = get_jwks},
+        {.name = "GetJwks", .unary = get_jwks, .max_request_bytes = RPC_PUBLIC_REQUEST_BYTES},
         {.name = "IssueServiceToken", .unary = issue_service_token},
 };
 

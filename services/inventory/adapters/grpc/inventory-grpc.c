@@ -188,7 +188,7 @@ static int restock_order(struct rpc_call *call, const ProtobufCMessage *msg, Pro
 static const struct rpc_method_impl inventory_methods[] = {
         {.name = "SetStock", .unary = set_stock},
         {.name = "AdjustStock", .unary = adjust_stock},
-        {.name = "GetStock", .unary = get_stock},
+        {.name = "GetStock", .unary = get_stock, .max_request_bytes = RPC_PUBLIC_REQUEST_BYTES},
         {.name = "ReserveStock", .unary = reserve_stock},
         {.name = "ReleaseStock", .unary = release_stock},
         {.name = "CommitReservation", .unary = commit_reservation},
