@@ -178,6 +178,25 @@ const char *rpc_call_peer(struct rpc_call *call)
         return call->peer ? call->peer : "";
 }
 
+const char *rpc_call_peer_address(struct rpc_call *call)
+{
+        const char *peer = rpc_call_peer(call);
+        const char *colon = strchr(peer, ':'); /* after the scheme, "ipv4:" */
+        char *ip = arena_strdup(call->arena, colon ? colon + 1 : peer);
+        if (!ip || !*ip)
+                return "unknown";
+        if (ip[0] == '[') { /* "[::1]:5678" */
+                char *end = strchr(ip, ']');
+                if (end)
+                        *end = '\0';
+                return ip + 1;
+        }
+        char *port = strrchr(ip, ':');
+        if (port)
+                *port = '\0';
+        return ip;
+}
+
 const char *rpc_call_metadata(struct rpc_call *call, const char *key)
 {
         for (size_t i = 0; i < call->metadata.count; i++) {

@@ -13,7 +13,7 @@ int rpc_server_config_from_env(struct rpc_server_config *cfg, const char *addr_e
                                const char *default_addr, char *err, size_t err_len)
 {
         struct cfg_error e = {{0}};
-        long workers, queues, per_method, depth, grace, streams, max_call;
+        long workers, queues, per_method, depth, grace, streams, max_call, anon, idle;
         size_t max_msg, arena_max;
         bool access_log;
         const char *addr;
@@ -29,6 +29,8 @@ int rpc_server_config_from_env(struct rpc_server_config *cfg, const char *addr_e
             cfg_int("BOOKSTORE_RPC_SHUTDOWN_GRACE_MS", 10000, 0, 3600000, &grace, &e) < 0 ||
             cfg_int("BOOKSTORE_RPC_MAX_STREAMS", 256, 1, 100000, &streams, &e) < 0 ||
             cfg_int("BOOKSTORE_RPC_MAX_CALL_MS", 30000, 0, 3600000, &max_call, &e) < 0 ||
+            cfg_int("BOOKSTORE_RPC_MAX_ANONYMOUS_STREAMS_PER_PEER", 8, 0, 100000, &anon, &e) < 0 ||
+            cfg_int("BOOKSTORE_RPC_STREAM_IDLE_MS", 60000, 0, 86400000, &idle, &e) < 0 ||
             cfg_bool("BOOKSTORE_ACCESS_LOG", true, &access_log, &e) < 0) {
                 snprintf(err, err_len, "%s", e.message);
                 return -EINVAL;
@@ -51,6 +53,8 @@ int rpc_server_config_from_env(struct rpc_server_config *cfg, const char *addr_e
                 .shutdown_grace_ms = (int)grace,
                 .max_streams = (int)streams,
                 .max_call_ms = max_call,
+                .max_anonymous_streams_per_peer = (int)anon,
+                .stream_idle_ms = idle,
                 .access_log = access_log,
         };
         return 0;

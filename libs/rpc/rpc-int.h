@@ -29,6 +29,7 @@ struct rpc_method {
         rpc_unary_fn unary;
         rpc_stream_fn stream;
         size_t max_request_bytes; /* 0: the server's */
+        int active_streams;       /* of this method; guarded by the server's streams_lock */
         void *service_ctx;
         void *registered; /* grpc_server_register_method handle */
 };
@@ -94,6 +95,12 @@ struct rpc_server {
         pthread_mutex_t streams_lock;
         pthread_cond_t streams_done;
         int active_streams;
+        /* streams without a token, per peer address (guarded by streams_lock) */
+        struct rpc_peer_streams {
+                char address[48];
+                int n;
+        } * anonymous;
+        size_t n_anonymous, cap_anonymous;
 
         struct rpc_health *health;
         struct rpc_reflection *reflection;
@@ -108,7 +115,8 @@ struct rpc_stream {
         struct arena *msg_arena; /* reset on every read */
         ProtobufCAllocator msg_allocator;
         bool initial_metadata_sent;
-        bool closed; /* RECV_CLOSE_ON_SERVER completed */
+        bool closed;    /* RECV_CLOSE_ON_SERVER completed */
+        bool read_done; /* the read in progress completed (success or not) */
         int close_cancelled;
         bool read_failed;
 };
@@ -144,7 +152,13 @@ struct rpc_call {
         int close_cancelled;
 
         struct rpc_stream *stream; /* streaming calls only */
+        bool counted_anonymous;    /* a stream counted against its peer's anonymous budget */
 };
+
+/* rpc-server.c: whether a new stream may start (and counts it); the reason
+ * it may not into why. streams_release gives the counts back. */
+bool rpc_streams_admit(struct rpc_server *s, struct rpc_call *c, char *why, size_t why_len);
+void rpc_streams_release(struct rpc_server *s, struct rpc_call *c);
 
 /* rpc-server.c: shuts a queue down, drains it and destroys it. */
 void rpc_cq_destroy(grpc_completion_queue *cq);
@@ -171,6 +185,10 @@ grpc_byte_buffer *rpc_encode(const ProtobufCMessage *msg);
 
 /* rpc-stream.c */
 void rpc_stream_start(struct rpc_call *c, grpc_completion_queue *cq);
+/* Answers a stream that was not admitted with RESOURCE_EXHAUSTED and why, on
+ * its own queue cq (a streaming call's operations complete there, not on the
+ * workers' queues), and frees it. */
+void rpc_stream_refuse(struct rpc_call *c, grpc_completion_queue *cq, const char *why);
 
 /* rpc-validate.c */
 /* Checks the wire bytes of a request (guided by desc) before decoding: 0,

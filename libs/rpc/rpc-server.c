@@ -2,6 +2,8 @@
  * keeping requests posted, graceful stop. See rpc/rpc.h. */
 #include "rpc-int.h"
 
+#include "core/grow.h"
+
 #include "core/log.h"
 
 #include <errno.h>
@@ -57,6 +59,7 @@ void rpc_server_free(struct rpc_server *s)
         rpc_health_probes_free(s->probes);
         rpc_health_free(s->health);
         rpc_reflection_free(s->reflection);
+        free(s->anonymous);
         pthread_mutex_destroy(&s->streams_lock);
         pthread_cond_destroy(&s->streams_done);
         free(s->listen_addr);
@@ -229,18 +232,70 @@ static bool on_infrastructure_queue(const struct rpc_method *m)
         return m->unary && !strncmp(m->path, "/grpc.health.v1.Health/", 23);
 }
 
-static bool streams_admit(struct rpc_server *s)
+static struct rpc_peer_streams *anonymous_of(struct rpc_server *s, const char *address, bool create)
 {
+        for (size_t i = 0; i < s->n_anonymous; i++)
+                if (!strcmp(s->anonymous[i].address, address))
+                        return &s->anonymous[i];
+        if (!create || grow_for_one(&s->anonymous, &s->cap_anonymous, s->n_anonymous,
+                                    sizeof(*s->anonymous)) < 0)
+                return NULL;
+        struct rpc_peer_streams *p = &s->anonymous[s->n_anonymous++];
+        snprintf(p->address, sizeof(p->address), "%s", address);
+        p->n = 0;
+        return p;
+}
+
+/* Each streaming method has its own budget, so idle reflection streams
+ * cannot shut out WatchSaga or health Watch; streams without a token from
+ * one address have a budget too (health Watch aside: it is infrastructure). */
+bool rpc_streams_admit(struct rpc_server *s, struct rpc_call *c, char *why, size_t why_len)
+{
+        bool anonymous = !rpc_call_metadata(c, "authorization") &&
+                         strncmp(c->path, "/grpc.health.v1.Health/", 23) &&
+                         s->cfg.max_anonymous_streams_per_peer > 0;
+        const char *address = anonymous ? rpc_call_peer_address(c) : NULL;
+        bool ok = true;
         pthread_mutex_lock(&s->streams_lock);
-        bool ok = s->active_streams < s->cfg.max_streams;
-        if (ok)
+        struct rpc_peer_streams *peer = anonymous ? anonymous_of(s, address, true) : NULL;
+        if (c->method->active_streams >= s->cfg.max_streams) {
+                snprintf(why, why_len, "too many concurrent %s streams; retry later", c->path);
+                ok = false;
+        } else if (anonymous && (!peer || peer->n >= s->cfg.max_anonymous_streams_per_peer)) {
+                snprintf(why, why_len,
+                         "too many streams without a token from your address (at most %d); "
+                         "close some or send a token",
+                         s->cfg.max_anonymous_streams_per_peer);
+                ok = false;
+        }
+        if (ok) {
+                c->method->active_streams++;
                 s->active_streams++;
+                if (peer) {
+                        peer->n++;
+                        c->counted_anonymous = true;
+                }
+        }
         pthread_mutex_unlock(&s->streams_lock);
         return ok;
 }
 
+void rpc_streams_release(struct rpc_server *s, struct rpc_call *c)
+{
+        pthread_mutex_lock(&s->streams_lock);
+        c->method->active_streams--;
+        s->active_streams--;
+        struct rpc_peer_streams *peer =
+                c->counted_anonymous ? anonymous_of(s, rpc_call_peer_address(c), false) : NULL;
+        if (peer && --peer->n == 0) /* forget the address: the table holds active ones only */
+                *peer = s->anonymous[--s->n_anonymous];
+        pthread_cond_broadcast(&s->streams_done);
+        pthread_mutex_unlock(&s->streams_lock);
+}
+
 static void on_new_call(struct rpc_pending *p, bool success)
 {
+        char why[200];
         if (!success) { /* the server is shutting down */
                 pending_free(p);
                 return;
@@ -264,9 +319,9 @@ static void on_new_call(struct rpc_pending *p, bool success)
                 rpc_call_reject(c, RPC_UNIMPLEMENTED, "method not implemented by this server");
         } else if (c->method->unary) {
                 rpc_call_run_unary(c);
-        } else if (!streams_admit(c->server)) {
-                rpc_call_reject(c, RPC_RESOURCE_EXHAUSTED,
-                                "too many concurrent streams; retry later");
+        } else if (!rpc_streams_admit(c->server, c, why, sizeof(why))) {
+                rpc_stream_refuse(c, stream_cq, why);
+                stream_cq = NULL;
         } else {
                 rpc_stream_start(c, stream_cq);
                 stream_cq = NULL;

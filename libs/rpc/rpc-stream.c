@@ -32,8 +32,11 @@ static bool stream_wait(struct rpc_stream *s, struct rpc_tag *want, int timeout_
                         return false;
                 if (ev.tag == &s->tag_close)
                         s->closed = true;
-                if (ev.tag == want)
+                if (ev.tag == want) {
+                        if (want == &s->tag_read)
+                                s->read_done = true;
                         return ev.success;
+                }
         }
 }
 
@@ -48,8 +51,25 @@ int rpc_stream_read(struct rpc_stream *s, ProtobufCMessage **ret_msg)
         if (s->read_failed)
                 return 0;
         grpc_byte_buffer *bb = NULL;
+        s->read_done = false;
         grpc_op op = {.op = GRPC_OP_RECV_MESSAGE, .data.recv_message.recv_message = &bb};
-        if (!start_batch(s, &op, 1, &s->tag_read) || !stream_wait(s, &s->tag_read, -1)) {
+        if (!start_batch(s, &op, 1, &s->tag_read)) {
+                s->read_failed = true;
+                return -rpc_error(c, RPC_CANCELLED, "call cancelled");
+        }
+        int64_t idle = c->server->cfg.stream_idle_ms;
+        bool ok = stream_wait(s, &s->tag_read, idle > 0 ? (int)idle : -1);
+        if (!ok && idle > 0 && !s->read_done) { /* nothing came: close it, then collect the op */
+                grpc_call_cancel_with_status(c->call, GRPC_STATUS_DEADLINE_EXCEEDED,
+                                             "the stream was idle too long", NULL);
+                stream_wait(s, &s->tag_read, -1);
+                if (bb)
+                        grpc_byte_buffer_destroy(bb);
+                s->read_failed = true;
+                return -rpc_error(c, RPC_DEADLINE_EXCEEDED,
+                                  "no message for %lld ms: the stream was closed", (long long)idle);
+        }
+        if (!ok) {
                 s->read_failed = true;
                 return -rpc_error(c, RPC_CANCELLED, "call cancelled");
         }
@@ -95,6 +115,8 @@ bool rpc_stream_wait_cancelled(struct rpc_stream *s, int timeout_ms)
         struct rpc_server *srv = s->call->server;
         /* wake up regularly to notice the server stopping */
         const int slice_ms = 50;
+        if (!s->closed) /* take in a close that already came, without waiting */
+                stream_wait(s, &s->tag_close, 0);
         for (int waited = 0;; waited += slice_ms) {
                 if (atomic_load(&srv->stopping) || rpc_call_cancelled(s->call) || s->closed)
                         return true;
@@ -124,15 +146,6 @@ static void stream_finish(struct rpc_stream *s)
                 stream_wait(s, &s->tag_close, -1);
 }
 
-/* Gives back the slot streams_admit() took; rpc_server_stop waits for all. */
-static void streams_release(struct rpc_server *srv)
-{
-        pthread_mutex_lock(&srv->streams_lock);
-        srv->active_streams--;
-        pthread_cond_broadcast(&srv->streams_done);
-        pthread_mutex_unlock(&srv->streams_lock);
-}
-
 static void *stream_main(void *arg)
 {
         struct rpc_call *c = arg;
@@ -153,9 +166,8 @@ static void *stream_main(void *arg)
         c->call = NULL;
         rpc_cq_destroy(s->cq);
         arena_free(s->msg_arena);
+        rpc_streams_release(srv, c); /* before the call is freed: it reads the call's peer */
         rpc_call_free(c);
-
-        streams_release(srv);
         return NULL;
 }
 
@@ -169,8 +181,19 @@ static void stream_abort(struct rpc_call *c, grpc_completion_queue *cq)
         rpc_cq_destroy(cq);
         if (c->stream)
                 arena_free(c->stream->msg_arena);
+        rpc_streams_release(srv, c);
         rpc_call_free(c);
-        streams_release(srv);
+}
+
+void rpc_stream_refuse(struct rpc_call *c, grpc_completion_queue *cq, const char *why)
+{
+        c->status = rpc_error(c, RPC_RESOURCE_EXHAUSTED, "%s", why);
+        grpc_call_cancel_with_status(c->call, GRPC_STATUS_RESOURCE_EXHAUSTED, why, NULL);
+        rpc_call_log(c);
+        grpc_call_unref(c->call);
+        c->call = NULL;
+        rpc_cq_destroy(cq);
+        rpc_call_free(c);
 }
 
 void rpc_stream_start(struct rpc_call *c, grpc_completion_queue *cq)

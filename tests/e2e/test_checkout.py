@@ -339,6 +339,27 @@ def test_placeorder_answers_running_at_its_deadline_and_the_saga_goes_on(stack):
     stack.reconcile(book, 3)
 
 
+def test_a_watcher_that_goes_away_is_let_go_at_once(stack):
+    """WatchSaga on a running saga: the client cancels after the first state;
+    the server ends the stream (and stops polling for it) within a slice, not
+    at the next store poll."""
+    book, buyer = stack.book(on_hand=3), stack.customer()
+    r = buyer.place(book, tok="tok_slow", timeout=1.0)
+    assert r.saga.status == pb.SAGA_STATUS_RUNNING
+    ended = lambda: stack.checkout.log_text().count('"method":"/bookstore.checkout.v1.'
+                                                    'CheckoutService/WatchSaga"')
+    before = ended()
+    watch = buyer.stub().WatchSaga(pb.WatchSagaRequest(saga_id=r.saga.id), timeout=20,
+                                   metadata=buyer.md)
+    assert next(watch).saga.status == pb.SAGA_STATUS_RUNNING
+    cancelled = time.monotonic()
+    watch.cancel()
+    assert wait_for(lambda: ended() > before, timeout=5, interval=0.005)
+    took = time.monotonic() - cancelled
+    assert took < 0.3, took  # the store is polled every 500 ms; the stop is seen every 50
+    assert buyer.get(saga_id=r.saga.id).status == pb.SAGA_STATUS_RUNNING  # it was still going
+
+
 def test_a_slow_authorization_loses_to_its_void_and_no_hold_stays(stack):
     """The reproduction of a compensation overtaking its action: a tok_slow
     authorization is still at the provider when the saga gives up and voids.

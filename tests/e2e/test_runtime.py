@@ -235,6 +235,65 @@ def test_client_cancelling_a_stream_frees_the_server(testsvc):
     assert [r.index for r in s.Count(pb.CountRequest(count=2), timeout=10)] == [0, 1]
 
 
+def _idle_chat(server, md=()):
+    """A Chat stream that sends nothing and stays open; (call, its answer so far)."""
+    import queue
+    q = queue.Queue()  # never fed: the request iterator blocks
+    call = stub(server).Chat(iter(q.get, None), timeout=30, metadata=list(md))
+    return call
+
+
+def test_idle_anonymous_streams_cannot_shut_others_out(start_testsvc):
+    """Streams without a token from one address have a budget (4 here); other
+    methods have budgets of their own, health Watch is never counted against
+    it, and a caller that sends a token is not anonymous."""
+    server = start_testsvc(env={"BOOKSTORE_RPC_MAX_ANONYMOUS_STREAMS_PER_PEER": "4"})
+    idle = [_idle_chat(server) for _ in range(4)]
+    time.sleep(0.5)  # all four admitted and waiting for a message
+    with pytest.raises(grpc.RpcError) as err:
+        next(_idle_chat(server))
+    assert err.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert "without a token from your address" in err.value.details()
+    watch = health_pb2_grpc.HealthStub(server.channel()).Watch(
+        health_pb2.HealthCheckRequest(service=""), timeout=10)
+    assert next(watch).status == SERVING
+    watch.cancel()
+    signed = _idle_chat(server, md=[("authorization", "Bearer some-token")])
+    time.sleep(0.3)
+    assert signed.running() if hasattr(signed, "running") else True
+    for call in [*idle, signed]:
+        call.cancel()
+    time.sleep(0.5)  # released: the address may open streams again
+    assert [r.index for r in stub(server).Count(pb.CountRequest(count=2), timeout=10)] == [0, 1]
+
+
+def test_each_streaming_method_has_its_own_budget(start_testsvc):
+    server = start_testsvc(env={"BOOKSTORE_RPC_MAX_STREAMS": "2",
+                                "BOOKSTORE_RPC_MAX_ANONYMOUS_STREAMS_PER_PEER": "0"})
+    idle = [_idle_chat(server) for _ in range(2)]
+    time.sleep(0.5)
+    with pytest.raises(grpc.RpcError) as err:
+        next(_idle_chat(server))
+    assert err.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert "too many concurrent" in err.value.details() and "Chat" in err.value.details()
+    # Count (another method) and health Watch still start
+    assert [r.index for r in stub(server).Count(pb.CountRequest(count=1), timeout=10)] == [0]
+    for call in idle:
+        call.cancel()
+
+
+def test_an_idle_stream_is_closed(start_testsvc):
+    server = start_testsvc(env={"BOOKSTORE_RPC_STREAM_IDLE_MS": "500"})
+    started = time.monotonic()
+    with pytest.raises(grpc.RpcError) as err:
+        next(_idle_chat(server))
+    assert err.value.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+    assert time.monotonic() - started < 5
+    # a stream that talks is not idle
+    replies = stub(server).Chat(iter(pb.ChatRequest(text=t) for t in ("a", "b")), timeout=10)
+    assert [r.text for r in replies] == ["a", "b"]
+
+
 def test_invalid_stream_message_is_invalid_argument(testsvc):
     call = testsvc.channel().stream_stream(f"/{SERVICE}/Chat")
     with pytest.raises(grpc.RpcError) as err:

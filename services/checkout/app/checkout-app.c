@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { STORE_POLL_MS = 500 };
+enum { STORE_POLL_MS = 500, WATCH_SLICE_MS = 50 };
 
 int checkout_app_start(struct checkout_app *app)
 {
@@ -295,7 +295,17 @@ int checkout_watch(struct checkout_app *app, const struct checkout_caller *calle
         if (r == CE_OK && (r = app->store.ops->find(app->store.self, saga_id, last)) == 0 &&
             (r = emit(emit_ctx, last)) == 0) {
                 while (!saga_is_final(last->state.status) && !stop(stop_ctx)) {
-                        if (!saga_hub_wait(app->hub, sub, STORE_POLL_MS, fresh)) {
+                        /* short waits, so a watcher that went away is let go at once;
+                         * the store is read between them only every STORE_POLL_MS */
+                        bool changed = false, gone = false;
+                        for (int waited = 0; waited < STORE_POLL_MS && !changed && !gone;
+                             waited += WATCH_SLICE_MS) {
+                                changed = saga_hub_wait(app->hub, sub, WATCH_SLICE_MS, fresh);
+                                gone = !changed && stop(stop_ctx);
+                        }
+                        if (gone)
+                                break;
+                        if (!changed) {
                                 if (saga_hub_closed(app->hub) ||
                                     app->store.ops->find(app->store.self, saga_id, fresh) < 0)
                                         break;

@@ -99,10 +99,15 @@ struct rpc_server_config {
         size_t arena_max_bytes;   /* per-call memory cap (request + response) */
         int max_nesting_depth;    /* deeper messages -> INVALID_ARGUMENT */
         int shutdown_grace_ms;    /* in-flight calls get this long after SIGTERM */
-        int max_streams;          /* concurrent streaming calls; more -> RESOURCE_EXHAUSTED */
-        int64_t max_call_ms;      /* a unary call without a deadline gets this one, so no
-                                     handler waits for ever on a worker (0: none) */
-        bool access_log;          /* one JSON line per call on stderr */
+        int max_streams;          /* concurrent streams of each streaming method; more ->
+                                     RESOURCE_EXHAUSTED */
+        int max_anonymous_streams_per_peer; /* streams without a token from one address (health
+                                               Watch aside); 0: no limit */
+        int64_t stream_idle_ms; /* a stream whose client sends nothing for this long while the
+                                   handler waits to read is closed (0: never) */
+        int64_t max_call_ms;    /* a unary call without a deadline gets this one, so no
+                                   handler waits for ever on a worker (0: none) */
+        bool access_log;        /* one JSON line per call on stderr */
 };
 
 /* Defaults, then environment overrides: the listen address from addr_env, the
@@ -179,6 +184,8 @@ int rpc_wait_for_signal(void);
 
 const char *rpc_call_method(const struct rpc_call *call); /* "/pkg.Svc/Method" */
 const char *rpc_call_peer(struct rpc_call *call);         /* "ipv4:127.0.0.1:1234" */
+/* The peer's address alone: "127.0.0.1", "::1" ("unknown" when there is none). */
+const char *rpc_call_peer_address(struct rpc_call *call);
 /* First value of a metadata key (lower case), copied into the arena; NULL when absent. */
 const char *rpc_call_metadata(struct rpc_call *call, const char *key);
 /* Milliseconds left before the deadline, or -1 when the client set none. */

@@ -107,26 +107,6 @@ static struct identity_caller caller_of(struct rpc_call *call)
 
 #define APP(call) ((struct identity_app *)rpc_call_service_ctx(call))
 
-/* "ipv4:1.2.3.4:5678" -> "1.2.3.4", "ipv6:[::1]:5678" -> "::1" */
-static const char *direct_peer_ip(struct rpc_call *call)
-{
-        const char *peer = rpc_call_peer(call);
-        const char *colon = strchr(peer, ':');
-        char *ip = rpc_call_strdup(call, colon ? colon + 1 : peer);
-        if (!ip)
-                return "unknown";
-        if (ip[0] == '[') {
-                char *end = strchr(ip, ']');
-                if (end)
-                        *end = '\0';
-                return ip + 1;
-        }
-        char *port = strrchr(ip, ':');
-        if (port)
-                *port = '\0';
-        return ip;
-}
-
 /* Whether ip is one of the configured proxies (a comma-separated list). */
 static bool trusted_proxy(const char *list, const char *ip, size_t ip_len)
 {
@@ -176,7 +156,7 @@ static const char *forwarded_for(struct rpc_call *call, const char *direct)
 /* The client address: the connection's own, or a trusted proxy's word for it. */
 static const char *peer_ip(struct rpc_call *call)
 {
-        const char *direct = direct_peer_ip(call);
+        const char *direct = rpc_call_peer_address(call);
         const char *forwarded = forwarded_for(call, direct);
         return forwarded ? forwarded : direct;
 }
