@@ -143,10 +143,10 @@ static const char *bearer_token(const char *header)
 static int roles_text(unsigned roles, char *buf, size_t len)
 {
         buf[0] = '\0';
-        for (unsigned bit = 1; bit <= AUTH_ROLE_SERVICE; bit <<= 1)
+        for (unsigned bit = 1; bit <= ROLE_SERVICE; bit <<= 1)
                 if (roles & bit)
                         snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", buf[0] ? " or " : "",
-                                 auth_role_name(bit));
+                                 role_name(bit));
         return 0;
 }
 

@@ -10,32 +10,12 @@
 
 enum { AUTH_MAX_TOKEN = 8192, AUTH_MAX_HEADER = 1024 };
 
-static const char *const role_names[] = {"CUSTOMER", "SELLER", "ADMIN", "SERVICE"};
-
-const char *auth_role_name(unsigned role)
-{
-        for (unsigned i = 0; i < 4; i++)
-                if (role == 1u << i)
-                        return role_names[i];
-        return NULL;
-}
-
-int auth_role_parse(const char *name, unsigned *ret_role)
-{
-        for (unsigned i = 0; i < 4; i++)
-                if (!strcmp(name, role_names[i])) {
-                        *ret_role = 1u << i;
-                        return 0;
-                }
-        return -EINVAL;
-}
-
 int auth_jwt_sign(const struct auth_keyset *ks, const struct auth_token_params *p,
                   const char *subject, unsigned role, const char *jti, int64_t now, int64_t ttl_s,
                   char **ret_token)
 {
-        const char *role_name = auth_role_name(role);
-        if (!ks->signing_pem || !role_name || !subject[0] || strlen(subject) > 63 || !jti[0] ||
+        const char *role_text = role_name(role);
+        if (!ks->signing_pem || !role_text || !subject[0] || strlen(subject) > 63 || !jti[0] ||
             strlen(jti) > 63 || ttl_s <= 0)
                 return -EINVAL;
         jwt_t *jwt = NULL;
@@ -43,7 +23,7 @@ int auth_jwt_sign(const struct auth_keyset *ks, const struct auth_token_params *
                 return -ENOMEM;
         int r = 0;
         if (jwt_add_grant(jwt, "iss", p->issuer) || jwt_add_grant(jwt, "aud", p->audience) ||
-            jwt_add_grant(jwt, "sub", subject) || jwt_add_grant(jwt, "role", role_name) ||
+            jwt_add_grant(jwt, "sub", subject) || jwt_add_grant(jwt, "role", role_text) ||
             jwt_add_grant(jwt, "jti", jti) || jwt_add_grant_int(jwt, "iat", (long)now) ||
             jwt_add_grant_int(jwt, "nbf", (long)now) ||
             jwt_add_grant_int(jwt, "exp", (long)(now + ttl_s)) ||
@@ -170,7 +150,7 @@ static int check_claims(jwt_t *jwt, const struct auth_token_params *p, int64_t n
         }
         if (!copy_claim(jwt, "sub", pr->subject, sizeof(pr->subject)) ||
             !copy_claim(jwt, "jti", pr->jti, sizeof(pr->jti)) ||
-            !copy_claim(jwt, "role", role, sizeof(role)) || auth_role_parse(role, &pr->role) < 0) {
+            !copy_claim(jwt, "role", role, sizeof(role)) || role_parse(role, &pr->role) < 0) {
                 *reason = "token lacks subject, id or a known role";
                 return -EINVAL;
         }

@@ -39,7 +39,7 @@ static int teardown(void **state)
 
 static struct auth_principal principal(const char *subject, const char *jti, int64_t iat)
 {
-        struct auth_principal p = {.role = AUTH_ROLE_CUSTOMER, .issued_at = iat};
+        struct auth_principal p = {.role = ROLE_CUSTOMER, .issued_at = iat};
         snprintf(p.subject, sizeof(p.subject), "%s-%s", prefix, subject);
         snprintf(p.jti, sizeof(p.jti), "%s-%s", prefix, jti);
         return p;

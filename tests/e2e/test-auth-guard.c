@@ -114,7 +114,7 @@ static struct rpc_client_status call_with(const char *token)
 static char *fresh_token(int64_t ttl)
 {
         char *t = NULL;
-        assert_int_equal(auth_jwt_sign(keys, &cfg.params, "user-1", AUTH_ROLE_CUSTOMER, "jti-1",
+        assert_int_equal(auth_jwt_sign(keys, &cfg.params, "user-1", ROLE_CUSTOMER, "jti-1",
                                        atomic_load(&fake_now), ttl, &t),
                          0);
         return t;

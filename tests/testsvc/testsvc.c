@@ -129,11 +129,11 @@ static const struct rpc_method_impl test_methods[] = {
 /* Used when the service runs with authentication (BOOKSTORE_JWT_VERIFY_KEYS). */
 const struct auth_policy testsvc_policies[] = {
         {"/bookstore.testing.v1.TestService/Echo", AUTH_PUBLIC},
-        {"/bookstore.testing.v1.TestService/Fail", AUTH_ANY_ROLE},
+        {"/bookstore.testing.v1.TestService/Fail", ROLE_ANY},
         {"/bookstore.testing.v1.TestService/Count", AUTH_PUBLIC},
         {"/bookstore.testing.v1.TestService/Chat", AUTH_PUBLIC},
-        {"/bookstore.testing.v1.TestService/Stats", AUTH_ROLE_ADMIN},
-        {"/bookstore.testing.v1.TestService/SetServing", AUTH_ROLE_SERVICE | AUTH_ROLE_ADMIN},
+        {"/bookstore.testing.v1.TestService/Stats", ROLE_ADMIN},
+        {"/bookstore.testing.v1.TestService/SetServing", ROLE_SERVICE | ROLE_ADMIN},
 };
 const size_t testsvc_n_policies = sizeof(testsvc_policies) / sizeof(testsvc_policies[0]);
 

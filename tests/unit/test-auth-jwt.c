@@ -70,8 +70,7 @@ static char *sign(const struct auth_keyset *ks, const struct auth_token_params *
                   int64_t ttl)
 {
         char *token = NULL;
-        assert_int_equal(
-                auth_jwt_sign(ks, p, "user-42", AUTH_ROLE_SELLER, "jti-1", at, ttl, &token), 0);
+        assert_int_equal(auth_jwt_sign(ks, p, "user-42", ROLE_SELLER, "jti-1", at, ttl, &token), 0);
         return token;
 }
 
@@ -94,7 +93,7 @@ static void valid_token_round_trips(void **state)
         const char *reason = NULL;
         assert_int_equal(auth_jwt_verify(ks, &params, token, NOW + 10, &p, &reason), 0);
         assert_string_equal(p.subject, "user-42");
-        assert_int_equal(p.role, AUTH_ROLE_SELLER);
+        assert_int_equal(p.role, ROLE_SELLER);
         assert_string_equal(p.jti, "jti-1");
         assert_int_equal(p.expires_at, NOW + 900);
         assert_int_equal(p.issued_at, NOW);
@@ -268,8 +267,7 @@ static void jwks_lists_every_verification_key(void **state)
                          -EINVAL);
         assert_int_equal(auth_keyset_add_public_pem(ks, "x", "not a pem", 9), -EINVAL);
         char *t = NULL;
-        assert_int_equal(auth_jwt_sign(ks, &params, "s", AUTH_ROLE_ADMIN, "j", NOW, 60, &t),
-                         -EINVAL);
+        assert_int_equal(auth_jwt_sign(ks, &params, "s", ROLE_ADMIN, "j", NOW, 60, &t), -EINVAL);
         auth_keyset_free(ks);
 }
 

@@ -207,10 +207,10 @@ int catalog_list_books(struct catalog_app *app, const struct catalog_caller *cal
         if (req->status && (req->status < BOOK_REGISTERED || req->status > BOOK_UNLISTED))
                 return CE_STATUS_INVALID;
         size_t size = page_size_clamp(req->page_size, CATALOG_PAGE_DEFAULT, CATALOG_PAGE_MAX);
-        bool admin = caller->role & CATALOG_ROLE_ADMIN;
+        bool admin = caller->role & ROLE_ADMIN;
         struct catalog_book_query q = {
                 .visible_statuses = admin ? 0x1e : (1u << BOOK_ON_SALE | 1u << BOOK_SOLD_OUT),
-                .owner_id = !admin && (caller->role & CATALOG_ROLE_SELLER) ? caller->subject : NULL,
+                .owner_id = !admin && (caller->role & ROLE_SELLER) ? caller->subject : NULL,
                 .category_id = req->category_id,
                 .author = req->author,
                 .status = req->status,

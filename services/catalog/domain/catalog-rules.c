@@ -183,8 +183,8 @@ int catalog_check_transition(enum catalog_status from, enum catalog_status to, c
 
 bool catalog_can_edit(const struct catalog_book *b, const struct catalog_caller *c)
 {
-        return (c->role & CATALOG_ROLE_ADMIN) ||
-               ((c->role & CATALOG_ROLE_SELLER) && c->subject && !strcmp(c->subject, b->seller_id));
+        return (c->role & ROLE_ADMIN) ||
+               ((c->role & ROLE_SELLER) && c->subject && !strcmp(c->subject, b->seller_id));
 }
 
 bool catalog_can_view(const struct catalog_book *b, const struct catalog_caller *c)

@@ -14,13 +14,8 @@ enum catalog_status {
         BOOK_UNLISTED = 4,
 };
 
-/* Roles as bits, as in libs/auth. */
-enum catalog_role {
-        CATALOG_ROLE_CUSTOMER = 1u << 0,
-        CATALOG_ROLE_SELLER = 1u << 1,
-        CATALOG_ROLE_ADMIN = 1u << 2,
-        CATALOG_ROLE_SERVICE = 1u << 3,
-};
+/* Roles: libs/core's ROLE_* bits. */
+#include "core/roles.h"
 
 enum { CATALOG_MAX_AUTHORS = 20 };
 /* The largest price: well inside int64 for any order's total (50 lines of

@@ -24,7 +24,7 @@ static struct kv *kv;
 static struct catalog_cache_redis redis;
 static struct catalog_app app;
 static struct catalog_repo mysql_repo;
-static const struct catalog_caller seller = {.subject = "seller-c", .role = CATALOG_ROLE_SELLER};
+static const struct catalog_caller seller = {.subject = "seller-c", .role = ROLE_SELLER};
 static const struct catalog_caller anyone = {.subject = "", .role = 0};
 
 /* What the writer does while the reader is between its read and its fill. */

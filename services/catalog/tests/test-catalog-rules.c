@@ -107,10 +107,8 @@ static void prices_and_texts(void **state)
 static void who_sees_and_edits(void **state)
 {
         struct catalog_book b = {.status = BOOK_REGISTERED, .seller_id = "s1"};
-        struct catalog_caller anon = {0}, owner = {"s1", CATALOG_ROLE_SELLER},
-                              other = {"s2", CATALOG_ROLE_SELLER},
-                              admin = {"a", CATALOG_ROLE_ADMIN},
-                              customer_s1 = {"s1", CATALOG_ROLE_CUSTOMER};
+        struct catalog_caller anon = {0}, owner = {"s1", ROLE_SELLER}, other = {"s2", ROLE_SELLER},
+                              admin = {"a", ROLE_ADMIN}, customer_s1 = {"s1", ROLE_CUSTOMER};
         assert_false(catalog_can_view(&b, &anon));
         assert_false(catalog_can_view(&b, &other));
         assert_false(catalog_can_view(&b, &customer_s1)); /* same id, not a seller */

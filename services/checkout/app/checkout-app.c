@@ -201,7 +201,7 @@ int checkout_cancel(struct checkout_app *app, const struct checkout_caller *call
                 return CE_ORDER_NOT_FOUND;
         if (r < 0)
                 return r;
-        if (strcmp(customer, caller->subject) && !(caller->role & CHECKOUT_ROLE_ADMIN))
+        if (strcmp(customer, caller->subject) && !(caller->role & ROLE_ADMIN))
                 return CE_NOT_ALLOWED;
         char key[72];
         snprintf(key, sizeof(key), "cancel:%s", order_id);
@@ -236,7 +236,7 @@ int checkout_cancel(struct checkout_app *app, const struct checkout_caller *call
 
 static bool may_see(const struct checkout_caller *caller, const struct checkout_saga *s)
 {
-        return (caller->role & CHECKOUT_ROLE_ADMIN) || !strcmp(s->customer_id, caller->subject);
+        return (caller->role & ROLE_ADMIN) || !strcmp(s->customer_id, caller->subject);
 }
 
 int checkout_get(struct checkout_app *app, const struct checkout_caller *caller,

@@ -5,14 +5,11 @@
 #pragma once
 
 #include "checkout-ports.h"
+#include "core/roles.h"
 
 #include <stdbool.h>
 
 enum {
-        CHECKOUT_ROLE_CUSTOMER = 1u << 0,
-        CHECKOUT_ROLE_SELLER = 1u << 1,
-        CHECKOUT_ROLE_ADMIN = 1u << 2,
-        CHECKOUT_ROLE_SERVICE = 1u << 3,
         CHECKOUT_PAGE_DEFAULT = 20,
         CHECKOUT_PAGE_MAX = 100,
 };

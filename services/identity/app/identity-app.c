@@ -128,13 +128,13 @@ int identity_register(struct identity_app *app, const char *email, const char *p
                       IDE_REGISTER_LIMITED);
         if (r == IDE_REGISTER_LIMITED)
                 return r;
-        return create_account(app, email, password, display_name, IDENTITY_ROLE_CUSTOMER, ret);
+        return create_account(app, email, password, display_name, ROLE_CUSTOMER, ret);
 }
 
 int identity_create_user(struct identity_app *app, const char *email, const char *password,
                          const char *display_name, unsigned role, struct identity_user *ret)
 {
-        if (role != IDENTITY_ROLE_SELLER && role != IDENTITY_ROLE_ADMIN)
+        if (role != ROLE_SELLER && role != ROLE_ADMIN)
                 return IDE_ROLE_INVALID;
         return create_account(app, email, password, display_name, role, ret);
 }
@@ -153,7 +153,7 @@ int identity_ensure_admin(struct identity_app *app, const char *email, const cha
                 return IDE_OK;
         if (r != -ENOENT)
                 return r;
-        r = create_account(app, normalized, password, "Administrator", IDENTITY_ROLE_ADMIN, &u);
+        r = create_account(app, normalized, password, "Administrator", ROLE_ADMIN, &u);
         *ret_created = r == IDE_OK;
         return r == IDE_EMAIL_TAKEN ? IDE_OK : r; /* another replica was first */
 }
@@ -338,7 +338,7 @@ int identity_issue_service_token(struct identity_app *app, const char *service_n
         snprintf(subject, sizeof(subject), "service:%.50s", service_name);
         new_jti(app, jti);
         int64_t at = now(app);
-        int r = app->signer.ops->sign(app->signer.self, subject, IDENTITY_ROLE_SERVICE, jti, at,
+        int r = app->signer.ops->sign(app->signer.self, subject, ROLE_SERVICE, jti, at,
                                       app->cfg.service_token_ttl_s, ret_token);
         if (r == 0)
                 *ret_expires_at = at + app->cfg.service_token_ttl_s;

@@ -91,7 +91,7 @@ int identity_list_addresses(struct identity_app *app, const struct identity_call
 int identity_remove_address(struct identity_app *app, const struct identity_caller *caller,
                             const char *address_id);
 
-/* ADMIN: role is IDENTITY_ROLE_SELLER or IDENTITY_ROLE_ADMIN. */
+/* ADMIN: role is ROLE_SELLER or ROLE_ADMIN. */
 int identity_create_user(struct identity_app *app, const char *email, const char *password,
                          const char *display_name, unsigned role, struct identity_user *ret);
 /* page_token "" for the first page; next_token "" after the last. */

@@ -170,26 +170,6 @@ enum identity_refresh_decision identity_refresh_decide(enum identity_refresh_sta
         return REFRESH_ROTATE;
 }
 
-static const char *const role_names[] = {"CUSTOMER", "SELLER", "ADMIN", "SERVICE"};
-
-const char *identity_role_name(unsigned role)
-{
-        for (unsigned i = 0; i < 4; i++)
-                if (role == 1u << i)
-                        return role_names[i];
-        return NULL;
-}
-
-int identity_role_parse(const char *name, unsigned *ret_role)
-{
-        for (unsigned i = 0; i < 4; i++)
-                if (!strcmp(name, role_names[i])) {
-                        *ret_role = 1u << i;
-                        return 0;
-                }
-        return -1;
-}
-
 int64_t identity_login_wait_ms(const struct identity_throttle *t, int64_t failures,
                                int64_t last_failure_ms, int64_t now_ms)
 {

@@ -15,17 +15,8 @@ int identity_check_password(const char *password);
 /* Trims; 1..100 characters, no control characters. */
 int identity_normalize_display_name(const char *in, char *out, size_t out_len);
 
-/* Roles, as bits (the same values as libs/auth's AUTH_ROLE_*). */
-enum identity_role {
-        IDENTITY_ROLE_CUSTOMER = 1u << 0,
-        IDENTITY_ROLE_SELLER = 1u << 1,
-        IDENTITY_ROLE_ADMIN = 1u << 2,
-        IDENTITY_ROLE_SERVICE = 1u << 3,
-};
-
-/* "CUSTOMER", "SELLER", "ADMIN", "SERVICE"; NULL otherwise. */
-const char *identity_role_name(unsigned role);
-int identity_role_parse(const char *name, unsigned *ret_role);
+/* Roles: libs/core's ROLE_* bits, with role_name and role_parse. */
+#include "core/roles.h"
 
 struct identity_address {
         char id[37];

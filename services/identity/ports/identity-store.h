@@ -14,7 +14,7 @@ struct identity_user {
         char id[37];
         char email[IDENTITY_EMAIL_MAX + 1];
         char display_name[404]; /* 100 characters of UTF-8 */
-        unsigned role;          /* one enum identity_role */
+        unsigned role;          /* one ROLE_* bit (core/roles.h) */
         bool disabled;
         char password_hash[256];
         int64_t created_at; /* unix seconds */

@@ -391,7 +391,7 @@ static void registration_and_login(void **state)
 {
         struct identity_user u = registered("Ann@Example.com"), dup;
         assert_string_equal(u.email, "ann@example.com");
-        assert_int_equal(u.role, IDENTITY_ROLE_CUSTOMER);
+        assert_int_equal(u.role, ROLE_CUSTOMER);
         assert_string_equal(u.password_hash, "plain:a-good-password-1"); /* hashed by the port */
         assert_int_equal(
                 identity_register(&app, "ANN@example.com", "another-pass-1", "X", "10.0.0.1", &dup),
@@ -445,7 +445,7 @@ static void refresh_rotates_and_reuse_revokes_the_family(void **state)
 static void logout_revokes_for_the_rest_of_the_token_life(void **state)
 {
         struct identity_user u = registered("dee@example.com");
-        struct identity_caller caller = {u.id, IDENTITY_ROLE_CUSTOMER, "jti-42", 1000 + 900};
+        struct identity_caller caller = {u.id, ROLE_CUSTOMER, "jti-42", 1000 + 900};
         now_s = 1600;
         assert_int_equal(identity_logout(&app, &caller, NULL), IDE_OK);
         assert_string_equal(revoked_jti, "jti-42");
@@ -476,7 +476,7 @@ static void disabling_revokes_everything_issued_so_far(void **state)
 static void addresses_are_capped_at_three(void **state)
 {
         struct identity_user u = registered("fay@example.com");
-        struct identity_caller caller = {u.id, IDENTITY_ROLE_CUSTOMER, "j", 2000};
+        struct identity_caller caller = {u.id, ROLE_CUSTOMER, "j", 2000};
         for (int i = 0; i < 3; i++) {
                 struct identity_address a = {.recipient = "R",
                                              .line1 = "L",

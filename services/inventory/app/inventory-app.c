@@ -19,11 +19,10 @@ static int check_owner(struct inventory_app *app, const struct inventory_caller 
                 return IE_BOOK_NOT_FOUND;
         if (r < 0)
                 return r;
-        if (caller->role & INVENTORY_ROLE_ADMIN)
+        if (caller->role & ROLE_ADMIN)
                 return IE_OK;
-        return (caller->role & INVENTORY_ROLE_SELLER) && !strcmp(seller, caller->subject)
-                       ? IE_OK
-                       : IE_NOT_OWNER;
+        return (caller->role & ROLE_SELLER) && !strcmp(seller, caller->subject) ? IE_OK
+                                                                                : IE_NOT_OWNER;
 }
 
 int inventory_set_stock(struct inventory_app *app, const struct inventory_caller *caller,

@@ -4,7 +4,7 @@
 #include "inventory-errors.h"
 #include "inventory-ports.h"
 
-enum { INVENTORY_ROLE_SELLER = 1u << 1, INVENTORY_ROLE_ADMIN = 1u << 2 };
+#include "core/roles.h"
 
 struct inventory_app {
         struct inventory_store store;

@@ -17,11 +17,9 @@ static struct inventory_memory store;
 static struct inventory_memory_books books;
 static struct inventory_app app;
 
-static const struct inventory_caller seller_a = {.subject = "seller-a",
-                                                 .role = INVENTORY_ROLE_SELLER};
-static const struct inventory_caller seller_b = {.subject = "seller-b",
-                                                 .role = INVENTORY_ROLE_SELLER};
-static const struct inventory_caller admin = {.subject = "admin-1", .role = INVENTORY_ROLE_ADMIN};
+static const struct inventory_caller seller_a = {.subject = "seller-a", .role = ROLE_SELLER};
+static const struct inventory_caller seller_b = {.subject = "seller-b", .role = ROLE_SELLER};
+static const struct inventory_caller admin = {.subject = "admin-1", .role = ROLE_ADMIN};
 static const struct inventory_caller customer = {.subject = "seller-a", .role = 0};
 
 static int setup(void **state)

@@ -55,7 +55,7 @@ static int resolve_address(struct order_app *app, const struct order_caller *cal
                            const struct order_create_request *req, struct order_address *out)
 {
         if (req->shipping_address_id && *req->shipping_address_id) {
-                if (caller->role & ORDER_ROLE_SERVICE) /* identity answers only the customer */
+                if (caller->role & ROLE_SERVICE) /* identity answers only the customer */
                         return OE_ADDRESS_INVALID;
                 int r = app->peers.ops->address(app->peers.self, req->shipping_address_id,
                                                 caller->authorization, out);
@@ -112,7 +112,7 @@ static int price(struct order_app *app, const struct order_caller *caller,
 int order_create(struct order_app *app, const struct order_caller *caller,
                  const struct order_create_request *req, struct order *ret)
 {
-        bool service = caller->role & ORDER_ROLE_SERVICE;
+        bool service = caller->role & ROLE_SERVICE;
         const char *customer = service ? req->customer_id : caller->subject;
         const char *key = req->idempotency_key ? req->idempotency_key : "";
         if (!customer || !*customer || strlen(customer) > 63)
@@ -164,9 +164,8 @@ static bool sells_in(const struct order *o, const char *seller)
 
 static bool may_read(const struct order *o, const struct order_caller *c)
 {
-        return (c->role & (ORDER_ROLE_ADMIN | ORDER_ROLE_SERVICE)) ||
-               !strcmp(o->customer_id, c->subject) ||
-               ((c->role & ORDER_ROLE_SELLER) && sells_in(o, c->subject));
+        return (c->role & (ROLE_ADMIN | ROLE_SERVICE)) || !strcmp(o->customer_id, c->subject) ||
+               ((c->role & ROLE_SELLER) && sells_in(o, c->subject));
 }
 
 int order_get(struct order_app *app, const struct order_caller *caller, const char *id,
@@ -190,8 +189,8 @@ int order_list(struct order_app *app, const struct order_caller *caller, enum or
         if (status && !order_status_valid(status))
                 return OE_STATUS_INVALID;
         size_t size = page_size_clamp(page_size, ORDER_PAGE_DEFAULT, ORDER_PAGE_MAX);
-        bool all = caller->role & (ORDER_ROLE_ADMIN | ORDER_ROLE_SERVICE);
-        bool seller = !all && (caller->role & ORDER_ROLE_SELLER);
+        bool all = caller->role & (ROLE_ADMIN | ROLE_SERVICE);
+        bool seller = !all && (caller->role & ROLE_SELLER);
         struct order_query q = {
                 .customer_id = all || seller ? NULL : caller->subject,
                 .seller_id = seller ? caller->subject : NULL,
@@ -258,8 +257,7 @@ int order_change_status(struct order_app *app, const char *id, enum order_status
 static bool seller_or_admin(const struct order *o, const void *who)
 {
         const struct order_caller *c = who;
-        return (c->role & ORDER_ROLE_ADMIN) ||
-               ((c->role & ORDER_ROLE_SELLER) && sells_in(o, c->subject));
+        return (c->role & ROLE_ADMIN) || ((c->role & ROLE_SELLER) && sells_in(o, c->subject));
 }
 
 int order_mark(struct order_app *app, const struct order_caller *caller, const char *id,

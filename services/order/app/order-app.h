@@ -2,13 +2,10 @@
 #pragma once
 
 #include "order-errors.h"
+#include "core/roles.h"
 #include "order-ports.h"
 
 enum {
-        ORDER_ROLE_CUSTOMER = 1u << 0,
-        ORDER_ROLE_SELLER = 1u << 1,
-        ORDER_ROLE_ADMIN = 1u << 2,
-        ORDER_ROLE_SERVICE = 1u << 3,
         ORDER_PAGE_DEFAULT = 20,
         ORDER_PAGE_MAX = 100,
 };

@@ -42,7 +42,7 @@ static const struct order_address where = {.recipient = "Ada",
                                            .postal_code = "4000",
                                            .country_code = "CH"};
 static const struct order_item_request two_books[] = {{"book-1", 2}, {"book-2", 1}};
-static const struct order_caller saga = {.subject = "checkout", .role = ORDER_ROLE_SERVICE};
+static const struct order_caller saga = {.subject = "checkout", .role = ROLE_SERVICE};
 
 static int setup(void **state)
 {

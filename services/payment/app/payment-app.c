@@ -216,7 +216,6 @@ int payment_get(struct payment_app *app, const char *subject, unsigned role, con
                 return PE_NOT_FOUND; /* a fence is not a payment */
         if (r < 0)
                 return r;
-        bool allowed = (role & (PAYMENT_ROLE_ADMIN | PAYMENT_ROLE_SERVICE)) ||
-                       !strcmp(subject, ret->customer_id);
+        bool allowed = (role & (ROLE_ADMIN | ROLE_SERVICE)) || !strcmp(subject, ret->customer_id);
         return allowed ? PE_OK : PE_NOT_FOUND;
 }

@@ -4,7 +4,7 @@
 #include "payment-errors.h"
 #include "payment-ports.h"
 
-enum { PAYMENT_ROLE_ADMIN = 1u << 2, PAYMENT_ROLE_SERVICE = 1u << 3 };
+#include "core/roles.h"
 
 struct payment_app {
         struct payment_store store;

@@ -99,7 +99,7 @@ static void a_void_that_overtakes_its_authorization_fences_it_off(void **state)
         assert_null(payment_memory_hold_of(&provider, order));
         assert_int_equal(status_of(order), PAYMENT_VOIDED);
         /* a fence is not a payment anyone can read */
-        assert_int_equal(payment_get(&app, "", PAYMENT_ROLE_ADMIN, order, &p), PE_NOT_FOUND);
+        assert_int_equal(payment_get(&app, "", ROLE_ADMIN, order, &p), PE_NOT_FOUND);
         /* a refund of nothing fences too */
         const char *other = fresh_order();
         assert_int_equal(payment_apply(&app, other, PAY_REFUND, &p), PE_OK);

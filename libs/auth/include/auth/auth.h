@@ -13,18 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Roles are bits so a policy can allow a set of them. */
-enum auth_role {
-        AUTH_ROLE_CUSTOMER = 1u << 0,
-        AUTH_ROLE_SELLER = 1u << 1,
-        AUTH_ROLE_ADMIN = 1u << 2,
-        AUTH_ROLE_SERVICE = 1u << 3, /* other bookstore services */
-};
-#define AUTH_ANY_ROLE (AUTH_ROLE_CUSTOMER | AUTH_ROLE_SELLER | AUTH_ROLE_ADMIN | AUTH_ROLE_SERVICE)
-
-/* "CUSTOMER", "SELLER", "ADMIN", "SERVICE"; NULL for anything else. */
-const char *auth_role_name(unsigned role);
-int auth_role_parse(const char *name, unsigned *ret_role);
+/* Roles are libs/core's (core/roles.h): the guard and the services share them. */
+#include "core/roles.h"
 
 struct auth_principal {
         char subject[64]; /* user id, or service name for SERVICE */

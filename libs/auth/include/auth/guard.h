@@ -22,7 +22,7 @@
 
 struct auth_policy {
         const char *method; /* "/bookstore.catalog.v1.CatalogService/GetBook" */
-        unsigned roles;     /* AUTH_PUBLIC, AUTH_ANY_ROLE, or AUTH_ROLE_* bits */
+        unsigned roles;     /* AUTH_PUBLIC, ROLE_ANY, or AUTH_ROLE_* bits */
 };
 
 /* Port: has this token (or every token of its subject) been revoked? */

@@ -11,12 +11,12 @@
 #include <string.h>
 
 #define SVC     "/bookstore.catalog.v1.CatalogService/"
-#define SELLERS (AUTH_ROLE_SELLER | AUTH_ROLE_ADMIN)
+#define SELLERS (ROLE_SELLER | ROLE_ADMIN)
 
 const struct auth_policy catalog_policies[] = {
         {SVC "CreateBook", SELLERS},         {SVC "UpdateBook", SELLERS},
         {SVC "SetBookStatus", SELLERS},      {SVC "GetBook", AUTH_PUBLIC},
-        {SVC "ListBooks", AUTH_PUBLIC},      {SVC "CreateCategory", AUTH_ROLE_ADMIN},
+        {SVC "ListBooks", AUTH_PUBLIC},      {SVC "CreateCategory", ROLE_ADMIN},
         {SVC "ListCategories", AUTH_PUBLIC}, {SVC "ListBestSellers", AUTH_PUBLIC},
 };
 const size_t catalog_n_policies = sizeof(catalog_policies) / sizeof(catalog_policies[0]);

@@ -11,11 +11,9 @@
 #define SVC "/bookstore.checkout.v1.CheckoutService/"
 
 const struct auth_policy checkout_policies[] = {
-        {SVC "PlaceOrder", AUTH_ROLE_CUSTOMER},
-        {SVC "CancelOrder", AUTH_ROLE_CUSTOMER | AUTH_ROLE_ADMIN},
-        {SVC "GetSaga", AUTH_ANY_ROLE},
-        {SVC "ListSagas", AUTH_ROLE_ADMIN},
-        {SVC "WatchSaga", AUTH_ANY_ROLE},
+        {SVC "PlaceOrder", ROLE_CUSTOMER}, {SVC "CancelOrder", ROLE_CUSTOMER | ROLE_ADMIN},
+        {SVC "GetSaga", ROLE_ANY},         {SVC "ListSagas", ROLE_ADMIN},
+        {SVC "WatchSaga", ROLE_ANY},
 };
 const size_t checkout_n_policies = sizeof(checkout_policies) / sizeof(checkout_policies[0]);
 

@@ -7,7 +7,7 @@
 #include <string.h>
 
 static const struct order_caller saga_caller = {.subject = "service:checkout",
-                                                .role = ORDER_ROLE_SERVICE};
+                                                .role = ROLE_SERVICE};
 
 static void ok(struct checkout_reply *ret)
 {

@@ -20,15 +20,15 @@ const struct auth_policy identity_policies[] = {
         {SVC "Refresh", AUTH_PUBLIC},
         {SVC "GetJwks", AUTH_PUBLIC},
         {SVC "IssueServiceToken", AUTH_PUBLIC}, /* authenticated by the client secret */
-        {SVC "Logout", AUTH_ROLE_CUSTOMER | AUTH_ROLE_SELLER | AUTH_ROLE_ADMIN},
-        {SVC "GetMe", AUTH_ROLE_CUSTOMER | AUTH_ROLE_SELLER | AUTH_ROLE_ADMIN},
-        {SVC "UpdateProfile", AUTH_ROLE_CUSTOMER | AUTH_ROLE_SELLER | AUTH_ROLE_ADMIN},
-        {SVC "AddAddress", AUTH_ROLE_CUSTOMER | AUTH_ROLE_SELLER | AUTH_ROLE_ADMIN},
-        {SVC "ListAddresses", AUTH_ROLE_CUSTOMER | AUTH_ROLE_SELLER | AUTH_ROLE_ADMIN},
-        {SVC "RemoveAddress", AUTH_ROLE_CUSTOMER | AUTH_ROLE_SELLER | AUTH_ROLE_ADMIN},
-        {SVC "CreateUser", AUTH_ROLE_ADMIN},
-        {SVC "ListUsers", AUTH_ROLE_ADMIN},
-        {SVC "DisableUser", AUTH_ROLE_ADMIN},
+        {SVC "Logout", ROLE_CUSTOMER | ROLE_SELLER | ROLE_ADMIN},
+        {SVC "GetMe", ROLE_CUSTOMER | ROLE_SELLER | ROLE_ADMIN},
+        {SVC "UpdateProfile", ROLE_CUSTOMER | ROLE_SELLER | ROLE_ADMIN},
+        {SVC "AddAddress", ROLE_CUSTOMER | ROLE_SELLER | ROLE_ADMIN},
+        {SVC "ListAddresses", ROLE_CUSTOMER | ROLE_SELLER | ROLE_ADMIN},
+        {SVC "RemoveAddress", ROLE_CUSTOMER | ROLE_SELLER | ROLE_ADMIN},
+        {SVC "CreateUser", ROLE_ADMIN},
+        {SVC "ListUsers", ROLE_ADMIN},
+        {SVC "DisableUser", ROLE_ADMIN},
 };
 const size_t identity_n_policies = sizeof(identity_policies) / sizeof(identity_policies[0]);
 
@@ -52,13 +52,13 @@ static int fail(struct rpc_call *call, int r)
 static Bookstore__Identity__V1__Role role_to_proto(unsigned role)
 {
         switch (role) {
-        case IDENTITY_ROLE_CUSTOMER:
+        case ROLE_CUSTOMER:
                 return BOOKSTORE__IDENTITY__V1__ROLE__ROLE_CUSTOMER;
-        case IDENTITY_ROLE_SELLER:
+        case ROLE_SELLER:
                 return BOOKSTORE__IDENTITY__V1__ROLE__ROLE_SELLER;
-        case IDENTITY_ROLE_ADMIN:
+        case ROLE_ADMIN:
                 return BOOKSTORE__IDENTITY__V1__ROLE__ROLE_ADMIN;
-        case IDENTITY_ROLE_SERVICE:
+        case ROLE_SERVICE:
                 return BOOKSTORE__IDENTITY__V1__ROLE__ROLE_SERVICE;
         default:
                 return BOOKSTORE__IDENTITY__V1__ROLE__ROLE_UNSPECIFIED;
@@ -360,10 +360,9 @@ static int remove_address(struct rpc_call *call, const ProtobufCMessage *msg,
 static int create_user(struct rpc_call *call, const ProtobufCMessage *msg, ProtobufCMessage **ret)
 {
         const Bookstore__Identity__V1__CreateUserRequest *req = (const void *)msg;
-        unsigned role =
-                req->role == BOOKSTORE__IDENTITY__V1__ROLE__ROLE_SELLER  ? IDENTITY_ROLE_SELLER
-                : req->role == BOOKSTORE__IDENTITY__V1__ROLE__ROLE_ADMIN ? IDENTITY_ROLE_ADMIN
-                                                                         : 0;
+        unsigned role = req->role == BOOKSTORE__IDENTITY__V1__ROLE__ROLE_SELLER  ? ROLE_SELLER
+                        : req->role == BOOKSTORE__IDENTITY__V1__ROLE__ROLE_ADMIN ? ROLE_ADMIN
+                                                                                 : 0;
         struct identity_user u;
         int r = identity_create_user(APP(call), req->email, req->password, req->display_name, role,
                                      &u);

@@ -13,7 +13,7 @@ int identity_event_registered(const struct identity_user *u, int64_t now_ms, uin
         bookstore__events__v1__user_registered__init(&registered);
         registered.user_id = (char *)u->id;
         registered.email = (char *)u->email;
-        registered.role = (char *)identity_role_name(u->role);
+        registered.role = (char *)role_name(u->role);
         env.type = "user.registered";
         env.payload_case = BOOKSTORE__EVENTS__V1__EVENT_ENVELOPE__PAYLOAD_USER_REGISTERED;
         env.user_registered = &registered;

@@ -31,7 +31,7 @@ static int user_row_cb(const struct db_row *row, void *userdata)
         copy_text(row, 1, u->id, sizeof(u->id));
         copy_text(row, 2, u->email, sizeof(u->email));
         copy_text(row, 3, u->display_name, sizeof(u->display_name));
-        if (identity_role_parse(db_row_text(row, 4, NULL), &u->role) < 0)
+        if (role_parse(db_row_text(row, 4, NULL), &u->role) < 0)
                 u->role = 0; /* unknown in the database: no role, no access */
         copy_text(row, 5, u->password_hash, sizeof(u->password_hash));
         u->disabled = db_row_int64(row, 6) != 0;
@@ -57,7 +57,7 @@ static int create_change(struct db_conn *c, void *arg)
         struct db_value p[] = {db_text(u->id),
                                db_text(u->email),
                                db_text(u->display_name),
-                               db_text(identity_role_name(u->role)),
+                               db_text(role_name(u->role)),
                                db_text(u->password_hash),
                                db_int(u->disabled),
                                db_int(u->created_at)};

@@ -6,8 +6,8 @@
 #include "identity-rules.h"
 #include "kv/ratelimit.h"
 
-_Static_assert((unsigned)IDENTITY_ROLE_ADMIN == (unsigned)AUTH_ROLE_ADMIN &&
-                       (unsigned)IDENTITY_ROLE_SERVICE == (unsigned)AUTH_ROLE_SERVICE,
+_Static_assert((unsigned)ROLE_ADMIN == (unsigned)ROLE_ADMIN &&
+                       (unsigned)ROLE_SERVICE == (unsigned)ROLE_SERVICE,
                "identity roles and token roles use the same bits");
 
 static int jwt_sign(void *self, const char *subject, unsigned role, const char *jti, int64_t now,

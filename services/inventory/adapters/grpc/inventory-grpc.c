@@ -12,14 +12,14 @@
 #define SVC "/bookstore.inventory.v1.InventoryService/"
 
 const struct auth_policy inventory_policies[] = {
-        {SVC "SetStock", AUTH_ROLE_SELLER | AUTH_ROLE_ADMIN},
-        {SVC "AdjustStock", AUTH_ROLE_SELLER | AUTH_ROLE_ADMIN},
+        {SVC "SetStock", ROLE_SELLER | ROLE_ADMIN},
+        {SVC "AdjustStock", ROLE_SELLER | ROLE_ADMIN},
         {SVC "GetStock", AUTH_PUBLIC},
         /* the saga coordinator's calls */
-        {SVC "ReserveStock", AUTH_ROLE_SERVICE},
-        {SVC "ReleaseStock", AUTH_ROLE_SERVICE},
-        {SVC "CommitReservation", AUTH_ROLE_SERVICE},
-        {SVC "RestockOrder", AUTH_ROLE_SERVICE},
+        {SVC "ReserveStock", ROLE_SERVICE},
+        {SVC "ReleaseStock", ROLE_SERVICE},
+        {SVC "CommitReservation", ROLE_SERVICE},
+        {SVC "RestockOrder", ROLE_SERVICE},
 };
 const size_t inventory_n_policies = sizeof(inventory_policies) / sizeof(inventory_policies[0]);
 

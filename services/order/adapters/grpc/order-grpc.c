@@ -12,13 +12,13 @@
 #define SVC "/bookstore.order.v1.OrderService/"
 
 const struct auth_policy order_policies[] = {
-        {SVC "CreateOrder", AUTH_ROLE_CUSTOMER | AUTH_ROLE_SERVICE},
-        {SVC "GetOrder", AUTH_ANY_ROLE},
-        {SVC "ListOrders", AUTH_ANY_ROLE},
-        {SVC "ChangeOrderStatus", AUTH_ROLE_SERVICE},
-        {SVC "MarkShipped", AUTH_ROLE_SELLER | AUTH_ROLE_ADMIN},
-        {SVC "MarkDelivered", AUTH_ROLE_SELLER | AUTH_ROLE_ADMIN},
-        {SVC "RequestCancel", AUTH_ROLE_CUSTOMER},
+        {SVC "CreateOrder", ROLE_CUSTOMER | ROLE_SERVICE},
+        {SVC "GetOrder", ROLE_ANY},
+        {SVC "ListOrders", ROLE_ANY},
+        {SVC "ChangeOrderStatus", ROLE_SERVICE},
+        {SVC "MarkShipped", ROLE_SELLER | ROLE_ADMIN},
+        {SVC "MarkDelivered", ROLE_SELLER | ROLE_ADMIN},
+        {SVC "RequestCancel", ROLE_CUSTOMER},
 };
 const size_t order_n_policies = sizeof(order_policies) / sizeof(order_policies[0]);
 

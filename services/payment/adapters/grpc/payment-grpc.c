@@ -12,10 +12,10 @@
 #define SVC "/bookstore.payment.v1.PaymentService/"
 
 const struct auth_policy payment_policies[] = {
-        {SVC "AuthorizePayment", AUTH_ROLE_SERVICE}, {SVC "CapturePayment", AUTH_ROLE_SERVICE},
-        {SVC "VoidPayment", AUTH_ROLE_SERVICE},      {SVC "RefundPayment", AUTH_ROLE_SERVICE},
-        {SVC "GetPayment", AUTH_ANY_ROLE}, /* the order's customer or an admin: checked in the app
-                                            */
+        {SVC "AuthorizePayment", ROLE_SERVICE}, {SVC "CapturePayment", ROLE_SERVICE},
+        {SVC "VoidPayment", ROLE_SERVICE},      {SVC "RefundPayment", ROLE_SERVICE},
+        {SVC "GetPayment", ROLE_ANY}, /* the order's customer or an admin: checked in the app
+                                       */
 };
 const size_t payment_n_policies = sizeof(payment_policies) / sizeof(payment_policies[0]);
 
