@@ -36,8 +36,8 @@ static int persist(struct checkout_app *app, struct saga_job *job)
 
 static const char *step_name(const struct saga_def *def, const struct saga_command *cmd)
 {
-        return cmd->kind == CMD_RUN ? def->steps[cmd->step].name
-                                    : def->steps[cmd->step].compensation;
+        return cmd->kind == SAGA_CMD_RUN ? def->steps[cmd->step].name
+                                         : def->steps[cmd->step].compensation;
 }
 
 /* A forward step before the pivot that has had its time: give it up. After
@@ -45,7 +45,7 @@ static const char *step_name(const struct saga_def *def, const struct saga_comma
 static bool past_deadline(struct checkout_app *app, const struct checkout_saga *s,
                           const struct saga_def *def, const struct saga_command *cmd, int64_t now)
 {
-        return cmd->kind == CMD_RUN && !saga_past_pivot(def, &s->state) &&
+        return cmd->kind == SAGA_CMD_RUN && !saga_past_pivot(def, &s->state) &&
                s->state.attempts[cmd->step] > 0 &&
                now - s->log[cmd->step].started_ms > app->cfg.step_deadline_ms;
 }
@@ -134,9 +134,9 @@ enum saga_drive_result saga_drive(struct checkout_app *app, struct saga_job *job
         int e;
         /* a step's answer is written together with the start of the next
          * step (one write per step); alone only when the saga ends or waits */
-        if ((cmd.kind == CMD_DONE || must_wait) && job->dirty && (e = persist(app, job)) < 0)
+        if ((cmd.kind == SAGA_CMD_DONE || must_wait) && job->dirty && (e = persist(app, job)) < 0)
                 return store_failed(e, job, ret_wait_ms);
-        if (cmd.kind == CMD_DONE)
+        if (cmd.kind == SAGA_CMD_DONE)
                 return SAGA_DRIVE_DONE;
         if (must_wait) {
                 job->waited = true;
@@ -160,7 +160,8 @@ enum saga_drive_result saga_drive(struct checkout_app *app, struct saga_job *job
                 mark_stuck(app, job, def, &cmd);
         /* the state before the call, on disk first (a new saga is stored with
          * its first step running: nothing new to write then) */
-        enum saga_step_status running = cmd.kind == CMD_RUN ? STEP_RUNNING : STEP_COMPENSATING;
+        enum saga_step_status running =
+                cmd.kind == SAGA_CMD_RUN ? SAGA_STEP_RUNNING : SAGA_STEP_COMPENSATING;
         bool stored = !job->dirty && s->state.steps[cmd.step] == running &&
                       s->state.attempts[cmd.step] == 0 && log->started_ms;
         if (!stored) {
@@ -189,7 +190,8 @@ int saga_drive_claim(struct checkout_app *app, const char *id, struct saga_job *
                 return r;
         job->waited = job->dirty = false;
         /* a call may have been in flight when the last owner stopped */
-        if (s->state.status == SAGA_RUNNING && s->state.steps[s->state.current] == STEP_RUNNING)
+        if (s->state.status == SAGA_RUNNING &&
+            s->state.steps[s->state.current] == SAGA_STEP_RUNNING)
                 s->state.maybe_applied[s->state.current] = true;
         char outer[33];
         snprintf(outer, sizeof(outer), "%s", log_trace_id());

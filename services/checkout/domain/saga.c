@@ -53,7 +53,7 @@ bool saga_is_final(enum saga_status status)
 
 bool saga_past_pivot(const struct saga_def *def, const struct saga_state *s)
 {
-        return def->forward_only || (def->has_pivot && s->steps[def->pivot] == STEP_SUCCEEDED);
+        return def->forward_only || (def->has_pivot && s->steps[def->pivot] == SAGA_STEP_SUCCEEDED);
 }
 
 void saga_start(const struct saga_def *def, struct saga_state *s)
@@ -61,7 +61,7 @@ void saga_start(const struct saga_def *def, struct saga_state *s)
         memset(s, 0, sizeof(*s));
         s->status = SAGA_RUNNING;
         for (size_t i = 0; i < def->n_steps; i++)
-                s->steps[i] = STEP_PENDING;
+                s->steps[i] = SAGA_STEP_PENDING;
 }
 
 static int64_t backoff(const struct saga_retry_policy *p, int attempts, double jitter)
@@ -80,9 +80,9 @@ static int64_t backoff(const struct saga_retry_policy *p, int attempts, double j
 static long next_to_compensate(const struct saga_def *def, const struct saga_state *s, long from)
 {
         for (long i = from; i >= 0; i--)
-                if (def->steps[i].compensation && s->steps[i] != STEP_COMPENSATED &&
-                    s->steps[i] != STEP_PENDING &&
-                    !(s->steps[i] == STEP_FAILED && !s->maybe_applied[i]))
+                if (def->steps[i].compensation && s->steps[i] != SAGA_STEP_COMPENSATED &&
+                    s->steps[i] != SAGA_STEP_PENDING &&
+                    !(s->steps[i] == SAGA_STEP_FAILED && !s->maybe_applied[i]))
                         return i;
         return -1;
 }
@@ -91,16 +91,16 @@ struct saga_command saga_next(const struct saga_def *def, const struct saga_stat
                               const struct saga_retry_policy *policy, double jitter)
 {
         if (saga_is_final(s->status))
-                return (struct saga_command){.kind = CMD_DONE};
+                return (struct saga_command){.kind = SAGA_CMD_DONE};
         if (s->status == SAGA_RUNNING)
                 return (struct saga_command){
-                        .kind = CMD_RUN,
+                        .kind = SAGA_CMD_RUN,
                         .step = s->current,
                         .delay_ms = backoff(policy, s->attempts[s->current], jitter)};
         long step = next_to_compensate(def, s, (long)s->current);
         if (step < 0)
-                return (struct saga_command){.kind = CMD_DONE};
-        return (struct saga_command){.kind = CMD_COMPENSATE,
+                return (struct saga_command){.kind = SAGA_CMD_DONE};
+        return (struct saga_command){.kind = SAGA_CMD_COMPENSATE,
                                      .step = (size_t)step,
                                      .delay_ms = backoff(policy, s->attempts[step], jitter)};
 }
@@ -108,7 +108,7 @@ struct saga_command saga_next(const struct saga_def *def, const struct saga_stat
 static void begin_compensation(const struct saga_def *def, struct saga_state *s, size_t failed,
                                const char *reason)
 {
-        s->steps[failed] = STEP_FAILED;
+        s->steps[failed] = SAGA_STEP_FAILED;
         snprintf(s->failure_reason, sizeof(s->failure_reason), "%s: %s", def->steps[failed].name,
                  reason ? reason : "failed");
         utf8_sanitize(s->failure_reason); /* a cut may split a character */
@@ -138,12 +138,12 @@ void saga_record(const struct saga_def *def, struct saga_state *s,
         size_t i = cmd->step;
         if (outcome == SAGA_OUTCOME_OK)
                 s->stuck = false; /* progress */
-        if (cmd->kind == CMD_RUN) {
+        if (cmd->kind == SAGA_CMD_RUN) {
                 if (outcome != SAGA_OUTCOME_UNREACHED)
                         s->maybe_applied[i] = true;
                 s->attempts[i]++;
                 if (outcome == SAGA_OUTCOME_OK) {
-                        s->steps[i] = STEP_SUCCEEDED;
+                        s->steps[i] = SAGA_STEP_SUCCEEDED;
                         if (++s->current == def->n_steps)
                                 s->status = SAGA_COMPLETED;
                         return;
@@ -155,22 +155,22 @@ void saga_record(const struct saga_def *def, struct saga_state *s,
                         retry = false;
                 }
                 if (retry) {
-                        s->steps[i] = STEP_RUNNING; /* run again after a backoff */
+                        s->steps[i] = SAGA_STEP_RUNNING; /* run again after a backoff */
                         return;
                 }
                 begin_compensation(def, s, i, error ? error : "gave up");
                 return;
         }
-        if (cmd->kind != CMD_COMPENSATE)
+        if (cmd->kind != SAGA_CMD_COMPENSATE)
                 return;
         if (outcome == SAGA_OUTCOME_OK) {
-                s->steps[i] = STEP_COMPENSATED;
+                s->steps[i] = SAGA_STEP_COMPENSATED;
                 s->current = i;
                 if (next_to_compensate(def, s, (long)i) < 0)
                         s->status = SAGA_COMPENSATED;
                 return;
         }
-        s->steps[i] = STEP_COMPENSATING;
+        s->steps[i] = SAGA_STEP_COMPENSATING;
         s->attempts[i]++;
         if (policy->max_compensation_attempts &&
             s->attempts[i] >= policy->max_compensation_attempts) {

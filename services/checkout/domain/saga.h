@@ -42,12 +42,12 @@ enum saga_status {
         SAGA_FAILED = 5,
 };
 enum saga_step_status {
-        STEP_PENDING = 1,
-        STEP_RUNNING = 2,
-        STEP_SUCCEEDED = 3,
-        STEP_FAILED = 4,
-        STEP_COMPENSATING = 5,
-        STEP_COMPENSATED = 6,
+        SAGA_STEP_PENDING = 1,
+        SAGA_STEP_RUNNING = 2,
+        SAGA_STEP_SUCCEEDED = 3,
+        SAGA_STEP_FAILED = 4,
+        SAGA_STEP_COMPENSATING = 5,
+        SAGA_STEP_COMPENSATED = 6,
 };
 
 struct saga_step_def {
@@ -92,7 +92,7 @@ enum saga_outcome {
         SAGA_OUTCOME_BUSINESS,      /* a definitive "no" */
 };
 
-enum saga_command_kind { CMD_RUN, CMD_COMPENSATE, CMD_DONE };
+enum saga_command_kind { SAGA_CMD_RUN, SAGA_CMD_COMPENSATE, SAGA_CMD_DONE };
 
 struct saga_command {
         enum saga_command_kind kind;

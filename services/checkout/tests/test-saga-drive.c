@@ -30,7 +30,7 @@ static void answer(struct checkout_reply *ret)
         struct checkout_saga s;
         assert_int_equal(app.store.ops->find(app.store.self, job.saga.id, &s), 0);
         enum saga_step_status st = s.state.steps[job.saga.state.current];
-        if (st != STEP_RUNNING && st != STEP_COMPENSATING)
+        if (st != SAGA_STEP_RUNNING && st != SAGA_STEP_COMPENSATING)
                 unstored_calls++;
         enum saga_outcome o = calls < n_script ? script[calls] : SAGA_OUTCOME_OK;
         calls++;
@@ -219,7 +219,7 @@ static void a_lost_lease_drops_the_job_and_the_new_owner_resumes(void **state)
         snprintf(app.cfg.owner, sizeof(app.cfg.owner), "me");
         assert_int_equal(saga_drive(&app, &job, &wait), SAGA_DRIVE_DONE); /* save: -ESTALE */
         /* the new owner reruns place_order: it was in flight when we stalled */
-        assert_int_equal(theirs.saga.state.steps[0], STEP_RUNNING);
+        assert_int_equal(theirs.saga.state.steps[0], SAGA_STEP_RUNNING);
         assert_true(theirs.saga.state.maybe_applied[0]);
         snprintf(app.cfg.owner, sizeof(app.cfg.owner), "them");
         job = theirs;

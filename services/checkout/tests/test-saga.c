@@ -24,7 +24,7 @@ static struct saga_command expect(enum saga_command_kind kind, size_t step, int6
 {
         struct saga_command c = saga_next(&checkout_saga, &s, &policy, 0.0);
         assert_int_equal(c.kind, kind);
-        if (kind != CMD_DONE) {
+        if (kind != SAGA_CMD_DONE) {
                 assert_int_equal(c.step, step);
                 assert_int_equal(c.delay_ms, delay);
         }
@@ -39,7 +39,7 @@ static void reply(struct saga_command c, enum saga_outcome o, const char *error)
 static void ok_through(size_t last)
 {
         for (size_t i = 0; i <= last; i++)
-                reply(expect(CMD_RUN, i, 0), SAGA_OUTCOME_OK, NULL);
+                reply(expect(SAGA_CMD_RUN, i, 0), SAGA_OUTCOME_OK, NULL);
 }
 
 static void happy_path_completes(void **state)
@@ -47,36 +47,36 @@ static void happy_path_completes(void **state)
         saga_start(&checkout_saga, &s);
         assert_string_equal(checkout_saga.steps[PAY].name, "make_payment");
         ok_through(CONFIRM);
-        expect(CMD_DONE, 0, 0);
+        expect(SAGA_CMD_DONE, 0, 0);
         assert_int_equal(s.status, SAGA_COMPLETED);
         for (size_t i = 0; i < checkout_saga.n_steps; i++)
-                assert_int_equal(s.steps[i], STEP_SUCCEEDED);
+                assert_int_equal(s.steps[i], SAGA_STEP_SUCCEEDED);
 }
 
 static void declined_payment_rejects_the_order(void **state)
 {
         saga_start(&checkout_saga, &s);
         ok_through(PLACE);
-        reply(expect(CMD_RUN, PAY, 0), SAGA_OUTCOME_BUSINESS, "declined: card_declined");
+        reply(expect(SAGA_CMD_RUN, PAY, 0), SAGA_OUTCOME_BUSINESS, "declined: card_declined");
         assert_int_equal(s.status, SAGA_COMPENSATING);
-        reply(expect(CMD_COMPENSATE, PAY, 0), SAGA_OUTCOME_OK, NULL);   /* void: a no-op */
-        reply(expect(CMD_COMPENSATE, PLACE, 0), SAGA_OUTCOME_OK, NULL); /* reject the order */
-        expect(CMD_DONE, 0, 0);
+        reply(expect(SAGA_CMD_COMPENSATE, PAY, 0), SAGA_OUTCOME_OK, NULL);   /* void: a no-op */
+        reply(expect(SAGA_CMD_COMPENSATE, PLACE, 0), SAGA_OUTCOME_OK, NULL); /* reject the order */
+        expect(SAGA_CMD_DONE, 0, 0);
         assert_int_equal(s.status, SAGA_COMPENSATED);
         assert_string_equal(s.failure_reason, "make_payment: declined: card_declined");
-        assert_int_equal(s.steps[MARK], STEP_PENDING); /* never run, never undone */
+        assert_int_equal(s.steps[MARK], SAGA_STEP_PENDING); /* never run, never undone */
 }
 
 static void out_of_stock_voids_the_payment(void **state)
 {
         saga_start(&checkout_saga, &s);
         ok_through(MARK);
-        reply(expect(CMD_RUN, RESERVE, 0), SAGA_OUTCOME_BUSINESS, "insufficient stock");
-        reply(expect(CMD_COMPENSATE, RESERVE, 0), SAGA_OUTCOME_OK, NULL); /* release: no-op */
+        reply(expect(SAGA_CMD_RUN, RESERVE, 0), SAGA_OUTCOME_BUSINESS, "insufficient stock");
+        reply(expect(SAGA_CMD_COMPENSATE, RESERVE, 0), SAGA_OUTCOME_OK, NULL); /* release: no-op */
         /* change_order_status has no compensation of its own */
-        reply(expect(CMD_COMPENSATE, PAY, 0), SAGA_OUTCOME_OK, NULL);
-        reply(expect(CMD_COMPENSATE, PLACE, 0), SAGA_OUTCOME_OK, NULL);
-        expect(CMD_DONE, 0, 0);
+        reply(expect(SAGA_CMD_COMPENSATE, PAY, 0), SAGA_OUTCOME_OK, NULL);
+        reply(expect(SAGA_CMD_COMPENSATE, PLACE, 0), SAGA_OUTCOME_OK, NULL);
+        expect(SAGA_CMD_DONE, 0, 0);
         assert_int_equal(s.status, SAGA_COMPENSATED);
 }
 
@@ -84,22 +84,23 @@ static void a_failed_capture_is_refunded_then_everything_undone(void **state)
 {
         saga_start(&checkout_saga, &s);
         ok_through(RESERVE);
-        reply(expect(CMD_RUN, CAPTURE, 0), SAGA_OUTCOME_BUSINESS, "capture refused");
+        reply(expect(SAGA_CMD_RUN, CAPTURE, 0), SAGA_OUTCOME_BUSINESS, "capture refused");
         const size_t order[] = {CAPTURE, RESERVE, PAY, PLACE};
         for (size_t i = 0; i < 4; i++)
-                reply(expect(CMD_COMPENSATE, order[i], 0), SAGA_OUTCOME_OK, NULL);
-        expect(CMD_DONE, 0, 0);
+                reply(expect(SAGA_CMD_COMPENSATE, order[i], 0), SAGA_OUTCOME_OK, NULL);
+        expect(SAGA_CMD_DONE, 0, 0);
 }
 
 static void transient_failures_are_retried_with_backoff(void **state)
 {
         saga_start(&checkout_saga, &s);
         ok_through(PLACE);
-        reply(expect(CMD_RUN, PAY, 0), SAGA_OUTCOME_MAYBE_APPLIED, "UNAVAILABLE");
-        reply(expect(CMD_RUN, PAY, 100), SAGA_OUTCOME_MAYBE_APPLIED, "UNAVAILABLE");
-        reply(expect(CMD_RUN, PAY, 200), SAGA_OUTCOME_OK, NULL); /* the flaky provider answers */
+        reply(expect(SAGA_CMD_RUN, PAY, 0), SAGA_OUTCOME_MAYBE_APPLIED, "UNAVAILABLE");
+        reply(expect(SAGA_CMD_RUN, PAY, 100), SAGA_OUTCOME_MAYBE_APPLIED, "UNAVAILABLE");
+        reply(expect(SAGA_CMD_RUN, PAY, 200), SAGA_OUTCOME_OK,
+              NULL); /* the flaky provider answers */
         assert_int_equal(s.status, SAGA_RUNNING);
-        reply(expect(CMD_RUN, MARK, 0), SAGA_OUTCOME_OK, NULL);
+        reply(expect(SAGA_CMD_RUN, MARK, 0), SAGA_OUTCOME_OK, NULL);
         /* jitter adds up to half the delay */
         s.attempts[RESERVE] = 2;
         struct saga_command c = saga_next(&checkout_saga, &s, &policy, 0.5);
@@ -116,8 +117,8 @@ static void retries_running_out_compensate(void **state)
         assert_int_equal(s.status, SAGA_COMPENSATING);
         assert_string_equal(s.failure_reason, "make_payment: DEADLINE_EXCEEDED");
         /* the payment may have gone through after the deadline: void it */
-        reply(expect(CMD_COMPENSATE, PAY, 0), SAGA_OUTCOME_OK, NULL);
-        reply(expect(CMD_COMPENSATE, PLACE, 0), SAGA_OUTCOME_OK, NULL);
+        reply(expect(SAGA_CMD_COMPENSATE, PAY, 0), SAGA_OUTCOME_OK, NULL);
+        reply(expect(SAGA_CMD_COMPENSATE, PLACE, 0), SAGA_OUTCOME_OK, NULL);
         assert_int_equal(s.status, SAGA_COMPENSATED);
 }
 
@@ -125,15 +126,15 @@ static void compensations_are_retried_until_they_succeed(void **state)
 {
         saga_start(&checkout_saga, &s);
         ok_through(PAY);
-        reply(expect(CMD_RUN, MARK, 0), SAGA_OUTCOME_BUSINESS, "order gone");
+        reply(expect(SAGA_CMD_RUN, MARK, 0), SAGA_OUTCOME_BUSINESS, "order gone");
         /* MARK has no compensation: the first is the payment's */
-        reply(expect(CMD_COMPENSATE, PAY, 0), SAGA_OUTCOME_MAYBE_APPLIED, "UNAVAILABLE");
-        reply(expect(CMD_COMPENSATE, PAY, 100), SAGA_OUTCOME_MAYBE_APPLIED, "UNAVAILABLE");
+        reply(expect(SAGA_CMD_COMPENSATE, PAY, 0), SAGA_OUTCOME_MAYBE_APPLIED, "UNAVAILABLE");
+        reply(expect(SAGA_CMD_COMPENSATE, PAY, 100), SAGA_OUTCOME_MAYBE_APPLIED, "UNAVAILABLE");
         for (int i = 0; i < 10; i++) /* capped backoff, never gives up */
                 reply(saga_next(&checkout_saga, &s, &policy, 0), SAGA_OUTCOME_MAYBE_APPLIED, "x");
-        struct saga_command c = expect(CMD_COMPENSATE, PAY, 400);
+        struct saga_command c = expect(SAGA_CMD_COMPENSATE, PAY, 400);
         reply(c, SAGA_OUTCOME_OK, NULL);
-        reply(expect(CMD_COMPENSATE, PLACE, 0), SAGA_OUTCOME_OK, NULL);
+        reply(expect(SAGA_CMD_COMPENSATE, PLACE, 0), SAGA_OUTCOME_OK, NULL);
         assert_int_equal(s.status, SAGA_COMPENSATED);
         /* with a limit, a saga whose compensation keeps failing needs an operator */
         const struct saga_retry_policy bounded = {3, 2, 100, 400};
@@ -157,9 +158,10 @@ static void a_resumed_saga_continues_where_it_stood(void **state)
         struct saga_state persisted = s; /* what the database holds */
         memset(&s, 0xff, sizeof(s));
         s = persisted;
-        reply(expect(CMD_RUN, RESERVE, 0), SAGA_OUTCOME_OK, NULL); /* rerun: idempotent per key */
-        reply(expect(CMD_RUN, CAPTURE, 0), SAGA_OUTCOME_OK, NULL);
-        reply(expect(CMD_RUN, CONFIRM, 0), SAGA_OUTCOME_OK, NULL);
+        reply(expect(SAGA_CMD_RUN, RESERVE, 0), SAGA_OUTCOME_OK,
+              NULL); /* rerun: idempotent per key */
+        reply(expect(SAGA_CMD_RUN, CAPTURE, 0), SAGA_OUTCOME_OK, NULL);
+        reply(expect(SAGA_CMD_RUN, CONFIRM, 0), SAGA_OUTCOME_OK, NULL);
         assert_int_equal(s.status, SAGA_COMPLETED);
 }
 
@@ -173,11 +175,11 @@ static void a_participant_never_reached_is_not_compensated(void **state)
                 reply(saga_next(&checkout_saga, &s, &policy, 0), SAGA_OUTCOME_UNREACHED,
                       "UNAVAILABLE: connection refused");
         assert_int_equal(s.status, SAGA_COMPENSATING);
-        assert_int_equal(s.steps[RESERVE], STEP_FAILED);
-        reply(expect(CMD_COMPENSATE, PAY, 0), SAGA_OUTCOME_OK, NULL);
-        reply(expect(CMD_COMPENSATE, PLACE, 0), SAGA_OUTCOME_OK, NULL);
+        assert_int_equal(s.steps[RESERVE], SAGA_STEP_FAILED);
+        reply(expect(SAGA_CMD_COMPENSATE, PAY, 0), SAGA_OUTCOME_OK, NULL);
+        reply(expect(SAGA_CMD_COMPENSATE, PLACE, 0), SAGA_OUTCOME_OK, NULL);
         assert_int_equal(s.status, SAGA_COMPENSATED);
-        assert_int_equal(s.steps[RESERVE], STEP_FAILED);
+        assert_int_equal(s.steps[RESERVE], SAGA_STEP_FAILED);
         assert_int_equal(s.attempts[RESERVE], 3); /* its attempts stay on record */
         assert_int_equal(s.attempts[MARK], 1);
         /* one uncertain attempt among them is enough to undo the step */
@@ -187,19 +189,19 @@ static void a_participant_never_reached_is_not_compensated(void **state)
               "DEADLINE_EXCEEDED");
         reply(saga_next(&checkout_saga, &s, &policy, 0), SAGA_OUTCOME_UNREACHED, "UNAVAILABLE");
         reply(saga_next(&checkout_saga, &s, &policy, 0), SAGA_OUTCOME_UNREACHED, "UNAVAILABLE");
-        reply(expect(CMD_COMPENSATE, RESERVE, 0), SAGA_OUTCOME_OK, NULL);
+        reply(expect(SAGA_CMD_COMPENSATE, RESERVE, 0), SAGA_OUTCOME_OK, NULL);
 }
 
 static void a_step_past_its_deadline_is_given_up(void **state)
 {
         saga_start(&checkout_saga, &s);
         ok_through(PLACE);
-        reply(expect(CMD_RUN, PAY, 0), SAGA_OUTCOME_MAYBE_APPLIED, "DEADLINE_EXCEEDED");
+        reply(expect(SAGA_CMD_RUN, PAY, 0), SAGA_OUTCOME_MAYBE_APPLIED, "DEADLINE_EXCEEDED");
         saga_give_up(&checkout_saga, &s, "no answer within 10000 ms");
         assert_int_equal(s.status, SAGA_COMPENSATING);
         assert_string_equal(s.failure_reason, "make_payment: no answer within 10000 ms");
-        reply(expect(CMD_COMPENSATE, PAY, 0), SAGA_OUTCOME_OK, NULL);
-        reply(expect(CMD_COMPENSATE, PLACE, 0), SAGA_OUTCOME_OK, NULL);
+        reply(expect(SAGA_CMD_COMPENSATE, PAY, 0), SAGA_OUTCOME_OK, NULL);
+        reply(expect(SAGA_CMD_COMPENSATE, PLACE, 0), SAGA_OUTCOME_OK, NULL);
         assert_int_equal(s.status, SAGA_COMPENSATED);
         saga_give_up(&checkout_saga, &s, "late"); /* a final saga stays as it is */
         assert_int_equal(s.status, SAGA_COMPENSATED);
@@ -218,7 +220,7 @@ static void the_cancellation_saga_runs_forward_only(void **state)
         /* nothing to undo: the saga ends for an operator to look at, with the reason */
         assert_int_equal(s.status, SAGA_FAILED);
         assert_string_equal(s.failure_reason, "refund_payment: refund refused");
-        assert_int_equal(saga_next(&cancellation_saga, &s, &policy, 0).kind, CMD_DONE);
+        assert_int_equal(saga_next(&cancellation_saga, &s, &policy, 0).kind, SAGA_CMD_DONE);
 }
 
 static void after_the_pivot_the_saga_only_moves_forward(void **state)
@@ -233,7 +235,7 @@ static void after_the_pivot_the_saga_only_moves_forward(void **state)
         for (int round = 0; round < 5; round++) /* well past max_attempts (3) */
                 for (size_t i = 0; i < 4; i++) {
                         struct saga_command c = saga_next(&checkout_saga, &s, &policy, 0);
-                        assert_int_equal(c.kind, CMD_RUN);
+                        assert_int_equal(c.kind, SAGA_CMD_RUN);
                         assert_int_equal(c.step, CONFIRM);
                         reply(c, faults[i], "UNAVAILABLE: inventory down");
                 }
@@ -242,11 +244,11 @@ static void after_the_pivot_the_saga_only_moves_forward(void **state)
         saga_give_up(&checkout_saga, &s, "no success within 15000 ms"); /* no effect now */
         assert_int_equal(s.status, SAGA_RUNNING);
         s.stuck = true; /* the coordinator flagged it; progress clears the flag */
-        reply(expect(CMD_RUN, CONFIRM, 400), SAGA_OUTCOME_OK, NULL);
+        reply(expect(SAGA_CMD_RUN, CONFIRM, 400), SAGA_OUTCOME_OK, NULL);
         assert_int_equal(s.status, SAGA_COMPLETED);
         assert_false(s.stuck);
         for (size_t i = 0; i < checkout_saga.n_steps; i++)
-                assert_int_equal(s.steps[i], STEP_SUCCEEDED); /* nothing compensated */
+                assert_int_equal(s.steps[i], SAGA_STEP_SUCCEEDED); /* nothing compensated */
         /* before the pivot succeeded, the same saga still compensates */
         saga_start(&checkout_saga, &s);
         ok_through(RESERVE);
@@ -259,7 +261,7 @@ static void without_an_attempt_limit_retries_run_until_the_deadline(void **state
         saga_start(&checkout_saga, &s);
         for (int i = 0; i < 50; i++) { /* a participant restarting: no fixed count gives up */
                 struct saga_command c = saga_next(&checkout_saga, &s, &until_deadline, 0);
-                assert_int_equal(c.kind, CMD_RUN);
+                assert_int_equal(c.kind, SAGA_CMD_RUN);
                 saga_record(&checkout_saga, &s, &until_deadline, &c, SAGA_OUTCOME_MAYBE_APPLIED,
                             "UNAVAILABLE: connection reset");
         }
@@ -268,7 +270,7 @@ static void without_an_attempt_limit_retries_run_until_the_deadline(void **state
         assert_int_equal(s.status, SAGA_COMPENSATING);
         /* the order may exist: reject it (an unknown one leaves a tombstone) */
         struct saga_command c = saga_next(&checkout_saga, &s, &until_deadline, 0);
-        assert_int_equal(c.kind, CMD_COMPENSATE);
+        assert_int_equal(c.kind, SAGA_CMD_COMPENSATE);
         assert_int_equal(c.step, PLACE);
 }
 
@@ -297,7 +299,7 @@ static unsigned walk(const struct saga_def *def, const struct saga_retry_policy 
         saga_start(def, &w);
         for (int n = 0; n < WALK_COMMANDS; n++) {
                 struct saga_command c = saga_next(def, &w, p, 0.0);
-                if (c.kind == CMD_DONE) {
+                if (c.kind == SAGA_CMD_DONE) {
                         assert_true(saga_is_final(w.status));
                         return seen;
                 }
@@ -339,7 +341,7 @@ static void every_status_change_is_allowed_and_reached(void **state)
                 w.status = (enum saga_status)st;
                 saga_give_up(&checkout_saga, &w, "late");
                 assert_int_equal(w.status, st);
-                assert_int_equal(saga_next(&checkout_saga, &w, &finite, 0.0).kind, CMD_DONE);
+                assert_int_equal(saga_next(&checkout_saga, &w, &finite, 0.0).kind, SAGA_CMD_DONE);
         }
 }
 

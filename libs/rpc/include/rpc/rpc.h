@@ -147,8 +147,6 @@ int rpc_server_add_health_probe(struct rpc_server *s, const char *service,
  * FileDescriptorSet that includes imports (the blob must outlive the server). */
 int rpc_server_enable_reflection(struct rpc_server *s, const uint8_t *descriptor_set, size_t len);
 
-/* Binds and starts the workers. Fails (-EADDRINUSE) when the port is taken:
- * SO_REUSEPORT is off. */
 /* Watches every call, e.g. for metrics. started() when a handler begins;
  * finished() when a call ends, with its method path ("" for unknown
  * methods), status, duration, and whether started() was called for it.
@@ -161,6 +159,8 @@ struct rpc_call_observer {
 /* Before start. */
 int rpc_server_set_observer(struct rpc_server *s, const struct rpc_call_observer *observer);
 
+/* Binds and starts the workers. Fails (-EADDRINUSE) when the port is taken:
+ * SO_REUSEPORT is off. */
 int rpc_server_start(struct rpc_server *s);
 /* The bound port (useful with port 0). */
 int rpc_server_port(const struct rpc_server *s);
