@@ -1,6 +1,8 @@
 /* Order use cases; see order-app.h. */
 #include "order-app.h"
 
+#include "core/ids.h"
+
 #include "core/page.h"
 
 #include <ctype.h>
@@ -109,49 +111,66 @@ static int price(struct order_app *app, const struct order_caller *caller,
         return r;
 }
 
-int order_create(struct order_app *app, const struct order_caller *caller,
-                 const struct order_create_request *req, struct order *ret)
+/* The order for the request in o: the stored one of its key, or a new one
+ * priced, stored and read back (with its seq). o is scratch until OE_OK. */
+static int find_or_create(struct order_app *app, const struct order_caller *caller,
+                          const struct order_create_request *req, const char *customer,
+                          const char *key, struct order *o)
 {
-        bool service = caller->role & ROLE_SERVICE;
-        const char *customer = service ? req->customer_id : caller->subject;
-        const char *key = req->idempotency_key ? req->idempotency_key : "";
-        if (!customer || !*customer || strlen(customer) > 63)
-                return OE_CUSTOMER_INVALID;
-        if (strlen(key) > 64)
-                return OE_IDEMPOTENCY_MISMATCH;
-        int r = check_items(req->items, req->n_items);
-        if (r != OE_OK)
-                return r;
+        int r;
         if (*key) {
-                r = app->store.ops->find_by_key(app->store.self, customer, key, ret);
+                r = app->store.ops->find_by_key(app->store.self, customer, key, o);
                 if (r == 0)
-                        return same_items(ret, req) ? OE_OK : OE_IDEMPOTENCY_MISMATCH;
+                        return same_items(o, req) ? OE_OK : OE_IDEMPOTENCY_MISMATCH;
                 if (r != -ENOENT)
                         return r;
         }
-        memset(ret, 0, sizeof(*ret));
-        if ((r = resolve_address(app, caller, req, &ret->address)) != OE_OK ||
-            (r = price(app, caller, req, ret)) != OE_OK)
+        memset(o, 0, sizeof(*o));
+        if ((r = resolve_address(app, caller, req, &o->address)) != OE_OK ||
+            (r = price(app, caller, req, o)) != OE_OK)
                 return r;
-        core_env_new_id(&app->env, ret->id);
-        snprintf(ret->customer_id, sizeof(ret->customer_id), "%s", customer);
-        snprintf(ret->idempotency_key, sizeof(ret->idempotency_key), "%s", key);
-        ret->status = ORDER_PENDING;
-        ret->created_at = ret->updated_at = core_env_now_s(&app->env);
+        core_env_new_id(&app->env, o->id);
+        snprintf(o->customer_id, sizeof(o->customer_id), "%s", customer);
+        snprintf(o->idempotency_key, sizeof(o->idempotency_key), "%s", key);
+        o->status = ORDER_PENDING;
+        o->created_at = o->updated_at = core_env_now_s(&app->env);
         /* Pricing asked the catalog and took time. A caller that gave up
          * meanwhile (the saga, compensating) would find an order it never
          * heard of; its undo asks again with the same key, so storing late is
          * safe, but not storing is cheaper and leaves nothing to reject. */
         if (req->deadline_ms && core_env_now_ms(&app->env) >= req->deadline_ms)
                 return OE_DEADLINE;
-        r = app->store.ops->insert(app->store.self, ret);
+        r = app->store.ops->insert(app->store.self, o);
         if (r == -EEXIST && *key) { /* the same key, concurrently: answer with that order */
-                r = app->store.ops->find_by_key(app->store.self, customer, key, ret);
-                return r < 0 ? r : same_items(ret, req) ? OE_OK : OE_IDEMPOTENCY_MISMATCH;
+                r = app->store.ops->find_by_key(app->store.self, customer, key, o);
+                return r < 0 ? r : same_items(o, req) ? OE_OK : OE_IDEMPOTENCY_MISMATCH;
         }
         if (r < 0)
                 return r;
-        return app->store.ops->find(app->store.self, ret->id, ret); /* with its seq */
+        return app->store.ops->find(app->store.self, o->id, o);
+}
+
+int order_create(struct order_app *app, const struct order_caller *caller,
+                 const struct order_create_request *req, struct order *ret)
+{
+        bool service = caller->role & ROLE_SERVICE;
+        const char *customer = service ? req->customer_id : caller->subject;
+        const char *key = req->idempotency_key ? req->idempotency_key : "";
+        if (!id_valid(customer, 63))
+                return OE_CUSTOMER_INVALID;
+        if (strlen(key) > 64)
+                return OE_IDEMPOTENCY_MISMATCH;
+        int r = check_items(req->items, req->n_items);
+        if (r != OE_OK)
+                return r;
+        struct order *o = malloc(sizeof(*o));
+        if (!o)
+                return -ENOMEM;
+        r = find_or_create(app, caller, req, customer, key, o);
+        if (r == OE_OK) /* the caller's order only on success */
+                *ret = *o;
+        free(o);
+        return r;
 }
 
 static bool sells_in(const struct order *o, const char *seller)

@@ -11,6 +11,7 @@
 #include "order-memory.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 static struct order_memory_store store;
@@ -152,6 +153,27 @@ static void a_total_beyond_any_order_names_that_rule(void **state)
         assert_int_equal(store.n, 1);
 }
 
+static void a_refusal_leaves_the_callers_order_untouched(void **state)
+{
+        (void)state;
+        static const struct order_item_request unknown[] = {{"no-such-book", 1}};
+        struct order_create_request req = request("k8", 0);
+        req.items = unknown, req.n_items = 1;
+        struct order *o = malloc(sizeof(*o)), *before = malloc(sizeof(*before));
+        memset(o, 0xab, sizeof(*o));
+        *before = *o;
+        assert_int_equal(order_create(&app, &saga, &req, o), OE_BOOK_NOT_FOUND);
+        assert_memory_equal(o, before, sizeof(*o));
+        req = request("k1", 0); /* a mismatching repeat of a stored key */
+        struct order first;
+        assert_int_equal(order_create(&app, &saga, &req, &first), OE_OK);
+        req.items = unknown, req.n_items = 1;
+        assert_int_equal(order_create(&app, &saga, &req, o), OE_IDEMPOTENCY_MISMATCH);
+        assert_memory_equal(o, before, sizeof(*o));
+        free(o);
+        free(before);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -163,6 +185,8 @@ int main(void)
                 cmocka_unit_test_setup_teardown(a_late_repeat_of_a_stored_order_still_answers_it,
                                                 setup, teardown),
                 cmocka_unit_test_setup_teardown(a_total_beyond_any_order_names_that_rule, setup,
+                                                teardown),
+                cmocka_unit_test_setup_teardown(a_refusal_leaves_the_callers_order_untouched, setup,
                                                 teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
