@@ -4,6 +4,7 @@
 #include "rpc/client.h"
 
 #include "core/cause.h"
+#include "core/errors.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/random.h"
@@ -288,6 +289,28 @@ int rpc_error_errno(struct rpc_call *call, int err, const char *unavailable_mess
             e == EDEADLK)
                 return rpc_error(call, RPC_UNAVAILABLE, "%s", unavailable_message);
         return rpc_error(call, RPC_INTERNAL, "internal error");
+}
+
+int rpc_fail(struct rpc_call *call, const struct error_table *errors, int r, const char *detail,
+             const char *unavailable_message)
+{
+        static const int status_of[] = {
+                [ERROR_INVALID] = RPC_INVALID_ARGUMENT,
+                [ERROR_NOT_FOUND] = RPC_NOT_FOUND,
+                [ERROR_CONFLICT] = RPC_ALREADY_EXISTS,
+                [ERROR_PRECONDITION] = RPC_FAILED_PRECONDITION,
+                [ERROR_DENIED] = RPC_PERMISSION_DENIED,
+                [ERROR_UNAUTHENTICATED] = RPC_UNAUTHENTICATED,
+                [ERROR_EXHAUSTED] = RPC_RESOURCE_EXHAUSTED,
+                [ERROR_DEADLINE] = RPC_DEADLINE_EXCEEDED,
+                [ERROR_UNAVAILABLE] = RPC_UNAVAILABLE,
+        };
+        const struct error_entry *e =
+                r > 0 ? error_find(errors->entries, errors->n, errors->first, r) : NULL;
+        if (e && (size_t)e->kind < sizeof(status_of) / sizeof(status_of[0]))
+                return rpc_error(call, status_of[e->kind], "%s",
+                                 detail && *detail ? detail : e->message);
+        return rpc_error_errno(call, r, unavailable_message);
 }
 
 const char *rpc_call_status_message(const struct rpc_call *call)

@@ -9,28 +9,9 @@
 #include <stdio.h>
 #include <string.h>
 
-static const struct error_entry errors[] = {
-#define CATALOG_ENTRY(code, kind, msg) [code - CE_FIRST] = {kind, msg},
-        CATALOG_ERRORS(CATALOG_ENTRY)
-#undef CATALOG_ENTRY
-};
-
-const char *catalog_error_message(int code)
-{
-        const struct error_entry *e =
-                error_find(errors, sizeof(errors) / sizeof(*errors), CE_FIRST, code);
-        return e ? e->message : NULL;
-}
-
-int catalog_error_kind(int code, enum catalog_error_kind *ret_kind)
-{
-        const struct error_entry *e =
-                error_find(errors, sizeof(errors) / sizeof(*errors), CE_FIRST, code);
-        if (!e)
-                return -1;
-        *ret_kind = (enum catalog_error_kind)e->kind;
-        return 0;
-}
+#define ROW(code, kind, msg) [code - CE_FIRST] = {kind, msg},
+ERROR_TABLE(catalog, CE_FIRST, CATALOG_ERRORS(ROW))
+#undef ROW
 
 static size_t utf8_chars(const char *s)
 {

@@ -2,35 +2,35 @@
  * status by the adapter), message. */
 #pragma once
 
-enum checkout_error_kind { CEK_INVALID, CEK_NOT_FOUND, CEK_PRECONDITION, CEK_DENIED };
+#include "core/errors.h"
 
 #define CHECKOUT_ERRORS(X)                                                                         \
-        X(CE_ITEMS_INVALID, CEK_INVALID,                                                           \
+        X(CE_ITEMS_INVALID, ERROR_INVALID,                                                         \
           "items must list 1 to 50 distinct books, each with a quantity of 1 to 100")              \
-        X(CE_BOOK_ID_INVALID, CEK_INVALID,                                                         \
+        X(CE_BOOK_ID_INVALID, ERROR_INVALID,                                                       \
           "each book_id must be 1 to 63 printable ASCII characters (no spaces)")                   \
-        X(CE_ADDRESS_INVALID, CEK_INVALID,                                                         \
+        X(CE_ADDRESS_INVALID, ERROR_INVALID,                                                       \
           "give a shipping_address_id of yours or a shipping_address with recipient, line1, "      \
           "city, postal_code and a two-letter country_code")                                       \
-        X(CE_TOKEN_INVALID, CEK_INVALID,                                                           \
+        X(CE_TOKEN_INVALID, ERROR_INVALID,                                                         \
           "payment_method_token is required: a token from the payment provider (e.g. tok_ok), "    \
           "of up to 64 characters")                                                                \
-        X(CE_KEY_INVALID, CEK_INVALID,                                                             \
+        X(CE_KEY_INVALID, ERROR_INVALID,                                                           \
           "idempotency_key is required (1 to 64 characters): the client's key for this checkout, " \
           "reused when the call is retried")                                                       \
-        X(CE_ID_INVALID, CEK_INVALID, "give exactly one of saga_id and order_id")                  \
-        X(CE_ORDER_ID_INVALID, CEK_INVALID, "order_id is required")                                \
-        X(CE_REASON_INVALID, CEK_INVALID, "reason must be at most 200 characters")                 \
-        X(CE_FILTER_INVALID, CEK_INVALID, "status and kind must be one of their enum values")      \
-        X(CE_PAGE_TOKEN_INVALID, CEK_INVALID, "page_token is not one this service issued")         \
-        X(CE_SAGA_NOT_FOUND, CEK_NOT_FOUND, "no such saga")                                        \
-        X(CE_ORDER_NOT_FOUND, CEK_NOT_FOUND, "no such order")                                      \
-        X(CE_ADDRESS_NOT_FOUND, CEK_NOT_FOUND, "no such address among yours")                      \
-        X(CE_KEY_REUSED, CEK_PRECONDITION,                                                         \
+        X(CE_ID_INVALID, ERROR_INVALID, "give exactly one of saga_id and order_id")                \
+        X(CE_ORDER_ID_INVALID, ERROR_INVALID, "order_id is required")                              \
+        X(CE_REASON_INVALID, ERROR_INVALID, "reason must be at most 200 characters")               \
+        X(CE_FILTER_INVALID, ERROR_INVALID, "status and kind must be one of their enum values")    \
+        X(CE_PAGE_TOKEN_INVALID, ERROR_INVALID, "page_token is not one this service issued")       \
+        X(CE_SAGA_NOT_FOUND, ERROR_NOT_FOUND, "no such saga")                                      \
+        X(CE_ORDER_NOT_FOUND, ERROR_NOT_FOUND, "no such order")                                    \
+        X(CE_ADDRESS_NOT_FOUND, ERROR_NOT_FOUND, "no such address among yours")                    \
+        X(CE_KEY_REUSED, ERROR_PRECONDITION,                                                       \
           "this idempotency_key was already used for a different checkout; use a new key")         \
-        X(CE_NOT_CANCELLABLE, CEK_PRECONDITION,                                                    \
+        X(CE_NOT_CANCELLABLE, ERROR_PRECONDITION,                                                  \
           "only a CONFIRMED order (not yet shipped) can be cancelled")                             \
-        X(CE_NOT_ALLOWED, CEK_DENIED, "only the order's customer or an admin may do this")
+        X(CE_NOT_ALLOWED, ERROR_DENIED, "only the order's customer or an admin may do this")
 
 enum checkout_error {
         CE_OK = 0,
@@ -40,5 +40,4 @@ enum checkout_error {
 #undef CHECKOUT_ENUM
 };
 
-const char *checkout_error_message(int code);
-int checkout_error_kind(int code, enum checkout_error_kind *ret_kind);
+ERROR_TABLE_DECLARE(checkout);

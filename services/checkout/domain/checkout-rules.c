@@ -7,28 +7,9 @@
 #include <ctype.h>
 #include <string.h>
 
-static const struct error_entry errors[] = {
-#define CHECKOUT_ENTRY(code, kind, msg) [code - CE_FIRST] = {kind, msg},
-        CHECKOUT_ERRORS(CHECKOUT_ENTRY)
-#undef CHECKOUT_ENTRY
-};
-
-const char *checkout_error_message(int code)
-{
-        const struct error_entry *e =
-                error_find(errors, sizeof(errors) / sizeof(*errors), CE_FIRST, code);
-        return e ? e->message : NULL;
-}
-
-int checkout_error_kind(int code, enum checkout_error_kind *ret_kind)
-{
-        const struct error_entry *e =
-                error_find(errors, sizeof(errors) / sizeof(*errors), CE_FIRST, code);
-        if (!e)
-                return -1;
-        *ret_kind = (enum checkout_error_kind)e->kind;
-        return 0;
-}
+#define ROW(code, kind, msg) [code - CE_FIRST] = {kind, msg},
+ERROR_TABLE(checkout, CE_FIRST, CHECKOUT_ERRORS(ROW))
+#undef ROW
 
 const struct saga_def *checkout_def_of(enum checkout_kind kind)
 {

@@ -3,45 +3,38 @@
  * act on. Infrastructure failures are negative errno values, never listed here. */
 #pragma once
 
-enum identity_error_kind {
-        IDK_INVALID, /* bad input */
-        IDK_NOT_FOUND,
-        IDK_CONFLICT,     /* already exists */
-        IDK_PRECONDITION, /* state does not allow it */
-        IDK_UNAUTHENTICATED,
-        IDK_DENIED,
-        IDK_EXHAUSTED, /* rate limited */
-};
+#include "core/errors.h"
 
 #define IDENTITY_ERRORS(X)                                                                         \
-        X(IDE_EMAIL_INVALID, IDK_INVALID, "email must look like name@example.com")                 \
-        X(IDE_PASSWORD_WEAK, IDK_INVALID,                                                          \
+        X(IDE_EMAIL_INVALID, ERROR_INVALID, "email must look like name@example.com")               \
+        X(IDE_PASSWORD_WEAK, ERROR_INVALID,                                                        \
           "password must be 10 to 128 characters with at least one letter and one other "          \
           "character")                                                                             \
-        X(IDE_DISPLAY_NAME_INVALID, IDK_INVALID,                                                   \
+        X(IDE_DISPLAY_NAME_INVALID, ERROR_INVALID,                                                 \
           "display name must be 1 to 100 characters without control characters")                   \
-        X(IDE_ROLE_INVALID, IDK_INVALID, "role must be ROLE_SELLER or ROLE_ADMIN")                 \
-        X(IDE_ADDRESS_INVALID, IDK_INVALID,                                                        \
+        X(IDE_ROLE_INVALID, ERROR_INVALID, "role must be ROLE_SELLER or ROLE_ADMIN")               \
+        X(IDE_ADDRESS_INVALID, ERROR_INVALID,                                                      \
           "address needs recipient, line1, city, postal_code and a two-letter country_code")       \
-        X(IDE_PAGE_TOKEN_INVALID, IDK_INVALID, "page_token is not one this service issued")        \
-        X(IDE_EMAIL_TAKEN, IDK_CONFLICT, "an account with this email already exists")              \
-        X(IDE_BAD_CREDENTIALS, IDK_UNAUTHENTICATED, "wrong email or password")                     \
-        X(IDE_ACCOUNT_DISABLED, IDK_UNAUTHENTICATED, "this account is disabled")                   \
-        X(IDE_REFRESH_INVALID, IDK_UNAUTHENTICATED, "refresh token is invalid or expired")         \
-        X(IDE_REFRESH_REUSED, IDK_UNAUTHENTICATED,                                                 \
+        X(IDE_PAGE_TOKEN_INVALID, ERROR_INVALID, "page_token is not one this service issued")      \
+        X(IDE_EMAIL_TAKEN, ERROR_CONFLICT, "an account with this email already exists")            \
+        X(IDE_BAD_CREDENTIALS, ERROR_UNAUTHENTICATED, "wrong email or password")                   \
+        X(IDE_ACCOUNT_DISABLED, ERROR_UNAUTHENTICATED, "this account is disabled")                 \
+        X(IDE_REFRESH_INVALID, ERROR_UNAUTHENTICATED, "refresh token is invalid or expired")       \
+        X(IDE_REFRESH_REUSED, ERROR_UNAUTHENTICATED,                                               \
           "refresh token was already used; every session of this login was revoked")               \
-        X(IDE_SERVICE_CREDENTIALS, IDK_UNAUTHENTICATED, "unknown service or wrong client secret")  \
-        X(IDE_USER_NOT_FOUND, IDK_NOT_FOUND, "no such user")                                       \
-        X(IDE_ADDRESS_NOT_FOUND, IDK_NOT_FOUND, "no such address")                                 \
-        X(IDE_ADDRESS_LIMIT, IDK_PRECONDITION,                                                     \
+        X(IDE_SERVICE_CREDENTIALS, ERROR_UNAUTHENTICATED,                                          \
+          "unknown service or wrong client secret")                                                \
+        X(IDE_USER_NOT_FOUND, ERROR_NOT_FOUND, "no such user")                                     \
+        X(IDE_ADDRESS_NOT_FOUND, ERROR_NOT_FOUND, "no such address")                               \
+        X(IDE_ADDRESS_LIMIT, ERROR_PRECONDITION,                                                   \
           "at most 3 addresses per account: remove one first")                                     \
-        X(IDE_RATE_LIMITED, IDK_EXHAUSTED,                                                         \
+        X(IDE_RATE_LIMITED, ERROR_EXHAUSTED,                                                       \
           "too many login attempts from your address; wait a minute and retry")                    \
-        X(IDE_REGISTER_LIMITED, IDK_EXHAUSTED,                                                     \
+        X(IDE_REGISTER_LIMITED, ERROR_EXHAUSTED,                                                   \
           "too many registrations from your address; wait a minute and retry")                     \
-        X(IDE_HASHING_BUSY, IDK_EXHAUSTED,                                                         \
+        X(IDE_HASHING_BUSY, ERROR_EXHAUSTED,                                                       \
           "too many password checks at once; retry in a few seconds")                              \
-        X(IDE_LOGIN_DELAYED, IDK_EXHAUSTED,                                                        \
+        X(IDE_LOGIN_DELAYED, ERROR_EXHAUSTED,                                                      \
           "too many failed logins for this account; wait before you try again")
 
 enum identity_error {
@@ -53,5 +46,4 @@ enum identity_error {
 };
 
 /* NULL for codes outside the table. */
-const char *identity_error_message(int code);
-int identity_error_kind(int code, enum identity_error_kind *ret_kind);
+ERROR_TABLE_DECLARE(identity);

@@ -8,28 +8,9 @@
 #include <ctype.h>
 #include <string.h>
 
-static const struct error_entry errors[] = {
-#define IDENTITY_ENTRY(code, kind, msg) [code - IDE_FIRST] = {kind, msg},
-        IDENTITY_ERRORS(IDENTITY_ENTRY)
-#undef IDENTITY_ENTRY
-};
-
-const char *identity_error_message(int code)
-{
-        const struct error_entry *e =
-                error_find(errors, sizeof(errors) / sizeof(*errors), IDE_FIRST, code);
-        return e ? e->message : NULL;
-}
-
-int identity_error_kind(int code, enum identity_error_kind *ret_kind)
-{
-        const struct error_entry *e =
-                error_find(errors, sizeof(errors) / sizeof(*errors), IDE_FIRST, code);
-        if (!e)
-                return -1;
-        *ret_kind = (enum identity_error_kind)e->kind;
-        return 0;
-}
+#define ROW(code, kind, msg) [code - IDE_FIRST] = {kind, msg},
+ERROR_TABLE(identity, IDE_FIRST, IDENTITY_ERRORS(ROW))
+#undef ROW
 
 /* [start, end) of s without surrounding ASCII whitespace */
 static void trim(const char *s, const char **start, size_t *len)

@@ -109,13 +109,13 @@ static void login_delays_double_from_the_free_failures_to_the_cap(void **state)
 
 static void every_error_has_a_message_and_kind(void **state)
 {
-        enum identity_error_kind kind;
+        enum error_kind kind;
         for (int code = IDE_FIRST + 1; code <= IDE_LOGIN_DELAYED; code++) {
                 assert_non_null(identity_error_message(code));
                 assert_int_equal(identity_error_kind(code, &kind), 0);
         }
         assert_int_equal(identity_error_kind(IDE_ADDRESS_LIMIT, &kind), 0);
-        assert_int_equal(kind, IDK_PRECONDITION);
+        assert_int_equal(kind, ERROR_PRECONDITION);
         assert_null(identity_error_message(-5));
         assert_null(identity_error_message(IDE_LOGIN_DELAYED + 1)); /* the last one */
 }

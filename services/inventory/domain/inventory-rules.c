@@ -9,28 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const struct error_entry errors[] = {
-#define INVENTORY_ENTRY(code, kind, msg) [code - IE_FIRST] = {kind, msg},
-        INVENTORY_ERRORS(INVENTORY_ENTRY)
-#undef INVENTORY_ENTRY
-};
-
-const char *inventory_error_message(int code)
-{
-        const struct error_entry *e =
-                error_find(errors, sizeof(errors) / sizeof(*errors), IE_FIRST, code);
-        return e ? e->message : NULL;
-}
-
-int inventory_error_kind(int code, enum inventory_error_kind *ret_kind)
-{
-        const struct error_entry *e =
-                error_find(errors, sizeof(errors) / sizeof(*errors), IE_FIRST, code);
-        if (!e)
-                return -1;
-        *ret_kind = (enum inventory_error_kind)e->kind;
-        return 0;
-}
+#define ROW(code, kind, msg) [code - IE_FIRST] = {kind, msg},
+ERROR_TABLE(inventory, IE_FIRST, INVENTORY_ERRORS(ROW))
+#undef ROW
 
 int inventory_check_order_id(const char *order_id)
 {

@@ -7,28 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 
-static const struct error_entry errors[] = {
-#define ORDER_ENTRY(code, kind, msg) [code - OE_FIRST] = {kind, msg},
-        ORDER_ERRORS(ORDER_ENTRY)
-#undef ORDER_ENTRY
-};
-
-const char *order_error_message(int code)
-{
-        const struct error_entry *e =
-                error_find(errors, sizeof(errors) / sizeof(*errors), OE_FIRST, code);
-        return e ? e->message : NULL;
-}
-
-int order_error_kind(int code, enum order_error_kind *ret_kind)
-{
-        const struct error_entry *e =
-                error_find(errors, sizeof(errors) / sizeof(*errors), OE_FIRST, code);
-        if (!e)
-                return -1;
-        *ret_kind = (enum order_error_kind)e->kind;
-        return 0;
-}
+#define ROW(code, kind, msg) [code - OE_FIRST] = {kind, msg},
+ERROR_TABLE(order, OE_FIRST, ORDER_ERRORS(ROW))
+#undef ROW
 
 enum { NANOS = 1000000000 };
 

@@ -3,37 +3,31 @@
  * (PAYMENT_STATUS_DECLINED), so the saga can tell business from transport. */
 #pragma once
 
-enum payment_error_kind {
-        PEK_INVALID,
-        PEK_NOT_FOUND,
-        PEK_PRECONDITION,
-        PEK_UNAVAILABLE,
-        PEK_DEADLINE
-};
+#include "core/errors.h"
 
 #define PAYMENT_ERRORS(X)                                                                          \
-        X(PE_ORDER_ID_INVALID, PEK_INVALID,                                                        \
+        X(PE_ORDER_ID_INVALID, ERROR_INVALID,                                                      \
           "order_id must be 1 to 64 printable ASCII characters (no spaces)")                       \
-        X(PE_CUSTOMER_ID_INVALID, PEK_INVALID,                                                     \
+        X(PE_CUSTOMER_ID_INVALID, ERROR_INVALID,                                                   \
           "customer_id must be 1 to 63 printable ASCII characters (no spaces)")                    \
-        X(PE_AMOUNT_INVALID, PEK_INVALID,                                                          \
+        X(PE_AMOUNT_INVALID, ERROR_INVALID,                                                        \
           "amount must be greater than 0 and less than 1000000000000 units, with a 3-letter "      \
           "currency_code and nanos in 0..999999999")                                               \
-        X(PE_TOKEN_INVALID, PEK_INVALID,                                                           \
+        X(PE_TOKEN_INVALID, ERROR_INVALID,                                                         \
           "payment_method_token must be a provider token such as tok_ok (3 to 64 letters, "        \
           "digits or _)")                                                                          \
-        X(PE_CARD_NUMBER, PEK_INVALID,                                                             \
+        X(PE_CARD_NUMBER, ERROR_INVALID,                                                           \
           "send a payment token, never a card number: card data is not accepted")                  \
-        X(PE_NOT_FOUND, PEK_NOT_FOUND, "no payment for this order")                                \
-        X(PE_AMOUNT_MISMATCH, PEK_PRECONDITION,                                                    \
+        X(PE_NOT_FOUND, ERROR_NOT_FOUND, "no payment for this order")                              \
+        X(PE_AMOUNT_MISMATCH, ERROR_PRECONDITION,                                                  \
           "this order already has a payment for a different amount or customer")                   \
-        X(PE_WRONG_STATE, PEK_PRECONDITION, "the payment is not in a state that allows this")      \
-        X(PE_PROVIDER_UNAVAILABLE, PEK_UNAVAILABLE,                                                \
+        X(PE_WRONG_STATE, ERROR_PRECONDITION, "the payment is not in a state that allows this")    \
+        X(PE_PROVIDER_UNAVAILABLE, ERROR_UNAVAILABLE,                                              \
           "the payment provider is unavailable; retry with the same order_id")                     \
-        X(PE_COMPENSATED, PEK_PRECONDITION,                                                        \
+        X(PE_COMPENSATED, ERROR_PRECONDITION,                                                      \
           "this order's payment was already voided or refunded (compensated): nothing was "        \
           "authorized; a new checkout gets a new order")                                           \
-        X(PE_DEADLINE, PEK_DEADLINE,                                                               \
+        X(PE_DEADLINE, ERROR_DEADLINE,                                                             \
           "the caller's deadline passed before the provider was asked; retry with the same "       \
           "order_id")
 
@@ -45,5 +39,4 @@ enum payment_error {
 #undef PAYMENT_ENUM
 };
 
-const char *payment_error_message(int code);
-int payment_error_kind(int code, enum payment_error_kind *ret_kind);
+ERROR_TABLE_DECLARE(payment);

@@ -8,28 +8,9 @@
 #include <ctype.h>
 #include <string.h>
 
-static const struct error_entry errors[] = {
-#define PAYMENT_ENTRY(code, kind, msg) [code - PE_FIRST] = {kind, msg},
-        PAYMENT_ERRORS(PAYMENT_ENTRY)
-#undef PAYMENT_ENTRY
-};
-
-const char *payment_error_message(int code)
-{
-        const struct error_entry *e =
-                error_find(errors, sizeof(errors) / sizeof(*errors), PE_FIRST, code);
-        return e ? e->message : NULL;
-}
-
-int payment_error_kind(int code, enum payment_error_kind *ret_kind)
-{
-        const struct error_entry *e =
-                error_find(errors, sizeof(errors) / sizeof(*errors), PE_FIRST, code);
-        if (!e)
-                return -1;
-        *ret_kind = (enum payment_error_kind)e->kind;
-        return 0;
-}
+#define ROW(code, kind, msg) [code - PE_FIRST] = {kind, msg},
+ERROR_TABLE(payment, PE_FIRST, PAYMENT_ERRORS(ROW))
+#undef ROW
 
 int payment_check_order_id(const char *order_id)
 {

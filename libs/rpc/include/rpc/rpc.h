@@ -223,6 +223,12 @@ int rpc_error(struct rpc_call *call, int code, const char *fmt, ...)
  * busy, deadlock), UNKNOWN for -EINPROGRESS (a commit whose outcome is
  * unknown, libs/db's DB_OUTCOME_UNKNOWN), INTERNAL "internal error" otherwise. */
 int rpc_error_errno(struct rpc_call *call, int err, const char *unavailable_message);
+/* Answers a use case's result that is not OK: a positive code of the
+ * service's table with the status of its kind and its message (or detail,
+ * when given), anything else as rpc_error_errno does. */
+struct error_table;
+int rpc_fail(struct rpc_call *call, const struct error_table *errors, int r, const char *detail,
+             const char *unavailable_message);
 
 /* The message recorded with the last rpc_error() (or by the runtime), "" if none. */
 const char *rpc_call_status_message(const struct rpc_call *call);

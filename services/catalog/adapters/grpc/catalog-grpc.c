@@ -21,19 +21,10 @@ const struct auth_policy catalog_policies[] = {
 };
 const size_t catalog_n_policies = sizeof(catalog_policies) / sizeof(catalog_policies[0]);
 
-static const int kind_status[] = {
-        [CEK_INVALID] = RPC_INVALID_ARGUMENT, [CEK_NOT_FOUND] = RPC_NOT_FOUND,
-        [CEK_CONFLICT] = RPC_ALREADY_EXISTS,  [CEK_PRECONDITION] = RPC_FAILED_PRECONDITION,
-        [CEK_DENIED] = RPC_PERMISSION_DENIED,
-};
-
 static int fail(struct rpc_call *call, int r, const char *detail)
 {
-        enum catalog_error_kind kind;
-        if (r > 0 && catalog_error_kind(r, &kind) == 0)
-                return rpc_error(call, kind_status[kind], "%s",
-                                 detail && *detail ? detail : catalog_error_message(r));
-        return rpc_error_errno(call, r, "the catalog store is unavailable; retry shortly");
+        return rpc_fail(call, &catalog_errors, r, detail,
+                        "the catalog store is unavailable; retry shortly");
 }
 
 #define APP(call) ((struct catalog_app *)rpc_call_service_ctx(call))

@@ -20,20 +20,10 @@ const size_t checkout_n_policies = sizeof(checkout_policies) / sizeof(checkout_p
 /* The answer leaves this much of the caller's deadline for the way back. */
 enum { REPLY_MARGIN_MS = 150 };
 
-static const int kind_status[] = {
-        [CEK_INVALID] = RPC_INVALID_ARGUMENT,
-        [CEK_NOT_FOUND] = RPC_NOT_FOUND,
-        [CEK_PRECONDITION] = RPC_FAILED_PRECONDITION,
-        [CEK_DENIED] = RPC_PERMISSION_DENIED,
-};
-
 static int fail(struct rpc_call *call, int r)
 {
-        enum checkout_error_kind kind;
-        if (r > 0 && checkout_error_kind(r, &kind) == 0)
-                return rpc_error(call, kind_status[kind], "%s", checkout_error_message(r));
-        return rpc_error_errno(call, r,
-                               "a dependency (database, order or identity) is unavailable; retry");
+        return rpc_fail(call, &checkout_errors, r, NULL,
+                        "a dependency (database, order or identity) is unavailable; retry");
 }
 
 #define APP(call) ((struct checkout_app *)rpc_call_service_ctx(call))

@@ -95,14 +95,14 @@ static void mem_set_order_status(void *self, const struct checkout_call *call, c
 
 static void payment_reply(int r, struct checkout_reply *ret)
 {
-        enum payment_error_kind kind;
+        enum error_kind kind;
         if (r < 0)
                 return from_errno(ret, r);
         if (r == PE_OK)
                 return ok(ret);
-        if (payment_error_kind(r, &kind) == 0 && kind == PEK_UNAVAILABLE)
+        if (payment_error_kind(r, &kind) == 0 && kind == ERROR_UNAVAILABLE)
                 return maybe(ret, "UNAVAILABLE", payment_error_message(r));
-        if (payment_error_kind(r, &kind) == 0 && kind == PEK_DEADLINE)
+        if (payment_error_kind(r, &kind) == 0 && kind == ERROR_DEADLINE)
                 return maybe(ret, "DEADLINE_EXCEEDED", payment_error_message(r));
         refused(ret, "FAILED_PRECONDITION", payment_error_message(r));
 }

@@ -34,19 +34,10 @@ const size_t identity_n_policies = sizeof(identity_policies) / sizeof(identity_p
 
 /* ---- outcomes -> status ------------------------------------------------ */
 
-static const int kind_status[] = {
-        [IDK_INVALID] = RPC_INVALID_ARGUMENT,        [IDK_NOT_FOUND] = RPC_NOT_FOUND,
-        [IDK_CONFLICT] = RPC_ALREADY_EXISTS,         [IDK_PRECONDITION] = RPC_FAILED_PRECONDITION,
-        [IDK_UNAUTHENTICATED] = RPC_UNAUTHENTICATED, [IDK_DENIED] = RPC_PERMISSION_DENIED,
-        [IDK_EXHAUSTED] = RPC_RESOURCE_EXHAUSTED,
-};
-
 static int fail(struct rpc_call *call, int r)
 {
-        enum identity_error_kind kind;
-        if (r > 0 && identity_error_kind(r, &kind) == 0)
-                return rpc_error(call, kind_status[kind], "%s", identity_error_message(r));
-        return rpc_error_errno(call, r, "a backing store is unavailable; retry shortly");
+        return rpc_fail(call, &identity_errors, r, NULL,
+                        "a backing store is unavailable; retry shortly");
 }
 
 static Bookstore__Identity__V1__Role role_to_proto(unsigned role)

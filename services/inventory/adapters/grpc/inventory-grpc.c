@@ -23,20 +23,10 @@ const struct auth_policy inventory_policies[] = {
 };
 const size_t inventory_n_policies = sizeof(inventory_policies) / sizeof(inventory_policies[0]);
 
-static const int kind_status[] = {
-        [IEK_INVALID] = RPC_INVALID_ARGUMENT,         [IEK_NOT_FOUND] = RPC_NOT_FOUND,
-        [IEK_PRECONDITION] = RPC_FAILED_PRECONDITION, [IEK_DENIED] = RPC_PERMISSION_DENIED,
-        [IEK_DEADLINE] = RPC_DEADLINE_EXCEEDED,
-};
-
 static int fail(struct rpc_call *call, int r, const char *detail)
 {
-        enum inventory_error_kind kind;
-        if (r > 0 && inventory_error_kind(r, &kind) == 0)
-                return rpc_error(call, kind_status[kind], "%s",
-                                 detail && *detail ? detail : inventory_error_message(r));
-        return rpc_error_errno(call, r,
-                               "a dependency (database or catalog) is unavailable; retry shortly");
+        return rpc_fail(call, &inventory_errors, r, detail,
+                        "a dependency (database or catalog) is unavailable; retry shortly");
 }
 
 #define APP(call) ((struct inventory_app *)rpc_call_service_ctx(call))

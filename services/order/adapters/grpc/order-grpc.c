@@ -22,20 +22,10 @@ const struct auth_policy order_policies[] = {
 };
 const size_t order_n_policies = sizeof(order_policies) / sizeof(order_policies[0]);
 
-static const int kind_status[] = {
-        [OEK_INVALID] = RPC_INVALID_ARGUMENT,         [OEK_NOT_FOUND] = RPC_NOT_FOUND,
-        [OEK_PRECONDITION] = RPC_FAILED_PRECONDITION, [OEK_DENIED] = RPC_PERMISSION_DENIED,
-        [OEK_DEADLINE] = RPC_DEADLINE_EXCEEDED,
-};
-
 static int fail(struct rpc_call *call, int r, const char *detail)
 {
-        enum order_error_kind kind;
-        if (r > 0 && order_error_kind(r, &kind) == 0)
-                return rpc_error(call, kind_status[kind], "%s",
-                                 detail && *detail ? detail : order_error_message(r));
-        return rpc_error_errno(
-                call, r, "a dependency (database, catalog or identity) is unavailable; retry");
+        return rpc_fail(call, &order_errors, r, detail,
+                        "a dependency (database, catalog or identity) is unavailable; retry");
 }
 
 #define APP(call) ((struct order_app *)rpc_call_service_ctx(call))

@@ -19,18 +19,9 @@ const struct auth_policy payment_policies[] = {
 };
 const size_t payment_n_policies = sizeof(payment_policies) / sizeof(payment_policies[0]);
 
-static const int kind_status[] = {
-        [PEK_INVALID] = RPC_INVALID_ARGUMENT,         [PEK_NOT_FOUND] = RPC_NOT_FOUND,
-        [PEK_PRECONDITION] = RPC_FAILED_PRECONDITION, [PEK_UNAVAILABLE] = RPC_UNAVAILABLE,
-        [PEK_DEADLINE] = RPC_DEADLINE_EXCEEDED,
-};
-
 static int fail(struct rpc_call *call, int r)
 {
-        enum payment_error_kind kind;
-        if (r > 0 && payment_error_kind(r, &kind) == 0)
-                return rpc_error(call, kind_status[kind], "%s", payment_error_message(r));
-        return rpc_error_errno(call, r, "the payment store is unavailable; retry");
+        return rpc_fail(call, &payment_errors, r, NULL, "the payment store is unavailable; retry");
 }
 
 #define APP(call) ((struct payment_app *)rpc_call_service_ctx(call))
