@@ -191,6 +191,7 @@ def test_an_infrastructure_error_line_names_its_cause(stack):
     failed = [l for l in stack.catalog.log_text().splitlines()
               if '"msg":"operation failed"' in l and "GetBook" in l]
     assert failed and '"cause":"mariadb 1146: ' in failed[-1], failed[-1:]
+    assert "(libs/db/" in failed[-1]  # and the line that saw it
     assert cat.GetBook(cpb.GetBookRequest(book_id=book, fresh=True), timeout=10).book.id == book
 
 

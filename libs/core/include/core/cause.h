@@ -10,7 +10,11 @@
 
 enum { CAUSE_MAX = 240 };
 
-void cause_set(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Records the cause with the line that saw it ("... (libs/db/db-pool.c:140)"),
+ * error_origin-style, so a logged failure says where it came from. */
+#define cause_set(...) cause_set_at(__FILE__, __LINE__, __VA_ARGS__)
+void cause_set_at(const char *file, int line, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
 /* The last cause on this thread, "" when none. */
 const char *cause_get(void);
 void cause_clear(void);
