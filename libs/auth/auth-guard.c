@@ -93,14 +93,6 @@ static void cache_store(struct auth_guard *g, const char *token, const struct au
         free(old);
 }
 
-static const struct auth_policy *find_policy(const struct auth_guard *g, const char *method)
-{
-        for (size_t i = 0; i < g->cfg.n_policies; i++)
-                if (!strcmp(g->cfg.policies[i].method, method))
-                        return &g->cfg.policies[i];
-        return NULL;
-}
-
 /* Health and reflection are infrastructure: public, and they look at no
  * credentials at all (grpcurl sends its -H headers on reflection calls too,
  * so an expired token would otherwise break `grpcurl list`). */
@@ -108,20 +100,6 @@ static bool infrastructure(const char *method)
 {
         return !strncmp(method, "/grpc.health.v1.Health/", 23) ||
                !strncmp(method, "/grpc.reflection.", 17);
-}
-
-const char *auth_guard_find_unguarded(const struct auth_guard *g,
-                                      const ProtobufCServiceDescriptor *desc,
-                                      const char *service_name)
-{
-        static __thread char path[256];
-        for (unsigned i = 0; i < desc->n_methods; i++) {
-                snprintf(path, sizeof(path), "/%s/%s", service_name ? service_name : desc->name,
-                         desc->methods[i].name);
-                if (!find_policy(g, path))
-                        return path;
-        }
-        return NULL;
 }
 
 static int64_t wall_clock_s(void)
@@ -156,9 +134,9 @@ static int guard_intercept(struct rpc_call *call, void *userdata)
         const char *method = rpc_call_method(call);
         if (infrastructure(method))
                 return rpc_call_proceed(call);
-        const struct auth_policy *policy = find_policy(g, method);
-        bool is_public = policy && policy->roles == AUTH_PUBLIC;
-        if (!policy && !is_public) {
+        unsigned roles = rpc_call_method_roles(call);
+        bool is_public = roles & AUTH_PUBLIC;
+        if (!roles) {
                 log_msg(LOG_ERROR, "no auth policy for method: refused", "{s:s}", "method", method);
                 return rpc_error(call, RPC_PERMISSION_DENIED, "method not available");
         }
@@ -195,9 +173,9 @@ static int guard_intercept(struct rpc_call *call, void *userdata)
                 if (revoked)
                         return rpc_error(call, RPC_UNAUTHENTICATED, "invalid token: revoked");
         }
-        if (!is_public && !(policy->roles & p->role)) {
+        if (!is_public && !(roles & p->role)) {
                 char need[64];
-                roles_text(policy->roles, need, sizeof(need));
+                roles_text(roles, need, sizeof(need));
                 return rpc_error(call, RPC_PERMISSION_DENIED, "this method requires role %s", need);
         }
         rpc_call_set_principal(call, p);

@@ -179,6 +179,11 @@ const char *rpc_call_peer(struct rpc_call *call)
         return call->peer ? call->peer : "";
 }
 
+unsigned rpc_call_method_roles(const struct rpc_call *call)
+{
+        return call->method ? call->method->roles : 0;
+}
+
 const char *rpc_call_peer_address(struct rpc_call *call)
 {
         const char *peer = rpc_call_peer(call);

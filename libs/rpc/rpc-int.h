@@ -29,6 +29,7 @@ struct rpc_method {
         rpc_unary_fn unary;
         rpc_stream_fn stream;
         size_t max_request_bytes; /* 0: the server's */
+        unsigned roles;           /* read by the guard */
         int active_streams;       /* of this method; guarded by the server's streams_lock */
         void *service_ctx;
         void *registered; /* grpc_server_register_method handle */

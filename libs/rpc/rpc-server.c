@@ -112,6 +112,7 @@ int rpc_server_add_service(struct rpc_server *s, const ProtobufCServiceDescripto
                         .unary = impl ? impl->unary : NULL,
                         .stream = impl ? impl->stream : NULL,
                         .max_request_bytes = impl ? impl->max_request_bytes : 0,
+                        .roles = impl ? impl->roles : 0,
                         .service_ctx = service_ctx,
                 };
                 if (asprintf(&rm->path, "/%s/%s", name, md->name) < 0)
@@ -121,6 +122,16 @@ int rpc_server_add_service(struct rpc_server *s, const ProtobufCServiceDescripto
         if (s->health) /* services added after enable_health start SERVING too */
                 return rpc_health_set(s, name, true);
         return 0;
+}
+
+const char *rpc_server_unguarded_method(const struct rpc_server *s)
+{
+        for (size_t i = 0; i < s->n_methods; i++) {
+                const struct rpc_method *m = &s->methods[i];
+                if ((m->unary || m->stream) && !m->roles && strncmp(m->path, "/grpc.", 6))
+                        return m->path;
+        }
+        return NULL;
 }
 
 int rpc_server_add_interceptor(struct rpc_server *s, const struct rpc_interceptor *ic)

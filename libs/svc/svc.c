@@ -19,23 +19,22 @@ int svc_server_build(struct svc_server *s, const struct rpc_server_config *cfg,
         s->guard_cfg = (struct auth_guard_config){
                 .keys = spec->keys,
                 .params = spec->token_params,
-                .policies = spec->policies,
-                .n_policies = spec->n_policies,
                 .revocations = auth_revocations_redis(spec->revocations),
         };
         int r = auth_guard_new(&s->guard, &s->guard_cfg);
         if (r < 0)
                 return r;
-        const char *unguarded = auth_guard_find_unguarded(s->guard, spec->service, NULL);
-        if (unguarded) {
-                snprintf(err, err_len, "no auth policy for %s", unguarded);
-                return -EINVAL;
-        }
         struct rpc_interceptor guard = auth_guard_interceptor(s->guard);
         if ((r = rpc_server_new(&s->server, cfg)) < 0 ||
             (r = rpc_server_add_interceptor(s->server, &guard)) < 0 ||
-            (r = spec->register_service(s->server, spec->app)) < 0 ||
-            (r = rpc_server_enable_health(s->server)) < 0 ||
+            (r = spec->register_service(s->server, spec->app)) < 0)
+                return r;
+        const char *unguarded = rpc_server_unguarded_method(s->server);
+        if (unguarded) {
+                snprintf(err, err_len, "no roles for %s in its method table", unguarded);
+                return -EINVAL;
+        }
+        if ((r = rpc_server_enable_health(s->server)) < 0 ||
             /* "liveness": the process answers, whatever its dependencies do (a
              * restart would not bring a database back; readiness follows it) */
             (r = rpc_health_set(s->server, SVC_LIVENESS, true)) < 0 ||

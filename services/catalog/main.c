@@ -65,8 +65,6 @@ int main(void)
                         .service = &bookstore__catalog__v1__catalog_service__descriptor,
                         .register_service = register_service,
                         .app = &app,
-                        .policies = catalog_policies,
-                        .n_policies = catalog_n_policies,
                 };
                 r = svc_common_build(&c, &spec, err, sizeof(err));
         }

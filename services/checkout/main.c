@@ -140,8 +140,6 @@ int main(void)
                         .service = &bookstore__checkout__v1__checkout_service__descriptor,
                         .register_service = checkout_grpc_register,
                         .app = &app,
-                        .policies = checkout_policies,
-                        .n_policies = checkout_n_policies,
                 };
                 if (r == 0)
                         r = svc_common_build(&c, &spec, err, sizeof(err));

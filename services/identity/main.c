@@ -156,8 +156,6 @@ static int wire(struct identity_main *m, char *err, size_t err_len)
                 .service = &bookstore__identity__v1__identity_service__descriptor,
                 .register_service = register_service,
                 .app = &m->app,
-                .policies = identity_policies,
-                .n_policies = identity_n_policies,
         };
         return svc_common_build(&m->c, &spec, err, err_len);
 }

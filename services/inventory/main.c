@@ -52,8 +52,6 @@ int main(void)
                         .service = &bookstore__inventory__v1__inventory_service__descriptor,
                         .register_service = register_service,
                         .app = &app,
-                        .policies = inventory_policies,
-                        .n_policies = inventory_n_policies,
                 };
                 r = svc_common_build(&c, &spec, err, sizeof(err));
         }

@@ -50,8 +50,6 @@ int main(void)
                         .service = &bookstore__order__v1__order_service__descriptor,
                         .register_service = order_grpc_register,
                         .app = &app,
-                        .policies = order_policies,
-                        .n_policies = order_n_policies,
                 };
                 r = svc_common_build(&c, &spec, err, sizeof(err));
         }

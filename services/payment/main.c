@@ -41,8 +41,6 @@ int main(void)
                         .service = &bookstore__payment__v1__payment_service__descriptor,
                         .register_service = payment_grpc_register,
                         .app = &app,
-                        .policies = payment_policies,
-                        .n_policies = payment_n_policies,
                 };
                 r = svc_common_build(&c, &spec, err, sizeof(err));
         }

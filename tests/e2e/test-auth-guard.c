@@ -53,8 +53,6 @@ static int setup(void **state)
         cfg = (struct auth_guard_config){
                 .keys = keys,
                 .params = {"bookstore-identity", "bookstore", 30},
-                .policies = testsvc_policies,
-                .n_policies = testsvc_n_policies,
                 .revocations = {.ops = &fake_revocations},
                 .now_s = clock_now,
         };

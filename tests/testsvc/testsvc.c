@@ -121,21 +121,15 @@ static int chat(struct rpc_call *call, struct rpc_stream *stream)
 }
 
 static const struct rpc_method_impl test_methods[] = {
-        {.name = "Echo", .unary = echo},   {.name = "Fail", .unary = fail},
-        {.name = "Stats", .unary = stats}, {.name = "Count", .stream = count},
-        {.name = "Chat", .stream = chat},  {.name = "SetServing", .unary = set_serving},
+        {.name = "Echo", .unary = echo, .roles = AUTH_PUBLIC},
+        {.name = "Fail", .unary = fail, .roles = ROLE_ANY},
+        {.name = "Stats", .unary = stats, .roles = ROLE_ADMIN},
+        {.name = "Count", .stream = count, .roles = AUTH_PUBLIC},
+        {.name = "Chat", .stream = chat, .roles = AUTH_PUBLIC},
+        {.name = "SetServing", .unary = set_serving, .roles = ROLE_SERVICE | ROLE_ADMIN},
 };
 
 /* Used when the service runs with authentication (BOOKSTORE_JWT_VERIFY_KEYS). */
-const struct auth_policy testsvc_policies[] = {
-        {"/bookstore.testing.v1.TestService/Echo", AUTH_PUBLIC},
-        {"/bookstore.testing.v1.TestService/Fail", ROLE_ANY},
-        {"/bookstore.testing.v1.TestService/Count", AUTH_PUBLIC},
-        {"/bookstore.testing.v1.TestService/Chat", AUTH_PUBLIC},
-        {"/bookstore.testing.v1.TestService/Stats", ROLE_ADMIN},
-        {"/bookstore.testing.v1.TestService/SetServing", ROLE_SERVICE | ROLE_ADMIN},
-};
-const size_t testsvc_n_policies = sizeof(testsvc_policies) / sizeof(testsvc_policies[0]);
 
 int testsvc_register(struct rpc_server *server)
 {

@@ -7,6 +7,3 @@
 #include <stddef.h>
 
 int testsvc_register(struct rpc_server *server);
-
-extern const struct auth_policy testsvc_policies[];
-extern const size_t testsvc_n_policies;

@@ -6,8 +6,9 @@
  *   missing / invalid / expired / revoked token -> UNAUTHENTICATED
  *   valid token, role not allowed               -> PERMISSION_DENIED
  *   revocation store unreachable                -> UNAVAILABLE (fail closed)
- * A method missing from the table is refused (PERMISSION_DENIED), and
- * auth_guard_find_unguarded() lets main() refuse to start in that case.
+ * Each method's roles come from its entry in the service's method table
+ * (rpc_method_impl.roles); one without is refused (PERMISSION_DENIED), and
+ * rpc_server_unguarded_method() lets main() refuse to start in that case.
  * Health and reflection methods are public.
  *
  * Threading: the guard is read-only after creation; shared by all workers. */
@@ -18,12 +19,10 @@
 
 #include <protobuf-c/protobuf-c.h>
 
-#define AUTH_PUBLIC 0u
-
-struct auth_policy {
-        const char *method; /* "/bookstore.catalog.v1.CatalogService/GetBook" */
-        unsigned roles;     /* AUTH_PUBLIC, ROLE_ANY, or AUTH_ROLE_* bits */
-};
+/* The roles of a method anyone may call without a token (rpc_method_impl's
+ * roles; a bit no role uses). Each method names its roles in the service's
+ * method table, next to its handler. */
+#define AUTH_PUBLIC (1u << 31)
 
 /* Port: has this token (or every token of its subject) been revoked? */
 struct auth_revocation_ops {
@@ -38,8 +37,6 @@ struct auth_revocations {
 struct auth_guard_config {
         const struct auth_keyset *keys;
         struct auth_token_params params;
-        const struct auth_policy *policies;
-        size_t n_policies;
         struct auth_revocations revocations; /* ops NULL: no revocation checks */
         int64_t (*now_s)(void);              /* NULL: the wall clock */
 };
@@ -50,12 +47,6 @@ struct auth_guard;
 int auth_guard_new(struct auth_guard **ret_guard, const struct auth_guard_config *cfg);
 void auth_guard_free(struct auth_guard *g); /* accepts NULL */
 struct rpc_interceptor auth_guard_interceptor(struct auth_guard *g);
-
-/* The first method of the service (served under `service_name`, NULL for the
- * descriptor's) that has no policy, or NULL when all are covered. */
-const char *auth_guard_find_unguarded(const struct auth_guard *g,
-                                      const ProtobufCServiceDescriptor *desc,
-                                      const char *service_name);
 
 /* The caller, as the guard verified it; NULL for anonymous calls. */
 const struct auth_principal *auth_principal_of(const struct rpc_call *call);

@@ -69,6 +69,10 @@ struct rpc_method_impl {
         /* Largest request this method takes (0: the server's max_message_bytes):
          * public methods decode without a token, so theirs are kept small. */
         size_t max_request_bytes;
+        /* Who may call it: opaque here, read by libs/auth's guard (AUTH_PUBLIC, or
+         * ROLE_* bits). 0 is nobody: a method without its roles is refused, and
+         * rpc_server_unguarded_method finds it at start. */
+        unsigned roles;
 };
 /* The limit the public methods (served without a token) use: every one of
  * their requests is a few ids, a filter and a page token. */
@@ -159,6 +163,10 @@ struct rpc_call_observer {
 /* Before start. */
 int rpc_server_set_observer(struct rpc_server *s, const struct rpc_call_observer *observer);
 
+/* The first implemented method of the registered services (health and
+ * reflection aside) that names no roles, or NULL when every one does. */
+const char *rpc_server_unguarded_method(const struct rpc_server *s);
+
 /* Binds and starts the workers. Fails (-EADDRINUSE) when the port is taken:
  * SO_REUSEPORT is off. */
 int rpc_server_start(struct rpc_server *s);
@@ -184,6 +192,8 @@ int rpc_wait_for_signal(void);
 
 const char *rpc_call_method(const struct rpc_call *call); /* "/pkg.Svc/Method" */
 const char *rpc_call_peer(struct rpc_call *call);         /* "ipv4:127.0.0.1:1234" */
+/* The roles of the method's table entry (rpc_method_impl.roles); 0 for unknown methods. */
+unsigned rpc_call_method_roles(const struct rpc_call *call);
 /* The peer's address alone: "127.0.0.1", "::1" ("unknown" when there is none). */
 const char *rpc_call_peer_address(struct rpc_call *call);
 /* First value of a metadata key (lower case), copied into the arena; NULL when absent. */

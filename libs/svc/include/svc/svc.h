@@ -21,8 +21,6 @@ struct svc_server_spec {
         const ProtobufCServiceDescriptor *service;
         int (*register_service)(struct rpc_server *server, void *app);
         void *app;
-        const struct auth_policy *policies;
-        size_t n_policies;
         const struct auth_keyset *keys;
         struct auth_token_params token_params;
         struct kv *revocations; /* Redis holding revoked tokens */

@@ -13,14 +13,6 @@
 #define SVC     "/bookstore.catalog.v1.CatalogService/"
 #define SELLERS (ROLE_SELLER | ROLE_ADMIN)
 
-const struct auth_policy catalog_policies[] = {
-        {SVC "CreateBook", SELLERS},         {SVC "UpdateBook", SELLERS},
-        {SVC "SetBookStatus", SELLERS},      {SVC "GetBook", AUTH_PUBLIC},
-        {SVC "ListBooks", AUTH_PUBLIC},      {SVC "CreateCategory", ROLE_ADMIN},
-        {SVC "ListCategories", AUTH_PUBLIC}, {SVC "ListBestSellers", AUTH_PUBLIC},
-};
-const size_t catalog_n_policies = sizeof(catalog_policies) / sizeof(catalog_policies[0]);
-
 static int fail(struct rpc_call *call, int r, const char *detail)
 {
         return rpc_fail(call, &catalog_errors, r, detail,
@@ -280,18 +272,26 @@ static int list_best_sellers(struct rpc_call *call, const ProtobufCMessage *msg,
 }
 
 static const struct rpc_method_impl catalog_methods[] = {
-        {.name = "CreateBook", .unary = create_book},
-        {.name = "UpdateBook", .unary = update_book},
-        {.name = "GetBook", .unary = get_book, .max_request_bytes = RPC_PUBLIC_REQUEST_BYTES},
-        {.name = "ListBooks", .unary = list_books, .max_request_bytes = RPC_PUBLIC_REQUEST_BYTES},
-        {.name = "SetBookStatus", .unary = set_book_status},
-        {.name = "CreateCategory", .unary = create_category},
+        {.name = "CreateBook", .unary = create_book, .roles = SELLERS},
+        {.name = "UpdateBook", .unary = update_book, .roles = SELLERS},
+        {.name = "GetBook",
+         .unary = get_book,
+         .max_request_bytes = RPC_PUBLIC_REQUEST_BYTES,
+         .roles = AUTH_PUBLIC},
+        {.name = "ListBooks",
+         .unary = list_books,
+         .max_request_bytes = RPC_PUBLIC_REQUEST_BYTES,
+         .roles = AUTH_PUBLIC},
+        {.name = "SetBookStatus", .unary = set_book_status, .roles = SELLERS},
+        {.name = "CreateCategory", .unary = create_category, .roles = ROLE_ADMIN},
         {.name = "ListCategories",
          .unary = list_categories,
-         .max_request_bytes = RPC_PUBLIC_REQUEST_BYTES},
+         .max_request_bytes = RPC_PUBLIC_REQUEST_BYTES,
+         .roles = AUTH_PUBLIC},
         {.name = "ListBestSellers",
          .unary = list_best_sellers,
-         .max_request_bytes = RPC_PUBLIC_REQUEST_BYTES},
+         .max_request_bytes = RPC_PUBLIC_REQUEST_BYTES,
+         .roles = AUTH_PUBLIC},
 };
 
 int catalog_grpc_register(struct rpc_server *server, struct catalog_app *app)

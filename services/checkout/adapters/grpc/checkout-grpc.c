@@ -10,13 +10,6 @@
 
 #define SVC "/bookstore.checkout.v1.CheckoutService/"
 
-const struct auth_policy checkout_policies[] = {
-        {SVC "PlaceOrder", ROLE_CUSTOMER}, {SVC "CancelOrder", ROLE_CUSTOMER | ROLE_ADMIN},
-        {SVC "GetSaga", ROLE_ANY},         {SVC "ListSagas", ROLE_ADMIN},
-        {SVC "WatchSaga", ROLE_ANY},
-};
-const size_t checkout_n_policies = sizeof(checkout_policies) / sizeof(checkout_policies[0]);
-
 /* The answer leaves this much of the caller's deadline for the way back. */
 enum { REPLY_MARGIN_MS = 150 };
 
@@ -269,11 +262,11 @@ static int watch_saga(struct rpc_call *call, struct rpc_stream *stream)
 }
 
 static const struct rpc_method_impl checkout_methods[] = {
-        {.name = "PlaceOrder", .unary = place_order},
-        {.name = "CancelOrder", .unary = cancel_order},
-        {.name = "GetSaga", .unary = get_saga},
-        {.name = "ListSagas", .unary = list_sagas},
-        {.name = "WatchSaga", .stream = watch_saga},
+        {.name = "PlaceOrder", .unary = place_order, .roles = ROLE_CUSTOMER},
+        {.name = "CancelOrder", .unary = cancel_order, .roles = ROLE_CUSTOMER | ROLE_ADMIN},
+        {.name = "GetSaga", .unary = get_saga, .roles = ROLE_ANY},
+        {.name = "ListSagas", .unary = list_sagas, .roles = ROLE_ADMIN},
+        {.name = "WatchSaga", .stream = watch_saga, .roles = ROLE_ANY},
 };
 
 int checkout_grpc_register(struct rpc_server *server, void *app)

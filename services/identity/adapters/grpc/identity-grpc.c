@@ -14,24 +14,6 @@
 
 #define SVC "/bookstore.identity.v1.IdentityService/"
 
-const struct auth_policy identity_policies[] = {
-        {SVC "RegisterUser", AUTH_PUBLIC},
-        {SVC "Login", AUTH_PUBLIC},
-        {SVC "Refresh", AUTH_PUBLIC},
-        {SVC "GetJwks", AUTH_PUBLIC},
-        {SVC "IssueServiceToken", AUTH_PUBLIC}, /* authenticated by the client secret */
-        {SVC "Logout", ROLE_CUSTOMER | ROLE_SELLER | ROLE_ADMIN},
-        {SVC "GetMe", ROLE_CUSTOMER | ROLE_SELLER | ROLE_ADMIN},
-        {SVC "UpdateProfile", ROLE_CUSTOMER | ROLE_SELLER | ROLE_ADMIN},
-        {SVC "AddAddress", ROLE_CUSTOMER | ROLE_SELLER | ROLE_ADMIN},
-        {SVC "ListAddresses", ROLE_CUSTOMER | ROLE_SELLER | ROLE_ADMIN},
-        {SVC "RemoveAddress", ROLE_CUSTOMER | ROLE_SELLER | ROLE_ADMIN},
-        {SVC "CreateUser", ROLE_ADMIN},
-        {SVC "ListUsers", ROLE_ADMIN},
-        {SVC "DisableUser", ROLE_ADMIN},
-};
-const size_t identity_n_policies = sizeof(identity_policies) / sizeof(identity_policies[0]);
-
 /* ---- outcomes -> status ------------------------------------------------ */
 
 static int fail(struct rpc_call *call, int r)
@@ -479,20 +461,38 @@ static int issue_service_token(struct rpc_call *call, const ProtobufCMessage *ms
 static const struct rpc_method_impl identity_methods[] = {
         {.name = "RegisterUser",
          .unary = register_user,
-         .max_request_bytes = RPC_PUBLIC_REQUEST_BYTES},
-        {.name = "Login", .unary = login, .max_request_bytes = RPC_PUBLIC_REQUEST_BYTES},
-        {.name = "Refresh", .unary = refresh, .max_request_bytes = RPC_PUBLIC_REQUEST_BYTES},
-        {.name = "Logout", .unary = logout},
-        {.name = "GetMe", .unary = get_me},
-        {.name = "UpdateProfile", .unary = update_profile},
-        {.name = "AddAddress", .unary = add_address},
-        {.name = "ListAddresses", .unary = list_addresses},
-        {.name = "RemoveAddress", .unary = remove_address},
-        {.name = "CreateUser", .unary = create_user},
-        {.name = "ListUsers", .unary = list_users},
-        {.name = "DisableUser", .unary = disable_user},
-        {.name = "GetJwks", .unary = get_jwks, .max_request_bytes = RPC_PUBLIC_REQUEST_BYTES},
-        {.name = "IssueServiceToken", .unary = issue_service_token},
+         .max_request_bytes = RPC_PUBLIC_REQUEST_BYTES,
+         .roles = AUTH_PUBLIC},
+        {.name = "Login",
+         .unary = login,
+         .max_request_bytes = RPC_PUBLIC_REQUEST_BYTES,
+         .roles = AUTH_PUBLIC},
+        {.name = "Refresh",
+         .unary = refresh,
+         .max_request_bytes = RPC_PUBLIC_REQUEST_BYTES,
+         .roles = AUTH_PUBLIC},
+        {.name = "Logout", .unary = logout, .roles = ROLE_CUSTOMER | ROLE_SELLER | ROLE_ADMIN},
+        {.name = "GetMe", .unary = get_me, .roles = ROLE_CUSTOMER | ROLE_SELLER | ROLE_ADMIN},
+        {.name = "UpdateProfile",
+         .unary = update_profile,
+         .roles = ROLE_CUSTOMER | ROLE_SELLER | ROLE_ADMIN},
+        {.name = "AddAddress",
+         .unary = add_address,
+         .roles = ROLE_CUSTOMER | ROLE_SELLER | ROLE_ADMIN},
+        {.name = "ListAddresses",
+         .unary = list_addresses,
+         .roles = ROLE_CUSTOMER | ROLE_SELLER | ROLE_ADMIN},
+        {.name = "RemoveAddress",
+         .unary = remove_address,
+         .roles = ROLE_CUSTOMER | ROLE_SELLER | ROLE_ADMIN},
+        {.name = "CreateUser", .unary = create_user, .roles = ROLE_ADMIN},
+        {.name = "ListUsers", .unary = list_users, .roles = ROLE_ADMIN},
+        {.name = "DisableUser", .unary = disable_user, .roles = ROLE_ADMIN},
+        {.name = "GetJwks",
+         .unary = get_jwks,
+         .max_request_bytes = RPC_PUBLIC_REQUEST_BYTES,
+         .roles = AUTH_PUBLIC},
+        {.name = "IssueServiceToken", .unary = issue_service_token, .roles = AUTH_PUBLIC},
 };
 
 int identity_grpc_register(struct rpc_server *server, struct identity_app *app)

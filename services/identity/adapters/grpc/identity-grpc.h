@@ -6,8 +6,5 @@
 #include "identity-app.h"
 #include "rpc/rpc.h"
 
-extern const struct auth_policy identity_policies[];
-extern const size_t identity_n_policies;
-
 /* Registers bookstore.identity.v1.IdentityService backed by app. */
 int identity_grpc_register(struct rpc_server *server, struct identity_app *app);

@@ -11,18 +11,6 @@
 
 #define SVC "/bookstore.inventory.v1.InventoryService/"
 
-const struct auth_policy inventory_policies[] = {
-        {SVC "SetStock", ROLE_SELLER | ROLE_ADMIN},
-        {SVC "AdjustStock", ROLE_SELLER | ROLE_ADMIN},
-        {SVC "GetStock", AUTH_PUBLIC},
-        /* the saga coordinator's calls */
-        {SVC "ReserveStock", ROLE_SERVICE},
-        {SVC "ReleaseStock", ROLE_SERVICE},
-        {SVC "CommitReservation", ROLE_SERVICE},
-        {SVC "RestockOrder", ROLE_SERVICE},
-};
-const size_t inventory_n_policies = sizeof(inventory_policies) / sizeof(inventory_policies[0]);
-
 static int fail(struct rpc_call *call, int r, const char *detail)
 {
         return rpc_fail(call, &inventory_errors, r, detail,
@@ -176,13 +164,16 @@ static int restock_order(struct rpc_call *call, const ProtobufCMessage *msg, Pro
 }
 
 static const struct rpc_method_impl inventory_methods[] = {
-        {.name = "SetStock", .unary = set_stock},
-        {.name = "AdjustStock", .unary = adjust_stock},
-        {.name = "GetStock", .unary = get_stock, .max_request_bytes = RPC_PUBLIC_REQUEST_BYTES},
-        {.name = "ReserveStock", .unary = reserve_stock},
-        {.name = "ReleaseStock", .unary = release_stock},
-        {.name = "CommitReservation", .unary = commit_reservation},
-        {.name = "RestockOrder", .unary = restock_order},
+        {.name = "SetStock", .unary = set_stock, .roles = ROLE_SELLER | ROLE_ADMIN},
+        {.name = "AdjustStock", .unary = adjust_stock, .roles = ROLE_SELLER | ROLE_ADMIN},
+        {.name = "GetStock",
+         .unary = get_stock,
+         .max_request_bytes = RPC_PUBLIC_REQUEST_BYTES,
+         .roles = AUTH_PUBLIC},
+        {.name = "ReserveStock", .unary = reserve_stock, .roles = ROLE_SERVICE},
+        {.name = "ReleaseStock", .unary = release_stock, .roles = ROLE_SERVICE},
+        {.name = "CommitReservation", .unary = commit_reservation, .roles = ROLE_SERVICE},
+        {.name = "RestockOrder", .unary = restock_order, .roles = ROLE_SERVICE},
 };
 
 int inventory_grpc_register(struct rpc_server *server, struct inventory_app *app)

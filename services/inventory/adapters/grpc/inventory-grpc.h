@@ -5,7 +5,4 @@
 #include "inventory-app.h"
 #include "rpc/rpc.h"
 
-extern const struct auth_policy inventory_policies[];
-extern const size_t inventory_n_policies;
-
 int inventory_grpc_register(struct rpc_server *server, struct inventory_app *app);

@@ -11,17 +11,6 @@
 
 #define SVC "/bookstore.order.v1.OrderService/"
 
-const struct auth_policy order_policies[] = {
-        {SVC "CreateOrder", ROLE_CUSTOMER | ROLE_SERVICE},
-        {SVC "GetOrder", ROLE_ANY},
-        {SVC "ListOrders", ROLE_ANY},
-        {SVC "ChangeOrderStatus", ROLE_SERVICE},
-        {SVC "MarkShipped", ROLE_SELLER | ROLE_ADMIN},
-        {SVC "MarkDelivered", ROLE_SELLER | ROLE_ADMIN},
-        {SVC "RequestCancel", ROLE_CUSTOMER},
-};
-const size_t order_n_policies = sizeof(order_policies) / sizeof(order_policies[0]);
-
 static int fail(struct rpc_call *call, int r, const char *detail)
 {
         return rpc_fail(call, &order_errors, r, detail,
@@ -243,13 +232,13 @@ static int request_cancel(struct rpc_call *call, const ProtobufCMessage *msg,
 }
 
 static const struct rpc_method_impl order_methods[] = {
-        {.name = "CreateOrder", .unary = create_order},
-        {.name = "GetOrder", .unary = get_order},
-        {.name = "ListOrders", .unary = list_orders},
-        {.name = "ChangeOrderStatus", .unary = change_order_status},
-        {.name = "MarkShipped", .unary = mark_shipped},
-        {.name = "MarkDelivered", .unary = mark_delivered},
-        {.name = "RequestCancel", .unary = request_cancel},
+        {.name = "CreateOrder", .unary = create_order, .roles = ROLE_CUSTOMER | ROLE_SERVICE},
+        {.name = "GetOrder", .unary = get_order, .roles = ROLE_ANY},
+        {.name = "ListOrders", .unary = list_orders, .roles = ROLE_ANY},
+        {.name = "ChangeOrderStatus", .unary = change_order_status, .roles = ROLE_SERVICE},
+        {.name = "MarkShipped", .unary = mark_shipped, .roles = ROLE_SELLER | ROLE_ADMIN},
+        {.name = "MarkDelivered", .unary = mark_delivered, .roles = ROLE_SELLER | ROLE_ADMIN},
+        {.name = "RequestCancel", .unary = request_cancel, .roles = ROLE_CUSTOMER},
 };
 
 int order_grpc_register(struct rpc_server *server, void *app)

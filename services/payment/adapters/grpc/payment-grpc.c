@@ -11,14 +11,6 @@
 
 #define SVC "/bookstore.payment.v1.PaymentService/"
 
-const struct auth_policy payment_policies[] = {
-        {SVC "AuthorizePayment", ROLE_SERVICE}, {SVC "CapturePayment", ROLE_SERVICE},
-        {SVC "VoidPayment", ROLE_SERVICE},      {SVC "RefundPayment", ROLE_SERVICE},
-        {SVC "GetPayment", ROLE_ANY}, /* the order's customer or an admin: checked in the app
-                                       */
-};
-const size_t payment_n_policies = sizeof(payment_policies) / sizeof(payment_policies[0]);
-
 static int fail(struct rpc_call *call, int r)
 {
         return rpc_fail(call, &payment_errors, r, NULL, "the payment store is unavailable; retry");
@@ -122,11 +114,11 @@ static int get_payment(struct rpc_call *call, const ProtobufCMessage *msg, Proto
 }
 
 static const struct rpc_method_impl payment_methods[] = {
-        {.name = "AuthorizePayment", .unary = authorize},
-        {.name = "CapturePayment", .unary = capture},
-        {.name = "VoidPayment", .unary = void_payment},
-        {.name = "RefundPayment", .unary = refund},
-        {.name = "GetPayment", .unary = get_payment},
+        {.name = "AuthorizePayment", .unary = authorize, .roles = ROLE_SERVICE},
+        {.name = "CapturePayment", .unary = capture, .roles = ROLE_SERVICE},
+        {.name = "VoidPayment", .unary = void_payment, .roles = ROLE_SERVICE},
+        {.name = "RefundPayment", .unary = refund, .roles = ROLE_SERVICE},
+        {.name = "GetPayment", .unary = get_payment, .roles = ROLE_ANY},
 };
 
 int payment_grpc_register(struct rpc_server *server, void *app)

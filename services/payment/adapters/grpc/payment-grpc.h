@@ -5,7 +5,4 @@
 #include "payment-app.h"
 #include "rpc/rpc.h"
 
-extern const struct auth_policy payment_policies[];
-extern const size_t payment_n_policies;
-
 int payment_grpc_register(struct rpc_server *server, void *app);
