@@ -1,6 +1,7 @@
 """The identity service through generated Python stubs, on a real MariaDB
 (a schema of its own) and Redis."""
 import json
+import contextlib
 import os
 import subprocess
 import time
@@ -63,6 +64,19 @@ def identity(tmp_path_factory):
     yield server
     assert server.stop() == 0, server.stderr[-2000:]
     mariadb(f"DROP DATABASE {schema}")
+
+
+@contextlib.contextmanager
+def identity_with(identity, **settings):
+    """Another identity process on the module's schema, with settings of its own
+    (and a limiter namespace of its own, so counters start at zero)."""
+    env = dict(identity.env, BOOKSTORE_IDENTITY_LIMIT_NAMESPACE=f"test-{uuid.uuid4().hex[:8]}",
+               BOOKSTORE_ADMIN_EMAIL="", **settings)
+    server = Server(os.environ["BOOKSTORE_IDENTITY"], env=env, port_env="BOOKSTORE_IDENTITY_ADDR")
+    try:
+        yield server
+    finally:
+        assert server.stop() == 0, server.stderr[-2000:]
 
 
 def stub(server):
@@ -262,13 +276,9 @@ def test_failed_logins_slow_the_guesser_down_not_the_owner(identity):
     down that account from the address they come from (doubling delays); the
     owner, elsewhere, logs in. Behind a trusted proxy the address comes from
     X-Forwarded-For (the right-most entry that is not a trusted proxy)."""
-    env = dict(identity.env, BOOKSTORE_IDENTITY_LOGIN_FREE_FAILURES="3",
-               BOOKSTORE_IDENTITY_LOGIN_DELAY_MS="1000",
-               BOOKSTORE_IDENTITY_TRUSTED_PROXIES="127.0.0.1",
-               BOOKSTORE_IDENTITY_LIMIT_NAMESPACE=f"test-{uuid.uuid4().hex[:8]}",
-               BOOKSTORE_ADMIN_EMAIL="")
-    server = Server(os.environ["BOOKSTORE_IDENTITY"], env=env, port_env="BOOKSTORE_IDENTITY_ADDR")
-    try:
+    with identity_with(identity, BOOKSTORE_IDENTITY_LOGIN_FREE_FAILURES="3",
+                       BOOKSTORE_IDENTITY_LOGIN_DELAY_MS="1000",
+                       BOOKSTORE_IDENTITY_TRUSTED_PROXIES="127.0.0.1") as server:
         s = stub(server)
         email = new_email()
         s.RegisterUser(pb.RegisterUserRequest(email=email, password="a-good-password-1",
@@ -289,18 +299,12 @@ def test_failed_logins_slow_the_guesser_down_not_the_owner(identity):
                          timeout=10, metadata=guesser)[0] == grpc.StatusCode.UNAUTHENTICATED
         assert rpc_error(s.Login, pb.LoginRequest(email=email, password="wrong-pass-1"),
                          timeout=10, metadata=guesser)[1].endswith("retry in 2 s")
-    finally:
-        assert server.stop() == 0
 
 
 def test_a_forwarded_address_counts_only_from_a_trusted_proxy(identity):
     """Without a trusted proxy configured, X-Forwarded-For is ignored: a
     client cannot escape its address's limit by naming another one."""
-    env = dict(identity.env, BOOKSTORE_IDENTITY_LOGIN_LIMIT_PER_PEER="3",
-               BOOKSTORE_IDENTITY_LIMIT_NAMESPACE=f"test-{uuid.uuid4().hex[:8]}",
-               BOOKSTORE_ADMIN_EMAIL="")
-    server = Server(os.environ["BOOKSTORE_IDENTITY"], env=env, port_env="BOOKSTORE_IDENTITY_ADDR")
-    try:
+    with identity_with(identity, BOOKSTORE_IDENTITY_LOGIN_LIMIT_PER_PEER="3") as server:
         s = stub(server)
         for i in range(3):
             assert rpc_error(s.Login, pb.LoginRequest(email=new_email(), password="x"), timeout=10,
@@ -310,40 +314,18 @@ def test_a_forwarded_address_counts_only_from_a_trusted_proxy(identity):
                          metadata=[("x-forwarded-for", "192.0.2.99")]) == (
             grpc.StatusCode.RESOURCE_EXHAUSTED,
             "too many login attempts from your address; wait a minute and retry")
-    finally:
-        assert server.stop() == 0
 
 
 def test_redis_down_fails_closed(identity, tmp_path):
     with __import__("socket").socket() as sock:
         sock.bind(("127.0.0.1", 0))
         dead = sock.getsockname()[1]
-    env = dict(identity.env, BOOKSTORE_REDIS_PORT=str(dead), BOOKSTORE_ADMIN_EMAIL="")
-    server = Server(os.environ["BOOKSTORE_IDENTITY"], env=env, port_env="BOOKSTORE_IDENTITY_ADDR")
-    try:
+    with identity_with(identity, BOOKSTORE_REDIS_PORT=str(dead)) as server:
         s = stub(server)
         assert rpc_error(s.Login, pb.LoginRequest(email=ADMIN[0], password=ADMIN[1]),
                          timeout=10)[0] == grpc.StatusCode.UNAVAILABLE
         s.RegisterUser(pb.RegisterUserRequest(email=new_email(), password="a-good-password-1",
                                               display_name="Still works"), timeout=10)
-    finally:
-        assert server.stop() == 0
-
-
-def test_login_attempts_are_rate_limited_per_peer(identity):
-    env = dict(identity.env, BOOKSTORE_IDENTITY_LOGIN_LIMIT_PER_PEER="3",
-               BOOKSTORE_IDENTITY_LIMIT_NAMESPACE=f"test-{uuid.uuid4().hex[:8]}",
-               BOOKSTORE_ADMIN_EMAIL="")
-    server = Server(os.environ["BOOKSTORE_IDENTITY"], env=env, port_env="BOOKSTORE_IDENTITY_ADDR")
-    try:
-        s = stub(server)
-        for _ in range(3):  # three different accounts from one address
-            assert rpc_error(s.Login, pb.LoginRequest(email=new_email(), password="x"),
-                             timeout=10)[0] == grpc.StatusCode.UNAUTHENTICATED
-        assert rpc_error(s.Login, pb.LoginRequest(email=new_email(), password="x"),
-                         timeout=10)[0] == grpc.StatusCode.RESOURCE_EXHAUSTED
-    finally:
-        assert server.stop() == 0
 
 
 def test_health_and_reflection(identity):
@@ -393,14 +375,10 @@ def test_parallel_registrations_and_logins_stay_inside_the_hashing_budget(identi
     busy or the address registers too often -- and the process stays inside
     BOOKSTORE_IDENTITY_HASH_MEMORY_BUDGET plus its baseline."""
     from concurrent.futures import ThreadPoolExecutor
-    env = dict(identity.env, BOOKSTORE_IDENTITY_ARGON2_OPSLIMIT="2",
-               BOOKSTORE_IDENTITY_ARGON2_MEMLIMIT="64M",
-               BOOKSTORE_IDENTITY_HASH_MEMORY_BUDGET="128M",
-               BOOKSTORE_IDENTITY_REGISTER_LIMIT_PER_PEER="20",
-               BOOKSTORE_IDENTITY_LIMIT_NAMESPACE=f"test-{uuid.uuid4().hex[:8]}")
-    env.pop("BOOKSTORE_ADMIN_EMAIL")
-    server = Server(os.environ["BOOKSTORE_IDENTITY"], env=env, port_env="BOOKSTORE_IDENTITY_ADDR")
-    try:
+    with identity_with(identity, BOOKSTORE_IDENTITY_ARGON2_OPSLIMIT="2",
+                       BOOKSTORE_IDENTITY_ARGON2_MEMLIMIT="64M",
+                       BOOKSTORE_IDENTITY_HASH_MEMORY_BUDGET="128M",
+                       BOOKSTORE_IDENTITY_REGISTER_LIMIT_PER_PEER="20") as server:
         baseline = memory_bytes(server, "VmRSS")  # idle, after its start-up hash
         s = stub(server)
 
@@ -426,16 +404,10 @@ def test_parallel_registrations_and_logins_stay_inside_the_hashing_budget(identi
         # not under ASan, whose quarantine keeps freed memory
         if os.environ.get("BOOKSTORE_SANITIZED") != "1":
             assert peak < baseline + 176 * 2**20, (baseline >> 20, peak >> 20, answers)
-    finally:
-        assert server.stop() == 0, server.stderr[-2000:]
 
 
 def test_registrations_are_rate_limited_per_address(identity):
-    env = dict(identity.env, BOOKSTORE_IDENTITY_REGISTER_LIMIT_PER_PEER="3",
-               BOOKSTORE_IDENTITY_LIMIT_NAMESPACE=f"test-{uuid.uuid4().hex[:8]}",
-               BOOKSTORE_ADMIN_EMAIL="")
-    server = Server(os.environ["BOOKSTORE_IDENTITY"], env=env, port_env="BOOKSTORE_IDENTITY_ADDR")
-    try:
+    with identity_with(identity, BOOKSTORE_IDENTITY_REGISTER_LIMIT_PER_PEER="3") as server:
         s = stub(server)
         new = lambda: pb.RegisterUserRequest(email=new_email(), password="a-good-password-1",
                                              display_name="R")
@@ -447,5 +419,3 @@ def test_registrations_are_rate_limited_per_address(identity):
         # logging in is another budget
         assert rpc_error(s.Login, pb.LoginRequest(email=new_email(), password="x"),
                          timeout=10)[0] == grpc.StatusCode.UNAUTHENTICATED
-    finally:
-        assert server.stop() == 0
