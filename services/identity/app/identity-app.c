@@ -407,3 +407,14 @@ int identity_disable_user(struct identity_app *app, const char *user_id, struct 
                 return r;
         return identity_get_user(app, user_id, ret);
 }
+
+int identity_get_jwks(struct identity_app *app, struct identity_jwks *ret)
+{
+        return app->signer.ops->jwks(app->signer.self, ret);
+}
+
+void identity_jwks_clear(struct identity_jwks *k)
+{
+        free(k->document);
+        k->document = NULL;
+}

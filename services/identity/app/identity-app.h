@@ -62,6 +62,10 @@ struct identity_tokens {
 };
 void identity_tokens_clear(struct identity_tokens *t);
 
+/* The public verification keys (GetJwks). */
+int identity_get_jwks(struct identity_app *app, struct identity_jwks *ret);
+void identity_jwks_clear(struct identity_jwks *k);
+
 /* Call once after filling the ports and cfg. */
 int identity_app_init(struct identity_app *app);
 

@@ -21,12 +21,24 @@ struct identity_hasher {
         void *self;
 };
 
+/* A published verification key (RFC 7517 members) and the set of them. */
+enum { IDENTITY_MAX_JWKS = 8 };
+struct identity_jwk {
+        char kid[64], kty[8], alg[16], use[8], crv[16], x[64], y[64];
+};
+struct identity_jwks {
+        char *document; /* the JWKS JSON, malloc'd: identity_jwks_clear() frees it */
+        struct identity_jwk keys[IDENTITY_MAX_JWKS];
+        size_t n;
+};
+
 struct identity_signer_ops {
         /* An access token for subject/role; *ret_token is malloc'd. */
         int (*sign)(void *self, const char *subject, unsigned role, const char *jti, int64_t now,
                     int64_t ttl_s, char **ret_token);
         /* The verification keys as a JWKS JSON document, malloc'd. */
-        int (*jwks)(void *self, char **ret_json);
+        /* The verification keys, as a JWKS document and key by key. */
+        int (*jwks)(void *self, struct identity_jwks *ret);
 };
 struct identity_signer {
         const struct identity_signer_ops *ops;

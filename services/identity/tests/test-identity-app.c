@@ -217,10 +217,11 @@ static int fake_sign(void *self, const char *sub, unsigned role, const char *jti
                        : 0;
 }
 
-static int fake_jwks(void *self, char **ret)
+static int fake_jwks(void *self, struct identity_jwks *ret)
 {
-        *ret = strdup("{\"keys\":[]}");
-        return 0;
+        memset(ret, 0, sizeof(*ret));
+        ret->document = strdup("{\"keys\":[]}");
+        return ret->document ? 0 : -ENOMEM;
 }
 
 static const struct identity_signer_ops fake_signer = {fake_sign, fake_jwks};

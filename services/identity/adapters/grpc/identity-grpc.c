@@ -7,7 +7,6 @@
 #include "rpc/pb.h"
 
 #include <errno.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -392,46 +391,34 @@ static int disable_user(struct rpc_call *call, const ProtobufCMessage *msg, Prot
         RESPOND(call, resp, ret);
 }
 
-static char *json_text(struct rpc_call *call, json_t *obj, const char *key)
-{
-        const char *v = json_string_value(json_object_get(obj, key));
-        return rpc_call_strdup(call, v ? v : "");
-}
-
 static int get_jwks(struct rpc_call *call, const ProtobufCMessage *msg, ProtobufCMessage **ret)
 {
-        struct identity_app *app = APP(call);
-        char *doc = NULL;
-        int r = app->signer.ops->jwks(app->signer.self, &doc);
+        struct identity_jwks *k = rpc_call_alloc(call, sizeof(*k));
+        if (!k)
+                return OOM(call);
+        int r = identity_get_jwks(APP(call), k);
         if (r < 0)
                 return fail(call, r);
-        json_error_t jerr;
-        json_t *parsed = json_loads(doc, 0, &jerr);
-        json_t *keys = json_object_get(parsed, "keys");
         Bookstore__Identity__V1__GetJwksResponse *resp =
                 rpc_new_message(call, &bookstore__identity__v1__get_jwks_response__descriptor);
-        size_t n = json_array_size(keys);
-        if (resp && (resp->jwks_json = rpc_call_strdup(call, doc)) &&
-            (resp->keys = rpc_call_alloc(call, (n + 1) * sizeof(void *)))) {
-                for (size_t i = 0; i < n; i++) {
-                        json_t *k = json_array_get(keys, i);
-                        Bookstore__Identity__V1__Jwk *jwk =
-                                rpc_new_message(call, &bookstore__identity__v1__jwk__descriptor);
-                        if (!jwk)
-                                break;
-                        jwk->kid = json_text(call, k, "kid");
-                        jwk->kty = json_text(call, k, "kty");
-                        jwk->alg = json_text(call, k, "alg");
-                        jwk->use = json_text(call, k, "use");
-                        jwk->crv = json_text(call, k, "crv");
-                        jwk->x = json_text(call, k, "x");
-                        jwk->y = json_text(call, k, "y");
+        bool ok = resp && (resp->jwks_json = rpc_call_strdup(call, k->document)) &&
+                  (resp->keys = rpc_call_alloc(call, (k->n + 1) * sizeof(void *)));
+        for (size_t i = 0; ok && i < k->n; i++) {
+                Bookstore__Identity__V1__Jwk *jwk =
+                        rpc_new_message(call, &bookstore__identity__v1__jwk__descriptor);
+                const struct identity_jwk *from = &k->keys[i];
+                ok = jwk && (jwk->kid = rpc_call_strdup(call, from->kid)) &&
+                     (jwk->kty = rpc_call_strdup(call, from->kty)) &&
+                     (jwk->alg = rpc_call_strdup(call, from->alg)) &&
+                     (jwk->use = rpc_call_strdup(call, from->use)) &&
+                     (jwk->crv = rpc_call_strdup(call, from->crv)) &&
+                     (jwk->x = rpc_call_strdup(call, from->x)) &&
+                     (jwk->y = rpc_call_strdup(call, from->y));
+                if (ok)
                         resp->keys[resp->n_keys++] = jwk;
-                }
         }
-        json_decref(parsed);
-        free(doc);
-        if (!resp || resp->n_keys != n)
+        identity_jwks_clear(k);
+        if (!ok)
                 return OOM(call);
         RESPOND(call, resp, ret);
 }

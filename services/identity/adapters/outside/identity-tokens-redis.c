@@ -6,6 +6,10 @@
 #include "identity-rules.h"
 #include "kv/ratelimit.h"
 
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
 _Static_assert((unsigned)ROLE_ADMIN == (unsigned)ROLE_ADMIN &&
                        (unsigned)ROLE_SERVICE == (unsigned)ROLE_SERVICE,
                "identity roles and token roles use the same bits");
@@ -17,10 +21,36 @@ static int jwt_sign(void *self, const char *subject, unsigned role, const char *
         return auth_jwt_sign(s->keys, s->params, subject, role, jti, now, ttl_s, ret_token);
 }
 
-static int jwt_jwks(void *self, char **ret_json)
+static void member(json_t *key, const char *name, char *out, size_t len)
+{
+        const char *v = json_string_value(json_object_get(key, name));
+        snprintf(out, len, "%s", v ? v : "");
+}
+
+/* libs/auth's JWKS document, and its keys taken apart for the gRPC answer. */
+static int jwt_jwks(void *self, struct identity_jwks *ret)
 {
         const struct identity_signer_jwt *s = self;
-        return auth_keyset_jwks_json(s->keys, ret_json);
+        memset(ret, 0, sizeof(*ret));
+        int r = auth_keyset_jwks_json(s->keys, &ret->document);
+        if (r < 0)
+                return r;
+        json_error_t jerr;
+        json_t *doc = json_loads(ret->document, 0, &jerr);
+        json_t *keys = json_object_get(doc, "keys");
+        for (size_t i = 0; i < json_array_size(keys) && ret->n < IDENTITY_MAX_JWKS; i++) {
+                json_t *k = json_array_get(keys, i);
+                struct identity_jwk *out = &ret->keys[ret->n++];
+                member(k, "kid", out->kid, sizeof(out->kid));
+                member(k, "kty", out->kty, sizeof(out->kty));
+                member(k, "alg", out->alg, sizeof(out->alg));
+                member(k, "use", out->use, sizeof(out->use));
+                member(k, "crv", out->crv, sizeof(out->crv));
+                member(k, "x", out->x, sizeof(out->x));
+                member(k, "y", out->y, sizeof(out->y));
+        }
+        json_decref(doc);
+        return 0;
 }
 
 static const struct identity_signer_ops signer_ops = {.sign = jwt_sign, .jwks = jwt_jwks};

@@ -188,12 +188,20 @@ static int change(struct rpc_call *call, enum change_kind kind, const char *id,
         char explain[300] = "";
         if (!o)
                 return OOM(call);
-        int r = kind == CHANGE_BY_SAGA ? order_change_status(APP(call), id, to, reason, o, explain,
-                                                             sizeof(explain))
-                : kind == CHANGE_CANCEL
-                        ? order_request_cancel(APP(call), &caller, id, reason, o, explain,
-                                               sizeof(explain))
-                        : order_mark(APP(call), &caller, id, to, o, explain, sizeof(explain));
+        int r = -EINVAL;
+        switch (kind) { /* no default: -Wswitch catches a kind without its use case */
+        case CHANGE_BY_SAGA:
+                r = order_change_status(APP(call), id, to, reason, o, explain, sizeof(explain));
+                break;
+        case CHANGE_CANCEL:
+                r = order_request_cancel(APP(call), &caller, id, reason, o, explain,
+                                         sizeof(explain));
+                break;
+        case CHANGE_SHIPPED:
+        case CHANGE_DELIVERED:
+                r = order_mark(APP(call), &caller, id, to, o, explain, sizeof(explain));
+                break;
+        }
         if (r != OE_OK)
                 return fail(call, r, explain);
         return rpc_reply_with(call, type, "order", order_to_proto(call, o), ret);
