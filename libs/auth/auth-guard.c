@@ -31,6 +31,16 @@ struct auth_guard {
         struct token_cache_entry cache[TOKEN_CACHE_SLOTS];
 };
 
+static int64_t wall_clock_s(void);
+
+static int never_revoked(void *self, const struct auth_principal *p, bool *ret_revoked)
+{
+        *ret_revoked = false;
+        return 0;
+}
+
+static const struct auth_revocation_ops no_revocations = {.check = never_revoked};
+
 int auth_guard_new(struct auth_guard **ret_guard, const struct auth_guard_config *cfg)
 {
         if (!cfg->keys || !cfg->params.issuer || !cfg->params.audience)
@@ -39,6 +49,11 @@ int auth_guard_new(struct auth_guard **ret_guard, const struct auth_guard_config
         if (!g)
                 return -ENOMEM;
         g->cfg = *cfg;
+        /* optional ports get defaults here, not NULL checks where they are used */
+        if (!g->cfg.now_s)
+                g->cfg.now_s = wall_clock_s;
+        if (!g->cfg.revocations.ops)
+                g->cfg.revocations = (struct auth_revocations){.ops = &no_revocations};
         pthread_mutex_init(&g->cache_lock, NULL);
         *ret_guard = g;
         return 0;
@@ -155,24 +170,22 @@ static int guard_intercept(struct rpc_call *call, void *userdata)
         if (!p)
                 return rpc_error(call, RPC_RESOURCE_EXHAUSTED, "out of memory");
         const char *reason = NULL;
-        int64_t now = g->cfg.now_s ? g->cfg.now_s() : wall_clock_s();
+        int64_t now = g->cfg.now_s();
         if (!cache_lookup(g, token, now, p)) {
                 if (auth_jwt_verify(g->cfg.keys, &g->cfg.params, token, now, p, &reason) < 0)
                         return rpc_error(call, RPC_UNAUTHENTICATED, "invalid token: %s", reason);
                 cache_store(g, token, p);
         }
-        if (g->cfg.revocations.ops) {
-                bool revoked = false;
-                int r = g->cfg.revocations.ops->check(g->cfg.revocations.self, p, &revoked);
-                if (r < 0) {
-                        log_msg(LOG_WARN, "revocation store unreachable: refusing the call",
-                                "{s:s, s:i}", "method", method, "error", r);
-                        return rpc_error(call, RPC_UNAVAILABLE,
-                                         "cannot check the token right now; retry later");
-                }
-                if (revoked)
-                        return rpc_error(call, RPC_UNAUTHENTICATED, "invalid token: revoked");
+        bool revoked = false;
+        int r = g->cfg.revocations.ops->check(g->cfg.revocations.self, p, &revoked);
+        if (r < 0) {
+                log_msg(LOG_WARN, "revocation store unreachable: refusing the call", "{s:s, s:i}",
+                        "method", method, "error", r);
+                return rpc_error(call, RPC_UNAVAILABLE,
+                                 "cannot check the token right now; retry later");
         }
+        if (revoked)
+                return rpc_error(call, RPC_UNAUTHENTICATED, "invalid token: revoked");
         if (!is_public && !(roles & p->role)) {
                 char need[64];
                 roles_text(roles, need, sizeof(need));

@@ -467,8 +467,7 @@ const char *rpc_trace_current(void)
 int rpc_call_run_handler(struct rpc_call *c)
 {
         const struct rpc_call_observer *obs = &c->server->observer;
-        if (obs->started)
-                obs->started(obs->userdata, c->path);
+        obs->started(obs->userdata, c->path);
         c->observed = true;
         rpc_trace_enter(c->trace_id);
         rpc_client_refusal_clear(); /* a refusal seen by an earlier call is not this one's */
@@ -502,9 +501,7 @@ void rpc_call_log(struct rpc_call *c)
 {
         double ms = (double)(clock_monotonic_us() - c->start_us) / 1000.0;
         const struct rpc_call_observer *obs = &c->server->observer;
-        if (obs->finished)
-                obs->finished(obs->userdata, c->method ? c->path : "", c->status, ms / 1000.0,
-                              c->observed);
+        obs->finished(obs->userdata, c->method ? c->path : "", c->status, ms / 1000.0, c->observed);
         if (!c->server->cfg.access_log)
                 return;
         json_t *fields = json_pack("{s:s, s:s, s:i, s:f, s:s}", "method", c->path, "code",

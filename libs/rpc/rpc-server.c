@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+static struct rpc_call_observer with_defaults(struct rpc_call_observer o);
+
 int rpc_server_new(struct rpc_server **ret_server, const struct rpc_server_config *cfg)
 {
         if (!cfg->listen_addr || cfg->workers < 1 || cfg->queues < 1 ||
@@ -22,6 +24,7 @@ int rpc_server_new(struct rpc_server **ret_server, const struct rpc_server_confi
         s->cfg = *cfg;
         s->listen_addr = strdup(cfg->listen_addr);
         s->cfg.listen_addr = s->listen_addr;
+        s->observer = with_defaults((struct rpc_call_observer){0});
         pthread_mutex_init(&s->streams_lock, NULL);
         pthread_cond_init(&s->streams_done, NULL);
         if (!s->listen_addr) {
@@ -378,11 +381,30 @@ static grpc_server *create_core_server(const struct rpc_server_config *cfg)
         return grpc_server_create(&channel_args, NULL);
 }
 
+static void observe_nothing_started(void *userdata, const char *method)
+{
+}
+
+static void observe_nothing_finished(void *userdata, const char *method, int code, double seconds,
+                                     bool ran)
+{
+}
+
+/* An observer's missing callbacks do nothing, so calls need no NULL checks. */
+static struct rpc_call_observer with_defaults(struct rpc_call_observer o)
+{
+        if (!o.started)
+                o.started = observe_nothing_started;
+        if (!o.finished)
+                o.finished = observe_nothing_finished;
+        return o;
+}
+
 int rpc_server_set_observer(struct rpc_server *s, const struct rpc_call_observer *observer)
 {
         if (s->started)
                 return -EBUSY;
-        s->observer = *observer;
+        s->observer = with_defaults(*observer);
         return 0;
 }
 
