@@ -342,12 +342,11 @@ int rpc_call_decode(struct rpc_call *c, const ProtobufCMessageDescriptor *desc,
         const uint8_t *data = GRPC_SLICE_START_PTR(slice);
         size_t len = GRPC_SLICE_LENGTH(slice);
         char why[512];
-        struct rpc_server_config limits = *cfg;
-        if (c->method && c->method->max_request_bytes &&
-            c->method->max_request_bytes < limits.max_message_bytes)
-                limits.max_message_bytes = c->method->max_request_bytes;
+        size_t max_bytes = cfg->max_message_bytes;
+        if (c->method && c->method->max_request_bytes && c->method->max_request_bytes < max_bytes)
+                max_bytes = c->method->max_request_bytes;
         c->alloc_failed = false;
-        int code = rpc_request_decode(&limits, desc, allocator, &c->alloc_failed, data, len,
+        int code = rpc_request_decode(cfg, max_bytes, desc, allocator, &c->alloc_failed, data, len,
                                       ret_msg, why, sizeof(why));
         if (code != RPC_OK)
                 code = rpc_error(c, code, "%s", why);

@@ -204,13 +204,15 @@ int rpc_wire_check(const ProtobufCMessageDescriptor *desc, const uint8_t *data, 
 const char *rpc_find_invalid_utf8(const ProtobufCMessage *msg, char *buf, size_t len);
 /* The runtime's checks and decoding of one request's bytes, in the order a
  * served call runs them: size, wire shape and depth, NULs, protobuf-c
- * decoding with the allocator (*alloc_failed, set by it, tells memory from
+ * decoding with the allocator (max_bytes: the method's limit, at most the
+ * server's) (*alloc_failed, set by it, tells memory from
  * malformed input), UTF-8. RPC_OK with *ret_msg (in the allocator's memory),
  * or the status to answer and its message in why. The fuzz target drives
  * exactly this. */
-int rpc_request_decode(const struct rpc_server_config *cfg, const ProtobufCMessageDescriptor *desc,
-                       ProtobufCAllocator *allocator, const bool *alloc_failed, const uint8_t *data,
-                       size_t len, ProtobufCMessage **ret_msg, char *why, size_t why_len);
+int rpc_request_decode(const struct rpc_server_config *cfg, size_t max_bytes,
+                       const ProtobufCMessageDescriptor *desc, ProtobufCAllocator *allocator,
+                       const bool *alloc_failed, const uint8_t *data, size_t len,
+                       ProtobufCMessage **ret_msg, char *why, size_t why_len);
 
 /* rpc-health.c / rpc-reflection.c */
 void rpc_health_free(struct rpc_health *h);

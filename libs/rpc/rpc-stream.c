@@ -171,18 +171,13 @@ static void *stream_main(void *arg)
         return NULL;
 }
 
+/* An admitted stream that could not start: its slot back, then refused. */
 static void stream_abort(struct rpc_call *c, grpc_completion_queue *cq)
 {
-        struct rpc_server *srv = c->server;
-        grpc_call_cancel_with_status(c->call, GRPC_STATUS_RESOURCE_EXHAUSTED,
-                                     "server could not start a stream", NULL);
-        grpc_call_unref(c->call);
-        c->call = NULL;
-        rpc_cq_destroy(cq);
         if (c->stream)
                 arena_free(c->stream->msg_arena);
-        rpc_streams_release(srv, c);
-        rpc_call_free(c);
+        rpc_streams_release(c->server, c);
+        rpc_stream_refuse(c, cq, "server could not start a stream");
 }
 
 void rpc_stream_refuse(struct rpc_call *c, grpc_completion_queue *cq, const char *why)

@@ -138,13 +138,14 @@ const char *rpc_find_invalid_utf8(const ProtobufCMessage *msg, char *buf, size_t
         return check_utf8(msg, buf, len) ? NULL : buf;
 }
 
-int rpc_request_decode(const struct rpc_server_config *cfg, const ProtobufCMessageDescriptor *desc,
-                       ProtobufCAllocator *allocator, const bool *alloc_failed, const uint8_t *data,
-                       size_t len, ProtobufCMessage **ret_msg, char *why, size_t why_len)
+int rpc_request_decode(const struct rpc_server_config *cfg, size_t max_bytes,
+                       const ProtobufCMessageDescriptor *desc, ProtobufCAllocator *allocator,
+                       const bool *alloc_failed, const uint8_t *data, size_t len,
+                       ProtobufCMessage **ret_msg, char *why, size_t why_len)
 {
-        if (len > cfg->max_message_bytes) {
+        if (len > max_bytes) {
                 snprintf(why, why_len, "request message is %zu bytes; the limit is %zu", len,
-                         cfg->max_message_bytes);
+                         max_bytes);
                 return RPC_RESOURCE_EXHAUSTED;
         }
         char path[256];

@@ -76,8 +76,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         ProtobufCAllocator alloc = {.alloc = alloc_cb, .free = free_cb, .allocator_data = &a};
         ProtobufCMessage *m = NULL;
         char why[512];
-        int code = rpc_request_decode(&cfg, d, &alloc, &a.failed, data + 1, size - 1, &m, why,
-                                      sizeof(why));
+        int code = rpc_request_decode(&cfg, cfg.max_message_bytes, d, &alloc, &a.failed, data + 1,
+                                      size - 1, &m, why, sizeof(why));
         if ((code == RPC_OK) != (m != NULL) || (code != RPC_OK && !why[0]))
                 abort(); /* a decision without its message, or a message without a decision */
         arena_free(a.arena);
