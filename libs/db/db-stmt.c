@@ -220,6 +220,12 @@ int db_row_found(const struct db_row *row, void *found)
         return 0;
 }
 
+int db_row_first_int64(const struct db_row *row, void *ret)
+{
+        *(int64_t *)ret = db_row_int64(row, 0);
+        return 0;
+}
+
 static bool is_integer_type(enum enum_field_types t)
 {
         return t == MYSQL_TYPE_TINY || t == MYSQL_TYPE_SHORT || t == MYSQL_TYPE_LONG ||

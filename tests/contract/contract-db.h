@@ -6,6 +6,7 @@
 #include "contract-env.h"
 #include "db/db.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -44,6 +45,17 @@ static inline int contract_schema_open(const char *prefix, const struct db_migra
             db_migrate(*ret_pool, migrations, n, &applied, err, sizeof(err)) < 0)
                 return -1;
         return 0;
+}
+
+/* The first column of the first row of sql, with one text parameter (or
+ * none: NULL); INT64_MIN when the query fails. */
+static inline int64_t contract_scalar(struct db_pool *p, const char *sql, const char *text)
+{
+        struct db_value v = db_text(text);
+        int64_t n = INT64_MIN;
+        if (db_pool_query(p, sql, text ? &v : NULL, text ? 1 : 0, db_row_first_int64, &n) < 0)
+                return INT64_MIN;
+        return n;
 }
 
 static inline void contract_schema_drop(struct db_pool *pool, const char *schema)

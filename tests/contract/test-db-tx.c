@@ -78,17 +78,10 @@ static int teardown(void **state)
 
 /* ---- the second session ------------------------------------------------ */
 
-static int int_cb(const struct db_row *row, void *userdata)
-{
-        *(int64_t *)userdata = db_row_int64(row, 0);
-        return 0;
-}
-
 static int64_t scalar(const char *sql, const char *key)
 {
-        struct db_value v = db_text(key);
-        int64_t n = -1;
-        assert_int_equal(db_pool_query(admin, sql, key ? &v : NULL, key ? 1 : 0, int_cb, &n), 0);
+        int64_t n = contract_scalar(admin, sql, key);
+        assert_true(n != INT64_MIN);
         return n;
 }
 
@@ -155,7 +148,8 @@ static int long_statement(struct db_conn *c, struct body *b)
 static int begin_run(struct db_conn *c, struct body *b)
 {
         if (++b->runs == 1)
-                return db_query(c, "SELECT CONNECTION_ID()", NULL, 0, int_cb, &b->connection);
+                return db_query(c, "SELECT CONNECTION_ID()", NULL, 0, db_row_first_int64,
+                                &b->connection);
         return 0;
 }
 
@@ -171,7 +165,7 @@ static int reserve_body(struct db_conn *c, void *arg)
         int r;
         if ((r = begin_run(c, b)) < 0 ||
             (r = db_query(c, "SELECT reserved FROM stock WHERE book_id = ? FOR UPDATE", &book, 1,
-                          int_cb, &reserved)) < 0 ||
+                          db_row_first_int64, &reserved)) < 0 ||
             (r = strike_at(c, b, STRIKE_BETWEEN)) < 0 ||
             (r = db_exec(c, "INSERT INTO reservations (order_id) VALUES (?)", &order, 1, NULL,
                          NULL)) < 0 ||
@@ -245,11 +239,6 @@ static void orders_are_whole(void)
                          0);
 }
 
-static int64_t count_of(const char *table_sql, const char *key)
-{
-        return scalar(table_sql, key);
-}
-
 /* Runs one body on a pool of its own (an empty statement cache, so the
  * statement after the strike is prepared on the dead connection -- the path
  * that used to reconnect and go on in autocommit). */
@@ -272,12 +261,12 @@ static void a_loss_before_commit_reruns_the_whole_transaction(enum strike strike
         assert_int_equal(run_body(reserve_body, &b), 0);
         assert_int_equal(b.runs, strike == STRIKE_NONE ? 1 : 2);
         assert_int_equal(
-                count_of("SELECT COUNT(*) FROM reservations WHERE order_id = ?", reservation), 1);
+                scalar("SELECT COUNT(*) FROM reservations WHERE order_id = ?", reservation), 1);
         reservations_are_whole();
         b = (struct body){.key = order, .strike = strike};
         assert_int_equal(run_body(outbox_body, &b), 0);
         assert_int_equal(b.runs, strike == STRIKE_NONE ? 1 : 2);
-        assert_int_equal(count_of("SELECT COUNT(*) FROM orders WHERE id = ?", order), 1);
+        assert_int_equal(scalar("SELECT COUNT(*) FROM orders WHERE id = ?", order), 1);
         orders_are_whole();
 }
 
@@ -310,13 +299,13 @@ static void killed_just_before_commit(void **state)
         struct body b = {.key = "r-commit", .strike = STRIKE_BEFORE_COMMIT};
         assert_int_equal(run_body(reserve_body, &b), -DB_OUTCOME_UNKNOWN);
         assert_int_equal(b.runs, 1);
-        assert_int_equal(
-                count_of("SELECT COUNT(*) FROM reservations WHERE order_id = ?", "r-commit"), 0);
+        assert_int_equal(scalar("SELECT COUNT(*) FROM reservations WHERE order_id = ?", "r-commit"),
+                         0);
         reservations_are_whole();
         b = (struct body){.key = "o-commit", .strike = STRIKE_BEFORE_COMMIT};
         assert_int_equal(run_body(outbox_body, &b), -DB_OUTCOME_UNKNOWN);
         assert_int_equal(b.runs, 1);
-        assert_int_equal(count_of("SELECT COUNT(*) FROM orders WHERE id = ?", "o-commit"), 0);
+        assert_int_equal(scalar("SELECT COUNT(*) FROM orders WHERE id = ?", "o-commit"), 0);
         orders_are_whole();
 }
 
@@ -332,7 +321,8 @@ static void a_held_transaction_never_continues_on_a_new_connection(void **state)
         struct db_conn *conn;
         assert_int_equal(db_acquire(pool, &conn), 0);
         int64_t id = 0;
-        assert_int_equal(db_query(conn, "SELECT CONNECTION_ID()", NULL, 0, int_cb, &id), 0);
+        assert_int_equal(db_query(conn, "SELECT CONNECTION_ID()", NULL, 0, db_row_first_int64, &id),
+                         0);
         assert_int_equal(db_begin(conn), 0);
         struct db_value order = db_text("o-held");
         assert_int_equal(db_exec(conn, "INSERT INTO orders (id) VALUES (?)", &order, 1, NULL, NULL),
@@ -347,12 +337,13 @@ static void a_held_transaction_never_continues_on_a_new_connection(void **state)
                 -ECONNRESET);
         assert_int_equal(db_commit(conn), -ECONNRESET);
         db_release(conn);
-        assert_int_equal(count_of("SELECT COUNT(*) FROM order_items WHERE order_id = ?", "o-held"),
+        assert_int_equal(scalar("SELECT COUNT(*) FROM order_items WHERE order_id = ?", "o-held"),
                          0);
-        assert_int_equal(count_of("SELECT COUNT(*) FROM outbox WHERE order_id = ?", "o-held"), 0);
+        assert_int_equal(scalar("SELECT COUNT(*) FROM outbox WHERE order_id = ?", "o-held"), 0);
         /* the next user of the connection gets a working one */
         assert_int_equal(db_acquire(pool, &conn), 0);
-        assert_int_equal(db_query(conn, "SELECT CONNECTION_ID()", NULL, 0, int_cb, &id), 0);
+        assert_int_equal(db_query(conn, "SELECT CONNECTION_ID()", NULL, 0, db_row_first_int64, &id),
+                         0);
         db_release(conn);
         db_pool_free(pool);
         orders_are_whole();

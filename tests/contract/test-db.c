@@ -243,27 +243,24 @@ static void pool_waits_then_times_out(void **state)
         assert_int_equal(st.in_use, 0);
 }
 
-static int id_cb(const struct db_row *row, void *userdata)
-{
-        *(int64_t *)userdata = db_row_int64(row, 0);
-        return 0;
-}
-
 static void a_killed_connection_is_reopened(void **state)
 {
         struct db_conn *c, *killer;
         assert_int_equal(db_acquire(pool, &c), 0);
         assert_int_equal(db_acquire(pool, &killer), 0);
         int64_t victim = 0;
-        assert_int_equal(db_query(c, "SELECT CONNECTION_ID()", NULL, 0, id_cb, &victim), 0);
+        assert_int_equal(
+                db_query(c, "SELECT CONNECTION_ID()", NULL, 0, db_row_first_int64, &victim), 0);
         struct db_value v = db_int(victim);
         assert_int_equal(db_exec(killer, "KILL CONNECTION ?", &v, 1, NULL, NULL), 0);
         /* the statement is cached; executing it finds the connection gone */
         int64_t again = 0;
-        int r = db_query(c, "SELECT CONNECTION_ID()", NULL, 0, id_cb, &again);
+        int r = db_query(c, "SELECT CONNECTION_ID()", NULL, 0, db_row_first_int64, &again);
         assert_true(r == -ECONNRESET || r == 0);
         if (r == -ECONNRESET) /* reopened on next use */
-                assert_int_equal(db_query(c, "SELECT CONNECTION_ID()", NULL, 0, id_cb, &again), 0);
+                assert_int_equal(
+                        db_query(c, "SELECT CONNECTION_ID()", NULL, 0, db_row_first_int64, &again),
+                        0);
         assert_true(again != victim);
         db_release(c);
         db_release(killer);

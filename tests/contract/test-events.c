@@ -159,19 +159,13 @@ static struct events_relay *start_relay(int64_t retention_ms)
         return r;
 }
 
-static int count_cb(const struct db_row *row, void *userdata)
-{
-        *(int64_t *)userdata = db_row_int64(row, 0);
-        return 0;
-}
-
 /* Outbox rows matching a condition. */
 static int64_t count(const char *where)
 {
         char sql[128];
-        int64_t n = -1;
         snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM outbox WHERE %s", where);
-        assert_int_equal(db_pool_query(pool, sql, NULL, 0, count_cb, &n), 0);
+        int64_t n = contract_scalar(pool, sql, NULL);
+        assert_true(n != INT64_MIN);
         return n;
 }
 

@@ -142,6 +142,15 @@ def stop_kafka_mock(proc):
     assert proc.wait(timeout=10) == 0
 
 
+def memory_bytes(server, field):
+    """VmRSS (now) or VmHWM (the peak) of a service process, in bytes."""
+    with open(f"/proc/{server.proc.pid}/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) * 1024
+    raise AssertionError(f"no {field}")
+
+
 def wait_for(predicate, timeout=10.0, interval=0.05):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -17,7 +17,7 @@ from bookstore.common.v1 import common_pb2
 from bookstore.identity.v1 import identity_pb2 as pb
 from bookstore.identity.v1 import identity_pb2_grpc as pb_grpc
 
-from conftest import Server
+from conftest import Server, memory_bytes
 
 ADMIN = ("admin@bookstore.test", "admin-password-1")
 SECRET = "checkout-secret-0123456789"
@@ -357,15 +357,6 @@ def test_only_argon2id_hashes_are_stored_and_no_secret_is_logged(identity):
                    ADMIN[1]):
         assert secret not in identity.stderr
     assert any(l.get("method", "").endswith("/Login") for l in identity.log_lines())
-
-
-def memory_bytes(server, field):
-    """VmRSS (now) or VmHWM (the peak) of a service process."""
-    with open(f"/proc/{server.proc.pid}/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) * 1024
-    raise AssertionError(f"no {field}")
 
 
 def test_parallel_registrations_and_logins_stay_inside_the_hashing_budget(identity):

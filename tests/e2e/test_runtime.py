@@ -19,7 +19,7 @@ from grpc_reflection.v1 import reflection_pb2_grpc as refl_grpc
 from grpc_reflection.v1alpha import reflection_pb2 as refl_alpha_pb2
 from grpc_reflection.v1alpha import reflection_pb2_grpc as refl_alpha_grpc
 
-from conftest import Server, wait_for
+from conftest import Server, memory_bytes, wait_for
 
 SERVICE = "bookstore.testing.v1.TestService"
 ECHO = f"/{SERVICE}/Echo"
@@ -155,8 +155,7 @@ def test_64_huge_requests_at_once_stay_inside_the_memory_budget(start_testsvc):
     (With the old limits, 4 MiB requests and 64 MiB arenas, it peaked at 1.8 GiB.)"""
     import threading
     server = start_testsvc()
-    rss = lambda key: next(int(l.split()[1]) * 1024 for l in open(
-        f"/proc/{server.proc.pid}/status") if l.startswith(key + ":"))
+    rss = lambda field: memory_bytes(server, field)
     baseline = rss("VmRSS")
     empty_children = b"\x12\x00" * (2 * 2**20)  # nested.children x 2M, 4 MiB
     payload = b"\x22" + _varint(len(empty_children)) + empty_children

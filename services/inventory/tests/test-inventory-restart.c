@@ -110,17 +110,10 @@ static int teardown(void **state)
         return 0;
 }
 
-static int int_cb(const struct db_row *row, void *userdata)
-{
-        *(int64_t *)userdata = db_row_int64(row, 0);
-        return 0;
-}
-
 static int64_t scalar(const char *sql, const char *book)
 {
-        struct db_value v = db_text(book);
-        int64_t n = -1;
-        assert_int_equal(db_pool_query(pool, sql, &v, 1, int_cb, &n), 0);
+        int64_t n = contract_scalar(pool, sql, book);
+        assert_true(n != INT64_MIN);
         return n;
 }
 

@@ -105,6 +105,8 @@ const char *db_row_text(const struct db_row *row, size_t col, size_t *ret_len);
 typedef int (*db_row_fn)(const struct db_row *row, void *userdata);
 /* A db_row_fn that sets the bool userdata points at: "is there a row?". */
 int db_row_found(const struct db_row *row, void *found);
+/* A db_row_fn that stores the row's first column in the int64_t userdata points at. */
+int db_row_first_int64(const struct db_row *row, void *ret);
 
 /* INSERT/UPDATE/DELETE/DDL. ret_affected and ret_insert_id may be NULL. */
 int db_exec(struct db_conn *conn, const char *sql, const struct db_value *params, size_t n_params,
