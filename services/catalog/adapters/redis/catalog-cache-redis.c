@@ -1,6 +1,8 @@
 /* Book cache in Redis; see catalog-cache-redis.h. */
 #include "catalog-cache-redis.h"
 
+#include "core/json.h"
+
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -55,12 +57,6 @@ static int run_script(struct catalog_cache_redis *c, const char *script, const c
         return r;
 }
 
-static void copy_str(json_t *o, const char *k, char *out, size_t len)
-{
-        const char *v = json_string_value(json_object_get(o, k));
-        snprintf(out, len, "%s", v ? v : "");
-}
-
 /* The entry and the generation in one round trip. */
 static int cache_get(void *self, const char *id, struct catalog_book *ret, int64_t *ret_generation)
 {
@@ -94,14 +90,14 @@ static int cache_get(void *self, const char *id, struct catalog_book *ret, int64
                 return -EBADMSG; /* treated as a miss by the caller, and reported */
         }
         memset(ret, 0, sizeof(*ret));
-        copy_str(o, "id", ret->id, sizeof(ret->id));
-        copy_str(o, "title", ret->title, sizeof(ret->title));
-        copy_str(o, "authors", ret->authors, sizeof(ret->authors));
-        copy_str(o, "isbn13", ret->isbn13, sizeof(ret->isbn13));
-        copy_str(o, "description", ret->description, sizeof(ret->description));
-        copy_str(o, "category_id", ret->category_id, sizeof(ret->category_id));
-        copy_str(o, "currency", ret->price.currency, sizeof(ret->price.currency));
-        copy_str(o, "seller_id", ret->seller_id, sizeof(ret->seller_id));
+        json_copy_string(o, "id", ret->id, sizeof(ret->id));
+        json_copy_string(o, "title", ret->title, sizeof(ret->title));
+        json_copy_string(o, "authors", ret->authors, sizeof(ret->authors));
+        json_copy_string(o, "isbn13", ret->isbn13, sizeof(ret->isbn13));
+        json_copy_string(o, "description", ret->description, sizeof(ret->description));
+        json_copy_string(o, "category_id", ret->category_id, sizeof(ret->category_id));
+        json_copy_string(o, "currency", ret->price.currency, sizeof(ret->price.currency));
+        json_copy_string(o, "seller_id", ret->seller_id, sizeof(ret->seller_id));
         ret->price.units = json_integer_value(json_object_get(o, "units"));
         ret->price.nanos = (int32_t)json_integer_value(json_object_get(o, "nanos"));
         ret->status = (enum catalog_status)json_integer_value(json_object_get(o, "status"));

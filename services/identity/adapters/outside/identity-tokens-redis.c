@@ -3,10 +3,10 @@
 
 #include "auth/revocation-redis.h"
 #include "core/clock.h"
+#include "core/json.h"
 #include "identity-rules.h"
 #include "kv/ratelimit.h"
 
-#include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -19,12 +19,6 @@ static int jwt_sign(void *self, const char *subject, unsigned role, const char *
 {
         const struct identity_signer_jwt *s = self;
         return auth_jwt_sign(s->keys, s->params, subject, role, jti, now, ttl_s, ret_token);
-}
-
-static void member(json_t *key, const char *name, char *out, size_t len)
-{
-        const char *v = json_string_value(json_object_get(key, name));
-        snprintf(out, len, "%s", v ? v : "");
 }
 
 /* libs/auth's JWKS document, and its keys taken apart for the gRPC answer. */
@@ -41,13 +35,13 @@ static int jwt_jwks(void *self, struct identity_jwks *ret)
         for (size_t i = 0; i < json_array_size(keys) && ret->n < IDENTITY_MAX_JWKS; i++) {
                 json_t *k = json_array_get(keys, i);
                 struct identity_jwk *out = &ret->keys[ret->n++];
-                member(k, "kid", out->kid, sizeof(out->kid));
-                member(k, "kty", out->kty, sizeof(out->kty));
-                member(k, "alg", out->alg, sizeof(out->alg));
-                member(k, "use", out->use, sizeof(out->use));
-                member(k, "crv", out->crv, sizeof(out->crv));
-                member(k, "x", out->x, sizeof(out->x));
-                member(k, "y", out->y, sizeof(out->y));
+                json_copy_string(k, "kid", out->kid, sizeof(out->kid));
+                json_copy_string(k, "kty", out->kty, sizeof(out->kty));
+                json_copy_string(k, "alg", out->alg, sizeof(out->alg));
+                json_copy_string(k, "use", out->use, sizeof(out->use));
+                json_copy_string(k, "crv", out->crv, sizeof(out->crv));
+                json_copy_string(k, "x", out->x, sizeof(out->x));
+                json_copy_string(k, "y", out->y, sizeof(out->y));
         }
         json_decref(doc);
         return 0;
