@@ -409,6 +409,34 @@ static void three_relays_publish_each_event_once_in_key_order(void **state)
         free(w);
 }
 
+/* The publishing replica dies without handing its lease over (SIGKILL, a
+ * lost node): the others stand by until the lease runs out on the database's
+ * clock, then one takes over and everything goes out. */
+static void a_dead_publishers_lease_is_taken_over_when_it_runs_out(void **state)
+{
+        const char *topic = new_topic();
+        assert_int_equal(contract_exec(pool, "UPDATE outbox_relay_lease SET owner = 'dead-relay', "
+                                             "lease_until = " DB_NOW_MS " + 1500 WHERE id = 1"),
+                         0);
+        char ids[5][40];
+        append(topic, "order-d", 5, true, ids);
+        struct events_relay *r = start_relay(86400000);
+        usleep(700000);
+        struct events_relay_stats st;
+        events_relay_stats(r, &st);
+        assert_false(st.leader); /* the dead one's lease still runs */
+        assert_int_equal(st.published, 0);
+        assert_int_equal(count("sent_ms IS NULL"), 5);
+        wait_for_backlog_zero(r);
+        events_relay_stats(r, &st);
+        assert_true(st.leader);
+        events_relay_stop(r);
+        struct seen *s = calloc(1, sizeof(*s));
+        consume_all(topic, s);
+        assert_int_equal(s->n, 5);
+        free(s);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -417,6 +445,7 @@ int main(void)
                 cmocka_unit_test(sent_rows_are_pruned_after_the_retention),
                 cmocka_unit_test(a_failed_row_holds_back_the_rest_of_its_key),
                 cmocka_unit_test(three_relays_publish_each_event_once_in_key_order),
+                cmocka_unit_test(a_dead_publishers_lease_is_taken_over_when_it_runs_out),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }
