@@ -119,6 +119,8 @@ struct rpc_call *rpc_call_from_pending(struct rpc_pending *p)
                 return NULL;
         }
         c->tag.kind = RPC_TAG_CALL_DONE;
+        c->tag_close.kind = RPC_TAG_CALL_CLOSED;
+        atomic_init(&c->refs, 1);
         c->server = s;
         c->call = p->call;
         c->metadata = p->metadata; /* moved: pending_post re-inits its own */
@@ -229,7 +231,9 @@ bool rpc_call_cancelled(struct rpc_call *call)
                 return true;
         if (call->deadline_ms != INT64_MAX && now_gpr_monotonic_ms() >= call->deadline_ms)
                 return true;
-        return call->stream && call->stream->closed && call->stream->close_cancelled;
+        if (call->stream)
+                return call->stream->closed && call->stream->close_cancelled;
+        return atomic_load(&call->client_gone) && call->close_cancelled;
 }
 
 const char *rpc_call_trace_id(const struct rpc_call *call)
@@ -420,8 +424,10 @@ static void send_final_batch(struct rpc_call *c)
         ops[n].op = GRPC_OP_SEND_STATUS_FROM_SERVER;
         ops[n].data.send_status_from_server.status = (grpc_status_code)c->status;
         ops[n++].data.send_status_from_server.status_details = &c->status_details;
-        ops[n].op = GRPC_OP_RECV_CLOSE_ON_SERVER;
-        ops[n++].data.recv_close_on_server.cancelled = &c->close_cancelled;
+        if (!c->close_posted) {
+                ops[n].op = GRPC_OP_RECV_CLOSE_ON_SERVER;
+                ops[n++].data.recv_close_on_server.cancelled = &c->close_cancelled;
+        }
         grpc_call_error err = GRPC_CALL_ERROR;
         if (rpc_queue_begin_op(c->queue)) {
                 err = grpc_call_start_batch(c->call, ops, n, &c->tag, NULL);
@@ -431,9 +437,35 @@ static void send_final_batch(struct rpc_call *c)
         if (err != GRPC_CALL_OK) {
                 log_msg(LOG_ERROR, "could not send reply", "{s:s, s:i}", "method", c->path,
                         "grpc_call_error", (int)err);
-                rpc_call_log(c);
-                rpc_call_free(c);
+                rpc_call_on_done(c);
         }
+}
+
+/* Gives up one of the call's references: the last one frees it. */
+static void call_release(struct rpc_call *c)
+{
+        if (atomic_fetch_sub(&c->refs, 1) == 1)
+                rpc_call_free(c);
+}
+
+/* The core completes RECV_CLOSE_ON_SERVER when the client goes away (a
+ * cancel, a dropped connection) or the call ends. Posted before the handler
+ * runs, it lets a handler that waits on something slow notice a cancel
+ * (rpc_call_cancelled) and give its worker back. Without it the call still
+ * works: the final batch then takes the close in. */
+static void post_close_notice(struct rpc_call *c)
+{
+        grpc_op op = {.op = GRPC_OP_RECV_CLOSE_ON_SERVER,
+                      .data.recv_close_on_server.cancelled = &c->close_cancelled};
+        if (!rpc_queue_begin_op(c->queue))
+                return;
+        atomic_fetch_add(&c->refs, 1);
+        if (grpc_call_start_batch(c->call, &op, 1, &c->tag_close, NULL) != GRPC_CALL_OK) {
+                atomic_fetch_sub(&c->refs, 1);
+                rpc_queue_end_op(c->queue);
+                return;
+        }
+        c->close_posted = true;
 }
 
 static __thread int64_t current_deadline_ms = INT64_MAX; /* of the call this thread serves */
@@ -480,6 +512,7 @@ int rpc_call_run_handler(struct rpc_call *c)
 
 void rpc_call_run_unary(struct rpc_call *c)
 {
+        post_close_notice(c);
         c->status = rpc_call_run_handler(c);
         send_final_batch(c);
 }
@@ -493,7 +526,13 @@ void rpc_call_reject(struct rpc_call *c, int code, const char *message)
 void rpc_call_on_done(struct rpc_call *c)
 {
         rpc_call_log(c);
-        rpc_call_free(c);
+        call_release(c);
+}
+
+void rpc_call_on_closed(struct rpc_call *c)
+{
+        atomic_store(&c->client_gone, true);
+        call_release(c);
 }
 
 void rpc_call_log(struct rpc_call *c)

@@ -14,9 +14,10 @@
 #include <stdatomic.h>
 
 enum rpc_tag_kind {
-        RPC_TAG_NEW_CALL,  /* a posted request was matched (or failed at shutdown) */
-        RPC_TAG_CALL_DONE, /* a unary/rejected call's final batch completed */
-        RPC_TAG_STREAM_OP, /* an operation on a streaming call's own queue */
+        RPC_TAG_NEW_CALL,    /* a posted request was matched (or failed at shutdown) */
+        RPC_TAG_CALL_DONE,   /* a unary/rejected call's final batch completed */
+        RPC_TAG_CALL_CLOSED, /* a unary call's client went away, or the call ended */
+        RPC_TAG_STREAM_OP,   /* an operation on a streaming call's own queue */
 };
 
 struct rpc_tag {
@@ -49,6 +50,9 @@ struct rpc_queue {
          * an operation could still be added. */
         atomic_long outstanding;
         atomic_bool closed;
+        /* the replies queue: operations are started on it from the other
+         * queues' workers, so it may close only once they have all stopped */
+        bool closes_last;
 };
 
 /* A request kept posted with the core; method NULL means the generic request
@@ -85,13 +89,18 @@ struct rpc_server {
         struct rpc_interceptor *interceptors;
         size_t n_interceptors;
 
-        struct rpc_queue *queues; /* cfg.queues for the services, then health's */
+        /* cfg.queues for the services, then health's, then the replies
+         * queue: every unary call is bound to it, so its final batch and the
+         * notice that its client went away are taken in by a thread of their
+         * own, however long the handlers wait */
+        struct rpc_queue *queues;
         int n_queues;
         pthread_t *threads;
         int n_threads_started;
 
-        atomic_bool stopping;      /* shutdown began: streams end, nothing is reposted */
-        atomic_bool cancelled_all; /* grace period over */
+        atomic_bool stopping;        /* shutdown began: streams end, nothing is reposted */
+        atomic_bool cancelled_all;   /* grace period over */
+        atomic_bool workers_stopped; /* every queue's worker but the replies one joined */
 
         pthread_mutex_t streams_lock;
         pthread_cond_t streams_done;
@@ -151,6 +160,11 @@ struct rpc_call {
         grpc_byte_buffer *response_buffer;
         grpc_slice status_details;
         int close_cancelled;
+        /* unary calls: RECV_CLOSE_ON_SERVER posted before the handler runs */
+        struct rpc_tag tag_close; /* RPC_TAG_CALL_CLOSED */
+        bool close_posted;
+        atomic_bool client_gone; /* that close came: close_cancelled may be read */
+        atomic_int refs;         /* the final batch's, and the posted close's */
 
         struct rpc_stream *stream; /* streaming calls only */
         bool counted_anonymous;    /* a stream counted against its peer's anonymous budget */
@@ -177,6 +191,7 @@ int rpc_call_run_handler(struct rpc_call *c);
 void rpc_call_run_unary(struct rpc_call *c);
 void rpc_call_reject(struct rpc_call *c, int code, const char *message);
 void rpc_call_on_done(struct rpc_call *c);
+void rpc_call_on_closed(struct rpc_call *c);
 void rpc_call_log(struct rpc_call *c);
 /* Decodes bytes as desc into the given allocator; on failure records status. */
 int rpc_call_decode(struct rpc_call *c, const ProtobufCMessageDescriptor *desc,

@@ -7,6 +7,7 @@
 #include "core/log.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,8 +181,25 @@ static void queue_close(struct rpc_queue *q)
  * close the queue so the worker's next() returns GRPC_QUEUE_SHUTDOWN. */
 void rpc_queue_end_op(struct rpc_queue *q)
 {
-        if (atomic_fetch_sub(&q->outstanding, 1) == 1 && atomic_load(&q->server->stopping))
+        struct rpc_server *s = q->server;
+        /* the count first, then the flag: rpc_server_stop sets the flag, then
+         * reads the count, so one of the two sees the other */
+        if (atomic_fetch_sub(&q->outstanding, 1) == 1 &&
+            atomic_load(q->closes_last ? &s->workers_stopped : &s->stopping))
                 queue_close(q);
+}
+
+static struct rpc_queue *replies_queue(struct rpc_server *s)
+{
+        return &s->queues[s->n_queues - 1];
+}
+
+/* The queue a new call's operations complete on: a stream's own, the
+ * replies queue for a registered unary method, else (an unknown method,
+ * answered at once) the queue it arrived on. */
+static struct rpc_queue *bound_queue(const struct rpc_pending *p)
+{
+        return p->method && !p->method->stream ? replies_queue(p->queue->server) : p->queue;
 }
 
 static void pending_free(struct rpc_pending *p)
@@ -213,7 +231,7 @@ static void pending_post(struct rpc_pending *p)
 
         grpc_call_error err = GRPC_CALL_ERROR;
         if (!atomic_load(&s->stopping) && rpc_queue_begin_op(q)) {
-                grpc_completion_queue *bound = streaming ? p->stream_cq : q->cq;
+                grpc_completion_queue *bound = streaming ? p->stream_cq : bound_queue(p)->cq;
                 if (p->method)
                         err = grpc_server_request_registered_call(
                                 s->server, p->method->registered, &p->call, &p->deadline,
@@ -316,7 +334,7 @@ static void on_new_call(struct rpc_pending *p, bool success)
         }
         struct rpc_call *c = rpc_call_from_pending(p);
         if (c)
-                c->queue = p->queue;
+                c->queue = bound_queue(p);
         grpc_completion_queue *stream_cq = p->stream_cq;
         p->stream_cq = NULL;
         if (!p->method)
@@ -360,6 +378,10 @@ static void *worker_main(void *arg)
                         on_new_call((struct rpc_pending *)tag, ev.success);
                 else if (tag->kind == RPC_TAG_CALL_DONE)
                         rpc_call_on_done((struct rpc_call *)tag);
+                else if (tag->kind == RPC_TAG_CALL_CLOSED)
+                        rpc_call_on_closed(
+                                (struct rpc_call *)((char *)tag -
+                                                    offsetof(struct rpc_call, tag_close)));
                 rpc_queue_end_op(q);
         }
         return NULL;
@@ -425,11 +447,12 @@ int rpc_server_start(struct rpc_server *s)
                 if (!m->registered)
                         return -EEXIST; /* the same path registered twice */
         }
-        /* the service queues, and one more for health with a worker of its
-         * own: however long handlers wait, a health check is answered */
-        s->n_queues = s->cfg.queues + 1;
+        /* the service queues, one more for health with a worker of its own
+         * (however long handlers wait, a health check is answered) and the
+         * replies queue with a thread of its own (see rpc-int.h) */
+        s->n_queues = s->cfg.queues + 2;
         s->queues = calloc((size_t)s->n_queues, sizeof(*s->queues));
-        s->threads = calloc((size_t)s->cfg.workers + 1, sizeof(*s->threads));
+        s->threads = calloc((size_t)s->cfg.workers + 2, sizeof(*s->threads));
         if (!s->queues || !s->threads)
                 return -ENOMEM;
         for (int i = 0; i < s->n_queues; i++) {
@@ -438,6 +461,7 @@ int rpc_server_start(struct rpc_server *s)
                 q->cq = grpc_completion_queue_create_for_next(NULL);
                 grpc_server_register_completion_queue(s->server, q->cq, NULL);
         }
+        replies_queue(s)->closes_last = true;
         s->shutdown_cq = grpc_completion_queue_create_for_pluck(NULL);
 
         grpc_server_credentials *creds = grpc_insecure_server_credentials_create();
@@ -470,8 +494,10 @@ int rpc_server_start(struct rpc_server *s)
                 for (int k = 0; k < 4 && on_infrastructure_queue(&s->methods[m]); k++)
                         if (pending_new(infra, &s->methods[m]) < 0)
                                 return -ENOMEM;
-        for (int i = 0; i <= s->cfg.workers; i++) {
-                struct rpc_queue *q = i < s->cfg.workers ? &s->queues[i % s->cfg.queues] : infra;
+        for (int i = 0; i <= s->cfg.workers + 1; i++) {
+                struct rpc_queue *q = i < s->cfg.workers    ? &s->queues[i % s->cfg.queues]
+                                      : i == s->cfg.workers ? infra
+                                                            : replies_queue(s);
                 if (pthread_create(&s->threads[i], NULL, worker_main, q) != 0)
                         return -EAGAIN;
                 s->n_threads_started++;
@@ -508,13 +534,20 @@ void rpc_server_stop(struct rpc_server *s)
          * queue's outstanding count only goes down; a queue already idle at
          * zero is closed here, the others close when their last event is
          * consumed. */
-        for (int i = 0; i < s->n_queues; i++) {
+        for (int i = 0; i < s->n_queues - 1; i++) {
                 struct rpc_queue *q = &s->queues[i];
                 if (atomic_load(&q->outstanding) == 0)
                         queue_close(q);
         }
-        for (int i = 0; i < s->n_threads_started; i++)
+        /* the replies thread last: the other workers start its operations */
+        int replies_thread = s->cfg.workers + 1;
+        for (int i = 0; i < s->n_threads_started && i < replies_thread; i++)
                 pthread_join(s->threads[i], NULL);
+        atomic_store(&s->workers_stopped, true);
+        if (atomic_load(&replies_queue(s)->outstanding) == 0)
+                queue_close(replies_queue(s));
+        if (s->n_threads_started > replies_thread)
+                pthread_join(s->threads[replies_thread], NULL);
         pthread_mutex_lock(&s->streams_lock);
         while (s->active_streams > 0)
                 pthread_cond_wait(&s->streams_done, &s->streams_lock);

@@ -360,6 +360,28 @@ def test_a_watcher_that_goes_away_is_let_go_at_once(stack):
     assert buyer.get(saga_id=r.saga.id).status == pb.SAGA_STATUS_RUNNING  # it was still going
 
 
+def test_placeorders_their_clients_gave_up_on_give_the_workers_back(stack):
+    """Deadline-less PlaceOrder calls wait for their saga (here a payment that
+    answers after 10 s); when their clients cancel, the handlers notice and
+    the workers serve the next caller at once, not after the wait."""
+    book, buyer = stack.book(on_hand=5), stack.customer()
+    narrow = stack.start_checkout(BOOKSTORE_RPC_WORKERS="2", BOOKSTORE_RPC_QUEUES="1",
+                                  BOOKSTORE_PEER_TIMEOUT_MS="10000")
+    stack.others.append(narrow)
+    req = lambda: pb.PlaceOrderRequest(
+        items=[pb.CheckoutItem(book_id=book, quantity=1)], payment_method_token="tok_slow",
+        idempotency_key=uuid.uuid4().hex, shipping_address=ADDRESS)
+    waiting = [buyer.stub(narrow).PlaceOrder.future(req(), metadata=buyer.md) for _ in range(2)]
+    time.sleep(1.0)  # both workers wait for their sagas now
+    for f in waiting:
+        f.cancel()
+    started = time.monotonic()
+    code, _ = err(buyer.get, server=narrow, saga_id=uuid.uuid4().hex)
+    assert code == grpc.StatusCode.NOT_FOUND
+    assert time.monotonic() - started < 3
+    assert all(f.cancelled() for f in waiting)
+
+
 def test_a_slow_authorization_loses_to_its_void_and_no_hold_stays(stack):
     """The reproduction of a compensation overtaking its action: a tok_slow
     authorization is still at the provider when the saga gives up and voids.

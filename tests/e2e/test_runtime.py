@@ -343,6 +343,23 @@ def test_health_is_answered_while_every_worker_waits(start_testsvc):
     assert all(took < 12 for _, took in outcomes), outcomes
 
 
+def test_a_cancelled_call_gives_its_worker_back(start_testsvc):
+    """A unary handler that waits notices its client cancelled (not only the
+    deadline), so deadline-less calls a client gave up on do not hold every
+    worker until BOOKSTORE_RPC_MAX_CALL_MS."""
+    svc = start_testsvc(env={"BOOKSTORE_RPC_WORKERS": "2", "BOOKSTORE_RPC_QUEUES": "1"})
+    s = stub(svc)
+    waiting = [s.Echo.future(pb.EchoRequest(message="wait", sleep_ms=20000)) for _ in range(2)]
+    time.sleep(0.5)  # both workers are asleep in Echo now
+    for f in waiting:
+        f.cancel()
+    started = time.monotonic()
+    assert s.Echo(pb.EchoRequest(message="next"), timeout=10).message == "next"
+    assert time.monotonic() - started < 5  # not the 20 s the cancelled calls asked for
+    for f in waiting:
+        assert f.cancelled()
+
+
 def test_health_watch_follows_changes(testsvc):
     h = health_pb2_grpc.HealthStub(testsvc.channel())
     s = stub(testsvc)
