@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test: installs what is missing, builds the debug and the
 # ASan+UBSan trees, starts a throwaway MariaDB and Redis, runs all suites
-# (lint, unit, contract, e2e) in both trees, and ends with "N passed, N failed".
-# Extra arguments go to `meson test` (e.g. --suite unit).
+# (lint, unit, contract, e2e) in both trees, then builds the container image
+# (scripts/image.sh) and runs the chart's pods from it (suite image), and ends
+# with "N passed, N failed". Extra arguments go to `meson test` (e.g.
+# --suite unit); BOOKSTORE_SKIP_IMAGE=1 leaves the image out.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -24,18 +26,31 @@ scripts/deps.sh start "$deps"
 . "$deps/env"
 
 status=0
-meson test -C build --print-errorlogs "$@" || status=1
+rm -f build/meson-logs/image-testlog.json
+meson test -C build --print-errorlogs --no-suite image "$@" || status=1
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  meson test -C build-asan --print-errorlogs --no-suite lint "$@" || status=1
+  meson test -C build-asan --print-errorlogs --no-suite lint --no-suite image "$@" || status=1
+image_failed=0
+if [ "${BOOKSTORE_SKIP_IMAGE:-0}" != 1 ] && [ $# -eq 0 ]; then
+  if scripts/image.sh; then
+    meson test -C build --print-errorlogs --suite image --logbase image-testlog || status=1
+  else
+    image_failed=1 status=1
+  fi
+fi
 
-/usr/bin/python3 - "$root/build" "$root/build-asan" <<'PY'
+/usr/bin/python3 - "$image_failed" "$root/build/meson-logs/testlog.json" \
+  "$root/build-asan/meson-logs/testlog.json" "$root/build/meson-logs/image-testlog.json" <<'PY'
 import json, sys
-passed = failed = 0
-for tree in sys.argv[1:]:
+passed, failed = 0, int(sys.argv[1])
+if failed:
+    print("FAILED: the container image did not build (scripts/image.sh)")
+for log in sys.argv[2:]:
     try:
-        lines = open(f"{tree}/meson-logs/testlog.json").read().splitlines()
+        lines = open(log).read().splitlines()
     except FileNotFoundError:
         continue
+    tree = log.split("/meson-logs/")[0]
     for line in lines:
         t = json.loads(line)
         ok = t["result"] in ("OK", "EXPECTEDFAIL")
