@@ -1,7 +1,7 @@
 /* The metrics every service serves: calls per method and status code, their
  * latency, calls in flight (an rpc observer), the database pool and Redis
  * errors (read at scrape time), and the process. See svc/svc.h. */
-#include "svc/svc.h"
+#include "svc-int.h"
 
 #include "core/config.h"
 #include "core/log.h"
@@ -86,7 +86,7 @@ static void collect_consumer(struct events_consumer *consumer, struct metrics_wr
 
 static void collect_dependencies(void *userdata, struct metrics_writer *w)
 {
-        struct svc_common *c = userdata;
+        struct svc *c = userdata;
         char labels[64];
         if (c->db) {
                 struct db_pool_stats st;
@@ -131,9 +131,9 @@ static void collect_dependencies(void *userdata, struct metrics_writer *w)
 /* Reads BOOKSTORE_METRICS and BOOKSTORE_<NAME>_METRICS_ADDR (default: port
  * 9100 + the last two digits of the gRPC port, e.g. 50053 -> 9103) and makes
  * the registry with the families every service has. */
-int svc_metrics_init(struct svc_common *c, const char *name, const char *default_addr, char *err,
-                     size_t err_len)
+int svc_metrics_init(struct svc *c, char *err, size_t err_len)
 {
+        const char *name = c->opts.name, *default_addr = c->opts.default_addr;
         struct cfg_error e = {{0}};
         char env[96];
         const char *colon = strrchr(default_addr, ':');
@@ -171,7 +171,7 @@ int svc_metrics_init(struct svc_common *c, const char *name, const char *default
         return 0;
 }
 
-int svc_metrics_observe(struct svc_common *c)
+int svc_metrics_observe(struct svc *c)
 {
         if (!c->metrics_on)
                 return 0;
@@ -180,7 +180,7 @@ int svc_metrics_observe(struct svc_common *c)
         return rpc_server_set_observer(c->srv.server, &obs);
 }
 
-int svc_metrics_serve(struct svc_common *c, char *err, size_t err_len)
+int svc_metrics_serve(struct svc *c, char *err, size_t err_len)
 {
         if (!c->metrics_on)
                 return 0;
@@ -197,7 +197,7 @@ int svc_metrics_serve(struct svc_common *c, char *err, size_t err_len)
         return 0;
 }
 
-void svc_metrics_free(struct svc_common *c)
+void svc_metrics_free(struct svc *c)
 {
         metrics_http_stop(c->metrics_http);
         metrics_free(c->metrics);

@@ -1,5 +1,5 @@
 /* Shared service assembly; see svc/svc.h. */
-#include "svc/svc.h"
+#include "svc-int.h"
 
 #include "auth/revocation-redis.h"
 #include "core/config.h"
@@ -67,46 +67,58 @@ int svc_exit_code(const char *service, int r, const char *err)
         return r == -EINVAL ? 2 : 1;
 }
 
-int svc_common_read(struct svc_common *c, const char *name, const char *default_addr,
-                    const char *default_db, bool want_signing, char *err, size_t err_len)
+int svc_new(struct svc **ret_svc, const struct svc_options *opts, char *err, size_t err_len)
 {
-        char addr_env[96], db_prefix[96];
-        snprintf(addr_env, sizeof(addr_env), "BOOKSTORE_%s_ADDR", name);
-        snprintf(db_prefix, sizeof(db_prefix), "BOOKSTORE_%s_DB", name);
+        struct svc *c = calloc(1, sizeof(*c));
+        if (!c)
+                return -ENOMEM;
+        c->opts = *opts;
+        char addr_env[96], db_prefix[96], pool_env[128];
+        snprintf(addr_env, sizeof(addr_env), "BOOKSTORE_%s_ADDR", opts->name);
+        snprintf(db_prefix, sizeof(db_prefix), "BOOKSTORE_%s_DB", opts->name);
+        snprintf(pool_env, sizeof(pool_env), "%s_POOL_SIZE", db_prefix);
         struct cfg_error e = {{0}};
-        if (rpc_server_config_from_env(&c->rpc, addr_env, default_addr, err, err_len) < 0 ||
-            db_config_from_env(&c->db_cfg, db_prefix, default_db, err, err_len) < 0 ||
+        int r = -EINVAL;
+        if (rpc_server_config_from_env(&c->rpc, addr_env, opts->default_addr, err, err_len) < 0 ||
+            db_config_from_env(&c->db_cfg, db_prefix, opts->default_db, err, err_len) < 0 ||
             kv_config_from_env(&c->kv_cfg, "BOOKSTORE_REDIS", err, err_len) < 0 ||
             auth_token_params_from_env(&c->token_params, err, err_len) < 0)
-                return -EINVAL;
-        char pool_env[128];
-        snprintf(pool_env, sizeof(pool_env), "%s_POOL_SIZE", db_prefix);
-        if (c->default_workers && !cfg_is_set("BOOKSTORE_RPC_WORKERS"))
-                c->rpc.workers = c->default_workers;
-        if (c->default_db_pool && !cfg_is_set(pool_env))
-                c->db_cfg.pool_size = c->default_db_pool;
+                goto fail;
+        if (opts->default_workers && !cfg_is_set("BOOKSTORE_RPC_WORKERS"))
+                c->rpc.workers = opts->default_workers;
+        if (opts->default_db_pool && !cfg_is_set(pool_env))
+                c->db_cfg.pool_size = opts->default_db_pool;
         if (cfg_int("BOOKSTORE_DB_STARTUP_WAIT_S", 30, 0, 600, &c->startup_wait_s, &e) < 0 ||
             cfg_int("BOOKSTORE_HEALTH_PROBE_INTERVAL_MS", 2000, 10, 600000, &c->probe_ms, &e) < 0) {
                 snprintf(err, err_len, "%s", e.message);
-                return -EINVAL;
+                goto fail;
         }
-        int r = svc_metrics_init(c, name, default_addr, err, err_len);
-        if (r < 0)
-                return r;
-        if (auth_keyset_new(&c->keys) < 0)
-                return -ENOMEM;
-        return auth_keyset_from_env(c->keys, want_signing, err, err_len) < 0 ? -EINVAL : 0;
+        if ((r = svc_metrics_init(c, err, err_len)) < 0)
+                goto fail;
+        if (auth_keyset_new(&c->keys) < 0) {
+                r = -ENOMEM;
+                goto fail;
+        }
+        if (auth_keyset_from_env(c->keys, opts->wants_signing_key, err, err_len) < 0) {
+                r = -EINVAL;
+                goto fail;
+        }
+        *ret_svc = c;
+        return 0;
+fail:
+        svc_free(c);
+        return r;
 }
 
-int svc_common_connect(struct svc_common *c, const struct db_migration *migrations, size_t n,
-                       char *err, size_t err_len)
+int svc_connect(struct svc *c, const struct db_migration *migrations, size_t n, char *err,
+                size_t err_len)
 {
         int r;
         if ((r = db_pool_new(&c->db, &c->db_cfg)) < 0 || (r = kv_new(&c->kv, &c->kv_cfg)) < 0 ||
             (r = db_migrate_wait(c->db, migrations, n, c->startup_wait_s, err, err_len)) < 0)
                 return r;
         const char *brokers = getenv("KAFKA_BROKERS");
-        if (!c->publishes_events || !brokers || !*brokers)
+        if (!c->opts.publishes_events || !brokers || !*brokers)
                 return 0;
         struct events_relay_config relay_cfg;
         if ((r = events_relay_config_from_env(&relay_cfg, err, err_len)) < 0)
@@ -114,9 +126,9 @@ int svc_common_connect(struct svc_common *c, const struct db_migration *migratio
         return events_relay_start(&c->relay, c->db, &relay_cfg, err, err_len);
 }
 
-int svc_common_consume(struct svc_common *c, const char *default_group, const char *const *topics,
-                       size_t n_topics, const struct events_handler *handlers, size_t n_handlers,
-                       char *err, size_t err_len)
+int svc_consume(struct svc *c, const char *default_group, const char *const *topics,
+                size_t n_topics, const struct events_handler *handlers, size_t n_handlers,
+                char *err, size_t err_len)
 {
         const char *brokers = getenv("KAFKA_BROKERS");
         if (!brokers || !*brokers) {
@@ -130,7 +142,7 @@ int svc_common_consume(struct svc_common *c, const char *default_group, const ch
                                              n_handlers, err, err_len);
 }
 
-int svc_common_build(struct svc_common *c, struct svc_server_spec *spec, char *err, size_t err_len)
+int svc_build(struct svc *c, struct svc_server_spec *spec, char *err, size_t err_len)
 {
         spec->keys = c->keys;
         spec->token_params = c->token_params;
@@ -141,24 +153,47 @@ int svc_common_build(struct svc_common *c, struct svc_server_spec *spec, char *e
         return r < 0 ? r : svc_metrics_observe(c);
 }
 
-int svc_common_run(struct svc_common *c, char *err, size_t err_len)
+int svc_run(struct svc *c, char *err, size_t err_len)
 {
         int r = svc_metrics_serve(c, err, err_len);
         return r < 0 ? r : rpc_server_run(c->srv.server, err, err_len);
 }
 
-void svc_common_free(struct svc_common *c)
+void svc_free(struct svc *c)
 {
+        if (!c)
+                return;
         svc_server_free(&c->srv);
         events_consumer_stop(c->consumer); /* both before the pool they use */
-        c->consumer = NULL;
         events_relay_stop(c->relay);
-        c->relay = NULL;
         kv_free(c->kv);
         db_pool_free(c->db);
         auth_keyset_free(c->keys);
         svc_metrics_free(c);
-        c->kv = NULL;
-        c->db = NULL;
-        c->keys = NULL;
+        free(c);
+}
+
+struct db_pool *svc_db(const struct svc *s)
+{
+        return s->db;
+}
+
+struct kv *svc_kv(const struct svc *s)
+{
+        return s->kv;
+}
+
+const struct auth_keyset *svc_keys(const struct svc *s)
+{
+        return s->keys;
+}
+
+const struct auth_token_params *svc_token_params(const struct svc *s)
+{
+        return &s->token_params;
+}
+
+struct metrics *svc_metrics(const struct svc *s)
+{
+        return s->metrics;
 }

@@ -28,7 +28,7 @@ int main(void)
 {
         log_set_service("catalog");
         rpc_block_signals();
-        struct svc_common c = {0};
+        struct svc *c = NULL;
         struct catalog_cache_redis cache = {0};
         struct catalog_projections projections;
         struct events_handler handlers[CATALOG_N_HANDLERS];
@@ -36,29 +36,31 @@ int main(void)
         struct cfg_error e = {{0}};
         char err[512] = "";
         long ttl_ms;
-        int r = svc_common_read(&c, "CATALOG", "0.0.0.0:50052", "bookstore_catalog", false, err,
-                                sizeof(err));
+        /* book.* events through the outbox */
+        struct svc_options opts = {.name = "CATALOG",
+                                   .default_addr = "0.0.0.0:50052",
+                                   .default_db = "bookstore_catalog",
+                                   .publishes_events = true};
+        int r = svc_new(&c, &opts, err, sizeof(err));
         if (r == 0 &&
             cfg_int("BOOKSTORE_CATALOG_CACHE_TTL_MS", 60000, 1, 86400000, &ttl_ms, &e) < 0) {
                 snprintf(err, sizeof(err), "%s", e.message);
                 r = -EINVAL;
         }
-        c.publishes_events = true; /* book.* events through the outbox */
         if (r == 0)
-                r = svc_common_connect(&c, catalog_migrations, catalog_migrations_count, err,
-                                       sizeof(err));
+                r = svc_connect(c, catalog_migrations, catalog_migrations_count, err, sizeof(err));
         if (r == 0) {
-                cache = (struct catalog_cache_redis){.kv = c.kv, .ttl_ms = ttl_ms};
-                app = (struct catalog_app){.repo = catalog_repo_mysql(c.db),
+                cache = (struct catalog_cache_redis){.kv = svc_kv(c), .ttl_ms = ttl_ms};
+                app = (struct catalog_app){.repo = catalog_repo_mysql(svc_db(c)),
                                            .cache = catalog_cache_redis(&cache),
                                            .env = core_env_system(),
                                            .on_cache_error = log_cache_error};
                 /* stock events drive SOLD_OUT/ON_SALE; order events the best sellers */
                 projections = (struct catalog_projections){.cache = app.cache};
                 catalog_event_handlers(&projections, handlers);
-                r = svc_common_consume(&c, "bookstore-catalog", catalog_consumed_topics,
-                                       catalog_n_consumed_topics, handlers, CATALOG_N_HANDLERS, err,
-                                       sizeof(err));
+                r = svc_consume(c, "bookstore-catalog", catalog_consumed_topics,
+                                catalog_n_consumed_topics, handlers, CATALOG_N_HANDLERS, err,
+                                sizeof(err));
         }
         if (r == 0) {
                 struct svc_server_spec spec = {
@@ -66,10 +68,10 @@ int main(void)
                         .register_service = register_service,
                         .app = &app,
                 };
-                r = svc_common_build(&c, &spec, err, sizeof(err));
+                r = svc_build(c, &spec, err, sizeof(err));
         }
         if (r == 0)
-                r = svc_common_run(&c, err, sizeof(err));
-        svc_common_free(&c);
+                r = svc_run(c, err, sizeof(err));
+        svc_free(c);
         return svc_exit_code("catalog", r, err);
 }

@@ -104,7 +104,7 @@ int main(void)
 {
         log_set_service("checkout");
         rpc_block_signals();
-        struct svc_common c = {0};
+        struct svc *c = NULL;
         struct rpc_client *client = NULL;
         struct checkout_peers_grpc peers = {0};
         struct checkout_app app = {0};
@@ -113,24 +113,26 @@ int main(void)
         char err[512] = "";
         bool started = false;
         checkout_peers_grpc_init(&peers);
-        c.default_workers = CHECKOUT_DEFAULT_WORKERS;
-        c.default_db_pool = CHECKOUT_DEFAULT_DB_POOL;
-        int r = svc_common_read(&c, "CHECKOUT", "0.0.0.0:50056", "bookstore_checkout", false, err,
-                                sizeof(err));
+        struct svc_options opts = {.name = "CHECKOUT",
+                                   .default_addr = "0.0.0.0:50056",
+                                   .default_db = "bookstore_checkout",
+                                   .publishes_events = true, /* saga.* events, outbox */
+                                   .default_workers = CHECKOUT_DEFAULT_WORKERS,
+                                   .default_db_pool = CHECKOUT_DEFAULT_DB_POOL};
+        int r = svc_new(&c, &opts, err, sizeof(err));
         if (r == 0)
                 r = read_config(&app, &peers, &crash_step, err, sizeof(err));
-        c.publishes_events = true; /* saga.* events through the outbox */
         if (r == 0)
-                r = svc_common_connect(&c, checkout_migrations, checkout_migrations_count, err,
-                                       sizeof(err));
+                r = svc_connect(c, checkout_migrations, checkout_migrations_count, err,
+                                sizeof(err));
         if (r == 0)
                 r = rpc_client_new(&client);
         if (r == 0) {
                 peers.client = client;
-                app.store = checkout_store_mysql(c.db);
+                app.store = checkout_store_mysql(svc_db(c));
                 app.peers = checkout_peers_grpc(&peers);
                 app.env = core_env_system();
-                if ((r = checkout_metrics_init(&saga_metrics, c.metrics)) == 0)
+                if ((r = checkout_metrics_init(&saga_metrics, svc_metrics(c))) == 0)
                         app.observer = checkout_observer_metrics(&saga_metrics);
                 if (*crash_step) {
                         app.after_step = crash_after;
@@ -142,16 +144,16 @@ int main(void)
                         .app = &app,
                 };
                 if (r == 0)
-                        r = svc_common_build(&c, &spec, err, sizeof(err));
+                        r = svc_build(c, &spec, err, sizeof(err));
         }
         if (r == 0 && (r = checkout_app_start(&app)) < 0)
                 snprintf(err, sizeof(err), "cannot start the saga runners: %s", strerror(-r));
         started = r == 0;
         if (r == 0)
-                r = svc_common_run(&c, err, sizeof(err));
+                r = svc_run(c, err, sizeof(err));
         if (started)
                 checkout_app_stop(&app);
-        svc_common_free(&c);
+        svc_free(c);
         rpc_client_free(client);
         checkout_peers_grpc_free(&peers);
         return svc_exit_code("checkout", r, err);

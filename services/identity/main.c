@@ -20,7 +20,7 @@
 enum { MAX_SERVICE_CLIENTS = 16 };
 
 struct identity_main {
-        struct svc_common c;
+        struct svc *svc;
         struct identity_argon2_config argon2;
         struct identity_service_client clients[MAX_SERVICE_CLIENTS];
         char *clients_text;
@@ -61,9 +61,12 @@ static int read_config(struct identity_main *m, char *err, size_t err_len)
         long access, refresh, svc, per_peer, window, ops, register_per_peer, wait;
         long free_failures, account_free, delay, max_delay, failure_window;
         size_t mem, budget;
-        if (svc_common_read(&m->c, "IDENTITY", "0.0.0.0:50051", "bookstore_identity", true, err,
-                            err_len) < 0 ||
-            parse_clients(m, err, err_len) < 0)
+        const struct svc_options opts = {.name = "IDENTITY",
+                                         .default_addr = "0.0.0.0:50051",
+                                         .default_db = "bookstore_identity",
+                                         .wants_signing_key = true,
+                                         .publishes_events = true}; /* user.registered */
+        if (svc_new(&m->svc, &opts, err, err_len) < 0 || parse_clients(m, err, err_len) < 0)
                 return -EINVAL;
         cfg_string("BOOKSTORE_IDENTITY_LIMIT_NAMESPACE", "identity", &m->app.cfg.limit_namespace,
                    &e);
@@ -122,18 +125,18 @@ static int register_service(struct rpc_server *server, void *app)
 static int wire(struct identity_main *m, char *err, size_t err_len)
 {
         int r;
-        m->c.publishes_events = true; /* user.registered through the outbox */
         if ((r = identity_sodium_init()) < 0 ||
-            (r = svc_common_connect(&m->c, identity_migrations, identity_migrations_count, err,
-                                    err_len)) < 0)
+            (r = svc_connect(m->svc, identity_migrations, identity_migrations_count, err,
+                             err_len)) < 0)
                 return r;
-        m->signer = (struct identity_signer_jwt){.keys = m->c.keys, .params = &m->c.token_params};
-        m->app.users = identity_users_mysql(m->c.db);
-        m->app.refresh = identity_refresh_mysql(m->c.db);
+        m->signer = (struct identity_signer_jwt){.keys = svc_keys(m->svc),
+                                                 .params = svc_token_params(m->svc)};
+        m->app.users = identity_users_mysql(svc_db(m->svc));
+        m->app.refresh = identity_refresh_mysql(svc_db(m->svc));
         m->app.hasher = identity_hasher_argon2(&m->argon2);
         m->app.signer = identity_signer_jwt(&m->signer);
-        m->app.revoker = identity_revoker_redis(m->c.kv);
-        m->app.limiter = identity_limiter_redis(m->c.kv);
+        m->app.revoker = identity_revoker_redis(svc_kv(m->svc));
+        m->app.limiter = identity_limiter_redis(svc_kv(m->svc));
         m->app.env = core_env_system();
         m->app.digest = identity_digest_sodium();
         if ((r = identity_app_init(&m->app)) < 0)
@@ -157,12 +160,12 @@ static int wire(struct identity_main *m, char *err, size_t err_len)
                 .register_service = register_service,
                 .app = &m->app,
         };
-        return svc_common_build(&m->c, &spec, err, err_len);
+        return svc_build(m->svc, &spec, err, err_len);
 }
 
 static void teardown(struct identity_main *m)
 {
-        svc_common_free(&m->c);
+        svc_free(m->svc);
         free(m->clients_text);
 }
 
@@ -176,7 +179,7 @@ int main(void)
         if (r == 0)
                 r = wire(&m, err, sizeof(err));
         if (r == 0)
-                r = svc_common_run(&m.c, err, sizeof(err));
+                r = svc_run(m.svc, err, sizeof(err));
         teardown(&m);
         return svc_exit_code("identity", r, err);
 }

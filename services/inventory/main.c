@@ -21,7 +21,7 @@ int main(void)
 {
         log_set_service("inventory");
         rpc_block_signals();
-        struct svc_common c = {0};
+        struct svc *c = NULL;
         struct rpc_client *client = NULL;
         struct inventory_books_grpc books = {0};
         struct inventory_app app;
@@ -29,35 +29,38 @@ int main(void)
         char err[512] = "";
         const char *catalog_target = NULL;
         long timeout_ms;
-        int r = svc_common_read(&c, "INVENTORY", "0.0.0.0:50053", "bookstore_inventory", false, err,
-                                sizeof(err));
+        /* stock.* events through the outbox */
+        struct svc_options opts = {.name = "INVENTORY",
+                                   .default_addr = "0.0.0.0:50053",
+                                   .default_db = "bookstore_inventory",
+                                   .publishes_events = true};
+        int r = svc_new(&c, &opts, err, sizeof(err));
         if (r == 0 &&
             (cfg_string("BOOKSTORE_CATALOG_TARGET", "127.0.0.1:50052", &catalog_target, &e) < 0 ||
              cfg_int("BOOKSTORE_CATALOG_TIMEOUT_MS", 2000, 10, 60000, &timeout_ms, &e) < 0)) {
                 snprintf(err, sizeof(err), "%s", e.message);
                 r = -EINVAL;
         }
-        c.publishes_events = true; /* stock.* events through the outbox */
         if (r == 0)
-                r = svc_common_connect(&c, inventory_migrations, inventory_migrations_count, err,
-                                       sizeof(err));
+                r = svc_connect(c, inventory_migrations, inventory_migrations_count, err,
+                                sizeof(err));
         if (r == 0)
                 r = rpc_client_new(&client);
         if (r == 0) {
                 books = (struct inventory_books_grpc){
                         .client = client, .target = catalog_target, .timeout_ms = (int)timeout_ms};
-                app = (struct inventory_app){.store = inventory_store_mysql(c.db),
+                app = (struct inventory_app){.store = inventory_store_mysql(svc_db(c)),
                                              .books = inventory_books_grpc(&books)};
                 struct svc_server_spec spec = {
                         .service = &bookstore__inventory__v1__inventory_service__descriptor,
                         .register_service = register_service,
                         .app = &app,
                 };
-                r = svc_common_build(&c, &spec, err, sizeof(err));
+                r = svc_build(c, &spec, err, sizeof(err));
         }
         if (r == 0)
-                r = svc_common_run(&c, err, sizeof(err));
-        svc_common_free(&c);
+                r = svc_run(c, err, sizeof(err));
+        svc_free(c);
         rpc_client_free(client);
         return svc_exit_code("inventory", r, err);
 }

@@ -16,15 +16,19 @@ int main(void)
 {
         log_set_service("order");
         rpc_block_signals();
-        struct svc_common c = {0};
+        struct svc *c = NULL;
         struct rpc_client *client = NULL;
         struct order_peers_grpc peers = {0};
         struct order_app app;
         struct cfg_error e = {{0}};
         char err[512] = "";
         long timeout_ms;
-        int r = svc_common_read(&c, "ORDER", "0.0.0.0:50055", "bookstore_order", false, err,
-                                sizeof(err));
+        /* order.* events through the outbox */
+        struct svc_options opts = {.name = "ORDER",
+                                   .default_addr = "0.0.0.0:50055",
+                                   .default_db = "bookstore_order",
+                                   .publishes_events = true};
+        int r = svc_new(&c, &opts, err, sizeof(err));
         if (r == 0 &&
             (cfg_string("BOOKSTORE_CATALOG_TARGET", "127.0.0.1:50052", &peers.catalog_target, &e) <
                      0 ||
@@ -34,16 +38,14 @@ int main(void)
                 snprintf(err, sizeof(err), "%s", e.message);
                 r = -EINVAL;
         }
-        c.publishes_events = true; /* order.* events through the outbox */
         if (r == 0)
-                r = svc_common_connect(&c, order_migrations, order_migrations_count, err,
-                                       sizeof(err));
+                r = svc_connect(c, order_migrations, order_migrations_count, err, sizeof(err));
         if (r == 0)
                 r = rpc_client_new(&client);
         if (r == 0) {
                 peers.client = client;
                 peers.timeout_ms = (int)timeout_ms;
-                app = (struct order_app){.store = order_store_mysql(c.db),
+                app = (struct order_app){.store = order_store_mysql(svc_db(c)),
                                          .peers = order_peers_grpc(&peers),
                                          .env = core_env_system()};
                 struct svc_server_spec spec = {
@@ -51,11 +53,11 @@ int main(void)
                         .register_service = order_grpc_register,
                         .app = &app,
                 };
-                r = svc_common_build(&c, &spec, err, sizeof(err));
+                r = svc_build(c, &spec, err, sizeof(err));
         }
         if (r == 0)
-                r = svc_common_run(&c, err, sizeof(err));
-        svc_common_free(&c);
+                r = svc_run(c, err, sizeof(err));
+        svc_free(c);
         rpc_client_free(client);
         return svc_exit_code("order", r, err);
 }

@@ -16,25 +16,27 @@ int main(void)
 {
         log_set_service("payment");
         rpc_block_signals();
-        struct svc_common c = {0};
+        struct svc *c = NULL;
         struct payment_simulated sim;
         struct payment_app app;
         struct cfg_error e = {{0}};
         char err[512] = "";
         long flaky;
-        int r = svc_common_read(&c, "PAYMENT", "0.0.0.0:50054", "bookstore_payment", false, err,
-                                sizeof(err));
+        /* payment.* events through the outbox */
+        struct svc_options opts = {.name = "PAYMENT",
+                                   .default_addr = "0.0.0.0:50054",
+                                   .default_db = "bookstore_payment",
+                                   .publishes_events = true};
+        int r = svc_new(&c, &opts, err, sizeof(err));
         if (r == 0 && cfg_int("BOOKSTORE_PAYMENT_FLAKY_FAILURES", 2, 0, 100, &flaky, &e) < 0) {
                 snprintf(err, sizeof(err), "%s", e.message);
                 r = -EINVAL;
         }
-        c.publishes_events = true; /* payment.* events through the outbox */
         if (r == 0)
-                r = svc_common_connect(&c, payment_migrations, payment_migrations_count, err,
-                                       sizeof(err));
+                r = svc_connect(c, payment_migrations, payment_migrations_count, err, sizeof(err));
         bool sim_ready = r == 0 && payment_simulated_init(&sim, (int)flaky) == 0;
         if (r == 0) {
-                app = (struct payment_app){.store = payment_store_mysql(c.db),
+                app = (struct payment_app){.store = payment_store_mysql(svc_db(c)),
                                            .provider = payment_provider_simulated(&sim),
                                            .env = core_env_system()};
                 struct svc_server_spec spec = {
@@ -42,11 +44,11 @@ int main(void)
                         .register_service = payment_grpc_register,
                         .app = &app,
                 };
-                r = svc_common_build(&c, &spec, err, sizeof(err));
+                r = svc_build(c, &spec, err, sizeof(err));
         }
         if (r == 0)
-                r = svc_common_run(&c, err, sizeof(err));
-        svc_common_free(&c);
+                r = svc_run(c, err, sizeof(err));
+        svc_free(c);
         if (sim_ready)
                 payment_simulated_destroy(&sim);
         return svc_exit_code("payment", r, err);

@@ -39,69 +39,57 @@ int svc_server_build(struct svc_server *s, const struct rpc_server_config *cfg,
                      const struct svc_server_spec *spec, char *err, size_t err_len);
 void svc_server_free(struct svc_server *s); /* fields may be NULL */
 
-/* What every service reads, opens and frees the same way. */
-struct svc_common {
-        /* Set before svc_common_read: this service's own defaults where they
-         * differ from the libraries' (0: theirs); the environment still wins. */
+/* What every service reads, opens and frees the same way: one handle, made
+ * from the options below, whose internals are private (svc-int.h). */
+struct svc;
+
+struct svc_options {
+        const char *name;         /* "CATALOG": BOOKSTORE_CATALOG_ADDR, _DB_*, _METRICS_ADDR */
+        const char *default_addr; /* "0.0.0.0:50052" */
+        const char *default_db;   /* "bookstore_catalog" */
+        bool wants_signing_key;   /* identity: the token signing key too */
+        bool publishes_events;    /* writes an outbox: svc_connect starts its relay */
+        /* this service's own defaults where they differ from the libraries'
+         * (0: theirs); the environment still wins */
         int default_workers, default_db_pool;
-        struct rpc_server_config rpc;
-        struct db_config db_cfg;
-        struct kv_config kv_cfg;
-        struct auth_token_params token_params;
-        long startup_wait_s, probe_ms;
-        struct auth_keyset *keys;
-        struct db_pool *db;
-        struct kv *kv;
-        struct svc_server srv;
-        /* metrics (svc-metrics.c): the registry a service may add its own to */
-        struct metrics *metrics;
-        bool metrics_on;
-        const char *metrics_addr;
-        char metrics_default_addr[32];
-        struct metrics_http *metrics_http;
-        struct svc_metrics *rpc_metrics;
-        /* events: a service that writes an outbox sets publishes_events before
-         * svc_common_connect, which then starts the relay when KAFKA_BROKERS is set */
-        bool publishes_events;
-        struct events_relay *relay;
-        struct events_consumer *consumer; /* svc_common_consume */
 };
 
 /* Reads BOOKSTORE_<NAME>_ADDR, BOOKSTORE_<NAME>_DB_*, BOOKSTORE_REDIS_*, the JWT
- * settings and keys (the signing key too when want_signing),
- * BOOKSTORE_DB_STARTUP_WAIT_S, BOOKSTORE_HEALTH_PROBE_INTERVAL_MS, and
- * BOOKSTORE_METRICS / BOOKSTORE_<NAME>_METRICS_ADDR (the metrics registry is
- * made here, so a service can add its own families before running).
- * -EINVAL with a message naming the variable. */
-int svc_common_read(struct svc_common *c, const char *name, const char *default_addr,
-                    const char *default_db, bool want_signing, char *err, size_t err_len);
+ * settings and keys, BOOKSTORE_DB_STARTUP_WAIT_S,
+ * BOOKSTORE_HEALTH_PROBE_INTERVAL_MS, and BOOKSTORE_METRICS /
+ * BOOKSTORE_<NAME>_METRICS_ADDR (the metrics registry is made here, so a
+ * service can add its own families before running). -EINVAL with a message
+ * naming the variable; *ret_svc is set only on success. */
+int svc_new(struct svc **ret_svc, const struct svc_options *opts, char *err, size_t err_len);
 /* Opens the database pool and Redis, applies the migrations (waiting for the
  * database up to BOOKSTORE_DB_STARTUP_WAIT_S), and starts the outbox relay
  * of a service that publishes events (when KAFKA_BROKERS is set; until then
  * its events wait in the outbox). */
-int svc_common_connect(struct svc_common *c, const struct db_migration *migrations, size_t n,
-                       char *err, size_t err_len);
-/* Starts the service's event consumer on its topics (after
- * svc_common_connect; the service's migrations include the consumer tables)
- * when KAFKA_BROKERS is set; BOOKSTORE_CONSUMER_GROUP overrides default_group. */
-int svc_common_consume(struct svc_common *c, const char *default_group, const char *const *topics,
-                       size_t n_topics, const struct events_handler *handlers, size_t n_handlers,
-                       char *err, size_t err_len);
+int svc_connect(struct svc *s, const struct db_migration *migrations, size_t n, char *err,
+                size_t err_len);
+/* Starts the service's event consumer on its topics (after svc_connect; the
+ * service's migrations include the consumer tables) when KAFKA_BROKERS is
+ * set; BOOKSTORE_CONSUMER_GROUP overrides default_group. */
+int svc_consume(struct svc *s, const char *default_group, const char *const *topics,
+                size_t n_topics, const struct events_handler *handlers, size_t n_handlers,
+                char *err, size_t err_len);
 /* svc_server_build with the common parts; spec->keys, token_params,
- * revocations, db and probe interval are filled in from c. */
-int svc_common_build(struct svc_common *c, struct svc_server_spec *spec, char *err, size_t err_len);
+ * revocations, db and probe interval are filled in from s. */
+int svc_build(struct svc *s, struct svc_server_spec *spec, char *err, size_t err_len);
 /* Serves metrics (GET /metrics, printing "metrics on port N") and gRPC until
  * SIGTERM (rpc_server_run). */
-int svc_common_run(struct svc_common *c, char *err, size_t err_len);
-void svc_common_free(struct svc_common *c);
+int svc_run(struct svc *s, char *err, size_t err_len);
+/* Accepts NULL. */
+void svc_free(struct svc *s);
+
+/* What the service's adapters are wired to; valid until svc_free. db and kv
+ * after svc_connect. */
+struct db_pool *svc_db(const struct svc *s);
+struct kv *svc_kv(const struct svc *s);
+const struct auth_keyset *svc_keys(const struct svc *s);
+const struct auth_token_params *svc_token_params(const struct svc *s);
+struct metrics *svc_metrics(const struct svc *s);
 
 /* Reports a start-up failure (stderr and the log) and returns the exit code:
  * 2 for -EINVAL (configuration), 1 otherwise; 0 for r == 0. */
 int svc_exit_code(const char *service, int r, const char *err);
-
-/* svc-metrics.c, used by the svc_common_* functions. */
-int svc_metrics_init(struct svc_common *c, const char *name, const char *default_addr, char *err,
-                     size_t err_len);
-int svc_metrics_observe(struct svc_common *c);
-int svc_metrics_serve(struct svc_common *c, char *err, size_t err_len);
-void svc_metrics_free(struct svc_common *c);
