@@ -256,14 +256,23 @@ const void *rpc_call_principal(const struct rpc_call *call)
         return call->principal;
 }
 
+/* A failed allocation is remembered (see rpc_call_alloc in rpc.h), so the
+ * adapters building replies need not check every field. */
+static void *remember_failure(struct rpc_call *call, void *p)
+{
+        if (!p)
+                call->reply_alloc_failed = true;
+        return p;
+}
+
 void *rpc_call_alloc(struct rpc_call *call, size_t size)
 {
-        return arena_zalloc(call->arena, size);
+        return remember_failure(call, arena_zalloc(call->arena, size));
 }
 
 char *rpc_call_strdup(struct rpc_call *call, const char *s)
 {
-        return arena_strdup(call->arena, s);
+        return s ? remember_failure(call, arena_strdup(call->arena, s)) : NULL;
 }
 
 ProtobufCAllocator *rpc_call_allocator(struct rpc_call *call)
@@ -380,6 +389,10 @@ static int run_unary_handler(struct rpc_call *c)
         code = c->method->unary(c, req, &resp);
         if (code != RPC_OK)
                 return code;
+        if (c->reply_alloc_failed)
+                return rpc_error(c, RPC_RESOURCE_EXHAUSTED,
+                                 "out of memory building the reply (the call's arena is "
+                                 "BOOKSTORE_RPC_ARENA_MAX_BYTES)");
         if (!resp || resp->descriptor != c->method->desc->output) {
                 log_msg(LOG_ERROR, "handler returned no response or one of the wrong type", "{s:s}",
                         "method", c->path);

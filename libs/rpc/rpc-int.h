@@ -148,7 +148,8 @@ struct rpc_call {
 
         struct arena *arena;
         ProtobufCAllocator allocator;
-        bool alloc_failed;
+        bool alloc_failed;       /* decoding the request ran out */
+        bool reply_alloc_failed; /* rpc_call_alloc/strdup returned NULL */
 
         int status;
         const char *status_message;

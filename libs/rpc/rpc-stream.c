@@ -99,6 +99,10 @@ static bool send_initial_metadata_op(struct rpc_stream *s, grpc_op *op)
 
 int rpc_stream_write(struct rpc_stream *s, const ProtobufCMessage *msg)
 {
+        if (s->call->reply_alloc_failed)
+                return -rpc_error(s->call, RPC_RESOURCE_EXHAUSTED,
+                                  "out of memory building a message (the call's arena is "
+                                  "BOOKSTORE_RPC_ARENA_MAX_BYTES)");
         grpc_op ops[2];
         memset(ops, 0, sizeof(ops));
         size_t n = send_initial_metadata_op(s, &ops[0]) ? 1 : 0;

@@ -343,6 +343,19 @@ def test_health_is_answered_while_every_worker_waits(start_testsvc):
     assert all(took < 12 for _, took in outcomes), outcomes
 
 
+def test_a_reply_that_ran_out_of_memory_is_refused_not_sent_short(start_testsvc):
+    """The call remembers a failed allocation: a reply whose string could not
+    be copied is RESOURCE_EXHAUSTED, not OK with the string missing."""
+    svc = start_testsvc(env={"BOOKSTORE_RPC_ARENA_MAX_BYTES": "64K"})
+    s = stub(svc)
+    assert s.Echo(pb.EchoRequest(message="x" * 20000), timeout=10).message == "x" * 20000
+    with pytest.raises(grpc.RpcError) as err:
+        s.Echo(pb.EchoRequest(message="x" * 40000), timeout=10)  # decoded 40K + a 40K copy
+    assert err.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    assert "BOOKSTORE_RPC_ARENA_MAX_BYTES" in err.value.details()
+    assert s.Echo(pb.EchoRequest(message="after"), timeout=10).message == "after"
+
+
 def test_a_cancelled_call_gives_its_worker_back(start_testsvc):
     """A unary handler that waits notices its client cancelled (not only the
     deadline), so deadline-less calls a client gave up on do not hold every

@@ -33,7 +33,9 @@ static int echo(struct rpc_call *call, const ProtobufCMessage *req, ProtobufCMes
         if (!resp)
                 return rpc_error(call, RPC_RESOURCE_EXHAUSTED, "out of memory");
         bookstore__testing__v1__echo_response__init(resp);
-        resp->message = r->message;
+        /* a copy, unchecked as reply builders may leave it: the runtime
+         * answers RESOURCE_EXHAUSTED if it failed */
+        resp->message = rpc_call_strdup(call, r->message);
         resp->deadline_remaining_ms = remaining;
         resp->peer = (char *)rpc_call_peer(call);
         const char *md = rpc_call_metadata(call, "x-echo");

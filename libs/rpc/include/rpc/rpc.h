@@ -218,8 +218,13 @@ void *rpc_call_service_ctx(const struct rpc_call *call);
 void rpc_call_set_principal(struct rpc_call *call, const void *principal);
 const void *rpc_call_principal(const struct rpc_call *call);
 
-/* Memory that lives until the call ends. */
-void *rpc_call_alloc(struct rpc_call *call, size_t size); /* zeroed; NULL past the cap */
+/* Memory that lives until the call ends: zeroed; NULL past the cap
+ * (BOOKSTORE_RPC_ARENA_MAX_BYTES). The call remembers the first NULL: a
+ * unary handler that then returns RPC_OK is answered RESOURCE_EXHAUSTED
+ * instead, and rpc_stream_write refuses, so a reply builder need only check
+ * the pointers it dereferences (strings may be left NULL). strdup(NULL) is
+ * NULL and no failure. */
+void *rpc_call_alloc(struct rpc_call *call, size_t size);
 char *rpc_call_strdup(struct rpc_call *call, const char *s);
 ProtobufCAllocator *rpc_call_allocator(struct rpc_call *call);
 

@@ -39,7 +39,7 @@ static Bookstore__Inventory__V1__StockLevel *level_to_proto(struct rpc_call *cal
         p->on_hand = l->on_hand;
         p->reserved = l->reserved;
         p->available = inventory_available(l);
-        return p->book_id ? p : NULL;
+        return p; /* a book_id that could not be copied: the call remembers it */
 }
 
 static Bookstore__Inventory__V1__Reservation *
