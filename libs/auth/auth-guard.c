@@ -168,7 +168,7 @@ static int guard_intercept(struct rpc_call *call, void *userdata)
         /* a token that is sent must be valid, even on a public method */
         struct auth_principal *p = rpc_call_alloc(call, sizeof(*p));
         if (!p)
-                return rpc_error(call, RPC_RESOURCE_EXHAUSTED, "out of memory");
+                return rpc_out_of_memory(call);
         const char *reason = NULL;
         int64_t now = g->cfg.now_s();
         if (!cache_lookup(g, token, now, p)) {

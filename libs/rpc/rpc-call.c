@@ -256,6 +256,11 @@ const void *rpc_call_principal(const struct rpc_call *call)
         return call->principal;
 }
 
+int rpc_out_of_memory(struct rpc_call *call)
+{
+        return rpc_error(call, RPC_RESOURCE_EXHAUSTED, "out of memory");
+}
+
 /* A failed allocation is remembered (see rpc_call_alloc in rpc.h), so the
  * adapters building replies need not check every field. */
 static void *remember_failure(struct rpc_call *call, void *p)

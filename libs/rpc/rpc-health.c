@@ -94,7 +94,7 @@ static int health_check(struct rpc_call *call, const ProtobufCMessage *req,
                 return rpc_error(call, RPC_NOT_FOUND, "unknown service '%s'", r->service);
         Grpc__Health__V1__HealthCheckResponse *resp = rpc_call_alloc(call, sizeof(*resp));
         if (!resp)
-                return rpc_error(call, RPC_RESOURCE_EXHAUSTED, "out of memory");
+                return rpc_out_of_memory(call);
         grpc__health__v1__health_check_response__init(resp);
         resp->status = st;
         *ret_resp = &resp->base;
@@ -114,7 +114,7 @@ static int health_watch(struct rpc_call *call, struct rpc_stream *stream)
         char *service =
                 rpc_call_strdup(call, ((Grpc__Health__V1__HealthCheckRequest *)msg)->service);
         if (!service)
-                return rpc_error(call, RPC_RESOURCE_EXHAUSTED, "out of memory");
+                return rpc_out_of_memory(call);
         int last = -1;
         for (;;) {
                 bool known;

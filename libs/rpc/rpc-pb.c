@@ -25,7 +25,7 @@ int rpc_reply_with(struct rpc_call *call, const ProtobufCMessageDescriptor *type
                 protobuf_c_message_descriptor_get_field_by_name(type, field);
         ProtobufCMessage *resp = value && f ? rpc_new_message(call, type) : NULL;
         if (!resp)
-                return rpc_error(call, RPC_RESOURCE_EXHAUSTED, "out of memory");
+                return rpc_out_of_memory(call);
         *(void **)((char *)resp + f->offset) = value;
         *ret = resp;
         return RPC_OK;

@@ -31,7 +31,7 @@ static int echo(struct rpc_call *call, const ProtobufCMessage *req, ProtobufCMes
         }
         Bookstore__Testing__V1__EchoResponse *resp = rpc_call_alloc(call, sizeof(*resp));
         if (!resp)
-                return rpc_error(call, RPC_RESOURCE_EXHAUSTED, "out of memory");
+                return rpc_out_of_memory(call);
         bookstore__testing__v1__echo_response__init(resp);
         /* a copy, unchecked as reply builders may leave it: the runtime
          * answers RESOURCE_EXHAUSTED if it failed */
@@ -60,7 +60,7 @@ static int stats(struct rpc_call *call, const ProtobufCMessage *req, ProtobufCMe
 {
         Bookstore__Testing__V1__StatsResponse *resp = rpc_call_alloc(call, sizeof(*resp));
         if (!resp)
-                return rpc_error(call, RPC_RESOURCE_EXHAUSTED, "out of memory");
+                return rpc_out_of_memory(call);
         bookstore__testing__v1__stats_response__init(resp);
         resp->echo_calls = atomic_load(&echo_calls);
         *ret_resp = &resp->base;
@@ -75,7 +75,7 @@ static int set_serving(struct rpc_call *call, const ProtobufCMessage *req,
                 return rpc_error(call, RPC_INTERNAL, "could not set health");
         Bookstore__Testing__V1__SetServingResponse *resp = rpc_call_alloc(call, sizeof(*resp));
         if (!resp)
-                return rpc_error(call, RPC_RESOURCE_EXHAUSTED, "out of memory");
+                return rpc_out_of_memory(call);
         bookstore__testing__v1__set_serving_response__init(resp);
         *ret_resp = &resp->base;
         return RPC_OK;

@@ -218,6 +218,9 @@ void *rpc_call_service_ctx(const struct rpc_call *call);
 void rpc_call_set_principal(struct rpc_call *call, const void *principal);
 const void *rpc_call_principal(const struct rpc_call *call);
 
+/* The answer to a failed allocation: RESOURCE_EXHAUSTED, "out of memory". */
+int rpc_out_of_memory(struct rpc_call *call);
+
 /* Memory that lives until the call ends: zeroed; NULL past the cap
  * (BOOKSTORE_RPC_ARENA_MAX_BYTES). The call remembers the first NULL: a
  * unary handler that then returns RPC_OK is answered RESOURCE_EXHAUSTED

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SVC     "/bookstore.catalog.v1.CatalogService/"
 #define SELLERS (ROLE_SELLER | ROLE_ADMIN)
 
 static int fail(struct rpc_call *call, int r, const char *detail)
@@ -20,7 +19,6 @@ static int fail(struct rpc_call *call, int r, const char *detail)
 }
 
 #define APP(call) ((struct catalog_app *)rpc_call_service_ctx(call))
-#define OOM(call) rpc_error(call, RPC_RESOURCE_EXHAUSTED, "out of memory")
 static struct catalog_caller caller_of(struct rpc_call *call)
 {
         const struct auth_principal *p = auth_principal_of(call);
@@ -95,7 +93,7 @@ static int create_book(struct rpc_call *call, const ProtobufCMessage *msg, Proto
                                         .price = money_in(req->price)};
         struct catalog_book *b = rpc_call_alloc(call, sizeof(*b));
         if (!b)
-                return OOM(call);
+                return rpc_out_of_memory(call);
         int r = catalog_create_book(APP(call), &caller, &in, b);
         if (r != CE_OK)
                 return fail(call, r, NULL);
@@ -120,7 +118,7 @@ static int update_book(struct rpc_call *call, const ProtobufCMessage *msg, Proto
                                         .price = money_in(req->price)};
         struct catalog_book *b = rpc_call_alloc(call, sizeof(*b));
         if (!b)
-                return OOM(call);
+                return rpc_out_of_memory(call);
         if ((r = catalog_update_book(APP(call), &caller, req->book_id, fields, &in, b)) != CE_OK)
                 return fail(call, r, NULL);
         return rpc_reply_with(call, &bookstore__catalog__v1__update_book_response__descriptor,
@@ -133,7 +131,7 @@ static int get_book(struct rpc_call *call, const ProtobufCMessage *msg, Protobuf
         struct catalog_caller caller = caller_of(call);
         struct catalog_book *b = rpc_call_alloc(call, sizeof(*b));
         if (!b)
-                return OOM(call);
+                return rpc_out_of_memory(call);
         int r = catalog_get_book(APP(call), &caller, req->book_id, req->fresh, b);
         if (r != CE_OK)
                 return fail(call, r, NULL);
@@ -149,7 +147,7 @@ static int set_book_status(struct rpc_call *call, const ProtobufCMessage *msg,
         struct catalog_book *b = rpc_call_alloc(call, sizeof(*b));
         char explain[300] = "";
         if (!b)
-                return OOM(call);
+                return rpc_out_of_memory(call);
         int r = catalog_set_status(APP(call), &caller, req->book_id,
                                    (enum catalog_status)req->status, b, explain, sizeof(explain));
         if (r != CE_OK)
@@ -174,7 +172,7 @@ static int list_books(struct rpc_call *call, const ProtobufCMessage *msg, Protob
         char next[32];
         size_t n = 0;
         if (!books)
-                return OOM(call);
+                return rpc_out_of_memory(call);
         int r = catalog_list_books(APP(call), &caller, &lr, books, &n, next);
         if (r != CE_OK)
                 return fail(call, r, NULL);
@@ -184,10 +182,10 @@ static int list_books(struct rpc_call *call, const ProtobufCMessage *msg, Protob
                 rpc_new_message(call, &bookstore__common__v1__page_response__descriptor);
         if (!resp || !page || !(resp->books = rpc_call_alloc(call, (n + 1) * sizeof(void *))) ||
             !(page->next_page_token = rpc_call_strdup(call, next)))
-                return OOM(call);
+                return rpc_out_of_memory(call);
         for (size_t i = 0; i < n; i++)
                 if (!(resp->books[resp->n_books++] = book_to_proto(call, &books[i])))
-                        return OOM(call);
+                        return rpc_out_of_memory(call);
         resp->page = page;
         *ret = &resp->base;
         return RPC_OK;
@@ -206,7 +204,7 @@ static int create_category(struct rpc_call *call, const ProtobufCMessage *msg,
         Bookstore__Catalog__V1__Category *cat =
                 rpc_new_message(call, &bookstore__catalog__v1__category__descriptor);
         if (!resp || !cat)
-                return OOM(call);
+                return rpc_out_of_memory(call);
         cat->id = rpc_call_strdup(call, c.id);
         cat->name = rpc_call_strdup(call, c.name);
         resp->category = cat;
@@ -221,19 +219,19 @@ static int list_categories(struct rpc_call *call, const ProtobufCMessage *msg,
         struct catalog_category *list = rpc_call_alloc(call, MAX_CATEGORIES * sizeof(*list));
         size_t n = 0;
         if (!list)
-                return OOM(call);
+                return rpc_out_of_memory(call);
         int r = catalog_list_categories(APP(call), list, MAX_CATEGORIES, &n);
         if (r != CE_OK)
                 return fail(call, r, NULL);
         Bookstore__Catalog__V1__ListCategoriesResponse *resp = rpc_new_message(
                 call, &bookstore__catalog__v1__list_categories_response__descriptor);
         if (!resp || !(resp->categories = rpc_call_alloc(call, (n + 1) * sizeof(void *))))
-                return OOM(call);
+                return rpc_out_of_memory(call);
         for (size_t i = 0; i < n; i++) {
                 Bookstore__Catalog__V1__Category *c =
                         rpc_new_message(call, &bookstore__catalog__v1__category__descriptor);
                 if (!c)
-                        return OOM(call);
+                        return rpc_out_of_memory(call);
                 c->id = rpc_call_strdup(call, list[i].id);
                 c->name = rpc_call_strdup(call, list[i].name);
                 resp->categories[resp->n_categories++] = c;
@@ -249,19 +247,19 @@ static int list_best_sellers(struct rpc_call *call, const ProtobufCMessage *msg,
         struct catalog_best_seller *list = rpc_call_alloc(call, CATALOG_BEST_MAX * sizeof(*list));
         size_t n = 0;
         if (!list)
-                return OOM(call);
+                return rpc_out_of_memory(call);
         int r = catalog_list_best_sellers(APP(call), req->category_id, req->limit, list, &n);
         if (r != CE_OK)
                 return fail(call, r, NULL);
         Bookstore__Catalog__V1__ListBestSellersResponse *resp = rpc_new_message(
                 call, &bookstore__catalog__v1__list_best_sellers_response__descriptor);
         if (!resp || !(resp->best_sellers = rpc_call_alloc(call, (n + 1) * sizeof(void *))))
-                return OOM(call);
+                return rpc_out_of_memory(call);
         for (size_t i = 0; i < n; i++) {
                 Bookstore__Catalog__V1__BestSeller *b =
                         rpc_new_message(call, &bookstore__catalog__v1__best_seller__descriptor);
                 if (!b)
-                        return OOM(call);
+                        return rpc_out_of_memory(call);
                 b->book_id = rpc_call_strdup(call, list[i].book_id);
                 b->title = rpc_call_strdup(call, list[i].title);
                 b->revenue = money_out(call, &list[i].sales.revenue);

@@ -8,8 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define SVC "/bookstore.checkout.v1.CheckoutService/"
-
 /* The answer leaves this much of the caller's deadline for the way back. */
 enum { REPLY_MARGIN_MS = 150 };
 
@@ -20,7 +18,6 @@ static int fail(struct rpc_call *call, int r)
 }
 
 #define APP(call) ((struct checkout_app *)rpc_call_service_ctx(call))
-#define OOM(call) rpc_error(call, RPC_RESOURCE_EXHAUSTED, "out of memory")
 
 /* The caller, with the trace id of the call (the runtime starts one when the
  * client sent none), which the saga keeps for every participant call. */
@@ -121,7 +118,7 @@ static int place_order(struct rpc_call *call, const ProtobufCMessage *msg, Proto
         struct checkout_address *address = rpc_call_alloc(call, sizeof(*address));
         struct checkout_saga *s = rpc_call_alloc(call, sizeof(*s));
         if (!items || !address || !s)
-                return OOM(call);
+                return rpc_out_of_memory(call);
         for (size_t i = 0; i < req->n_items; i++) {
                 if (!copy(items[i].book_id, sizeof(items[i].book_id), req->items[i]->book_id))
                         return fail(call, CE_BOOK_ID_INVALID); /* too long to be one */
@@ -144,12 +141,12 @@ static int place_order(struct rpc_call *call, const ProtobufCMessage *msg, Proto
                 rpc_new_message(call, &bookstore__checkout__v1__place_order_response__descriptor);
         if (!resp || !(resp->saga = saga_to_proto(call, s)) ||
             !(resp->order_id = rpc_call_strdup(call, s->order_id)))
-                return OOM(call);
+                return rpc_out_of_memory(call);
         if (s->total.currency[0]) {
                 Bookstore__Common__V1__Money *m =
                         rpc_new_message(call, &bookstore__common__v1__money__descriptor);
                 if (!m || !(m->currency_code = rpc_call_strdup(call, s->total.currency)))
-                        return OOM(call);
+                        return rpc_out_of_memory(call);
                 m->units = s->total.units;
                 m->nanos = s->total.nanos;
                 resp->total = m;
@@ -164,7 +161,7 @@ static int cancel_order(struct rpc_call *call, const ProtobufCMessage *msg, Prot
         struct checkout_caller caller = caller_of(call);
         struct checkout_saga *s = rpc_call_alloc(call, sizeof(*s));
         if (!s)
-                return OOM(call);
+                return rpc_out_of_memory(call);
         struct checkout_wait wait = wait_budget(call);
         int r = checkout_cancel(APP(call), &caller, req->order_id, req->reason, &wait, s);
         if (r != CE_OK)
@@ -179,7 +176,7 @@ static int get_saga(struct rpc_call *call, const ProtobufCMessage *msg, Protobuf
         struct checkout_caller caller = caller_of(call);
         struct checkout_saga *s = rpc_call_alloc(call, sizeof(*s));
         if (!s)
-                return OOM(call);
+                return rpc_out_of_memory(call);
         int r = checkout_get(APP(call), &caller, req->saga_id, req->order_id, s);
         if (r != CE_OK)
                 return fail(call, r);
@@ -198,7 +195,7 @@ static int list_sagas(struct rpc_call *call, const ProtobufCMessage *msg, Protob
         char next[32];
         size_t n = 0;
         if (!sagas)
-                return OOM(call);
+                return rpc_out_of_memory(call);
         int r = checkout_list(APP(call), (enum saga_status)req->status,
                               (enum checkout_kind)req->kind, size,
                               req->page ? req->page->page_token : "", sagas, &n, next);
@@ -210,10 +207,10 @@ static int list_sagas(struct rpc_call *call, const ProtobufCMessage *msg, Protob
                 rpc_new_message(call, &bookstore__common__v1__page_response__descriptor);
         if (!resp || !page || !(resp->sagas = rpc_call_alloc(call, (n + 1) * sizeof(void *))) ||
             !(page->next_page_token = rpc_call_strdup(call, next)))
-                return OOM(call);
+                return rpc_out_of_memory(call);
         for (size_t i = 0; i < n; i++)
                 if (!(resp->sagas[resp->n_sagas++] = saga_to_proto(call, &sagas[i])))
-                        return OOM(call);
+                        return rpc_out_of_memory(call);
         resp->page = page;
         *ret = &resp->base;
         return RPC_OK;
@@ -252,7 +249,7 @@ static int watch_saga(struct rpc_call *call, struct rpc_stream *stream)
         struct checkout_caller caller = caller_of(call);
         struct watch w = {call, stream};
         if (!id)
-                return OOM(call);
+                return rpc_out_of_memory(call);
         r = checkout_watch(APP(call), &caller, id, watch_emit, &w, watch_gone, &w);
         if (r == -ECANCELED)
                 return rpc_error(call, RPC_CANCELLED, "the watcher went away");

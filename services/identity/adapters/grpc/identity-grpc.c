@@ -11,8 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SVC "/bookstore.identity.v1.IdentityService/"
-
 /* ---- outcomes -> status ------------------------------------------------ */
 
 static int fail(struct rpc_call *call, int r)
@@ -133,7 +131,6 @@ static const char *peer_ip(struct rpc_call *call)
         return forwarded ? forwarded : direct;
 }
 
-#define OOM(call) rpc_error(call, RPC_RESOURCE_EXHAUSTED, "out of memory")
 #define RESPOND(call, resp, ret)                                                                   \
         do {                                                                                       \
                 *(ret) = &(resp)->base;                                                            \
@@ -153,7 +150,7 @@ static int register_user(struct rpc_call *call, const ProtobufCMessage *msg, Pro
         Bookstore__Identity__V1__RegisterUserResponse *resp =
                 rpc_new_message(call, &bookstore__identity__v1__register_user_response__descriptor);
         if (!resp || !(resp->user = user_to_proto(call, &u)))
-                return OOM(call);
+                return rpc_out_of_memory(call);
         RESPOND(call, resp, ret);
 }
 
@@ -175,12 +172,12 @@ static int login(struct rpc_call *call, const ProtobufCMessage *msg, ProtobufCMe
                 rpc_new_message(call, &bookstore__identity__v1__login_response__descriptor);
         if (!resp) {
                 identity_tokens_clear(&t);
-                return OOM(call);
+                return rpc_out_of_memory(call);
         }
         resp->tokens = tokens_to_proto(call, &t);
         resp->user = user_to_proto(call, &u);
         if (!resp->tokens || !resp->user)
-                return OOM(call);
+                return rpc_out_of_memory(call);
         RESPOND(call, resp, ret);
 }
 
@@ -195,10 +192,10 @@ static int refresh(struct rpc_call *call, const ProtobufCMessage *msg, ProtobufC
                 rpc_new_message(call, &bookstore__identity__v1__refresh_response__descriptor);
         if (!resp) {
                 identity_tokens_clear(&t);
-                return OOM(call);
+                return rpc_out_of_memory(call);
         }
         if (!(resp->tokens = tokens_to_proto(call, &t)))
-                return OOM(call);
+                return rpc_out_of_memory(call);
         RESPOND(call, resp, ret);
 }
 
@@ -212,7 +209,7 @@ static int logout(struct rpc_call *call, const ProtobufCMessage *msg, ProtobufCM
         Bookstore__Identity__V1__LogoutResponse *resp =
                 rpc_new_message(call, &bookstore__identity__v1__logout_response__descriptor);
         if (!resp)
-                return OOM(call);
+                return rpc_out_of_memory(call);
         RESPOND(call, resp, ret);
 }
 
@@ -226,7 +223,7 @@ static int get_me(struct rpc_call *call, const ProtobufCMessage *msg, ProtobufCM
         Bookstore__Identity__V1__GetMeResponse *resp =
                 rpc_new_message(call, &bookstore__identity__v1__get_me_response__descriptor);
         if (!resp || !(resp->user = user_to_proto(call, &u)))
-                return OOM(call);
+                return rpc_out_of_memory(call);
         RESPOND(call, resp, ret);
 }
 
@@ -242,7 +239,7 @@ static int update_profile(struct rpc_call *call, const ProtobufCMessage *msg,
         Bookstore__Identity__V1__UpdateProfileResponse *resp = rpc_new_message(
                 call, &bookstore__identity__v1__update_profile_response__descriptor);
         if (!resp || !(resp->user = user_to_proto(call, &u)))
-                return OOM(call);
+                return rpc_out_of_memory(call);
         RESPOND(call, resp, ret);
 }
 
@@ -288,7 +285,7 @@ static int add_address(struct rpc_call *call, const ProtobufCMessage *msg, Proto
         Bookstore__Identity__V1__AddAddressResponse *resp =
                 rpc_new_message(call, &bookstore__identity__v1__add_address_response__descriptor);
         if (!resp || !(resp->address = address_to_proto(call, &a)))
-                return OOM(call);
+                return rpc_out_of_memory(call);
         RESPOND(call, resp, ret);
 }
 
@@ -304,10 +301,10 @@ static int list_addresses(struct rpc_call *call, const ProtobufCMessage *msg,
         Bookstore__Identity__V1__ListAddressesResponse *resp = rpc_new_message(
                 call, &bookstore__identity__v1__list_addresses_response__descriptor);
         if (!resp || !(resp->addresses = rpc_call_alloc(call, (n + 1) * sizeof(void *))))
-                return OOM(call);
+                return rpc_out_of_memory(call);
         for (size_t i = 0; i < n; i++)
                 if (!(resp->addresses[resp->n_addresses++] = address_to_proto(call, &list[i])))
-                        return OOM(call);
+                        return rpc_out_of_memory(call);
         RESPOND(call, resp, ret);
 }
 
@@ -322,7 +319,7 @@ static int remove_address(struct rpc_call *call, const ProtobufCMessage *msg,
         Bookstore__Identity__V1__RemoveAddressResponse *resp = rpc_new_message(
                 call, &bookstore__identity__v1__remove_address_response__descriptor);
         if (!resp)
-                return OOM(call);
+                return rpc_out_of_memory(call);
         RESPOND(call, resp, ret);
 }
 
@@ -340,7 +337,7 @@ static int create_user(struct rpc_call *call, const ProtobufCMessage *msg, Proto
         Bookstore__Identity__V1__CreateUserResponse *resp =
                 rpc_new_message(call, &bookstore__identity__v1__create_user_response__descriptor);
         if (!resp || !(resp->user = user_to_proto(call, &u)))
-                return OOM(call);
+                return rpc_out_of_memory(call);
         RESPOND(call, resp, ret);
 }
 
@@ -353,7 +350,7 @@ static int list_users(struct rpc_call *call, const ProtobufCMessage *msg, Protob
         size_t page_size = size == 0 ? 20 : size > 100 ? 100 : (size_t)size;
         struct identity_user *users = rpc_call_alloc(call, (page_size + 1) * sizeof(*users));
         if (!users)
-                return OOM(call);
+                return rpc_out_of_memory(call);
         size_t n = 0;
         char next[32];
         int r = identity_list_users(APP(call), req->page ? req->page->page_token : "", page_size,
@@ -366,10 +363,10 @@ static int list_users(struct rpc_call *call, const ProtobufCMessage *msg, Protob
                 rpc_new_message(call, &bookstore__common__v1__page_response__descriptor);
         if (!resp || !page || !(resp->users = rpc_call_alloc(call, (n + 1) * sizeof(void *))) ||
             !(page->next_page_token = rpc_call_strdup(call, next)))
-                return OOM(call);
+                return rpc_out_of_memory(call);
         for (size_t i = 0; i < n; i++)
                 if (!(resp->users[resp->n_users++] = user_to_proto(call, &users[i])))
-                        return OOM(call);
+                        return rpc_out_of_memory(call);
         resp->page = page;
         RESPOND(call, resp, ret);
 }
@@ -384,7 +381,7 @@ static int disable_user(struct rpc_call *call, const ProtobufCMessage *msg, Prot
         Bookstore__Identity__V1__DisableUserResponse *resp =
                 rpc_new_message(call, &bookstore__identity__v1__disable_user_response__descriptor);
         if (!resp || !(resp->user = user_to_proto(call, &u)))
-                return OOM(call);
+                return rpc_out_of_memory(call);
         RESPOND(call, resp, ret);
 }
 
@@ -392,7 +389,7 @@ static int get_jwks(struct rpc_call *call, const ProtobufCMessage *msg, Protobuf
 {
         struct identity_jwks *k = rpc_call_alloc(call, sizeof(*k));
         if (!k)
-                return OOM(call);
+                return rpc_out_of_memory(call);
         int r = identity_get_jwks(APP(call), k);
         if (r < 0)
                 return fail(call, r);
@@ -416,7 +413,7 @@ static int get_jwks(struct rpc_call *call, const ProtobufCMessage *msg, Protobuf
         }
         identity_jwks_clear(k);
         if (!ok)
-                return OOM(call);
+                return rpc_out_of_memory(call);
         RESPOND(call, resp, ret);
 }
 
@@ -438,7 +435,7 @@ static int issue_service_token(struct rpc_call *call, const ProtobufCMessage *ms
         }
         free(token);
         if (!resp || !resp->access_token || !resp->expires_at)
-                return OOM(call);
+                return rpc_out_of_memory(call);
         RESPOND(call, resp, ret);
 }
 

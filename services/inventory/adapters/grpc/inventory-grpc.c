@@ -9,8 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define SVC "/bookstore.inventory.v1.InventoryService/"
-
 static int fail(struct rpc_call *call, int r, const char *detail)
 {
         return rpc_fail(call, &inventory_errors, r, detail,
@@ -18,7 +16,6 @@ static int fail(struct rpc_call *call, int r, const char *detail)
 }
 
 #define APP(call) ((struct inventory_app *)rpc_call_service_ctx(call))
-#define OOM(call) rpc_error(call, RPC_RESOURCE_EXHAUSTED, "out of memory")
 
 static struct inventory_caller caller_of(struct rpc_call *call)
 {
@@ -111,7 +108,7 @@ static int reserve_stock(struct rpc_call *call, const ProtobufCMessage *msg, Pro
         struct inventory_reservation *res = rpc_call_alloc(call, sizeof(*res));
         char message[1024] = "";
         if (!items || !res)
-                return OOM(call);
+                return rpc_out_of_memory(call);
         if (req->n_items > INVENTORY_MAX_ITEMS)
                 return fail(call, IE_ITEMS_INVALID, NULL);
         for (size_t i = 0; i < req->n_items; i++) {
@@ -134,7 +131,7 @@ static int apply(struct rpc_call *call, const char *order_id, enum inventory_act
 {
         struct inventory_reservation *res = rpc_call_alloc(call, sizeof(*res));
         if (!res)
-                return OOM(call);
+                return rpc_out_of_memory(call);
         int r = inventory_apply(APP(call), order_id, action, res);
         if (r != IE_OK)
                 return fail(call, r, NULL);

@@ -9,8 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define SVC "/bookstore.order.v1.OrderService/"
-
 static int fail(struct rpc_call *call, int r, const char *detail)
 {
         return rpc_fail(call, &order_errors, r, detail,
@@ -18,7 +16,6 @@ static int fail(struct rpc_call *call, int r, const char *detail)
 }
 
 #define APP(call) ((struct order_app *)rpc_call_service_ctx(call))
-#define OOM(call) rpc_error(call, RPC_RESOURCE_EXHAUSTED, "out of memory")
 
 static struct order_caller caller_of(struct rpc_call *call)
 {
@@ -94,7 +91,7 @@ static int create_order(struct rpc_call *call, const ProtobufCMessage *msg, Prot
         struct order *o = rpc_call_alloc(call, sizeof(*o));
         struct order_address inline_address = {0};
         if (!items || !o)
-                return OOM(call);
+                return rpc_out_of_memory(call);
         for (size_t i = 0; i < req->n_items; i++)
                 items[i] = (struct order_item_request){req->items[i]->book_id,
                                                        req->items[i]->quantity};
@@ -130,7 +127,7 @@ static int get_order(struct rpc_call *call, const ProtobufCMessage *msg, Protobu
         struct order_caller caller = caller_of(call);
         struct order *o = rpc_call_alloc(call, sizeof(*o));
         if (!o)
-                return OOM(call);
+                return rpc_out_of_memory(call);
         int r = order_get(APP(call), &caller, req->order_id, o);
         if (r != OE_OK)
                 return fail(call, r, NULL);
@@ -149,7 +146,7 @@ static int list_orders(struct rpc_call *call, const ProtobufCMessage *msg, Proto
         char next[32];
         size_t n = 0;
         if (!orders)
-                return OOM(call);
+                return rpc_out_of_memory(call);
         int r = order_list(APP(call), &caller, (enum order_status)req->status, size,
                            req->page ? req->page->page_token : "", orders, &n, next);
         if (r != OE_OK)
@@ -160,10 +157,10 @@ static int list_orders(struct rpc_call *call, const ProtobufCMessage *msg, Proto
                 rpc_new_message(call, &bookstore__common__v1__page_response__descriptor);
         if (!resp || !page || !(resp->orders = rpc_call_alloc(call, (n + 1) * sizeof(void *))) ||
             !(page->next_page_token = rpc_call_strdup(call, next)))
-                return OOM(call);
+                return rpc_out_of_memory(call);
         for (size_t i = 0; i < n; i++)
                 if (!(resp->orders[resp->n_orders++] = order_to_proto(call, &orders[i])))
-                        return OOM(call);
+                        return rpc_out_of_memory(call);
         resp->page = page;
         *ret = &resp->base;
         return RPC_OK;
@@ -180,7 +177,7 @@ static int change(struct rpc_call *call, enum change_kind kind, const char *id,
         struct order *o = rpc_call_alloc(call, sizeof(*o));
         char explain[300] = "";
         if (!o)
-                return OOM(call);
+                return rpc_out_of_memory(call);
         int r = -EINVAL;
         switch (kind) { /* no default: -Wswitch catches a kind without its use case */
         case CHANGE_BY_SAGA:

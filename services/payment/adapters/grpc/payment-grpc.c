@@ -9,8 +9,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define SVC "/bookstore.payment.v1.PaymentService/"
-
 static int fail(struct rpc_call *call, int r)
 {
         return rpc_fail(call, &payment_errors, r, NULL, "the payment store is unavailable; retry");
