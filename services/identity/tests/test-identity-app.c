@@ -8,193 +8,22 @@
 #include <cmocka.h>
 
 #include "identity-app.h"
+#include "identity-memory.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- in-memory adapters ------------------------------------------------- */
+/* ---- adapters: the memory store, and fakes that record what they were asked */
 
-enum { MAX_USERS = 16, MAX_TOKENS = 32, MAX_ADDRS = 16 };
-
-static struct identity_user users[MAX_USERS];
-static size_t n_users;
-static struct {
-        char user[37];
-        struct identity_address a;
-} addrs[MAX_ADDRS];
-static size_t n_addrs;
-static struct identity_refresh_token tokens[MAX_TOKENS];
-static size_t n_tokens;
+static struct identity_memory store;
 static int64_t now_s = 1000;
 static unsigned counter;
 static char revoked_jti[64], revoked_subject[64];
 static int64_t revoked_ttl, revoked_before;
 static int limiter_hits;
 static int64_t wait; /* identity_login's answer: how long until the next attempt */
-
-static struct identity_user *by(const char *field, const char *value)
-{
-        for (size_t i = 0; i < n_users; i++)
-                if (!strcmp(!strcmp(field, "id") ? users[i].id : users[i].email, value))
-                        return &users[i];
-        return NULL;
-}
-
-static int repo_create(void *self, const struct identity_user *u)
-{
-        if (by("email", u->email))
-                return -EEXIST;
-        users[n_users] = *u;
-        users[n_users].seq = (int64_t)n_users + 1;
-        n_users++;
-        return 0;
-}
-
-static int repo_find(const char *field, const char *key, struct identity_user *ret)
-{
-        struct identity_user *u = by(field, key);
-        if (!u)
-                return -ENOENT;
-        *ret = *u;
-        return 0;
-}
-
-static int repo_find_by_email(void *self, const char *email, struct identity_user *ret)
-{
-        return repo_find("email", email, ret);
-}
-
-static int repo_find_by_id(void *self, const char *id, struct identity_user *ret)
-{
-        return repo_find("id", id, ret);
-}
-
-static int repo_update_name(void *self, const char *id, const char *name)
-{
-        struct identity_user *u = by("id", id);
-        if (!u)
-                return -ENOENT;
-        snprintf(u->display_name, sizeof(u->display_name), "%s", name);
-        return 0;
-}
-
-static int repo_set_disabled(void *self, const char *id, bool disabled)
-{
-        struct identity_user *u = by("id", id);
-        if (!u)
-                return -ENOENT;
-        u->disabled = disabled;
-        return 0;
-}
-
-static int repo_list(void *self, int64_t after, struct identity_user *ret, size_t cap, size_t *n)
-{
-        *n = 0;
-        for (size_t i = 0; i < n_users && *n < cap; i++)
-                if (users[i].seq > after)
-                        ret[(*n)++] = users[i];
-        return 0;
-}
-
-static int repo_add_address(void *self, const char *user, const struct identity_address *a, int max)
-{
-        int count = 0;
-        for (size_t i = 0; i < n_addrs; i++)
-                count += !strcmp(addrs[i].user, user);
-        if (count >= max)
-                return -ENOSPC;
-        snprintf(addrs[n_addrs].user, sizeof(addrs[n_addrs].user), "%s", user);
-        addrs[n_addrs++].a = *a;
-        return 0;
-}
-
-static int repo_list_addresses(void *self, const char *user, struct identity_address *ret,
-                               size_t cap, size_t *n)
-{
-        *n = 0;
-        for (size_t i = 0; i < n_addrs && *n < cap; i++)
-                if (!strcmp(addrs[i].user, user))
-                        ret[(*n)++] = addrs[i].a;
-        return 0;
-}
-
-static int repo_remove_address(void *self, const char *user, const char *id)
-{
-        for (size_t i = 0; i < n_addrs; i++)
-                if (!strcmp(addrs[i].user, user) && !strcmp(addrs[i].a.id, id)) {
-                        addrs[i] = addrs[--n_addrs];
-                        return 0;
-                }
-        return -ENOENT;
-}
-
-static const struct identity_user_repo_ops memory_users = {
-        repo_create, repo_find_by_email, repo_find_by_id,     repo_update_name,   repo_set_disabled,
-        repo_list,   repo_add_address,   repo_list_addresses, repo_remove_address};
-
-static struct identity_refresh_token *token_by(const char *hash)
-{
-        for (size_t i = 0; i < n_tokens; i++)
-                if (!strcmp(tokens[i].hash, hash))
-                        return &tokens[i];
-        return NULL;
-}
-
-static int rt_insert(void *self, const struct identity_refresh_token *t)
-{
-        tokens[n_tokens++] = *t;
-        return 0;
-}
-
-static int rt_find(void *self, const char *hash, struct identity_refresh_token *ret)
-{
-        struct identity_refresh_token *t = token_by(hash);
-        if (!t)
-                return -ENOENT;
-        *ret = *t;
-        return 0;
-}
-
-static int rt_rotate(void *self, const char *hash, bool *won)
-{
-        struct identity_refresh_token *t = token_by(hash);
-        *won = t && t->state == REFRESH_ACTIVE;
-        if (*won)
-                t->state = REFRESH_ROTATED;
-        return 0;
-}
-
-static int rt_revoke_where(const char *field, const char *value)
-{
-        for (size_t i = 0; i < n_tokens; i++) {
-                const char *v = !strcmp(field, "family") ? tokens[i].family_id
-                                : !strcmp(field, "user") ? tokens[i].user_id
-                                                         : tokens[i].hash;
-                if (!strcmp(v, value))
-                        tokens[i].state = REFRESH_REVOKED;
-        }
-        return 0;
-}
-
-static int rt_revoke(void *self, const char *hash, const char *user)
-{
-        return rt_revoke_where("hash", hash);
-}
-
-static int rt_revoke_family(void *self, const char *family)
-{
-        return rt_revoke_where("family", family);
-}
-
-static int rt_revoke_user(void *self, const char *user)
-{
-        return rt_revoke_where("user", user);
-}
-
-static const struct identity_refresh_store_ops memory_refresh = {
-        rt_insert, rt_find, rt_rotate, rt_revoke, rt_revoke_family, rt_revoke_user};
 
 static int plain_hash(void *self, const char *pw, char *out, size_t len)
 {
@@ -345,7 +174,7 @@ static struct identity_app app;
 
 static int setup(void **state)
 {
-        n_users = n_addrs = n_tokens = 0;
+        identity_memory_init(&store);
         limiter_hits = 0;
         n_failure_keys = 0;
         now_s = 1000;
@@ -365,8 +194,8 @@ static int setup(void **state)
                         .limit_namespace = "t",
                         .service_clients = clients,
                         .n_service_clients = 1},
-                .users = {&memory_users, NULL},
-                .refresh = {&memory_refresh, NULL},
+                .users = identity_users_memory(&store),
+                .refresh = identity_refresh_memory(&store),
                 .hasher = {&plain_hasher, NULL},
                 .signer = {&fake_signer, NULL},
                 .revoker = {&fake_revoker, NULL},
@@ -375,6 +204,13 @@ static int setup(void **state)
                 .digest = {&fake_digest_ops, NULL},
         };
         return identity_app_init(&app);
+}
+
+static int teardown(void **state)
+{
+        (void)state;
+        identity_memory_free(&store);
+        return 0;
 }
 
 /* ---- the use cases ------------------------------------------------------ */
@@ -568,13 +404,18 @@ static void failed_logins_slow_that_address_down_not_the_owner(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test_setup(registration_and_login, setup),
-                cmocka_unit_test_setup(failed_logins_slow_that_address_down_not_the_owner, setup),
-                cmocka_unit_test_setup(refresh_rotates_and_reuse_revokes_the_family, setup),
-                cmocka_unit_test_setup(logout_revokes_for_the_rest_of_the_token_life, setup),
-                cmocka_unit_test_setup(disabling_revokes_everything_issued_so_far, setup),
-                cmocka_unit_test_setup(addresses_are_capped_at_three, setup),
-                cmocka_unit_test_setup(service_tokens_need_the_right_secret, setup),
+                cmocka_unit_test_setup_teardown(registration_and_login, setup, teardown),
+                cmocka_unit_test_setup_teardown(failed_logins_slow_that_address_down_not_the_owner,
+                                                setup, teardown),
+                cmocka_unit_test_setup_teardown(refresh_rotates_and_reuse_revokes_the_family, setup,
+                                                teardown),
+                cmocka_unit_test_setup_teardown(logout_revokes_for_the_rest_of_the_token_life,
+                                                setup, teardown),
+                cmocka_unit_test_setup_teardown(disabling_revokes_everything_issued_so_far, setup,
+                                                teardown),
+                cmocka_unit_test_setup_teardown(addresses_are_capped_at_three, setup, teardown),
+                cmocka_unit_test_setup_teardown(service_tokens_need_the_right_secret, setup,
+                                                teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
