@@ -8,7 +8,9 @@
 #include "identity-app.h"
 #include "identity-grpc.h"
 #include "identity-mysql.h"
-#include "identity-outside-adapters.h"
+#include "identity-redis.h"
+#include "identity-signer-jwt.h"
+#include "identity-sodium.h"
 #include "auth/revocation-redis.h"
 #include "bookstore/identity/v1/identity.pb-c.h"
 

@@ -1,6 +1,6 @@
 /* Ports of the inventory service: the stock store (adapters/mysql, whose
  * operations are atomic) and the catalog, asked who sells a book
- * (adapters/catalog, over gRPC). Negative errno results only: -ENOENT,
+ * (adapters/peers, over gRPC). Negative errno results only: -ENOENT,
  * -EEXIST, -ERANGE (not enough stock / below reserved), -EPERM (state does
  * not allow it), -EDEADLK (retry), others: infrastructure. */
 #pragma once

@@ -1,5 +1,5 @@
 /* libsodium adapters: argon2id password hashes, SHA-256, randomness, clock. */
-#include "identity-outside-adapters.h"
+#include "identity-sodium.h"
 
 #include <errno.h>
 #include <sodium.h>
