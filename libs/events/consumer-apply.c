@@ -139,8 +139,7 @@ int consumer_handle_one(struct events_consumer *c, const rd_kafka_message_t *m, 
         log_set_trace_id(NULL);
         if (r == 0) {
                 atomic_fetch_add(&c->applied, 1);
-                if (h->committed)
-                        h->committed(env, h->userdata);
+                h->committed(env, h->userdata);
         } else if (a.duplicate) {
                 atomic_fetch_add(&c->duplicates, 1);
                 r = 0;
@@ -213,7 +212,7 @@ int consumer_handle_batch(struct events_consumer *c, rd_kafka_message_t *const *
                                          : it->duplicate ? &c->duplicates
                                                          : &c->applied,
                                          1);
-                        if (it->h && !it->duplicate && it->h->committed)
+                        if (it->h && !it->duplicate)
                                 it->h->committed(it->env, it->h->userdata);
                 }
                 if (items[i].env)

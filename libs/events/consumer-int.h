@@ -18,7 +18,7 @@ struct events_consumer {
         struct db_pool *db;
         struct events_consumer_config cfg;
         char group_id[129];
-        const struct events_handler *handlers;
+        struct events_handler *handlers; /* a copy: `committed` defaults to a no-op */
         size_t n_handlers;
         rd_kafka_t *rk;
         pthread_t thread, housekeeping;

@@ -251,6 +251,11 @@ static int subscribe(struct events_consumer *c, const char *const *topics, size_
         return 0;
 }
 
+/* The default of the optional `committed` hook, so callers need not check. */
+static void committed_nothing(const Bookstore__Events__V1__EventEnvelope *event, void *userdata)
+{
+}
+
 int events_consumer_start(struct events_consumer **ret, struct db_pool *db,
                           const struct events_consumer_config *cfg, const char *const *topics,
                           size_t n_topics, const struct events_handler *handlers, size_t n_handlers,
@@ -262,7 +267,16 @@ int events_consumer_start(struct events_consumer **ret, struct db_pool *db,
         c->db = db;
         c->cfg = *cfg;
         snprintf(c->group_id, sizeof(c->group_id), "%s", cfg->group_id);
-        c->handlers = handlers;
+        c->handlers = calloc(n_handlers ? n_handlers : 1, sizeof(*c->handlers));
+        if (!c->handlers) {
+                free(c);
+                return -ENOMEM;
+        }
+        for (size_t i = 0; i < n_handlers; i++) {
+                c->handlers[i] = handlers[i];
+                if (!c->handlers[i].committed)
+                        c->handlers[i].committed = committed_nothing;
+        }
         c->n_handlers = n_handlers;
         atomic_store(&c->lag, -1);
         events_stopper_init(&c->stop);
@@ -310,6 +324,7 @@ void events_consumer_stop(struct events_consumer *c)
                 rd_kafka_destroy(c->rk);
         }
         events_stopper_destroy(&c->stop);
+        free(c->handlers);
         free(c);
 }
 

@@ -38,7 +38,7 @@ typedef int (*events_handler_fn)(struct db_conn *conn,
 struct events_handler {
         const char *type; /* e.g. "stock.depleted" */
         events_handler_fn fn;
-        /* optional: runs once fn's transaction has committed (e.g. to drop a
+        /* optional (NULL: nothing): runs once fn's transaction has committed (e.g. to drop a
          * cache entry the change made stale) */
         void (*committed)(const Bookstore__Events__V1__EventEnvelope *event, void *userdata);
         void *userdata;
