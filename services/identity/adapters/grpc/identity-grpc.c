@@ -395,21 +395,24 @@ static int get_jwks(struct rpc_call *call, const ProtobufCMessage *msg, Protobuf
                 return fail(call, r);
         Bookstore__Identity__V1__GetJwksResponse *resp =
                 rpc_new_message(call, &bookstore__identity__v1__get_jwks_response__descriptor);
-        bool ok = resp && (resp->jwks_json = rpc_call_strdup(call, k->document)) &&
-                  (resp->keys = rpc_call_alloc(call, (k->n + 1) * sizeof(void *)));
+        bool ok = resp && (resp->keys = rpc_call_alloc(call, (k->n + 1) * sizeof(void *)));
+        if (ok)
+                resp->jwks_json = rpc_call_strdup(call, k->document);
         for (size_t i = 0; ok && i < k->n; i++) {
                 Bookstore__Identity__V1__Jwk *jwk =
                         rpc_new_message(call, &bookstore__identity__v1__jwk__descriptor);
                 const struct identity_jwk *from = &k->keys[i];
-                ok = jwk && (jwk->kid = rpc_call_strdup(call, from->kid)) &&
-                     (jwk->kty = rpc_call_strdup(call, from->kty)) &&
-                     (jwk->alg = rpc_call_strdup(call, from->alg)) &&
-                     (jwk->use = rpc_call_strdup(call, from->use)) &&
-                     (jwk->crv = rpc_call_strdup(call, from->crv)) &&
-                     (jwk->x = rpc_call_strdup(call, from->x)) &&
-                     (jwk->y = rpc_call_strdup(call, from->y));
-                if (ok)
-                        resp->keys[resp->n_keys++] = jwk;
+                if (!(ok = jwk != NULL))
+                        break;
+                /* a string not copied: the call remembers it (rpc_call_strdup) */
+                jwk->kid = rpc_call_strdup(call, from->kid);
+                jwk->kty = rpc_call_strdup(call, from->kty);
+                jwk->alg = rpc_call_strdup(call, from->alg);
+                jwk->use = rpc_call_strdup(call, from->use);
+                jwk->crv = rpc_call_strdup(call, from->crv);
+                jwk->x = rpc_call_strdup(call, from->x);
+                jwk->y = rpc_call_strdup(call, from->y);
+                resp->keys[resp->n_keys++] = jwk;
         }
         identity_jwks_clear(k);
         if (!ok)
