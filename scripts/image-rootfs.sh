@@ -16,12 +16,14 @@ for b in "$@"; do
 done
 
 # every library path ldd resolves, and the dynamic loader (printed without "=>")
-libs=$(for b in "$@"; do ldd "$b"; done |
-  awk '/=> \// {print $3} /^[[:space:]]*\/[^ ]*ld-linux/ {print $1}' | sort -u)
-if for b in "$@"; do ldd "$b"; done | grep -q "not found"; then
-  echo "image-rootfs: a binary has unresolved libraries" >&2
+resolved=$(for b in "$@"; do ldd "$b"; done)
+if echo "$resolved" | grep -q "not found"; then
+  echo "image-rootfs: a binary has unresolved libraries:" >&2
+  echo "$resolved" | grep "not found" >&2
   exit 1
 fi
+libs=$(echo "$resolved" |
+  awk '/=> \// {print $3} /^[[:space:]]*\/[^ ]*ld-linux/ {print $1}' | sort -u)
 
 owner() { # the Debian package that installed library path $1 (merged /usr or not)
   real=$(realpath "$1")

@@ -20,7 +20,6 @@ the Secret's db-password is the host MariaDB user's. The rendered host names
 (existingSecret) are made here as an operator would. Not proven here: a real
 cluster (scheduling, Service load balancing, NetworkPolicies, autoscaling,
 several replicas, image pulls)."""
-import base64
 import json
 import os
 import secrets

@@ -179,17 +179,22 @@ static int list_best_sellers(void *self, const char *category_id, unsigned visib
                              size_t limit, struct catalog_best_seller *ret, size_t *ret_n)
 {
         struct catalog_memory *m = self;
+        struct catalog_best_seller *all = calloc(CATALOG_MEMORY_BOOKS, sizeof(*all));
+        if (!all)
+                return -ENOMEM;
         size_t n = 0;
         pthread_mutex_lock(&m->lock);
         for (size_t i = 0; i < m->n_sales; i++) {
                 const struct catalog_book *b = find_book(m, m->sales[i].book_id);
                 if (b && (visible_statuses & 1u << b->status) &&
                     (!category_id || !*category_id || !strcmp(b->category_id, category_id)))
-                        ret[n++] = m->sales[i];
+                        all[n++] = m->sales[i];
         }
         pthread_mutex_unlock(&m->lock);
-        qsort(ret, n, sizeof(*ret), by_units_then_id);
-        *ret_n = n < limit ? n : limit;
+        qsort(all, n, sizeof(*all), by_units_then_id);
+        *ret_n = n < limit ? n : limit; /* ret holds limit, as the port says */
+        memcpy(ret, all, *ret_n * sizeof(*ret));
+        free(all);
         return 0;
 }
 
