@@ -254,15 +254,32 @@ int checkout_get(struct checkout_app *app, const struct checkout_caller *caller,
         return r;
 }
 
-int checkout_list(struct checkout_app *app, enum saga_status status, enum checkout_kind kind,
-                  int32_t page_size, const char *page_token, struct checkout_saga *ret,
-                  size_t *ret_n, char next_token[32])
+static bool filter_id_valid(const char *id)
 {
-        if ((int)status < 0 || status > SAGA_FAILED || (int)kind < 0 ||
-            kind > CHECKOUT_KIND_CANCELLATION)
+        return !id || !*id || id_valid(id, 63);
+}
+
+int checkout_list(struct checkout_app *app, const struct checkout_list_filter *f, int32_t page_size,
+                  const char *page_token, struct checkout_saga *ret, size_t *ret_n,
+                  char next_token[32])
+{
+        if ((int)f->status < 0 || f->status > SAGA_FAILED || (int)f->kind < 0 ||
+            f->kind > CHECKOUT_KIND_CANCELLATION)
                 return CE_FILTER_INVALID;
+        if (!filter_id_valid(f->customer_id) || !filter_id_valid(f->order_id) ||
+            !filter_id_valid(f->step) || f->min_age_s < 0 || f->min_age_s > INT64_MAX / 2000)
+                return CE_OP_FILTER_INVALID;
         size_t size = page_size_clamp(page_size, CHECKOUT_PAGE_DEFAULT, CHECKOUT_PAGE_MAX);
-        struct checkout_query q = {.status = status, .kind = kind, .limit = size + 1};
+        struct checkout_query q = {.status = f->status,
+                                   .kind = f->kind,
+                                   .stuck_only = f->stuck_only,
+                                   .created_before_ms = f->min_age_s ? core_env_now_ms(&app->env) -
+                                                                               f->min_age_s * 1000
+                                                                     : 0,
+                                   .customer_id = f->customer_id,
+                                   .order_id = f->order_id,
+                                   .step = f->step,
+                                   .limit = size + 1};
         /* newest first: the token is the last row's seq, and seq 0 never exists */
         if (page_token_parse(page_token, 's', &q.before_seq) < 0 ||
             (page_token && *page_token && q.before_seq == 0))

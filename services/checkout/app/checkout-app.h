@@ -91,10 +91,37 @@ int checkout_cancel(struct checkout_app *app, const struct checkout_caller *call
 /* Exactly one of saga_id and order_id non-empty; the owner or an admin. */
 int checkout_get(struct checkout_app *app, const struct checkout_caller *caller,
                  const char *saga_id, const char *order_id, struct checkout_saga *ret);
+/* What ListSagas may filter on; zero or empty: any. */
+struct checkout_list_filter {
+        enum saga_status status;
+        enum checkout_kind kind;
+        bool stuck_only;
+        int64_t min_age_s; /* created at least this long ago */
+        const char *customer_id, *order_id, *step;
+};
 /* Newest first; ret must hold CHECKOUT_PAGE_MAX + 1 sagas. */
-int checkout_list(struct checkout_app *app, enum saga_status status, enum checkout_kind kind,
-                  int32_t page_size, const char *page_token, struct checkout_saga *ret,
-                  size_t *ret_n, char next_token[32]);
+int checkout_list(struct checkout_app *app, const struct checkout_list_filter *f, int32_t page_size,
+                  const char *page_token, struct checkout_saga *ret, size_t *ret_n,
+                  char next_token[32]);
+
+/* An operator's action (ADMIN; checkout-operate.c): the saga as written
+ * and the audit entry. CE_OP_* when refused, -EAGAIN when the saga kept
+ * changing while it was tried. */
+int checkout_operate(struct checkout_app *app, const struct checkout_caller *caller,
+                     const char *saga_id, const struct saga_op_request *req,
+                     struct checkout_saga *ret, struct checkout_action *ret_action);
+
+enum { CHECKOUT_JOURNAL_MAX = 500, CHECKOUT_ACTIONS_MAX = 100 };
+/* The journal (the newest CHECKOUT_JOURNAL_MAX attempts, oldest first) and
+ * the audit trail of a saga, for admins. */
+struct checkout_history {
+        struct checkout_attempt attempts[CHECKOUT_JOURNAL_MAX];
+        size_t n_attempts;
+        int64_t total_attempts;
+        struct checkout_action actions[CHECKOUT_ACTIONS_MAX];
+        size_t n_actions;
+};
+int checkout_history(struct checkout_app *app, const char *saga_id, struct checkout_history *ret);
 
 /* Sends the saga now and after every change until it is final, emit fails,
  * or stop(stop_ctx) says the watcher is gone. */

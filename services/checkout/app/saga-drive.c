@@ -18,11 +18,14 @@ static int64_t now_ms(struct checkout_app *app)
         return core_env_now_ms(&app->env);
 }
 
-/* Writes the saga under our lease. -ESTALE: another coordinator took it. */
+/* Writes the saga under our lease, with its journal's new attempts.
+ * -ESTALE: the lease is not ours any more. */
 static int persist(struct checkout_app *app, struct saga_job *job)
 {
-        int e = app->store.ops->save(app->store.self, &job->saga, app->cfg.owner,
-                                     app->cfg.lease_ms);
+        int e = app->store.ops->save(app->store.self, &job->saga, app->cfg.owner, app->cfg.lease_ms,
+                                     job->attempts, job->n_attempts);
+        if (e == 0 || e == -ESTALE)
+                job->n_attempts = 0; /* in the journal either way */
         if (e == 0) {
                 job->dirty = false;
                 if (app->hub)
@@ -76,6 +79,38 @@ static void log_end(const struct checkout_saga *s)
                 "reason", s->state.failure_reason, "trace_id", s->trace_id);
 }
 
+/* "CODE: message" split for the journal; a text without a status name is
+ * all message. */
+static void split_error(const char *error, struct checkout_attempt *a)
+{
+        size_t n = strspn(error, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_");
+        bool coded = n > 0 && n < sizeof(a->code) && error[n] == ':';
+        snprintf(a->code, sizeof(a->code), "%.*s", coded ? (int)n : 7, coded ? error : "UNKNOWN");
+        error += coded ? n + 1 + (error[n + 1] == ' ') : 0;
+        snprintf(a->message, sizeof(a->message), "%s", error);
+        utf8_sanitize(a->message);
+}
+
+static void journal_attempt(struct checkout_app *app, struct saga_job *job, const char *step,
+                            const struct saga_command *cmd, const struct checkout_reply *reply,
+                            int64_t started_ms)
+{
+        if (job->n_attempts == CHECKOUT_MAX_PENDING_ATTEMPTS) /* never: one call per save */
+                memmove(job->attempts, job->attempts + 1,
+                        --job->n_attempts * sizeof(job->attempts[0]));
+        struct checkout_attempt *a = &job->attempts[job->n_attempts++];
+        memset(a, 0, sizeof(*a));
+        snprintf(a->step, sizeof(a->step), "%s", step);
+        a->compensation = cmd->kind == SAGA_CMD_COMPENSATE;
+        a->outcome = reply->outcome;
+        a->started_ms = started_ms;
+        a->duration_ms = now_ms(app) - started_ms;
+        if (reply->outcome == SAGA_OUTCOME_OK)
+                snprintf(a->code, sizeof(a->code), "OK");
+        else
+                split_error(reply->error, a);
+}
+
 /* The participant call of cmd, its answer folded into the state. */
 static void call_step(struct checkout_app *app, struct saga_job *job, const struct saga_def *def,
                       const struct saga_command *cmd)
@@ -87,8 +122,9 @@ static void call_step(struct checkout_app *app, struct saga_job *job, const stru
         snprintf(key, sizeof(key), "%s:%s", s->id, name);
         struct checkout_call call = {.idempotency_key = key, .trace_id = s->trace_id};
         struct checkout_reply reply;
-        int64_t t0 = clock_monotonic_us();
+        int64_t t0 = clock_monotonic_us(), started_ms = now_ms(app);
         checkout_step_run(app, s, name, &call, &reply);
+        journal_attempt(app, job, name, cmd, &reply, started_ms);
         if (app->observer.ops)
                 app->observer.ops->step_done(app->observer.self, name, reply.outcome,
                                              (double)(clock_monotonic_us() - t0) / 1e6);
@@ -111,11 +147,14 @@ static void call_step(struct checkout_app *app, struct saga_job *job, const stru
                 log_end(s);
 }
 
-static enum saga_drive_result store_failed(int e, struct saga_job *job, int64_t *ret_wait_ms)
+static enum saga_drive_result store_failed(struct checkout_app *app, int e, struct saga_job *job,
+                                           int64_t *ret_wait_ms)
 {
-        if (e == -ESTALE) {
-                log_msg(LOG_WARN, "saga taken over by another coordinator", "{s:s}", "saga_id",
-                        job->saga.id);
+        if (e == -ESTALE) { /* released by an operator: claimable; else someone else's */
+                if (saga_drive_claim(app, job->saga.id, job) == 0)
+                        return SAGA_DRIVE_AGAIN;
+                log_msg(LOG_INFO, "saga left to another coordinator or ended by an operator",
+                        "{s:s}", "saga_id", job->saga.id);
                 return SAGA_DRIVE_DONE;
         }
         job->waited = true; /* no backoff on top of the store's */
@@ -127,6 +166,8 @@ enum saga_drive_result saga_drive(struct checkout_app *app, struct saga_job *job
                                   int64_t *ret_wait_ms)
 {
         struct checkout_saga *s = &job->saga;
+        if (job->reload && saga_drive_claim(app, s->id, job) < 0)
+                return SAGA_DRIVE_DONE; /* ended, or another coordinator's now */
         const struct saga_def *def = checkout_def_of(s->kind);
         struct saga_command cmd =
                 saga_next(def, &s->state, &app->cfg.policy, core_env_jitter(&app->env));
@@ -135,7 +176,7 @@ enum saga_drive_result saga_drive(struct checkout_app *app, struct saga_job *job
         /* a step's answer is written together with the start of the next
          * step (one write per step); alone only when the saga ends or waits */
         if ((cmd.kind == SAGA_CMD_DONE || must_wait) && job->dirty && (e = persist(app, job)) < 0)
-                return store_failed(e, job, ret_wait_ms);
+                return store_failed(app, e, job, ret_wait_ms);
         if (cmd.kind == SAGA_CMD_DONE)
                 return SAGA_DRIVE_DONE;
         if (must_wait) {
@@ -170,7 +211,7 @@ enum saga_drive_result saga_drive(struct checkout_app *app, struct saga_job *job
                         log->started_ms = now;
                 log->updated_ms = s->updated_ms = now;
                 if ((e = persist(app, job)) < 0)
-                        return store_failed(e, job, ret_wait_ms);
+                        return store_failed(app, e, job, ret_wait_ms);
         }
         call_step(app, job, def, &cmd);
         return SAGA_DRIVE_AGAIN;
@@ -185,10 +226,13 @@ void saga_drive_stop(struct checkout_app *app, struct saga_job *job)
 int saga_drive_claim(struct checkout_app *app, const char *id, struct saga_job *job)
 {
         struct checkout_saga *s = &job->saga;
-        int r = app->store.ops->claim(app->store.self, id, app->cfg.owner, app->cfg.lease_ms, s);
+        char saga_id[sizeof(s->id)]; /* id may be s->id, which the claim overwrites */
+        snprintf(saga_id, sizeof(saga_id), "%s", id);
+        int r = app->store.ops->claim(app->store.self, saga_id, app->cfg.owner, app->cfg.lease_ms,
+                                      s);
         if (r < 0)
                 return r;
-        job->waited = job->dirty = false;
+        job->waited = job->dirty = job->reload = false;
         /* a call may have been in flight when the last owner stopped */
         if (s->state.status == SAGA_RUNNING &&
             s->state.steps[s->state.current] == SAGA_STEP_RUNNING)

@@ -4,7 +4,10 @@
  * simulated clock. Each call does one thing: writes the state, gives up a
  * step past its deadline, or runs one participant call and folds its answer
  * in. The state before a call is on disk before the call is made; an answer
- * is written together with the start of the next step. */
+ * is written together with the start of the next step, and each call goes to
+ * the saga's journal with that write. A write refused because the lease was
+ * released (an operator acted) claims the saga again and goes on from the
+ * stored state; refused because another coordinator holds it, drops it. */
 #pragma once
 
 #include "checkout-app.h"
@@ -16,6 +19,10 @@ struct saga_job {
         struct checkout_saga saga;
         bool waited; /* the next command's backoff is over */
         bool dirty;  /* state the store has not seen yet */
+        bool reload; /* the stored saga changed under us (an operator): claim it again first */
+        /* attempts made since the last save, written with the next one */
+        struct checkout_attempt attempts[CHECKOUT_MAX_PENDING_ATTEMPTS];
+        size_t n_attempts;
 };
 
 enum saga_drive_result {
@@ -30,5 +37,7 @@ enum saga_drive_result saga_drive(struct checkout_app *app, struct saga_job *job
  * the answer is asked again after the restart). */
 void saga_drive_stop(struct checkout_app *app, struct saga_job *job);
 /* Claims an unfinished saga for this coordinator and loads it ready to be
- * driven (a step in flight when its last owner stopped may have acted). */
+ * driven (a step in flight when its last owner stopped may have acted).
+ * job is zeroed, or one being driven: its attempts not yet in the journal
+ * are kept for the next write. */
 int saga_drive_claim(struct checkout_app *app, const char *id, struct saga_job *job);

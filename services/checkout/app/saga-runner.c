@@ -19,6 +19,7 @@ struct job {
         struct saga_job drive;
         int64_t not_before_us; /* monotonic */
         bool running;
+        bool reload; /* an operator changed the saga: claim it again before the next step */
 };
 
 struct saga_runner {
@@ -105,10 +106,14 @@ static void *runner_main(void *arg)
                         continue;
                 }
                 job->running = true;
+                job->drive.reload = job->reload;
+                job->reload = false;
                 pthread_mutex_unlock(&r->lock);
                 bool keep = advance(r, job);
                 pthread_mutex_lock(&r->lock);
                 job->running = false;
+                if (job->reload) /* woken while it ran: at once, from the store */
+                        job->not_before_us = 0;
                 if (!keep)
                         remove_job(r, job);
                 else
@@ -118,12 +123,17 @@ static void *runner_main(void *arg)
         return NULL;
 }
 
-static bool active(struct saga_runner *r, const char *id)
+static struct job *job_of(struct saga_runner *r, const char *id)
 {
         for (struct job *j = r->jobs; j; j = j->next)
                 if (!strcmp(j->drive.saga.id, id))
-                        return true;
-        return false;
+                        return j;
+        return NULL;
+}
+
+static bool active(struct saga_runner *r, const char *id)
+{
+        return job_of(r, id) != NULL;
 }
 
 /* Queues a job (taken over; freed here when not queued). */
@@ -167,6 +177,30 @@ static void resume_one(struct saga_runner *r, const char *id)
         queue_job(r, job);
 }
 
+void saga_runner_wake(struct saga_runner *r, const char *id)
+{
+        pthread_mutex_lock(&r->lock);
+        struct job *job = job_of(r, id);
+        if (job) {
+                job->reload = true;
+                job->not_before_us = 0;
+                pthread_cond_signal(&r->wake);
+        }
+        pthread_mutex_unlock(&r->lock);
+        if (!job)
+                resume_one(r, id);
+}
+
+/* Counts the sagas that are not over, for the observer. */
+static void take_census(struct saga_runner *r)
+{
+        struct checkout_app *app = r->app;
+        struct checkout_census c;
+        if (app->observer.ops &&
+            app->store.ops->census(app->store.self, core_env_now_ms(&app->env), &c) == 0)
+                app->observer.ops->census(app->observer.self, &c);
+}
+
 /* Claims and queues the unfinished sagas this process is not driving yet,
  * page by page until there are no more. */
 static void resume_unfinished(struct saga_runner *r)
@@ -200,6 +234,7 @@ static void *scanner_main(void *arg)
                         break;
                 pthread_mutex_unlock(&r->lock);
                 resume_unfinished(r);
+                take_census(r);
                 pthread_mutex_lock(&r->lock);
         }
         pthread_mutex_unlock(&r->lock);
@@ -225,6 +260,7 @@ int saga_runner_start(struct saga_runner **ret, struct checkout_app *app)
                 return -ENOMEM;
         }
         resume_unfinished(r); /* queued before the threads start: nothing runs twice */
+        take_census(r);
         for (; r->n_threads < app->cfg.runners; r->n_threads++)
                 if (pthread_create(&r->threads[r->n_threads], NULL, runner_main, r)) {
                         saga_runner_stop(r);

@@ -3,7 +3,9 @@
  * is called and again with the answer; a saga waiting for a retry's backoff
  * waits in the queue, not on a thread. A scanner picks up unfinished sagas
  * (at start, and periodically: those of a crashed replica once its lease ran
- * out). Only the runner writes a saga after it was created. */
+ * out), and counts the sagas that are not over for the observer (the
+ * census). Only the runner and operator actions write a saga after it was
+ * created. */
 #pragma once
 
 #include "checkout-app.h"
@@ -13,3 +15,7 @@ int saga_runner_start(struct saga_runner **ret, struct checkout_app *app);
 void saga_runner_stop(struct saga_runner *r);
 /* Runs a saga this coordinator holds the lease of (no-op when already running). */
 int saga_runner_submit(struct saga_runner *r, const struct checkout_saga *s);
+/* An operator changed the saga in the store and released its lease: the
+ * job driving it here (if any) claims it again at once, else it is claimed
+ * and queued now. */
+void saga_runner_wake(struct saga_runner *r, const char *id);

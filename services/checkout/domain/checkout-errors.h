@@ -30,7 +30,33 @@
           "this idempotency_key was already used for a different checkout; use a new key")         \
         X(CE_NOT_CANCELLABLE, ERROR_PRECONDITION,                                                  \
           "only a CONFIRMED order (not yet shipped) can be cancelled")                             \
-        X(CE_NOT_ALLOWED, ERROR_DENIED, "only the order's customer or an admin may do this")
+        X(CE_NOT_ALLOWED, ERROR_DENIED, "only the order's customer or an admin may do this")     \
+        X(CE_OP_REASON_INVALID, ERROR_INVALID,                                                     \
+          "reason is required: 1 to 200 characters of UTF-8 saying why (kept in the audit trail)") \
+        X(CE_OP_OUTCOME_INVALID, ERROR_INVALID,                                                    \
+          "outcome must be SAGA_STATUS_COMPLETED or SAGA_STATUS_COMPENSATED")                      \
+        X(CE_OP_FILTER_INVALID, ERROR_INVALID,                                                     \
+          "customer_id, order_id and step must be at most 63 printable ASCII characters, "         \
+          "min_age_seconds not negative")                                                          \
+        X(CE_OP_SAGA_ENDED, ERROR_PRECONDITION,                                                    \
+          "the saga has ended: RetryNow and ForceCompensate act on RUNNING or COMPENSATING "       \
+          "sagas, Resume and MarkResolved on FAILED or stuck ones")                                \
+        X(CE_OP_NOT_STUCK, ERROR_PRECONDITION,                                                     \
+          "Resume and MarkResolved are for FAILED or stuck sagas, and this one is moving; "        \
+          "RetryNow skips the wait before its next attempt")                                       \
+        X(CE_OP_PAST_PIVOT, ERROR_PRECONDITION,                                                    \
+          "the payment was captured (the saga's pivot): it only moves forward now and cannot be "  \
+          "compensated; let it complete (Resume or RetryNow once the cause is fixed), then "       \
+          "CancelOrder refunds and restocks")                                                      \
+        X(CE_OP_FORWARD_ONLY, ERROR_PRECONDITION,                                                  \
+          "a cancellation cannot be compensated (nothing in it can be undone): Resume it once "    \
+          "the cause is fixed, or MarkResolved it as COMPLETED after finishing it by hand")        \
+        X(CE_OP_COMPENSATING, ERROR_PRECONDITION, "the saga is compensating already")              \
+        X(CE_OP_RESOLVE_PAST_PIVOT, ERROR_PRECONDITION,                                            \
+          "past the pivot the payment was captured: the saga can only be resolved as COMPLETED")   \
+        X(CE_OP_RESOLVE_BEFORE_PIVOT, ERROR_PRECONDITION,                                          \
+          "before the pivot nothing was sold: the saga can only be resolved as COMPENSATED "       \
+          "(once its steps were undone by hand)")
 
 enum checkout_error {
         CE_OK = 0,

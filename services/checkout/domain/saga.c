@@ -56,6 +56,27 @@ bool saga_past_pivot(const struct saga_def *def, const struct saga_state *s)
         return def->forward_only || (def->has_pivot && s->steps[def->pivot] == SAGA_STEP_SUCCEEDED);
 }
 
+const char *saga_step_name(const struct saga_def *def, const struct saga_state *s)
+{
+        static const struct saga_retry_policy no_wait = {0};
+        struct saga_command cmd = saga_next(def, s, &no_wait, 0);
+        switch (cmd.kind) {
+        case SAGA_CMD_RUN:
+                return def->steps[cmd.step].name;
+        case SAGA_CMD_COMPENSATE:
+                return def->steps[cmd.step].compensation;
+        case SAGA_CMD_DONE:
+                break;
+        }
+        if (s->status == SAGA_COMPLETED || s->current >= def->n_steps)
+                return "";
+        const struct saga_step_def *st = &def->steps[s->current];
+        return s->steps[s->current] == SAGA_STEP_COMPENSATED ||
+                               s->steps[s->current] == SAGA_STEP_COMPENSATING
+                       ? st->compensation
+                       : st->name;
+}
+
 void saga_start(const struct saga_def *def, struct saga_state *s)
 {
         memset(s, 0, sizeof(*s));
@@ -64,9 +85,10 @@ void saga_start(const struct saga_def *def, struct saga_state *s)
                 s->steps[i] = SAGA_STEP_PENDING;
 }
 
-static int64_t backoff(const struct saga_retry_policy *p, int attempts, double jitter)
+static int64_t backoff(const struct saga_retry_policy *p, const struct saga_state *s, int attempts,
+                       double jitter)
 {
-        if (attempts <= 0)
+        if (attempts <= 0 || s->retry_now)
                 return 0;
         int64_t d = p->base_delay_ms;
         for (int i = 1; i < attempts && d < p->max_delay_ms; i++)
@@ -96,13 +118,13 @@ struct saga_command saga_next(const struct saga_def *def, const struct saga_stat
                 return (struct saga_command){
                         .kind = SAGA_CMD_RUN,
                         .step = s->current,
-                        .delay_ms = backoff(policy, s->attempts[s->current], jitter)};
+                        .delay_ms = backoff(policy, s, s->attempts[s->current], jitter)};
         long step = next_to_compensate(def, s, (long)s->current);
         if (step < 0)
                 return (struct saga_command){.kind = SAGA_CMD_DONE};
         return (struct saga_command){.kind = SAGA_CMD_COMPENSATE,
                                      .step = (size_t)step,
-                                     .delay_ms = backoff(policy, s->attempts[step], jitter)};
+                                     .delay_ms = backoff(policy, s, s->attempts[step], jitter)};
 }
 
 static void begin_compensation(const struct saga_def *def, struct saga_state *s, size_t failed,
@@ -136,6 +158,7 @@ void saga_record(const struct saga_def *def, struct saga_state *s,
                  enum saga_outcome outcome, const char *error)
 {
         size_t i = cmd->step;
+        s->retry_now = false; /* the attempt it asked for was made */
         if (outcome == SAGA_OUTCOME_OK)
                 s->stuck = false; /* progress */
         if (cmd->kind == SAGA_CMD_RUN) {

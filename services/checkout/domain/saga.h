@@ -24,7 +24,8 @@
  *  - a compensation is retried until it succeeds (or max_compensation_attempts,
  *    when not 0, after which the saga is FAILED for an operator);
  *  - `stuck` is the coordinator's flag for a saga that made no progress for
- *    too long; any step or compensation that succeeds clears it. */
+ *    too long; any step or compensation that succeeds clears it;
+ *  - operators act through saga-operator.h, which keeps these rules. */
 #pragma once
 
 #include <stdbool.h>
@@ -80,6 +81,8 @@ struct saga_state {
         int attempts[SAGA_MAX_STEPS];
         bool maybe_applied[SAGA_MAX_STEPS]; /* an attempt may have acted */
         bool stuck;                         /* no progress for too long (set by the coordinator) */
+        bool retry_now;                     /* an operator asked: the next attempt waits no
+                                               backoff (cleared when it is recorded) */
         char failure_reason[256];
 };
 
@@ -114,6 +117,9 @@ void saga_give_up(const struct saga_def *def, struct saga_state *s, const char *
 bool saga_is_final(enum saga_status status);
 /* The saga only moves forward now: its pivot succeeded (or it has nothing to undo). */
 bool saga_past_pivot(const struct saga_def *def, const struct saga_state *s);
+/* The step (or compensation) the saga is on: the one saga_next would run,
+ * else (final) the one it ended at; "" for a completed saga. */
+const char *saga_step_name(const struct saga_def *def, const struct saga_state *s);
 
 /* The checkout saga: place_order -> make_payment -> change_order_status ->
  * reserve_inventory -> capture_payment (the pivot) -> confirm. */

@@ -8,6 +8,7 @@
 #include "core/env.h"
 
 #include "checkout-rules.h"
+#include "saga-operator.h"
 #include "saga.h"
 
 /* What each step last did, for GetSaga and WatchSaga. */
@@ -35,12 +36,53 @@ struct checkout_saga {
         struct checkout_money total;
         char trace_id[33];
         int64_t created_ms, updated_ms;
+        int64_t version; /* the store's, bumped by every write: operators compare-and-set on it */
 };
+
+/* One participant call of a step or compensation, for the saga's journal.
+ * A save carries at most CHECKOUT_MAX_PENDING_ATTEMPTS of them. */
+enum { CHECKOUT_MAX_PENDING_ATTEMPTS = 4 };
+struct checkout_attempt {
+        char step[32];
+        bool compensation;
+        enum saga_outcome outcome;
+        char code[24];     /* the gRPC status name; "OK" */
+        char message[232]; /* "" on success */
+        int64_t started_ms, duration_ms;
+};
+
+/* An entry of the saga's audit trail: an operator's action. */
+struct checkout_action {
+        enum saga_op op;
+        char actor[64];
+        char reason[256];
+        char step[32]; /* the step or compensation the saga was on */
+        enum saga_status from, to;
+        int64_t at_ms;
+};
+
+/* Unfinished and FAILED sagas by kind, status and age, for the metrics. */
+enum { CHECKOUT_AGE_BUCKETS = 5, CHECKOUT_CENSUS_STATUSES = 3 };
+/* The upper bounds of the age buckets but the last (1 min, 5 min, 1 h, 1 day). */
+extern const int64_t checkout_age_bounds_ms[CHECKOUT_AGE_BUCKETS - 1];
+extern const char *const checkout_age_names[CHECKOUT_AGE_BUCKETS];
+/* The statuses counted, in the census's order. */
+extern const enum saga_status checkout_census_statuses[CHECKOUT_CENSUS_STATUSES];
+struct checkout_census {
+        int64_t sagas[2][CHECKOUT_CENSUS_STATUSES][CHECKOUT_AGE_BUCKETS]; /* [kind - 1] */
+        int64_t stuck[2];                                                 /* [kind - 1] */
+        int64_t oldest_unfinished_ms; /* created_ms of the oldest unfinished saga; 0: none */
+};
+/* The bucket of an age in ms. */
+size_t checkout_age_bucket(int64_t age_ms);
 
 struct checkout_query {
         enum saga_status status; /* 0: any */
         enum checkout_kind kind; /* 0: any */
-        int64_t before_seq;      /* newest first: only seq < this; 0: from the newest */
+        bool stuck_only;
+        int64_t created_before_ms;                 /* 0: any age */
+        const char *customer_id, *order_id, *step; /* "" or NULL: any */
+        int64_t before_seq; /* newest first: only seq < this; 0: from the newest */
         size_t limit;
 };
 
@@ -61,9 +103,25 @@ struct checkout_store_ops {
          * -ESTALE when another owner holds an unexpired lease or it is final. */
         int (*claim)(void *self, const char *id, const char *owner, int64_t lease_ms,
                      struct checkout_saga *ret);
-        /* Writes the saga's state under the owner's lease (renewing it);
-         * -ESTALE when the lease is no longer this owner's. */
-        int (*save)(void *self, const struct checkout_saga *s, const char *owner, int64_t lease_ms);
+        /* Writes the saga's state under the owner's lease (renewing it), and
+         * appends the attempts made since the last save to its journal (they
+         * happened: appended also when the lease is lost); -ESTALE when the
+         * lease is no longer this owner's. */
+        int (*save)(void *self, const struct checkout_saga *s, const char *owner, int64_t lease_ms,
+                    const struct checkout_attempt *attempts, size_t n_attempts);
+        /* An operator's action: writes the saga's state when the stored
+         * version is still s->version, releases its lease (whoever drives
+         * it next claims it and continues from this state) and records the
+         * action in the audit trail, with its events; -ESTALE when the saga
+         * was written since it was read. */
+        int (*operate)(void *self, const struct checkout_saga *s, const struct checkout_action *a);
+        /* The newest `max` attempts, oldest first, and how many there are. */
+        int (*journal)(void *self, const char *id, struct checkout_attempt *ret, size_t max,
+                       size_t *ret_n, int64_t *ret_total);
+        /* The audit trail, oldest first (at most max). */
+        int (*actions)(void *self, const char *id, struct checkout_action *ret, size_t max,
+                       size_t *ret_n);
+        int (*census)(void *self, int64_t now_ms, struct checkout_census *ret);
         /* One page, in store order, of the unfinished sagas this owner holds or
          * whose lease ran out, after seq after_seq (0: from the first):
          * ids[i] with seqs[i]; fewer than max when there are no more. */
@@ -131,6 +189,10 @@ struct checkout_observer_ops {
         void (*saga_ended)(void *self, enum checkout_kind kind, enum saga_status status);
         /* A saga was flagged stuck at this step or compensation. */
         void (*saga_stuck)(void *self, enum checkout_kind kind, const char *step);
+        /* An operator acted on a saga. */
+        void (*operator_action)(void *self, enum saga_op op);
+        /* The sagas that are not over, counted now and then. */
+        void (*census)(void *self, const struct checkout_census *c);
 };
 struct checkout_observer {
         const struct checkout_observer_ops *ops; /* NULL: nobody watches */

@@ -1,8 +1,10 @@
 /* The saga store's contract, against the memory store (unit suite) and
  * MariaDB (contract suite; argv[1] = "mysql"): the resume scan pages through
  * every unfinished saga (not the first 256), leases run on the store's
- * clock (a caller gives a duration, never an instant), and a client's key
- * and a cancellation's key are separate namespaces. */
+ * clock (a caller gives a duration, never an instant), a client's key and a
+ * cancellation's key are separate namespaces, an operator's write is a
+ * compare-and-set that releases the lease, the journal keeps every attempt,
+ * and ListSagas' filters and the census agree with what was stored. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -124,13 +126,14 @@ static void leases_run_out_on_the_stores_clock(void **state)
         assert_int_equal(store.ops->insert(store.self, &s, "a", 60000), 0);
         assert_int_equal(store.ops->claim(store.self, s.id, "b", 60000, &got), -ESTALE);
         /* a renews with a short lease; once it has run out, b takes over at once */
-        assert_int_equal(store.ops->save(store.self, &s, "a", 50), 0);
+        assert_int_equal(store.ops->save(store.self, &s, "a", 50, NULL, 0), 0);
         assert_int_equal(store.ops->claim(store.self, s.id, "b", 60000, &got), -ESTALE);
         let_pass(1200);
         assert_int_equal(store.ops->claim(store.self, s.id, "b", 60000, &got), 0);
         assert_string_equal(got.id, s.id);
-        assert_int_equal(store.ops->save(store.self, &s, "a", 60000), -ESTALE); /* a lost it */
-        assert_int_equal(store.ops->save(store.self, &s, "b", 60000), 0);
+        assert_int_equal(store.ops->save(store.self, &s, "a", 60000, NULL, 0),
+                         -ESTALE); /* a lost it */
+        assert_int_equal(store.ops->save(store.self, &s, "b", 60000, NULL, 0), 0);
 }
 
 static void a_checkout_key_and_a_cancellation_key_do_not_collide(void **state)
@@ -148,6 +151,168 @@ static void a_checkout_key_and_a_cancellation_key_do_not_collide(void **state)
         assert_int_equal(store.ops->insert(store.self, &s, "me", 60000), -EEXIST);
 }
 
+static struct checkout_attempt attempt(const char *step, enum saga_outcome o, const char *code)
+{
+        struct checkout_attempt a = {.outcome = o, .started_ms = 5, .duration_ms = 7};
+        snprintf(a.step, sizeof(a.step), "%s", step);
+        snprintf(a.code, sizeof(a.code), "%s", code);
+        snprintf(a.message, sizeof(a.message), "%s", o == SAGA_OUTCOME_OK ? "" : "no luck");
+        return a;
+}
+
+static void an_operator_write_is_a_compare_and_set_that_releases_the_lease(void **state)
+{
+        struct checkout_saga s, read, got;
+        new_saga(&s, CHECKOUT_KIND_CHECKOUT, "cust-op", "op-1");
+        assert_int_equal(store.ops->insert(store.self, &s, "a", 60000), 0);
+        assert_int_equal(store.ops->find(store.self, s.id, &read), 0);
+        /* the owner writes after the operator read: the operator's write is refused */
+        assert_int_equal(store.ops->save(store.self, &s, "a", 60000, NULL, 0), 0);
+        struct checkout_action act = {.op = SAGA_OP_FORCE_COMPENSATE,
+                                      .actor = "admin-1",
+                                      .reason = "payment provider incident",
+                                      .step = "place_order",
+                                      .from = SAGA_RUNNING,
+                                      .to = SAGA_COMPENSATING,
+                                      .at_ms = 42};
+        read.state.status = SAGA_COMPENSATING;
+        assert_int_equal(store.ops->operate(store.self, &read, &act), -ESTALE);
+        /* read again: now it goes through, once */
+        assert_int_equal(store.ops->find(store.self, s.id, &read), 0);
+        read.state.status = SAGA_COMPENSATING;
+        assert_int_equal(store.ops->operate(store.self, &read, &act), 0);
+        assert_int_equal(store.ops->operate(store.self, &read, &act), -ESTALE);
+        /* the lease is released: the owner's next write is refused, and any
+         * coordinator may claim it, with the operator's state */
+        assert_int_equal(store.ops->save(store.self, &s, "a", 60000, NULL, 0), -ESTALE);
+        assert_int_equal(store.ops->claim(store.self, s.id, "b", 60000, &got), 0);
+        assert_int_equal(got.state.status, SAGA_COMPENSATING);
+        assert_true(got.version > read.version);
+        struct checkout_action acts[4];
+        size_t n = 0;
+        assert_int_equal(store.ops->actions(store.self, s.id, acts, 4, &n), 0);
+        assert_int_equal(n, 1);
+        assert_int_equal(acts[0].op, SAGA_OP_FORCE_COMPENSATE);
+        assert_string_equal(acts[0].actor, "admin-1");
+        assert_string_equal(acts[0].reason, "payment provider incident");
+        assert_string_equal(acts[0].step, "place_order");
+        assert_int_equal(acts[0].from, SAGA_RUNNING);
+        assert_int_equal(acts[0].to, SAGA_COMPENSATING);
+        assert_int_equal(acts[0].at_ms, 42);
+}
+
+static void the_journal_keeps_every_attempt_also_from_a_lost_lease(void **state)
+{
+        struct checkout_saga s;
+        new_saga(&s, CHECKOUT_KIND_CHECKOUT, "cust-journal", "journal-1");
+        assert_int_equal(store.ops->insert(store.self, &s, "a", 60000), 0);
+        struct checkout_attempt two[] = {
+                attempt("make_payment", SAGA_OUTCOME_MAYBE_APPLIED, "UNAVAILABLE"),
+                attempt("make_payment", SAGA_OUTCOME_OK, "OK")};
+        assert_int_equal(store.ops->save(store.self, &s, "a", 60000, two, 2), 0);
+        struct checkout_attempt late =
+                attempt("void_payment", SAGA_OUTCOME_BUSINESS, "FAILED_PRECONDITION");
+        late.compensation = true;
+        assert_int_equal(store.ops->save(store.self, &s, "not-the-owner", 60000, &late, 1),
+                         -ESTALE);
+        struct checkout_attempt got[3];
+        size_t n = 0;
+        int64_t total = 0;
+        assert_int_equal(store.ops->journal(store.self, s.id, got, 2, &n, &total), 0);
+        assert_int_equal(total, 3);
+        assert_int_equal(n, 2); /* the newest two, oldest first */
+        assert_string_equal(got[0].step, "make_payment");
+        assert_int_equal(got[0].outcome, SAGA_OUTCOME_OK);
+        assert_string_equal(got[0].code, "OK");
+        assert_string_equal(got[1].step, "void_payment");
+        assert_true(got[1].compensation);
+        assert_int_equal(got[1].outcome, SAGA_OUTCOME_BUSINESS);
+        assert_string_equal(got[1].code, "FAILED_PRECONDITION");
+        assert_string_equal(got[1].message, "no luck");
+        assert_int_equal(got[1].started_ms, 5);
+        assert_int_equal(got[1].duration_ms, 7);
+}
+
+/* The ids of the listed sagas among mine (filter by customer "cust-f*"). */
+static size_t list_ids(struct checkout_query q, char out[][37])
+{
+        struct checkout_saga *got = calloc(16, sizeof(*got));
+        size_t n = 0, k = 0;
+        q.limit = 16;
+        assert_int_equal(store.ops->list(store.self, &q, got, &n), 0);
+        for (size_t i = 0; i < n; i++)
+                if (!strncmp(got[i].customer_id, "cust-f", 6))
+                        memcpy(out[k++], got[i].id, 37);
+        free(got);
+        return k;
+}
+
+static void sagas_are_listed_by_stuck_step_customer_order_and_age(void **state)
+{
+        struct checkout_saga s[3];
+        for (int i = 0; i < 3; i++) {
+                char customer[16], key[16];
+                snprintf(customer, sizeof(customer), "cust-f%d", i % 2);
+                snprintf(key, sizeof(key), "f-%d", i);
+                new_saga(&s[i], CHECKOUT_KIND_CHECKOUT, customer, key);
+                s[i].created_ms = 1000 * (i + 1);
+                assert_int_equal(store.ops->insert(store.self, &s[i], "me", 60000), 0);
+        }
+        /* s[1]: on make_payment, stuck, with an order; s[2] compensating void_payment */
+        snprintf(s[1].order_id, sizeof(s[1].order_id), "order-f1");
+        s[1].state.steps[0] = SAGA_STEP_SUCCEEDED;
+        s[1].state.current = 1;
+        s[1].state.stuck = true;
+        assert_int_equal(store.ops->save(store.self, &s[1], "me", 60000, NULL, 0), 0);
+        s[2].state.steps[0] = s[2].state.steps[1] = SAGA_STEP_SUCCEEDED;
+        s[2].state.steps[2] = SAGA_STEP_FAILED;
+        s[2].state.maybe_applied[1] = true;
+        s[2].state.current = 2;
+        s[2].state.status = SAGA_COMPENSATING;
+        assert_int_equal(store.ops->save(store.self, &s[2], "me", 60000, NULL, 0), 0);
+        char ids[16][37];
+        assert_int_equal(list_ids((struct checkout_query){.stuck_only = true}, ids), 1);
+        assert_string_equal(ids[0], s[1].id);
+        assert_int_equal(list_ids((struct checkout_query){.step = "make_payment"}, ids), 1);
+        assert_string_equal(ids[0], s[1].id);
+        assert_int_equal(list_ids((struct checkout_query){.step = "void_payment"}, ids), 1);
+        assert_string_equal(ids[0], s[2].id);
+        assert_int_equal(list_ids((struct checkout_query){.order_id = "order-f1"}, ids), 1);
+        assert_int_equal(list_ids((struct checkout_query){.customer_id = "cust-f0"}, ids), 2);
+        assert_string_equal(ids[0], s[2].id); /* newest first */
+        assert_string_equal(ids[1], s[0].id);
+        assert_int_equal(list_ids((struct checkout_query){.created_before_ms = 2500}, ids), 2);
+        assert_int_equal(list_ids((struct checkout_query){.status = SAGA_COMPENSATING,
+                                                          .customer_id = "cust-f0"},
+                                  ids),
+                         1);
+}
+
+static void the_census_counts_open_sagas_by_kind_status_and_age(void **state)
+{
+        int64_t now = 10LL * 24 * 60 * 60 * 1000;
+        struct checkout_census before, after;
+        assert_int_equal(store.ops->census(store.self, now, &before), 0);
+        struct checkout_saga s;
+        const int64_t ages[] = {1000, 2 * 60 * 1000, 2 * 24 * 60 * 60 * 1000};
+        for (int i = 0; i < 3; i++) {
+                char key[16];
+                snprintf(key, sizeof(key), "census-%d", i);
+                new_saga(&s, i == 2 ? CHECKOUT_KIND_CANCELLATION : CHECKOUT_KIND_CHECKOUT,
+                         "cust-census", key);
+                s.created_ms = now - ages[i];
+                assert_int_equal(store.ops->insert(store.self, &s, "me", 60000), 0);
+        }
+        s.state.stuck = true; /* the cancellation, two days old */
+        assert_int_equal(store.ops->save(store.self, &s, "me", 60000, NULL, 0), 0);
+        assert_int_equal(store.ops->census(store.self, now, &after), 0);
+        assert_int_equal(after.sagas[0][0][0] - before.sagas[0][0][0], 1); /* < 1 min */
+        assert_int_equal(after.sagas[0][0][1] - before.sagas[0][0][1], 1); /* 1-5 min */
+        assert_int_equal(after.sagas[1][0][4] - before.sagas[1][0][4], 1); /* > 1 day */
+        assert_int_equal(after.stuck[1] - before.stuck[1], 1);
+        assert_true(after.oldest_unfinished_ms > 0 && after.oldest_unfinished_ms <= now - ages[2]);
+}
+
 int main(int argc, char **argv)
 {
         use_mysql = argc > 1 && !strcmp(argv[1], "mysql");
@@ -155,6 +320,10 @@ int main(int argc, char **argv)
                 cmocka_unit_test(the_resume_scan_pages_through_every_unfinished_saga),
                 cmocka_unit_test(leases_run_out_on_the_stores_clock),
                 cmocka_unit_test(a_checkout_key_and_a_cancellation_key_do_not_collide),
+                cmocka_unit_test(an_operator_write_is_a_compare_and_set_that_releases_the_lease),
+                cmocka_unit_test(the_journal_keeps_every_attempt_also_from_a_lost_lease),
+                cmocka_unit_test(sagas_are_listed_by_stuck_step_customer_order_and_age),
+                cmocka_unit_test(the_census_counts_open_sagas_by_kind_status_and_age),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -2,7 +2,8 @@
  * clock and participants that answer from a script: the state is on disk
  * before every participant call, a step is given up at its deadline only
  * before the pivot, a stuck saga is flagged once, a lost lease drops the job,
- * and a claimed saga's step in flight counts as maybe applied. */
+ * a claimed saga's step in flight counts as maybe applied, and an operator's
+ * action taken while a step is in flight wins over the step's late answer. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,6 +23,8 @@ static struct checkout_app app;
 static struct saga_job job;
 static enum saga_outcome script[64]; /* the answers, in call order; OK past the end */
 static size_t n_script, calls;
+static void (*during_call)(void); /* runs inside the next participant call, once */
+static int operator_actions;
 static int unstored_calls; /* calls whose step the store did not hold as running */
 
 /* Every participant call: what the store held for the step, then the script. */
@@ -34,6 +37,10 @@ static void answer(struct checkout_reply *ret)
                 unstored_calls++;
         enum saga_outcome o = calls < n_script ? script[calls] : SAGA_OUTCOME_OK;
         calls++;
+        void (*hook)(void) = during_call;
+        during_call = NULL;
+        if (hook)
+                hook();
         *ret = (struct checkout_reply){.outcome = o};
         if (o != SAGA_OUTCOME_OK)
                 snprintf(ret->error, sizeof(ret->error), "UNAVAILABLE: scripted");
@@ -101,13 +108,26 @@ static void saga_stuck(void *self, enum checkout_kind kind, const char *step)
         stuck_reports++;
 }
 
-static const struct checkout_observer_ops observer = {
-        .step_done = step_done, .saga_ended = saga_ended, .saga_stuck = saga_stuck};
+static void operator_action(void *self, enum saga_op op)
+{
+        operator_actions++;
+}
+
+static void census(void *self, const struct checkout_census *c)
+{
+}
+
+static const struct checkout_observer_ops observer = {.step_done = step_done,
+                                                      .saga_ended = saga_ended,
+                                                      .saga_stuck = saga_stuck,
+                                                      .operator_action = operator_action,
+                                                      .census = census};
 
 static int setup(void **state)
 {
         fake = (struct core_env_fake){.now_ms = 1000000, .rng = 7};
-        stuck_reports = 0, n_script = 0, calls = 0, unstored_calls = 0;
+        stuck_reports = 0, n_script = 0, calls = 0, unstored_calls = 0, operator_actions = 0;
+        during_call = NULL;
         struct core_env env = core_env_fake(&fake);
         checkout_memory_store_init(&mem, env);
         app = (struct checkout_app){
@@ -213,7 +233,7 @@ static void a_lost_lease_drops_the_job_and_the_new_owner_resumes(void **state)
         int64_t wait;
         assert_int_equal(saga_drive(&app, &job, &wait), SAGA_DRIVE_AGAIN); /* place_order */
         fake.now_ms += app.cfg.lease_ms + 1; /* we stalled; another coordinator takes over */
-        struct saga_job theirs;
+        struct saga_job theirs = {0};
         snprintf(app.cfg.owner, sizeof(app.cfg.owner), "them");
         assert_int_equal(saga_drive_claim(&app, job.saga.id, &theirs), 0);
         snprintf(app.cfg.owner, sizeof(app.cfg.owner), "me");
@@ -225,6 +245,116 @@ static void a_lost_lease_drops_the_job_and_the_new_owner_resumes(void **state)
         job = theirs;
         assert_int_equal(drive_until_quiet(100), SAGA_DRIVE_DONE);
         assert_int_equal(stored_status(), SAGA_COMPLETED);
+}
+
+static const struct checkout_caller admin = {.subject = "admin-1", .role = ROLE_ADMIN};
+
+static int act(enum saga_op op, enum saga_status outcome)
+{
+        struct checkout_saga s;
+        struct checkout_action a;
+        struct saga_op_request req = {.op = op, .outcome = outcome, .reason = "drill"};
+        return checkout_operate(&app, &admin, job.saga.id, &req, &s, &a);
+}
+
+static void force_compensate_now(void)
+{
+        assert_int_equal(act(SAGA_OP_FORCE_COMPENSATE, 0), CE_OK);
+}
+
+static void a_compensation_forced_while_a_step_is_in_flight_wins_over_its_answer(void **state)
+{
+        int64_t wait;
+        assert_int_equal(saga_drive(&app, &job, &wait), SAGA_DRIVE_AGAIN); /* place_order */
+        during_call = force_compensate_now; /* while make_payment is at the participant */
+        assert_int_equal(saga_drive(&app, &job, &wait), SAGA_DRIVE_AGAIN);
+        /* its OK is not what the saga goes on from: the write is refused, the
+         * saga claimed again, and the authorization (maybe applied) voided */
+        assert_int_equal(saga_drive(&app, &job, &wait), SAGA_DRIVE_AGAIN);
+        assert_int_equal(job.saga.state.status, SAGA_COMPENSATING);
+        assert_true(job.saga.state.maybe_applied[1]);
+        assert_int_equal(drive_until_quiet(100), SAGA_DRIVE_DONE);
+        assert_int_equal(stored_status(), SAGA_COMPENSATED);
+        struct checkout_saga s;
+        assert_int_equal(app.store.ops->find(app.store.self, job.saga.id, &s), 0);
+        assert_int_equal(s.state.steps[1], SAGA_STEP_COMPENSATED); /* void_payment ran */
+        assert_int_equal(s.state.steps[0], SAGA_STEP_COMPENSATED); /* reject_order ran */
+        assert_non_null(strstr(s.state.failure_reason, "compensated by an operator: drill"));
+        /* every call is in the journal, the one whose answer was dropped too */
+        struct checkout_attempt j[16];
+        size_t n = 0;
+        int64_t total = 0;
+        assert_int_equal(app.store.ops->journal(app.store.self, s.id, j, 16, &n, &total), 0);
+        assert_int_equal(total, (int64_t)calls);
+        assert_string_equal(j[1].step, "make_payment");
+        assert_string_equal(j[1].code, "OK");
+        assert_string_equal(j[2].step, "void_payment");
+        assert_true(j[2].compensation);
+        assert_int_equal(operator_actions, 1);
+        assert_int_equal(mem.n_operated[SAGA_OP_FORCE_COMPENSATE], 1);
+}
+
+static void retry_now_skips_the_backoff_of_a_waiting_saga(void **state)
+{
+        app.cfg.policy = (struct saga_retry_policy){.base_delay_ms = 60000, .max_delay_ms = 60000};
+        app.cfg.step_deadline_ms = 600000;
+        n_script = 2;
+        script[0] = SAGA_OUTCOME_OK, script[1] = SAGA_OUTCOME_MAYBE_APPLIED;
+        int64_t wait = 0;
+        while (saga_drive(&app, &job, &wait) == SAGA_DRIVE_AGAIN)
+                ;
+        assert_true(wait >= 60000); /* make_payment waits a minute */
+        assert_int_equal(calls, 2);
+        assert_int_equal(act(SAGA_OP_RETRY_NOW, 0), CE_OK);
+        job.reload = true; /* what the runner does when woken */
+        assert_int_equal(saga_drive(&app, &job, &wait), SAGA_DRIVE_AGAIN);
+        assert_int_equal(calls, 3); /* at once, no time passed */
+        assert_int_equal(drive_until_quiet(100), SAGA_DRIVE_DONE);
+        assert_int_equal(stored_status(), SAGA_COMPLETED);
+        struct checkout_action a[4];
+        size_t n = 0;
+        assert_int_equal(app.store.ops->actions(app.store.self, job.saga.id, a, 4, &n), 0);
+        assert_int_equal(n, 1);
+        assert_int_equal(a[0].op, SAGA_OP_RETRY_NOW);
+        assert_string_equal(a[0].actor, "admin-1");
+        assert_string_equal(a[0].step, "make_payment");
+}
+
+static void a_stuck_saga_marked_resolved_is_driven_no_more(void **state)
+{
+        app.cfg.stuck_after_ms = 1000;
+        n_script = 64; /* make_payment never gets through */
+        for (size_t i = 0; i < n_script; i++)
+                script[i] = i == 0 ? SAGA_OUTCOME_OK : SAGA_OUTCOME_UNREACHED;
+        int64_t wait = 0;
+        assert_int_equal(act(SAGA_OP_RESUME, 0), CE_OP_NOT_STUCK); /* moving: refused */
+        for (int i = 0; i < 20 && !job.saga.state.stuck; i++)
+                if (saga_drive(&app, &job, &wait) == SAGA_DRIVE_WAIT)
+                        fake.now_ms += wait;
+        assert_true(job.saga.state.stuck);
+        saga_drive(&app, &job, &wait); /* the flag goes to the store with the next write */
+        assert_int_equal(act(SAGA_OP_MARK_RESOLVED, SAGA_COMPLETED), CE_OP_RESOLVE_BEFORE_PIVOT);
+        assert_int_equal(act(SAGA_OP_MARK_RESOLVED, SAGA_COMPENSATED), CE_OK);
+        size_t before = calls;
+        assert_int_equal(drive_until_quiet(10), SAGA_DRIVE_DONE);
+        assert_true(calls <= before + 1); /* at most the attempt already under way */
+        assert_int_equal(stored_status(), SAGA_COMPENSATED);
+        assert_int_equal(act(SAGA_OP_RETRY_NOW, 0), CE_OP_SAGA_ENDED);
+        struct checkout_caller customer = {.subject = "cust-1", .role = ROLE_CUSTOMER};
+        struct saga_op_request req = {.op = SAGA_OP_RETRY_NOW, .reason = "mine"};
+        struct checkout_saga s;
+        struct checkout_action a;
+        assert_int_equal(checkout_operate(&app, &customer, job.saga.id, &req, &s, &a),
+                         CE_NOT_ALLOWED);
+        req.reason = "";
+        assert_int_equal(checkout_operate(&app, &admin, job.saga.id, &req, &s, &a),
+                         CE_OP_REASON_INVALID);
+        req.reason = "two\nlines";
+        assert_int_equal(checkout_operate(&app, &admin, job.saga.id, &req, &s, &a),
+                         CE_OP_REASON_INVALID);
+        req.reason = "fine";
+        assert_int_equal(checkout_operate(&app, &admin, "no-such-saga", &req, &s, &a),
+                         CE_SAGA_NOT_FOUND);
 }
 
 int main(void)
@@ -240,6 +370,13 @@ int main(void)
                         teardown),
                 cmocka_unit_test_setup_teardown(
                         a_lost_lease_drops_the_job_and_the_new_owner_resumes, setup, teardown),
+                cmocka_unit_test_setup_teardown(
+                        a_compensation_forced_while_a_step_is_in_flight_wins_over_its_answer, setup,
+                        teardown),
+                cmocka_unit_test_setup_teardown(retry_now_skips_the_backoff_of_a_waiting_saga,
+                                                setup, teardown),
+                cmocka_unit_test_setup_teardown(a_stuck_saga_marked_resolved_is_driven_no_more,
+                                                setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "checkout-errors.h"
+#include "saga-operator.h"
 #include "saga.h"
 
 #include <stdint.h>
@@ -345,6 +347,146 @@ static void every_status_change_is_allowed_and_reached(void **state)
         }
 }
 
+/* ---- operator actions (saga-operator.h) ---------------------------------- */
+
+static int operate(enum saga_op op, enum saga_status outcome, long *restart)
+{
+        struct saga_op_request req = {.op = op, .outcome = outcome, .reason = "ops"};
+        long ignored;
+        return saga_operate(&checkout_saga, &s, &req, restart ? restart : &ignored);
+}
+
+static void a_refused_action_leaves_the_state_as_it_was(void **state)
+{
+        saga_start(&checkout_saga, &s);
+        ok_through(PAY);
+        struct saga_state before = s;
+        assert_int_equal(operate(SAGA_OP_RESUME, 0, NULL), CE_OP_NOT_STUCK);
+        assert_int_equal(operate(SAGA_OP_MARK_RESOLVED, SAGA_COMPENSATED, NULL), CE_OP_NOT_STUCK);
+        assert_int_equal(operate(SAGA_OP_MARK_RESOLVED, SAGA_FAILED, NULL), CE_OP_OUTCOME_INVALID);
+        assert_memory_equal(&before, &s, sizeof(s));
+}
+
+static void retry_now_runs_the_waiting_step_without_its_backoff(void **state)
+{
+        saga_start(&checkout_saga, &s);
+        ok_through(PLACE);
+        reply(expect(SAGA_CMD_RUN, PAY, 0), SAGA_OUTCOME_MAYBE_APPLIED, "UNAVAILABLE: x");
+        expect(SAGA_CMD_RUN, PAY, 100);
+        assert_int_equal(operate(SAGA_OP_RETRY_NOW, 0, NULL), CE_OK);
+        struct saga_command c = expect(SAGA_CMD_RUN, PAY, 0);
+        reply(c, SAGA_OUTCOME_MAYBE_APPLIED, "UNAVAILABLE: x");
+        expect(SAGA_CMD_RUN, PAY, 200); /* once: the next wait is the policy's again */
+}
+
+static void force_compensate_undoes_the_step_in_flight_before_the_pivot_only(void **state)
+{
+        saga_start(&checkout_saga, &s);
+        ok_through(MARK);
+        s.steps[RESERVE] = SAGA_STEP_RUNNING; /* stored before its call: maybe in flight */
+        s.current = RESERVE;
+        assert_int_equal(operate(SAGA_OP_FORCE_COMPENSATE, 0, NULL), CE_OK);
+        assert_int_equal(s.status, SAGA_COMPENSATING);
+        assert_non_null(strstr(s.failure_reason, "compensated by an operator: ops"));
+        /* the reservation may exist: released (the undo is fenced if it does not) */
+        expect(SAGA_CMD_COMPENSATE, RESERVE, 0);
+        assert_int_equal(operate(SAGA_OP_FORCE_COMPENSATE, 0, NULL), CE_OP_COMPENSATING);
+        /* past the pivot: refused */
+        saga_start(&checkout_saga, &s);
+        ok_through(CAPTURE);
+        assert_int_equal(operate(SAGA_OP_FORCE_COMPENSATE, 0, NULL), CE_OP_PAST_PIVOT);
+        /* a cancellation cannot be compensated at all */
+        saga_start(&cancellation_saga, &s);
+        struct saga_op_request req = {.op = SAGA_OP_FORCE_COMPENSATE, .reason = "ops"};
+        long restart;
+        assert_int_equal(saga_operate(&cancellation_saga, &s, &req, &restart), CE_OP_FORWARD_ONLY);
+}
+
+static void resume_restarts_a_failed_compensation_with_a_fresh_budget(void **state)
+{
+        const struct saga_retry_policy limited = {.max_attempts = 1,
+                                                  .max_compensation_attempts = 2,
+                                                  .base_delay_ms = 100,
+                                                  .max_delay_ms = 400};
+        saga_start(&checkout_saga, &s);
+        ok_through(PLACE);
+        struct saga_command c = saga_next(&checkout_saga, &s, &limited, 0);
+        saga_record(&checkout_saga, &s, &limited, &c, SAGA_OUTCOME_BUSINESS, "declined");
+        for (int i = 0; i < 2; i++) { /* void_payment fails twice: FAILED */
+                c = saga_next(&checkout_saga, &s, &limited, 0);
+                assert_int_equal(c.kind, SAGA_CMD_COMPENSATE);
+                saga_record(&checkout_saga, &s, &limited, &c, SAGA_OUTCOME_MAYBE_APPLIED, "down");
+        }
+        assert_int_equal(s.status, SAGA_FAILED);
+        assert_int_equal(operate(SAGA_OP_RETRY_NOW, 0, NULL), CE_OP_SAGA_ENDED);
+        assert_int_equal(operate(SAGA_OP_FORCE_COMPENSATE, 0, NULL), CE_OP_SAGA_ENDED);
+        long restart = -1;
+        assert_int_equal(operate(SAGA_OP_RESUME, 0, &restart), CE_OK);
+        assert_int_equal(restart, PAY);
+        assert_int_equal(s.status, SAGA_COMPENSATING);
+        assert_int_equal(s.attempts[PAY], 0);
+        for (size_t step = PAY + 1; step-- > PLACE;) { /* void, then reject */
+                c = saga_next(&checkout_saga, &s, &limited, 0);
+                assert_int_equal(c.kind, SAGA_CMD_COMPENSATE);
+                assert_int_equal(c.step, step);
+                assert_int_equal(c.delay_ms, 0);
+                saga_record(&checkout_saga, &s, &limited, &c, SAGA_OUTCOME_OK, NULL);
+        }
+        assert_int_equal(s.status, SAGA_COMPENSATED);
+}
+
+static void resume_runs_a_refused_cancellation_step_again(void **state)
+{
+        saga_start(&cancellation_saga, &s);
+        struct saga_command c = saga_next(&cancellation_saga, &s, &policy, 0);
+        saga_record(&cancellation_saga, &s, &policy, &c, SAGA_OUTCOME_OK, NULL);
+        c = saga_next(&cancellation_saga, &s, &policy, 0);
+        saga_record(&cancellation_saga, &s, &policy, &c, SAGA_OUTCOME_BUSINESS, "not captured");
+        assert_int_equal(s.status, SAGA_FAILED);
+        struct saga_op_request req = {.op = SAGA_OP_RESUME, .reason = "captured by hand"};
+        long restart = -1;
+        assert_int_equal(saga_operate(&cancellation_saga, &s, &req, &restart), CE_OK);
+        assert_int_equal(s.status, SAGA_RUNNING);
+        assert_int_equal(restart, 1);
+        assert_string_equal(s.failure_reason, "");
+        c = saga_next(&cancellation_saga, &s, &policy, 0);
+        assert_int_equal(c.kind, SAGA_CMD_RUN);
+        assert_int_equal(c.step, 1);
+        assert_int_equal(c.delay_ms, 0);
+        /* a FAILED cancellation resolved by hand: only as COMPLETED */
+        saga_record(&cancellation_saga, &s, &policy, &c, SAGA_OUTCOME_BUSINESS, "again");
+        req = (struct saga_op_request){
+                .op = SAGA_OP_MARK_RESOLVED, .outcome = SAGA_COMPENSATED, .reason = "x"};
+        assert_int_equal(saga_operate(&cancellation_saga, &s, &req, &restart),
+                         CE_OP_RESOLVE_PAST_PIVOT);
+        req.outcome = SAGA_COMPLETED;
+        assert_int_equal(saga_operate(&cancellation_saga, &s, &req, &restart), CE_OK);
+        assert_int_equal(s.status, SAGA_COMPLETED);
+}
+
+static void a_stuck_saga_is_resumed_or_resolved_by_its_side_of_the_pivot(void **state)
+{
+        saga_start(&checkout_saga, &s);
+        ok_through(CAPTURE);
+        struct saga_command c = expect(SAGA_CMD_RUN, CONFIRM, 0);
+        reply(c, SAGA_OUTCOME_UNREACHED, "UNAVAILABLE: down");
+        reply(expect(SAGA_CMD_RUN, CONFIRM, 100), SAGA_OUTCOME_UNREACHED, "UNAVAILABLE: down");
+        s.stuck = true;
+        assert_int_equal(operate(SAGA_OP_MARK_RESOLVED, SAGA_COMPENSATED, NULL),
+                         CE_OP_RESOLVE_PAST_PIVOT);
+        long restart = -1;
+        assert_int_equal(operate(SAGA_OP_RESUME, 0, &restart), CE_OK);
+        assert_int_equal(restart, CONFIRM);
+        assert_false(s.stuck);
+        assert_int_equal(s.attempts[CONFIRM], 0);
+        expect(SAGA_CMD_RUN, CONFIRM, 0);
+        s.stuck = true;
+        assert_int_equal(operate(SAGA_OP_MARK_RESOLVED, SAGA_COMPLETED, NULL), CE_OK);
+        assert_int_equal(s.status, SAGA_COMPLETED);
+        assert_false(s.stuck);
+        assert_string_equal(saga_step_name(&checkout_saga, &s), "");
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -362,6 +504,12 @@ int main(void)
                 cmocka_unit_test(after_the_pivot_the_saga_only_moves_forward),
                 cmocka_unit_test(without_an_attempt_limit_retries_run_until_the_deadline),
                 cmocka_unit_test(every_status_change_is_allowed_and_reached),
+                cmocka_unit_test(a_refused_action_leaves_the_state_as_it_was),
+                cmocka_unit_test(retry_now_runs_the_waiting_step_without_its_backoff),
+                cmocka_unit_test(force_compensate_undoes_the_step_in_flight_before_the_pivot_only),
+                cmocka_unit_test(resume_restarts_a_failed_compensation_with_a_fresh_budget),
+                cmocka_unit_test(resume_runs_a_refused_cancellation_step_again),
+                cmocka_unit_test(a_stuck_saga_is_resumed_or_resolved_by_its_side_of_the_pivot),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

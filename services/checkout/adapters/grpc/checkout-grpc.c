@@ -89,6 +89,7 @@ static Bookstore__Checkout__V1__Saga *saga_to_proto(struct rpc_call *call,
         p->stuck = s->state.stuck;
         p->created_at = timestamp_ms(call, s->created_ms);
         p->updated_at = timestamp_ms(call, s->updated_ms);
+        p->step = (char *)saga_step_name(def, &s->state); /* static */
         return p; /* a string that could not be copied: the call remembers it */
 }
 
@@ -170,18 +171,95 @@ static int cancel_order(struct rpc_call *call, const ProtobufCMessage *msg, Prot
                               "saga", saga_to_proto(call, s), ret);
 }
 
+static Bookstore__Checkout__V1__SagaAttempt *attempt_to_proto(struct rpc_call *call,
+                                                              const struct checkout_attempt *a)
+{
+        Bookstore__Checkout__V1__SagaAttempt *p =
+                rpc_new_message(call, &bookstore__checkout__v1__saga_attempt__descriptor);
+        if (!p)
+                return NULL;
+        p->step = rpc_call_strdup(call, a->step);
+        p->compensation = a->compensation;
+        p->started_at = timestamp_ms(call, a->started_ms);
+        p->duration_ms = a->duration_ms;
+        /* the engine's outcomes, in the enum's order after UNSPECIFIED */
+        static const Bookstore__Checkout__V1__AttemptOutcome outcomes[] = {
+                [SAGA_OUTCOME_OK] = BOOKSTORE__CHECKOUT__V1__ATTEMPT_OUTCOME__ATTEMPT_OUTCOME_OK,
+                [SAGA_OUTCOME_MAYBE_APPLIED] =
+                        BOOKSTORE__CHECKOUT__V1__ATTEMPT_OUTCOME__ATTEMPT_OUTCOME_UNCERTAIN,
+                [SAGA_OUTCOME_UNREACHED] =
+                        BOOKSTORE__CHECKOUT__V1__ATTEMPT_OUTCOME__ATTEMPT_OUTCOME_UNREACHED,
+                [SAGA_OUTCOME_BUSINESS] =
+                        BOOKSTORE__CHECKOUT__V1__ATTEMPT_OUTCOME__ATTEMPT_OUTCOME_REFUSED,
+        };
+        if ((unsigned)a->outcome < sizeof(outcomes) / sizeof(outcomes[0]))
+                p->outcome = outcomes[a->outcome];
+        p->code = rpc_call_strdup(call, a->code);
+        p->message = rpc_call_strdup(call, a->message);
+        return p;
+}
+
+static Bookstore__Checkout__V1__OperatorAction *action_to_proto(struct rpc_call *call,
+                                                                const struct checkout_action *a)
+{
+        Bookstore__Checkout__V1__OperatorAction *p =
+                rpc_new_message(call, &bookstore__checkout__v1__operator_action__descriptor);
+        if (!p)
+                return NULL;
+        p->kind = (Bookstore__Checkout__V1__OperatorActionKind)a->op;
+        p->actor = rpc_call_strdup(call, a->actor);
+        p->reason = rpc_call_strdup(call, a->reason);
+        p->at = timestamp_ms(call, a->at_ms);
+        p->from_status = (Bookstore__Checkout__V1__SagaStatus)a->from;
+        p->to_status = (Bookstore__Checkout__V1__SagaStatus)a->to;
+        p->step = rpc_call_strdup(call, a->step);
+        return p;
+}
+
+/* The journal and the audit trail into the response (admins only). */
+static int add_history(struct rpc_call *call, const char *saga_id,
+                       Bookstore__Checkout__V1__GetSagaResponse *resp)
+{
+        struct checkout_history *h = rpc_call_alloc(call, sizeof(*h));
+        if (!h)
+                return -ENOMEM;
+        int r = checkout_history(APP(call), saga_id, h);
+        if (r < 0)
+                return r;
+        resp->journal = rpc_call_alloc(call, (h->n_attempts + 1) * sizeof(void *));
+        resp->actions = rpc_call_alloc(call, (h->n_actions + 1) * sizeof(void *));
+        if (!resp->journal || !resp->actions)
+                return -ENOMEM;
+        for (size_t i = 0; i < h->n_attempts; i++)
+                if (!(resp->journal[resp->n_journal++] = attempt_to_proto(call, &h->attempts[i])))
+                        return -ENOMEM;
+        for (size_t i = 0; i < h->n_actions; i++)
+                if (!(resp->actions[resp->n_actions++] = action_to_proto(call, &h->actions[i])))
+                        return -ENOMEM;
+        resp->journal_total = (int32_t)h->total_attempts;
+        return 0;
+}
+
 static int get_saga(struct rpc_call *call, const ProtobufCMessage *msg, ProtobufCMessage **ret)
 {
         const Bookstore__Checkout__V1__GetSagaRequest *req = (const void *)msg;
         struct checkout_caller caller = caller_of(call);
         struct checkout_saga *s = rpc_call_alloc(call, sizeof(*s));
-        if (!s)
+        Bookstore__Checkout__V1__GetSagaResponse *resp =
+                rpc_new_message(call, &bookstore__checkout__v1__get_saga_response__descriptor);
+        if (!s || !resp)
                 return rpc_out_of_memory(call);
         int r = checkout_get(APP(call), &caller, req->saga_id, req->order_id, s);
+        if (r == CE_OK && (caller.role & ROLE_ADMIN))
+                r = add_history(call, s->id, resp);
+        if (r == -ENOMEM)
+                return rpc_out_of_memory(call);
         if (r != CE_OK)
                 return fail(call, r);
-        return rpc_reply_with(call, &bookstore__checkout__v1__get_saga_response__descriptor, "saga",
-                              saga_to_proto(call, s), ret);
+        if (!(resp->saga = saga_to_proto(call, s)))
+                return rpc_out_of_memory(call);
+        *ret = &resp->base;
+        return RPC_OK;
 }
 
 static int list_sagas(struct rpc_call *call, const ProtobufCMessage *msg, ProtobufCMessage **ret)
@@ -196,9 +274,15 @@ static int list_sagas(struct rpc_call *call, const ProtobufCMessage *msg, Protob
         size_t n = 0;
         if (!sagas)
                 return rpc_out_of_memory(call);
-        int r = checkout_list(APP(call), (enum saga_status)req->status,
-                              (enum checkout_kind)req->kind, size,
-                              req->page ? req->page->page_token : "", sagas, &n, next);
+        struct checkout_list_filter filter = {.status = (enum saga_status)req->status,
+                                              .kind = (enum checkout_kind)req->kind,
+                                              .stuck_only = req->stuck,
+                                              .min_age_s = req->min_age_seconds,
+                                              .customer_id = req->customer_id,
+                                              .order_id = req->order_id,
+                                              .step = req->step};
+        int r = checkout_list(APP(call), &filter, size, req->page ? req->page->page_token : "",
+                              sagas, &n, next);
         if (r != CE_OK)
                 return fail(call, r);
         Bookstore__Checkout__V1__ListSagasResponse *resp =
@@ -256,12 +340,77 @@ static int watch_saga(struct rpc_call *call, struct rpc_stream *stream)
         return r == CE_OK ? RPC_OK : fail(call, r);
 }
 
+/* The four operator actions share their request's first fields (saga_id,
+ * reason) and their response's (saga, action); each handler names its
+ * types and its action. */
+static int operate(struct rpc_call *call, const char *saga_id, const struct saga_op_request *req,
+                   const ProtobufCMessageDescriptor *response, ProtobufCMessage **ret)
+{
+        struct checkout_caller caller = caller_of(call);
+        struct checkout_saga *s = rpc_call_alloc(call, sizeof(*s));
+        struct checkout_action *a = rpc_call_alloc(call, sizeof(*a));
+        if (!s || !a)
+                return rpc_out_of_memory(call);
+        int r = checkout_operate(APP(call), &caller, saga_id, req, s, a);
+        if (r != CE_OK)
+                return fail(call, r);
+        int e = rpc_reply_with(call, response, "saga", saga_to_proto(call, s), ret);
+        if (e != RPC_OK)
+                return e;
+        const ProtobufCFieldDescriptor *f =
+                protobuf_c_message_descriptor_get_field_by_name(response, "action");
+        void *action = action_to_proto(call, a);
+        if (!f || !action)
+                return rpc_out_of_memory(call);
+        *(void **)((char *)*ret + f->offset) = action;
+        return RPC_OK;
+}
+
+static int retry_now(struct rpc_call *call, const ProtobufCMessage *msg, ProtobufCMessage **ret)
+{
+        const Bookstore__Checkout__V1__RetryNowRequest *req = (const void *)msg;
+        struct saga_op_request op = {.op = SAGA_OP_RETRY_NOW, .reason = req->reason};
+        return operate(call, req->saga_id, &op,
+                       &bookstore__checkout__v1__retry_now_response__descriptor, ret);
+}
+
+static int resume(struct rpc_call *call, const ProtobufCMessage *msg, ProtobufCMessage **ret)
+{
+        const Bookstore__Checkout__V1__ResumeRequest *req = (const void *)msg;
+        struct saga_op_request op = {.op = SAGA_OP_RESUME, .reason = req->reason};
+        return operate(call, req->saga_id, &op,
+                       &bookstore__checkout__v1__resume_response__descriptor, ret);
+}
+
+static int force_compensate(struct rpc_call *call, const ProtobufCMessage *msg,
+                            ProtobufCMessage **ret)
+{
+        const Bookstore__Checkout__V1__ForceCompensateRequest *req = (const void *)msg;
+        struct saga_op_request op = {.op = SAGA_OP_FORCE_COMPENSATE, .reason = req->reason};
+        return operate(call, req->saga_id, &op,
+                       &bookstore__checkout__v1__force_compensate_response__descriptor, ret);
+}
+
+static int mark_resolved(struct rpc_call *call, const ProtobufCMessage *msg, ProtobufCMessage **ret)
+{
+        const Bookstore__Checkout__V1__MarkResolvedRequest *req = (const void *)msg;
+        struct saga_op_request op = {.op = SAGA_OP_MARK_RESOLVED,
+                                     .outcome = (enum saga_status)req->outcome,
+                                     .reason = req->reason};
+        return operate(call, req->saga_id, &op,
+                       &bookstore__checkout__v1__mark_resolved_response__descriptor, ret);
+}
+
 static const struct rpc_method_impl checkout_methods[] = {
         {.name = "PlaceOrder", .unary = place_order, .roles = ROLE_CUSTOMER},
         {.name = "CancelOrder", .unary = cancel_order, .roles = ROLE_CUSTOMER | ROLE_ADMIN},
         {.name = "GetSaga", .unary = get_saga, .roles = ROLE_ANY},
         {.name = "ListSagas", .unary = list_sagas, .roles = ROLE_ADMIN},
         {.name = "WatchSaga", .stream = watch_saga, .roles = ROLE_ANY},
+        {.name = "RetryNow", .unary = retry_now, .roles = ROLE_ADMIN},
+        {.name = "Resume", .unary = resume, .roles = ROLE_ADMIN},
+        {.name = "ForceCompensate", .unary = force_compensate, .roles = ROLE_ADMIN},
+        {.name = "MarkResolved", .unary = mark_resolved, .roles = ROLE_ADMIN},
 };
 
 int checkout_grpc_register(struct rpc_server *server, void *app)

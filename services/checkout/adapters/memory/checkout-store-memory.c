@@ -17,6 +17,10 @@ void checkout_memory_store_init(struct checkout_memory_store *m, struct core_env
 
 void checkout_memory_store_free(struct checkout_memory_store *m)
 {
+        for (size_t i = 0; i < m->n; i++) {
+                free(m->rows[i].attempts);
+                free(m->rows[i].actions);
+        }
         free(m->rows);
         m->rows = NULL;
         pthread_mutex_destroy(&m->lock);
@@ -52,7 +56,9 @@ static int mem_insert(void *self, const struct checkout_saga *s, const char *own
                 r = grow_for_one(&m->rows, &m->cap, m->n, sizeof(*m->rows));
         if (!r) {
                 struct checkout_memory_row *row = &m->rows[m->n++];
+                memset(row, 0, sizeof(*row));
                 row->saga = *s;
+                row->saga.version = 0;
                 row->saga.seq = ++m->next_seq;
                 snprintf(row->owner, sizeof(row->owner), "%s", owner);
                 row->lease_until_ms = store_now(m) + lease_ms;
@@ -139,26 +145,127 @@ static int mem_claim(void *self, const char *id, const char *owner, int64_t leas
         if (!r) {
                 snprintf(row->owner, sizeof(row->owner), "%s", owner);
                 row->lease_until_ms = store_now(m) + lease_ms;
+                row->saga.version++;
                 *ret = row->saga;
         }
         pthread_mutex_unlock(&m->lock);
         return r;
 }
 
-static int mem_save(void *self, const struct checkout_saga *s, const char *owner, int64_t lease_ms)
+/* Writes s over its row, keeping what only the store sets. */
+static void overwrite(struct checkout_memory_row *row, const struct checkout_saga *s)
+{
+        int64_t seq = row->saga.seq, version = row->saga.version;
+        row->saga = *s;
+        row->saga.seq = seq;
+        row->saga.version = version + 1;
+}
+
+static int append_attempts(struct checkout_memory_row *row, const struct checkout_attempt *a,
+                           size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                int r = grow_for_one(&row->attempts, &row->cap_attempts, row->n_attempts,
+                                     sizeof(*row->attempts));
+                if (r < 0)
+                        return r;
+                row->attempts[row->n_attempts++] = a[i];
+        }
+        return 0;
+}
+
+static int mem_save(void *self, const struct checkout_saga *s, const char *owner, int64_t lease_ms,
+                    const struct checkout_attempt *attempts, size_t n_attempts)
 {
         struct checkout_memory_store *m = self;
         pthread_mutex_lock(&m->lock);
         struct checkout_memory_row *row = row_of(m, s->id);
         int r = row && unfinished(row) && !strcmp(row->owner, owner) ? 0 : -ESTALE;
+        if (row && append_attempts(row, attempts, n_attempts) < 0)
+                r = -ENOMEM;
         if (!r) {
-                int64_t seq = row->saga.seq;
-                row->saga = *s;
-                row->saga.seq = seq;
+                overwrite(row, s);
                 row->lease_until_ms = store_now(m) + lease_ms;
         }
         pthread_mutex_unlock(&m->lock);
         return r;
+}
+
+static int mem_operate(void *self, const struct checkout_saga *s, const struct checkout_action *a)
+{
+        struct checkout_memory_store *m = self;
+        pthread_mutex_lock(&m->lock);
+        struct checkout_memory_row *row = row_of(m, s->id);
+        int r = row && row->saga.version == s->version ? 0 : -ESTALE;
+        if (!r)
+                r = grow_for_one(&row->actions, &row->cap_actions, row->n_actions,
+                                 sizeof(*row->actions));
+        if (!r) {
+                row->actions[row->n_actions++] = *a;
+                overwrite(row, s);
+                row->owner[0] = '\0'; /* released: the next claim takes it */
+                row->lease_until_ms = 0;
+                m->n_operated[a->op]++;
+        }
+        pthread_mutex_unlock(&m->lock);
+        return r;
+}
+
+static int mem_journal(void *self, const char *id, struct checkout_attempt *ret, size_t max,
+                       size_t *ret_n, int64_t *ret_total)
+{
+        struct checkout_memory_store *m = self;
+        pthread_mutex_lock(&m->lock);
+        struct checkout_memory_row *row = row_of(m, id);
+        size_t n = 0, total = row ? row->n_attempts : 0;
+        for (size_t i = total > max ? total - max : 0; i < total; i++)
+                ret[n++] = row->attempts[i];
+        pthread_mutex_unlock(&m->lock);
+        *ret_n = n;
+        *ret_total = (int64_t)total;
+        return row ? 0 : -ENOENT;
+}
+
+static int mem_actions(void *self, const char *id, struct checkout_action *ret, size_t max,
+                       size_t *ret_n)
+{
+        struct checkout_memory_store *m = self;
+        pthread_mutex_lock(&m->lock);
+        struct checkout_memory_row *row = row_of(m, id);
+        size_t n = 0;
+        for (size_t i = 0; row && i < row->n_actions && n < max; i++)
+                ret[n++] = row->actions[i];
+        pthread_mutex_unlock(&m->lock);
+        *ret_n = n;
+        return row ? 0 : -ENOENT;
+}
+
+static int census_index(enum saga_status status)
+{
+        for (int i = 0; i < CHECKOUT_CENSUS_STATUSES; i++)
+                if (checkout_census_statuses[i] == status)
+                        return i;
+        return -1;
+}
+
+static int mem_census(void *self, int64_t now_ms, struct checkout_census *ret)
+{
+        struct checkout_memory_store *m = self;
+        memset(ret, 0, sizeof(*ret));
+        pthread_mutex_lock(&m->lock);
+        for (size_t i = 0; i < m->n; i++) {
+                const struct checkout_saga *s = &m->rows[i].saga;
+                int st = census_index(s->state.status);
+                if (st < 0)
+                        continue;
+                ret->sagas[s->kind - 1][st][checkout_age_bucket(now_ms - s->created_ms)]++;
+                ret->stuck[s->kind - 1] += s->state.stuck;
+                if (!saga_is_final(s->state.status) &&
+                    (!ret->oldest_unfinished_ms || s->created_ms < ret->oldest_unfinished_ms))
+                        ret->oldest_unfinished_ms = s->created_ms;
+        }
+        pthread_mutex_unlock(&m->lock);
+        return 0;
 }
 
 static int mem_list_unfinished(void *self, const char *owner, int64_t after_seq, char (*ids)[37],
@@ -179,6 +286,21 @@ static int mem_list_unfinished(void *self, const char *owner, int64_t after_seq,
         return 0;
 }
 
+static bool same_or_any(const char *filter, const char *value)
+{
+        return !filter || !*filter || !strcmp(filter, value);
+}
+
+static bool matches(const struct checkout_saga *s, const struct checkout_query *q)
+{
+        return (!q->status || s->state.status == q->status) && (!q->kind || s->kind == q->kind) &&
+               (!q->before_seq || s->seq < q->before_seq) && (!q->stuck_only || s->state.stuck) &&
+               (!q->created_before_ms || s->created_ms < q->created_before_ms) &&
+               same_or_any(q->customer_id, s->customer_id) &&
+               same_or_any(q->order_id, s->order_id) &&
+               same_or_any(q->step, saga_step_name(checkout_def_of(s->kind), &s->state));
+}
+
 static int mem_list(void *self, const struct checkout_query *q, struct checkout_saga *ret,
                     size_t *ret_n)
 {
@@ -187,8 +309,7 @@ static int mem_list(void *self, const struct checkout_query *q, struct checkout_
         pthread_mutex_lock(&m->lock);
         for (size_t i = m->n; i-- > 0 && n < q->limit;) { /* newest first */
                 const struct checkout_saga *s = &m->rows[i].saga;
-                if ((!q->status || s->state.status == q->status) &&
-                    (!q->kind || s->kind == q->kind) && (!q->before_seq || s->seq < q->before_seq))
+                if (matches(s, q))
                         ret[n++] = *s;
         }
         pthread_mutex_unlock(&m->lock);
@@ -205,6 +326,10 @@ static const struct checkout_store_ops memory_ops = {
         .save = mem_save,
         .list_unfinished = mem_list_unfinished,
         .list = mem_list,
+        .operate = mem_operate,
+        .journal = mem_journal,
+        .actions = mem_actions,
+        .census = mem_census,
 };
 
 struct checkout_store checkout_store_memory(struct checkout_memory_store *m)

@@ -1,6 +1,8 @@
 /* Saga metrics; see checkout-metrics.h. */
 #include "checkout-metrics.h"
 
+#include "core/clock.h"
+
 #include <errno.h>
 
 /* Step durations, in seconds: 1 ms .. 30 s (a slow participant, retries). */
@@ -50,6 +52,46 @@ static void saga_stuck(void *self, enum checkout_kind kind, const char *step)
         metric_inc(metric_child(cm->stuck, labels), 1);
 }
 
+static void operator_action(void *self, enum saga_op op)
+{
+        struct checkout_metrics *cm = self;
+        const char *labels[] = {saga_op_name(op)};
+        metric_inc(metric_child(cm->actions, labels), 1);
+}
+
+static void status_label(enum saga_status status, char out[16])
+{
+        const char *name = saga_status_name(status);
+        size_t i = 0;
+        for (; name[i] && i < 15; i++)
+                out[i] = (char)(name[i] | 0x20); /* lower case, as the other labels */
+        out[i] = '\0';
+}
+
+/* Every series is set at each census, zeros included, so a count that went
+ * back to 0 does not keep its old value. */
+static void census(void *self, const struct checkout_census *c)
+{
+        struct checkout_metrics *cm = self;
+        for (int k = 0; k < 2; k++) {
+                const char *kind = kind_name((enum checkout_kind)(k + 1));
+                for (int st = 0; st < CHECKOUT_CENSUS_STATUSES; st++) {
+                        char status[16];
+                        status_label(checkout_census_statuses[st], status);
+                        for (int b = 0; b < CHECKOUT_AGE_BUCKETS; b++) {
+                                const char *labels[] = {kind, status, checkout_age_names[b]};
+                                metric_gauge_set(metric_child(cm->open, labels),
+                                                 c->sagas[k][st][b]);
+                        }
+                }
+                const char *labels[] = {kind};
+                metric_gauge_set(metric_child(cm->stuck_now, labels), c->stuck[k]);
+        }
+        int64_t now_ms = clock_realtime_ms();
+        metric_gauge_set(metric_child(cm->oldest, NULL),
+                         c->oldest_unfinished_ms ? (now_ms - c->oldest_unfinished_ms) / 1000 : 0);
+}
+
 int checkout_metrics_init(struct checkout_metrics *cm, struct metrics *registry)
 {
         static const char *const saga_labels[] = {"kind", "outcome", NULL};
@@ -67,11 +109,36 @@ int checkout_metrics_init(struct checkout_metrics *cm, struct metrics *registry)
                                     "BOOKSTORE_CHECKOUT_STUCK_AFTER_MS), by kind and the step "
                                     "or compensation they were stuck at.",
                                     stuck_labels);
-        return cm->sagas && cm->steps && cm->stuck ? 0 : -ENOMEM;
+        static const char *const action_labels[] = {"action", NULL};
+        static const char *const open_labels[] = {"kind", "status", "age", NULL};
+        static const char *const kind_labels[] = {"kind", NULL};
+        cm->actions = metrics_counter(registry, "bookstore_saga_operator_actions_total",
+                                      "Operator actions on sagas (retry_now, resume, "
+                                      "force_compensate, mark_resolved) this coordinator took.",
+                                      action_labels);
+        cm->open = metrics_gauge(registry, "bookstore_sagas_open",
+                                 "Sagas not over (running, compensating) or left for an operator "
+                                 "(failed), by kind, status and age (lt_1m, 1m_5m, 5m_1h, 1h_1d, "
+                                 "gt_1d), counted in the database every "
+                                 "BOOKSTORE_CHECKOUT_RESUME_INTERVAL_MS.",
+                                 open_labels);
+        cm->stuck_now = metrics_gauge(registry, "bookstore_sagas_stuck",
+                                      "Sagas flagged stuck now, by kind (from the same count).",
+                                      kind_labels);
+        cm->oldest =
+                metrics_gauge(registry, "bookstore_saga_oldest_unfinished_age_seconds",
+                              "Age of the oldest running or compensating saga (0: none).", NULL);
+        return cm->sagas && cm->steps && cm->stuck && cm->actions && cm->open && cm->stuck_now &&
+                               cm->oldest
+                       ? 0
+                       : -ENOMEM;
 }
 
-static const struct checkout_observer_ops metrics_ops = {
-        .step_done = step_done, .saga_ended = saga_ended, .saga_stuck = saga_stuck};
+static const struct checkout_observer_ops metrics_ops = {.step_done = step_done,
+                                                         .saga_ended = saga_ended,
+                                                         .saga_stuck = saga_stuck,
+                                                         .operator_action = operator_action,
+                                                         .census = census};
 
 struct checkout_observer checkout_observer_metrics(struct checkout_metrics *cm)
 {

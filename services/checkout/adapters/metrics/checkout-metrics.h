@@ -1,13 +1,15 @@
 /* The checkout observer port as Prometheus metrics: bookstore_sagas_total
- * {kind, outcome}, bookstore_saga_step_seconds{step, outcome} and
- * bookstore_sagas_stuck_total{kind, step}. */
+ * {kind, outcome}, bookstore_saga_step_seconds{step, outcome},
+ * bookstore_sagas_stuck_total{kind, step}, bookstore_saga_operator_actions_total
+ * {action}, and from the census: bookstore_sagas_open{kind, status, age},
+ * bookstore_sagas_stuck{kind}, bookstore_saga_oldest_unfinished_age_seconds. */
 #pragma once
 
 #include "checkout-ports.h"
 #include "metrics/metrics.h"
 
 struct checkout_metrics {
-        struct metric_family *sagas, *steps, *stuck;
+        struct metric_family *sagas, *steps, *stuck, *actions, *open, *stuck_now, *oldest;
 };
 
 /* Registers the families; -ENOMEM. */

@@ -13,7 +13,7 @@
 
 #define SAGA_COLUMNS                                                                               \
         "seq, id, kind, status, customer_id, idempotency_key, order_id, state, input, "            \
-        "total_currency, total_units, total_nanos, trace_id, created_ms, updated_ms"
+        "total_currency, total_units, total_nanos, trace_id, created_ms, updated_ms, version"
 #define UNFINISHED "status IN (1, 2)" /* RUNNING, COMPENSATING */
 
 static void copy(char *out, size_t len, const char *in)
@@ -33,9 +33,10 @@ static char *encode_state(const struct checkout_saga *s)
                                          s->log[i].last_error, "started_ms",
                                          (json_int_t)s->log[i].started_ms, "updated_ms",
                                          (json_int_t)s->log[i].updated_ms));
-        json_t *doc = json_pack("{s:I, s:s, s:b, s:o}", "current", (json_int_t)s->state.current,
-                                "failure_reason", s->state.failure_reason, "stuck", s->state.stuck,
-                                "steps", steps);
+        json_t *doc =
+                json_pack("{s:I, s:s, s:b, s:b, s:o}", "current", (json_int_t)s->state.current,
+                          "failure_reason", s->state.failure_reason, "stuck", s->state.stuck,
+                          "retry_now", s->state.retry_now, "steps", steps);
         char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
         json_decref(doc);
         return text;
@@ -46,16 +47,17 @@ static int decode_state(const char *text, struct checkout_saga *s)
         json_t *doc = json_loads(text, 0, NULL), *steps = NULL;
         json_int_t current = 0;
         const char *reason = "";
-        int stuck = 0; /* absent in states written before it existed */
+        int stuck = 0, retry_now = 0; /* absent in states written before they existed */
         if (!doc ||
-            json_unpack(doc, "{s:I, s:s, s?b, s:o}", "current", &current, "failure_reason", &reason,
-                        "stuck", &stuck, "steps", &steps) < 0 ||
+            json_unpack(doc, "{s:I, s:s, s?b, s?b, s:o}", "current", &current, "failure_reason",
+                        &reason, "stuck", &stuck, "retry_now", &retry_now, "steps", &steps) < 0 ||
             !json_is_array(steps) || json_array_size(steps) > SAGA_MAX_STEPS) {
                 json_decref(doc);
                 return -EIO;
         }
         s->state.current = (size_t)current;
         s->state.stuck = stuck;
+        s->state.retry_now = retry_now;
         copy(s->state.failure_reason, sizeof(s->state.failure_reason), reason);
         for (size_t i = 0; i < json_array_size(steps); i++) {
                 int status = 0, attempts = 0, maybe = 0;
@@ -157,6 +159,7 @@ static int saga_row_cb(const struct db_row *row, void *userdata)
         copy(s->trace_id, sizeof(s->trace_id), db_row_text(row, 12, NULL));
         s->created_ms = db_row_int64(row, 13);
         s->updated_ms = db_row_int64(row, 14);
+        s->version = db_row_int64(row, 15);
         return 0;
 }
 
@@ -189,6 +192,11 @@ static int store_find_by_order(void *self, const char *order_id, struct checkout
         return find_one(self, "order_id = ? ORDER BY seq DESC LIMIT 1", &v, 1, ret);
 }
 
+static const char *step_of(const struct checkout_saga *s)
+{
+        return saga_step_name(checkout_def_of(s->kind), &s->state);
+}
+
 static int store_insert(void *self, const struct checkout_saga *s, const char *owner,
                         int64_t lease_ms)
 {
@@ -207,69 +215,290 @@ static int store_insert(void *self, const struct checkout_saga *s, const char *o
                                        db_text(owner),
                                        db_int(lease_ms),
                                        db_int(s->created_ms),
-                                       db_int(s->updated_ms)};
+                                       db_int(s->updated_ms),
+                                       db_text(step_of(s)),
+                                       db_int(s->state.stuck)};
                 r = db_pool_exec(self,
                                  "INSERT INTO sagas (id, kind, status, customer_id, "
                                  "idempotency_key, order_id, state, input, trace_id, owner, "
-                                 "lease_until, created_ms, updated_ms) VALUES "
-                                 "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, " DB_NOW_MS " + ?, ?, ?)",
-                                 v, 13, NULL, NULL);
+                                 "lease_until, created_ms, updated_ms, step, stuck) VALUES "
+                                 "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, " DB_NOW_MS " + ?, ?, ?, ?, ?)",
+                                 v, 15, NULL, NULL);
         }
         free(state);
         free(input);
         return r;
 }
 
-/* A saga's last write: its final state and its event, in one transaction. */
-struct final_save {
+enum { ATTEMPT_COLUMNS = 8, MAX_EVENTS = 2 };
+
+/* One write of a saga in one transaction: the row's UPDATE, the attempts
+ * for the journal (appended whether the UPDATE matched or not: they
+ * happened), the audit entry, and the events when the UPDATE matched. */
+struct saga_write {
         const char *sql;
         const struct db_value *values;
         size_t n;
-        uint64_t *affected;
-        int built; /* 1: rec holds the event */
-        uint8_t buf[CHECKOUT_EVENT_MAX];
-        char event_id[37];
-        struct events_record rec;
+        uint64_t affected;
+        const char *saga_id;
+        const struct checkout_attempt *attempts;
+        size_t n_attempts;
+        const struct checkout_action *action;
+        int n_events;
+        uint8_t buf[MAX_EVENTS][CHECKOUT_EVENT_MAX];
+        char event_id[MAX_EVENTS][37];
+        struct events_record rec[MAX_EVENTS];
 };
 
-static int save_final(struct db_conn *conn, void *arg)
+static int insert_attempts(struct db_conn *conn, const char *saga_id,
+                           const struct checkout_attempt *a, size_t n)
 {
-        struct final_save *f = arg;
-        int r = db_exec(conn, f->sql, f->values, f->n, f->affected, NULL);
-        if (r == 0 && *f->affected == 1 && f->built > 0)
-                r = events_outbox_append(conn, &f->rec);
+        char sql[1024] = "INSERT INTO saga_attempts (saga_id, step, compensation, outcome, code, "
+                         "message, started_ms, duration_ms) VALUES ";
+        struct db_value v[CHECKOUT_MAX_PENDING_ATTEMPTS * ATTEMPT_COLUMNS];
+        size_t k = 0;
+        for (size_t i = 0; i < n && i < CHECKOUT_MAX_PENDING_ATTEMPTS; i++) {
+                strcat(sql, i ? ", (?, ?, ?, ?, ?, ?, ?, ?)" : "(?, ?, ?, ?, ?, ?, ?, ?)");
+                v[k++] = db_text(saga_id);
+                v[k++] = db_text(a[i].step);
+                v[k++] = db_int(a[i].compensation);
+                v[k++] = db_int(a[i].outcome);
+                v[k++] = db_text(a[i].code);
+                v[k++] = db_text(a[i].message);
+                v[k++] = db_int(a[i].started_ms);
+                v[k++] = db_int(a[i].duration_ms);
+        }
+        return db_exec(conn, sql, v, k, NULL, NULL);
+}
+
+static int insert_action(struct db_conn *conn, const char *saga_id, const struct checkout_action *a)
+{
+        struct db_value v[] = {db_text(saga_id),   db_int(a->op),    db_text(a->actor),
+                               db_text(a->reason), db_text(a->step), db_int(a->from),
+                               db_int(a->to),      db_int(a->at_ms)};
+        return db_exec(conn,
+                       "INSERT INTO saga_actions (saga_id, action, actor, reason, step, "
+                       "from_status, to_status, at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                       v, 8, NULL, NULL);
+}
+
+static int write_body(struct db_conn *conn, void *arg)
+{
+        struct saga_write *w = arg;
+        int r = db_exec(conn, w->sql, w->values, w->n, &w->affected, NULL);
+        if (r == 0 && w->n_attempts)
+                r = insert_attempts(conn, w->saga_id, w->attempts, w->n_attempts);
+        if (r == 0 && w->affected == 1 && w->action)
+                r = insert_action(conn, w->saga_id, w->action);
+        for (int i = 0; r == 0 && w->affected == 1 && i < w->n_events; i++)
+                r = events_outbox_append(conn, &w->rec[i]);
         return r;
 }
 
+/* The saga's end event into w (when the state is final). */
+static int add_end_event(struct saga_write *w, const struct checkout_saga *s)
+{
+        int built = checkout_event(s, s->updated_ms, w->buf[w->n_events], w->event_id[w->n_events],
+                                   &w->rec[w->n_events]);
+        w->n_events += built > 0;
+        return built < 0 ? built : 0;
+}
+
+/* Runs w: in a transaction when it has more than its UPDATE. */
+static int run_write(struct db_pool *pool, struct saga_write *w)
+{
+        if (!w->n_attempts && !w->action && !w->n_events)
+                return db_pool_exec(pool, w->sql, w->values, w->n, &w->affected, NULL);
+        return db_pool_in_transaction(pool, write_body, w);
+}
+
 static int store_save(void *self, const struct checkout_saga *s, const char *owner,
-                      int64_t lease_ms)
+                      int64_t lease_ms, const struct checkout_attempt *attempts, size_t n_attempts)
 {
         char *state = encode_state(s);
-        if (!state)
-                return -ENOMEM;
-        struct db_value v[] = {db_int(s->state.status), db_text(s->order_id),
-                               db_text(state),          db_text(s->total.currency),
-                               db_int(s->total.units),  db_int(s->total.nanos),
-                               db_int(s->updated_ms),   db_int(lease_ms),
-                               db_text(s->id),          db_text(owner)};
+        struct saga_write *w = calloc(1, sizeof(*w));
+        int r = -ENOMEM;
+        if (!state || !w)
+                goto out;
+        struct db_value v[] = {
+                db_int(s->state.status),    db_text(s->order_id),   db_text(state),
+                db_text(s->total.currency), db_int(s->total.units), db_int(s->total.nanos),
+                db_int(s->updated_ms),      db_text(step_of(s)),    db_int(s->state.stuck),
+                db_int(lease_ms),           db_text(s->id),         db_text(owner)};
         /* a saga is only written while unfinished: its end is written once,
          * together with its event */
-        static const char update[] = "UPDATE sagas SET status = ?, order_id = ?, state = ?, "
-                                     "total_currency = ?, total_units = ?, total_nanos = ?, "
-                                     "updated_ms = ?, lease_until = " DB_NOW_MS " + ?, "
-                                     "version = version + 1 "
-                                     "WHERE id = ? AND owner = ? AND " UNFINISHED;
-        uint64_t affected = 0;
-        int r;
-        if (!saga_is_final(s->state.status)) {
-                r = db_pool_exec(self, update, v, 10, &affected, NULL);
-        } else {
-                struct final_save f = {.sql = update, .values = v, .n = 10, .affected = &affected};
-                f.built = checkout_event(s, s->updated_ms, f.buf, f.event_id, &f.rec);
-                r = f.built < 0 ? f.built : db_pool_in_transaction(self, save_final, &f);
-        }
+        *w = (struct saga_write){.sql = "UPDATE sagas SET status = ?, order_id = ?, state = ?, "
+                                        "total_currency = ?, total_units = ?, total_nanos = ?, "
+                                        "updated_ms = ?, step = ?, stuck = ?, "
+                                        "lease_until = " DB_NOW_MS " + ?, version = version + 1 "
+                                        "WHERE id = ? AND owner = ? AND " UNFINISHED,
+                                 .values = v,
+                                 .n = 12,
+                                 .saga_id = s->id,
+                                 .attempts = attempts,
+                                 .n_attempts = n_attempts};
+        if ((r = add_end_event(w, s)) == 0)
+                r = run_write(self, w);
+        if (r == 0 && w->affected != 1)
+                r = -ESTALE;
+out:
         free(state);
-        return r < 0 ? r : affected == 1 ? 0 : -ESTALE;
+        free(w);
+        return r;
+}
+
+static int store_operate(void *self, const struct checkout_saga *s, const struct checkout_action *a)
+{
+        char *state = encode_state(s);
+        struct saga_write *w = calloc(1, sizeof(*w));
+        int r = -ENOMEM;
+        if (!state || !w)
+                goto out;
+        struct db_value v[] = {
+                db_int(s->state.status), db_text(state), db_int(s->updated_ms), db_text(step_of(s)),
+                db_int(s->state.stuck),  db_text(s->id), db_int(s->version)};
+        /* the lease is released: whoever drives the saga next claims it */
+        *w = (struct saga_write){.sql = "UPDATE sagas SET status = ?, state = ?, updated_ms = ?, "
+                                        "step = ?, stuck = ?, owner = '', lease_until = 0, "
+                                        "version = version + 1 WHERE id = ? AND version = ?",
+                                 .values = v,
+                                 .n = 7,
+                                 .saga_id = s->id,
+                                 .action = a};
+        int built = checkout_operator_event(s, a, w->buf[0], w->event_id[0], &w->rec[0]);
+        if (built < 0) {
+                r = built;
+                goto out;
+        }
+        w->n_events = 1;
+        if (a->from != a->to && (r = add_end_event(w, s)) < 0)
+                goto out;
+        r = run_write(self, w);
+        if (r == 0 && w->affected != 1)
+                r = -ESTALE;
+out:
+        free(state);
+        free(w);
+        return r;
+}
+
+struct attempt_rows {
+        struct checkout_attempt *out;
+        size_t cap, n;
+};
+
+static int attempt_row_cb(const struct db_row *row, void *userdata)
+{
+        struct attempt_rows *rows = userdata;
+        if (rows->n == rows->cap)
+                return 0;
+        struct checkout_attempt *a = &rows->out[rows->n++];
+        memset(a, 0, sizeof(*a));
+        copy(a->step, sizeof(a->step), db_row_text(row, 0, NULL));
+        a->compensation = db_row_int64(row, 1) != 0;
+        a->outcome = (enum saga_outcome)db_row_int64(row, 2);
+        copy(a->code, sizeof(a->code), db_row_text(row, 3, NULL));
+        copy(a->message, sizeof(a->message), db_row_text(row, 4, NULL));
+        a->started_ms = db_row_int64(row, 5);
+        a->duration_ms = db_row_int64(row, 6);
+        return 0;
+}
+
+static int store_journal(void *self, const char *id, struct checkout_attempt *ret, size_t max,
+                         size_t *ret_n, int64_t *ret_total)
+{
+        struct db_value v[] = {db_text(id), db_int((int64_t)max)};
+        struct attempt_rows rows = {.out = ret, .cap = max};
+        int64_t total = 0;
+        /* the newest max, turned oldest first */
+        int r = db_pool_query(self,
+                              "SELECT step, compensation, outcome, code, message, started_ms, "
+                              "duration_ms FROM (SELECT * FROM saga_attempts WHERE saga_id = ? "
+                              "ORDER BY seq DESC LIMIT ?) newest ORDER BY seq",
+                              v, 2, attempt_row_cb, &rows);
+        if (r == 0)
+                r = db_pool_query(self, "SELECT COUNT(*) FROM saga_attempts WHERE saga_id = ?", v,
+                                  1, db_row_first_int64, &total);
+        *ret_n = rows.n;
+        *ret_total = total;
+        return r < 0 ? r : 0;
+}
+
+struct action_rows {
+        struct checkout_action *out;
+        size_t cap, n;
+};
+
+static int action_row_cb(const struct db_row *row, void *userdata)
+{
+        struct action_rows *rows = userdata;
+        if (rows->n == rows->cap)
+                return 0;
+        struct checkout_action *a = &rows->out[rows->n++];
+        memset(a, 0, sizeof(*a));
+        a->op = (enum saga_op)db_row_int64(row, 0);
+        copy(a->actor, sizeof(a->actor), db_row_text(row, 1, NULL));
+        copy(a->reason, sizeof(a->reason), db_row_text(row, 2, NULL));
+        copy(a->step, sizeof(a->step), db_row_text(row, 3, NULL));
+        a->from = (enum saga_status)db_row_int64(row, 4);
+        a->to = (enum saga_status)db_row_int64(row, 5);
+        a->at_ms = db_row_int64(row, 6);
+        return 0;
+}
+
+static int store_actions(void *self, const char *id, struct checkout_action *ret, size_t max,
+                         size_t *ret_n)
+{
+        struct db_value v[] = {db_text(id), db_int((int64_t)max)};
+        struct action_rows rows = {.out = ret, .cap = max};
+        int r = db_pool_query(self,
+                              "SELECT action, actor, reason, step, from_status, to_status, at_ms "
+                              "FROM saga_actions WHERE saga_id = ? ORDER BY seq LIMIT ?",
+                              v, 2, action_row_cb, &rows);
+        *ret_n = rows.n;
+        return r < 0 ? r : 0;
+}
+
+struct census_rows {
+        struct checkout_census *c;
+        int64_t now_ms;
+};
+
+static int census_row_cb(const struct db_row *row, void *userdata)
+{
+        struct census_rows *rows = userdata;
+        int64_t kind = db_row_int64(row, 0), status = db_row_int64(row, 1);
+        if (kind < 1 || kind > 2)
+                return 0;
+        for (int i = 0; i < CHECKOUT_CENSUS_STATUSES; i++)
+                if (checkout_census_statuses[i] == status)
+                        rows->c->sagas[kind - 1][i]
+                                      [checkout_age_bucket(rows->now_ms - db_row_int64(row, 2))] +=
+                                db_row_int64(row, 3);
+        rows->c->stuck[kind - 1] += db_row_int64(row, 4);
+        int64_t oldest = db_row_int64(row, 5);
+        if (status != SAGA_FAILED &&
+            (!rows->c->oldest_unfinished_ms || oldest < rows->c->oldest_unfinished_ms))
+                rows->c->oldest_unfinished_ms = oldest;
+        return 0;
+}
+
+static int store_census(void *self, int64_t now_ms, struct checkout_census *ret)
+{
+        memset(ret, 0, sizeof(*ret));
+        struct census_rows rows = {.c = ret, .now_ms = now_ms};
+        struct db_value v[CHECKOUT_AGE_BUCKETS - 1];
+        for (size_t i = 0; i < CHECKOUT_AGE_BUCKETS - 1; i++)
+                v[i] = db_int(now_ms - checkout_age_bounds_ms[i]);
+        /* one row per kind, status and age bucket (named by a created_ms in
+         * it, the newest), with its count, its stuck ones and its oldest */
+        return db_pool_query(self,
+                             "SELECT kind, status, MAX(created_ms), COUNT(*), SUM(stuck), "
+                             "MIN(created_ms) FROM sagas WHERE status IN (1, 2, 5) "
+                             "GROUP BY kind, status, CASE WHEN created_ms > ? THEN 0 "
+                             "WHEN created_ms > ? THEN 1 WHEN created_ms > ? THEN 2 "
+                             "WHEN created_ms > ? THEN 3 ELSE 4 END",
+                             v, CHECKOUT_AGE_BUCKETS - 1, census_row_cb, &rows);
 }
 
 static int store_claim(void *self, const char *id, const char *owner, int64_t lease_ms,
@@ -320,16 +549,32 @@ static int store_list_unfinished(void *self, const char *owner, int64_t after_se
 static int store_list(void *self, const struct checkout_query *q, struct checkout_saga *ret,
                       size_t *ret_n)
 {
-        struct db_value v[] = {db_int(q->status),        db_int(q->status),
-                               db_int(q->kind),          db_int(q->kind),
-                               db_int(q->before_seq),    db_int(q->before_seq),
+        const char *customer = q->customer_id ? q->customer_id : "",
+                   *order = q->order_id ? q->order_id : "", *step = q->step ? q->step : "";
+        struct db_value v[] = {db_int(q->status),
+                               db_int(q->status),
+                               db_int(q->kind),
+                               db_int(q->kind),
+                               db_int(q->before_seq),
+                               db_int(q->before_seq),
+                               db_int(q->stuck_only),
+                               db_int(q->created_before_ms),
+                               db_int(q->created_before_ms),
+                               db_text(customer),
+                               db_text(customer),
+                               db_text(order),
+                               db_text(order),
+                               db_text(step),
+                               db_text(step),
                                db_int((int64_t)q->limit)};
         struct saga_rows rows = {.out = ret, .cap = q->limit};
         int r = db_pool_query(self,
                               "SELECT " SAGA_COLUMNS " FROM sagas WHERE (? = 0 OR status = ?) "
                               "AND (? = 0 OR kind = ?) AND (? = 0 OR seq < ?) "
-                              "ORDER BY seq DESC LIMIT ?",
-                              v, 7, saga_row_cb, &rows);
+                              "AND (? = 0 OR stuck = 1) AND (? = 0 OR created_ms < ?) "
+                              "AND (? = '' OR customer_id = ?) AND (? = '' OR order_id = ?) "
+                              "AND (? = '' OR step = ?) ORDER BY seq DESC LIMIT ?",
+                              v, 16, saga_row_cb, &rows);
         *ret_n = rows.n;
         return r < 0 ? r : rows.error;
 }
@@ -343,6 +588,10 @@ static const struct checkout_store_ops store_mysql_ops = {
         .save = store_save,
         .list_unfinished = store_list_unfinished,
         .list = store_list,
+        .operate = store_operate,
+        .journal = store_journal,
+        .actions = store_actions,
+        .census = store_census,
 };
 
 struct checkout_store checkout_store_mysql(struct db_pool *pool)

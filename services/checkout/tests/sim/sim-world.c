@@ -170,12 +170,40 @@ static int co_claim(void *self, const char *id, const char *owner, int64_t lease
                        : w->sagas_real.ops->claim(w->sagas_real.self, id, owner, lease_ms, ret);
 }
 
-static int co_save(void *self, const struct checkout_saga *s, const char *owner, int64_t lease_ms)
+static int co_save(void *self, const struct checkout_saga *s, const char *owner, int64_t lease_ms,
+                   const struct checkout_attempt *attempts, size_t n_attempts)
 {
         struct sim_world *w = self;
-        return w->coordinator_down
-                       ? -ESTALE
-                       : w->sagas_real.ops->save(w->sagas_real.self, s, owner, lease_ms);
+        return w->coordinator_down ? -ESTALE
+                                   : w->sagas_real.ops->save(w->sagas_real.self, s, owner, lease_ms,
+                                                             attempts, n_attempts);
+}
+
+/* Operators act on the store, not through the coordinator: never down. */
+static int co_operate(void *self, const struct checkout_saga *s, const struct checkout_action *a)
+{
+        struct sim_world *w = self;
+        return w->sagas_real.ops->operate(w->sagas_real.self, s, a);
+}
+
+static int co_journal(void *self, const char *id, struct checkout_attempt *ret, size_t max,
+                      size_t *ret_n, int64_t *ret_total)
+{
+        struct sim_world *w = self;
+        return w->sagas_real.ops->journal(w->sagas_real.self, id, ret, max, ret_n, ret_total);
+}
+
+static int co_actions(void *self, const char *id, struct checkout_action *ret, size_t max,
+                      size_t *ret_n)
+{
+        struct sim_world *w = self;
+        return w->sagas_real.ops->actions(w->sagas_real.self, id, ret, max, ret_n);
+}
+
+static int co_census(void *self, int64_t now_ms, struct checkout_census *ret)
+{
+        struct sim_world *w = self;
+        return w->sagas_real.ops->census(w->sagas_real.self, now_ms, ret);
 }
 
 static int co_list_unfinished(void *self, const char *owner, int64_t after_seq, char (*ids)[37],
@@ -202,6 +230,10 @@ static const struct checkout_store_ops crashing_sagas = {
         .save = co_save,
         .list_unfinished = co_list_unfinished,
         .list = co_list,
+        .operate = co_operate,
+        .journal = co_journal,
+        .actions = co_actions,
+        .census = co_census,
 };
 
 /* ---- the network ----------------------------------------------------------- */
