@@ -30,6 +30,7 @@ static const struct sim_faults every_fault = {
         .payment_crash = 60,
         .coordinator_crash = 50,
         .provider_outage = 200,
+        .operator= 20,
         .until_ms = 40000,
 };
 
@@ -79,6 +80,8 @@ static void add_stats(struct sim_world *w)
         total.late += a->late, total.duplicates += a->duplicates;
         total.payment_crashes += a->payment_crashes;
         total.coordinator_crashes += a->coordinator_crashes, total.nested += a->nested;
+        total.operator_actions += a->operator_actions;
+        total.operator_refusals += a->operator_refusals;
 }
 
 static int run_seed(unsigned long seed, bool trace_always)
@@ -137,10 +140,11 @@ int main(void)
         printf("sim: %ld sagas (%ld completed, %ld compensated), %ld participant calls: %ld "
                "refused, %ld requests lost, %ld replies lost, %ld late, %ld duplicated, %ld "
                "payment crashes, %ld slow provider calls with the world running meanwhile, %ld "
-               "coordinator crashes\n",
+               "coordinator crashes, %ld operator actions during calls (%ld more refused)\n",
                total.completed + total.compensated, total.completed, total.compensated, total.calls,
                total.refused, total.requests_lost, total.replies_lost, total.late, total.duplicates,
-               total.payment_crashes, total.nested, total.coordinator_crashes);
+               total.payment_crashes, total.nested, total.coordinator_crashes,
+               total.operator_actions, total.operator_refusals);
         printf("sim: %lu seeds from %lu, every fault class, all invariants held; %.0f seeds/s\n", n,
                first, s > 0 ? (double)n / s : 0.0);
         return 0;

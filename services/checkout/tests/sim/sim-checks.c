@@ -154,6 +154,20 @@ static int check_money(struct sim_world *w, char *why, size_t len)
         return 0;
 }
 
+/* An operator's accepted ForceCompensate is before the pivot by its rules:
+ * the saga ends COMPENSATED (a lost action would let it complete). */
+static int check_forced(struct sim_world *w, const struct checkout_saga *s, char *why, size_t len)
+{
+        struct checkout_action a[16];
+        size_t n = 0;
+        w->sagas_real.ops->actions(w->sagas_real.self, s->id, a, 16, &n);
+        for (size_t i = 0; i < n; i++)
+                if (a[i].op == SAGA_OP_FORCE_COMPENSATE && s->state.status != SAGA_COMPENSATED)
+                        return broken(why, len, "saga %s was force-compensated but ended %d", s->id,
+                                      (int)s->state.status);
+        return 0;
+}
+
 int sim_check(struct sim_world *w, char *why, size_t len)
 {
         if (w->key_error[0])
@@ -173,6 +187,8 @@ int sim_check(struct sim_world *w, char *why, size_t len)
                 else
                         r = broken(why, len, "saga %s ended %d (%s)%s", s->id, (int)s->state.status,
                                    s->state.failure_reason, s->state.stuck ? ", stuck" : "");
+                if (r == 0)
+                        r = check_forced(w, s, why, len);
         }
         free(s);
         if (r == 0)

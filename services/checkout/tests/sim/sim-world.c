@@ -342,6 +342,37 @@ static void crash_coordinator(struct sim_world *w, const char *when)
         sim_trace(w, "coordinator crashes %s", when);
 }
 
+/* An operator acts on the saga of call c while c is out: the driver's
+ * answer to c must not undo the action. Woken or not: the replica that
+ * holds the saga may be this one (woken at once) or another (it finds out
+ * at its next write). MarkResolved is left out: it says an operator
+ * settled the saga by hand, which nobody does here. */
+static void operator_acts(struct sim_world *w, const struct sim_call *c)
+{
+        static const enum saga_op ops[] = {SAGA_OP_RETRY_NOW, SAGA_OP_RESUME,
+                                           SAGA_OP_FORCE_COMPENSATE};
+        static const struct checkout_caller admin = {.subject = "operator", .role = ROLE_ADMIN};
+        char id[37];
+        snprintf(id, sizeof(id), "%.36s", c->key);
+        struct saga_op_request req = {.op = ops[sim_rand(w) % 3], .reason = "simulated operator"};
+        struct checkout_saga *s = malloc(sizeof(*s));
+        struct checkout_action a;
+        int r = s ? checkout_operate(&w->app, &admin, id, &req, s, &a) : -ENOMEM;
+        free(s);
+        sim_trace(w, "  operator %s on %s: %d", saga_op_name(req.op), id, r);
+        if (r != CE_OK) {
+                w->stats.operator_refusals++;
+                return;
+        }
+        w->stats.operator_actions++;
+        struct sim_job *j = NULL;
+        for (size_t i = 0; i < SIM_MAX_SAGAS && !j; i++)
+                if (w->jobs[i].live && !strcmp(w->jobs[i].job.saga.id, id))
+                        j = &w->jobs[i];
+        if (j && sim_chance(w, 500))
+                j->job.reload = true;
+}
+
 /* What the network does to one call, and the reply the caller sees. */
 static void network(struct sim_world *w, struct sim_call *c, struct checkout_reply *ret)
 {
@@ -352,6 +383,8 @@ static void network(struct sim_world *w, struct sim_call *c, struct checkout_rep
         sim_trace(w, "call %s %s op %d key=%s", kind_names[c->kind], c->order_id, c->op, c->key);
         bool faulty = faults_on(w);
         struct sim_script *sc = &w->script;
+        if (faulty && sim_chance(w, f->operator))
+                operator_acts(w, c);
         if (faulty && sim_chance(w, f->coordinator_crash / 2)) {
                 crash_coordinator(w, "before the request left");
                 *ret = (struct checkout_reply){.outcome = SAGA_OUTCOME_UNREACHED,

@@ -10,7 +10,9 @@
  * caller compensates), and deliver it twice. The payment participant can
  * crash inside an operation (its later writes are lost, what the provider
  * did stays). The coordinator can crash before or after any call, losing
- * what it had not written; it restarts under its own name or a new one. */
+ * what it had not written; it restarts under its own name or a new one. An
+ * operator can act on a saga while one of its calls is out (RetryNow,
+ * Resume, ForceCompensate), with the driver woken at once or not at all. */
 #pragma once
 
 #include "checkout-peers-memory.h"
@@ -51,7 +53,8 @@ struct sim_call {
 
 struct sim_faults {
         /* per participant call, in 1/1000 */
-        int refuse, drop_request, drop_reply, late, duplicate, payment_crash, coordinator_crash;
+        int refuse, drop_request, drop_reply, late, duplicate, payment_crash,
+                coordinator_crash, operator;
         int provider_outage; /* 1/1000 per seed: the provider fails a few calls */
         int64_t until_ms;    /* no faults after this (the network heals) */
 };
@@ -77,7 +80,8 @@ struct sim_script {
 /* What a run did, summed over seeds for the report. */
 struct sim_stats {
         long calls, refused, requests_lost, replies_lost, late, duplicates, payment_crashes,
-                coordinator_crashes, nested, completed, compensated;
+                coordinator_crashes, nested, completed, compensated, operator_actions,
+                operator_refusals;
 };
 
 struct sim_job {
