@@ -45,6 +45,23 @@ void rpc_client_free(struct rpc_client *c)
         grpc_shutdown();
 }
 
+/* grpc's reconnect backoff grows to 120 s: a peer that was down for a while
+ * stayed "failed to connect" that long after it came back, while the
+ * callers (a saga's retries, a health check) were asking every second or
+ * two. Peers here are in the same cluster; reconnecting at most every 2 s
+ * costs a connection attempt, not a flood. */
+static grpc_arg reconnect_arg_list[] = {
+        {.type = GRPC_ARG_INTEGER,
+         .key = (char *)GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS,
+         .value.integer = 250},
+        {.type = GRPC_ARG_INTEGER,
+         .key = (char *)GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
+         .value.integer = 2000},
+};
+static const grpc_channel_args reconnect_args = {.num_args = sizeof(reconnect_arg_list) /
+                                                             sizeof(reconnect_arg_list[0]),
+                                                 .args = reconnect_arg_list};
+
 static grpc_channel *channel_for(struct rpc_client *c, const char *target)
 {
         grpc_channel *ch = NULL;
@@ -60,7 +77,7 @@ static grpc_channel *channel_for(struct rpc_client *c, const char *target)
                         c->channels = list;
                 if (list && name) {
                         grpc_channel_credentials *creds = grpc_insecure_credentials_create();
-                        ch = grpc_channel_create(target, creds, NULL);
+                        ch = grpc_channel_create(target, creds, &reconnect_args);
                         grpc_channel_credentials_release(creds);
                         c->channels[c->n_channels++] =
                                 (struct client_channel){.target = name, .channel = ch};

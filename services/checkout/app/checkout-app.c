@@ -96,6 +96,7 @@ int checkout_saga_insert(struct checkout_app *app, struct checkout_saga *s)
                 core_env_new_id(&app->env, s->id);
         saga_start(checkout_def_of(s->kind), &s->state);
         s->state.steps[0] = SAGA_STEP_RUNNING; /* driven at once */
+        s->state.in_flight = true;
         s->created_ms = s->updated_ms = s->log[0].started_ms = s->log[0].updated_ms = now;
         return app->store.ops->insert(app->store.self, s, app->cfg.owner, app->cfg.lease_ms);
 }

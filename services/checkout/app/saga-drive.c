@@ -124,6 +124,7 @@ static void call_step(struct checkout_app *app, struct saga_job *job, const stru
         struct checkout_reply reply;
         int64_t t0 = clock_monotonic_us(), started_ms = now_ms(app);
         checkout_step_run(app, s, name, &call, &reply);
+        s->state.in_flight = false;
         journal_attempt(app, job, name, cmd, &reply, started_ms);
         if (app->observer.ops)
                 app->observer.ops->step_done(app->observer.self, name, reply.outcome,
@@ -204,9 +205,10 @@ enum saga_drive_result saga_drive(struct checkout_app *app, struct saga_job *job
         enum saga_step_status running =
                 cmd.kind == SAGA_CMD_RUN ? SAGA_STEP_RUNNING : SAGA_STEP_COMPENSATING;
         bool stored = !job->dirty && s->state.steps[cmd.step] == running &&
-                      s->state.attempts[cmd.step] == 0 && log->started_ms;
+                      s->state.attempts[cmd.step] == 0 && log->started_ms && s->state.in_flight;
         if (!stored) {
                 s->state.steps[cmd.step] = running;
+                s->state.in_flight = true; /* an operator's write from now on knows it */
                 if (s->state.attempts[cmd.step] == 0)
                         log->started_ms = now;
                 log->updated_ms = s->updated_ms = now;
@@ -233,9 +235,10 @@ int saga_drive_claim(struct checkout_app *app, const char *id, struct saga_job *
         if (r < 0)
                 return r;
         job->waited = job->dirty = job->reload = false;
-        /* a call may have been in flight when the last owner stopped */
+        /* a call may have been out when the last owner stopped (or an
+         * operator took the saga from it) */
         if (s->state.status == SAGA_RUNNING &&
-            s->state.steps[s->state.current] == SAGA_STEP_RUNNING)
+            s->state.steps[s->state.current] == SAGA_STEP_RUNNING && s->state.in_flight)
                 s->state.maybe_applied[s->state.current] = true;
         char outer[33];
         snprintf(outer, sizeof(outer), "%s", log_trace_id());

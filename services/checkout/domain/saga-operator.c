@@ -90,18 +90,19 @@ static int resume(const struct saga_def *def, struct saga_state *s, long *ret_re
 
 static int force_compensate(const struct saga_def *def, struct saga_state *s, const char *reason)
 {
+        if (def->forward_only) /* whatever its status: the most useful answer */
+                return CE_OP_FORWARD_ONLY;
         if (saga_is_final(s->status))
                 return CE_OP_SAGA_ENDED;
-        if (def->forward_only)
-                return CE_OP_FORWARD_ONLY;
         if (s->status == SAGA_COMPENSATING)
                 return CE_OP_COMPENSATING;
         if (saga_past_pivot(def, s))
                 return CE_OP_PAST_PIVOT;
         char why[256];
         snprintf(why, sizeof(why), "compensated by an operator: %s", reason);
-        /* a call of the step on hand may be in flight or may have acted */
-        if (s->steps[s->current] == SAGA_STEP_RUNNING)
+        /* a call of the step on hand may be out: it may act (the undo is
+         * fenced); with none out, what the attempts did is known */
+        if (s->steps[s->current] == SAGA_STEP_RUNNING && s->in_flight)
                 s->maybe_applied[s->current] = true;
         s->stuck = false;
         saga_give_up(def, s, why);

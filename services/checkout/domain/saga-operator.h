@@ -6,8 +6,9 @@
  *    a cancellation's step), a stuck one gets a fresh attempt budget; either
  *    way the step's clock restarts (its deadline, its stuck timer);
  *  - ForceCompensate: a RUNNING saga before its pivot compensates now, the
- *    step on hand counted as maybe applied (every undo is fenced, so undoing
- *    what never happened is safe); refused after the pivot;
+ *    step on hand counted as maybe applied when a call of it may be out
+ *    (in_flight; every undo is fenced, so undoing what never happened is
+ *    safe); refused after the pivot;
  *  - MarkResolved: a FAILED or stuck saga ends with the outcome an operator
  *    reached by hand: COMPENSATED before the pivot, COMPLETED after it. */
 #pragma once

@@ -83,6 +83,8 @@ struct saga_state {
         bool stuck;                         /* no progress for too long (set by the coordinator) */
         bool retry_now;                     /* an operator asked: the next attempt waits no
                                                backoff (cleared when it is recorded) */
+        bool in_flight; /* a participant call may be out now: set (and stored) before a
+                           call, cleared with its answer (set by the coordinator) */
         char failure_reason[256];
 };
 

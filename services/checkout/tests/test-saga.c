@@ -383,14 +383,21 @@ static void force_compensate_undoes_the_step_in_flight_before_the_pivot_only(voi
 {
         saga_start(&checkout_saga, &s);
         ok_through(MARK);
-        s.steps[RESERVE] = SAGA_STEP_RUNNING; /* stored before its call: maybe in flight */
+        s.steps[RESERVE] = SAGA_STEP_RUNNING; /* stored before its call: in flight */
         s.current = RESERVE;
+        s.in_flight = true;
+        struct saga_state waiting = s;
+        waiting.in_flight = false; /* between attempts, all of them unreached */
         assert_int_equal(operate(SAGA_OP_FORCE_COMPENSATE, 0, NULL), CE_OK);
         assert_int_equal(s.status, SAGA_COMPENSATING);
         assert_non_null(strstr(s.failure_reason, "compensated by an operator: ops"));
         /* the reservation may exist: released (the undo is fenced if it does not) */
         expect(SAGA_CMD_COMPENSATE, RESERVE, 0);
         assert_int_equal(operate(SAGA_OP_FORCE_COMPENSATE, 0, NULL), CE_OP_COMPENSATING);
+        /* with no call out, nothing reached inventory: nothing to release there */
+        s = waiting;
+        assert_int_equal(operate(SAGA_OP_FORCE_COMPENSATE, 0, NULL), CE_OK);
+        expect(SAGA_CMD_COMPENSATE, PAY, 0);
         /* past the pivot: refused */
         saga_start(&checkout_saga, &s);
         ok_through(CAPTURE);

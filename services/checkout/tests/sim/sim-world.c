@@ -342,8 +342,9 @@ static void crash_coordinator(struct sim_world *w, const char *when)
         sim_trace(w, "coordinator crashes %s", when);
 }
 
-/* An operator acts on the saga of call c while c is out: the driver's
- * answer to c must not undo the action. Woken or not: the replica that
+/* An operator acts on the saga of call c while c is out (or between its
+ * calls, c naming only the saga): the driver's answer to c must not undo
+ * the action. Woken or not: the replica that
  * holds the saga may be this one (woken at once) or another (it finds out
  * at its next write). MarkResolved is left out: it says an operator
  * settled the saga by hand, which nobody does here. */
@@ -537,6 +538,11 @@ static const struct checkout_participants_ops network_ops = {
 static void drive(struct sim_world *w, struct sim_job *j)
 {
         int64_t wait_ms = 0;
+        if (faults_on(w) && sim_chance(w, w->faults.operator)) { /* between its calls */
+                struct sim_call c = {0};
+                snprintf(c.key, sizeof(c.key), "%s", j->job.saga.id);
+                operator_acts(w, &c);
+        }
         enum saga_drive_result d = saga_drive(&w->app, &j->job, &wait_ms);
         if (d == SAGA_DRIVE_WAIT)
                 j->wake_ms = w->now_ms + wait_ms;
