@@ -5,6 +5,7 @@ would break the saga's guarantees, recorded, published, counted -- with money
 and stock reconciled after each."""
 import os
 import socket
+import subprocess
 import time
 import uuid
 
@@ -20,6 +21,7 @@ from bookstore.payment.v1 import payment_pb2 as paypb
 from bookstore.payment.v1 import payment_pb2_grpc as paypb_grpc
 
 from conftest import Server, wait_for
+from test_catalog import token
 from test_checkout import (COMPENSATED, COMPLETED, Stack, bearer, err, outbox_unsent, steps,
                            topic_events)
 from test_identity import mariadb
@@ -157,20 +159,25 @@ def test_a_stuck_saga_is_found_journaled_force_compensated_and_audited(stack):
     stack.reconcile(book, 3)
 
 
+def settle_by_hand(stack, order_id):
+    """What an operator does through the participants' own APIs before
+    MarkResolved(COMPENSATED): the authorization voided, the order rejected."""
+    service = bearer(stack.keypair, "SERVICE", "operator-by-hand")
+    pay = paypb_grpc.PaymentServiceStub(stack.payment.channel())
+    pay.VoidPayment(paypb.VoidPaymentRequest(order_id=order_id), timeout=10, metadata=service)
+    orders = opb_grpc.OrderServiceStub(stack.order.channel())
+    orders.ChangeOrderStatus(opb.ChangeOrderStatusRequest(
+        order_id=order_id, status=opb.ORDER_STATUS_REJECTED, reason="by hand"),
+        timeout=10, metadata=service)
+
+
 def test_a_stuck_saga_resolved_by_hand_is_driven_no_more(stack):
     """MarkResolved: the operator voided the payment and rejected the order
     through the participants' own APIs; the saga ends COMPENSATED and its
     coordinator stops calling inventory for it."""
     book, buyer = stack.book(on_hand=3), stack.customer()
     co, op, saga = stuck_checkout(stack, buyer, book)
-    service = bearer(stack.keypair, "SERVICE", "operator-by-hand")
-    pay = paypb_grpc.PaymentServiceStub(stack.payment.channel())
-    pay.VoidPayment(paypb.VoidPaymentRequest(order_id=saga.order_id), timeout=10,
-                    metadata=service)
-    orders = opb_grpc.OrderServiceStub(stack.order.channel())
-    orders.ChangeOrderStatus(opb.ChangeOrderStatusRequest(
-        order_id=saga.order_id, status=opb.ORDER_STATUS_REJECTED, reason="by hand"),
-        timeout=10, metadata=service)
+    settle_by_hand(stack, saga.order_id)
     r = op.act("MarkResolved", saga.id, reason="voided and rejected by hand",
                outcome=COMPENSATED)
     assert r.saga.status == COMPENSATED and not r.saga.stuck
@@ -313,3 +320,39 @@ def test_the_census_reports_open_sagas_by_age_and_the_oldest(stack):
     assert wait_for(lambda: open_now()[0] == 0, timeout=10)
     stop_other(stack, co)
     stack.reconcile(book, 3)
+
+
+def runbook_block():
+    text = open(os.path.join(os.environ["BOOKSTORE_SOURCE_ROOT"], "README.md")).read()
+    return text.split("<!-- runbook: buf curl -->", 1)[1].split("```sh\n", 1)[1] \
+        .split("```", 1)[0]
+
+
+def test_the_readme_runbook_runs_as_written(stack):
+    """The README's operator commands, run by bash as they are written, against
+    two stuck sagas: SAGA is retried, resumed and force-compensated, SAGA2
+    (settled by hand first) is marked resolved."""
+    book, buyer = stack.book(on_hand=4), stack.customer()
+    co, op, saga = stuck_checkout(stack, buyer, book)
+    saga2 = buyer.place(book, timeout=1.5, server=co).saga
+    assert wait_for(lambda: op.get(saga2.id).saga.stuck, timeout=10)
+    settle_by_hand(stack, saga2.order_id)
+    env = {**os.environ, "CHECKOUT": co.target, "SAGA": saga.id, "SAGA2": saga2.id,
+           "ADMIN_TOKEN": token(stack.keypair, "ADMIN", "admin-1")}
+    r = subprocess.run(["bash", "-euo", "pipefail", "-c", runbook_block()],
+                       cwd=os.environ["BOOKSTORE_SOURCE_ROOT"], env=env, capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 0, r.stderr + r.stdout
+    assert saga.id in r.stdout and saga2.id in r.stdout  # the stuck listing
+    assert '"journal"' in r.stdout and '"code": "UNAVAILABLE"' in r.stdout  # GetSaga
+    op.wait_status(saga.id, COMPENSATED)
+    got = op.get(saga.id)
+    assert [a.kind for a in got.actions] == [pb.OPERATOR_ACTION_KIND_RETRY_NOW,
+                                             pb.OPERATOR_ACTION_KIND_RESUME,
+                                             pb.OPERATOR_ACTION_KIND_FORCE_COMPENSATE]
+    assert all(a.reason.endswith("(INC-1042)") for a in got.actions)
+    done2 = op.get(saga2.id)
+    assert done2.saga.status == COMPENSATED
+    assert [a.kind for a in done2.actions] == [pb.OPERATOR_ACTION_KIND_MARK_RESOLVED]
+    stop_other(stack, co)
+    stack.reconcile(book, 4)
