@@ -40,6 +40,7 @@ static int read_config(struct checkout_app *app, struct checkout_peers_grpc *pee
 {
         struct cfg_error e = {{0}};
         long timeout, runners, attempts, base, max, deadline, stuck, comp, lease, resume, wait;
+        long rec_interval, rec_window, rec_grace, rec_max, rec_repair;
         const char *instance;
         char host[64] = "checkout";
         gethostname(host, sizeof(host) - 1);
@@ -65,7 +66,13 @@ static int read_config(struct checkout_app *app, struct checkout_peers_grpc *pee
             cfg_int("BOOKSTORE_CHECKOUT_RESUME_INTERVAL_MS", 5000, 50, 3600000, &resume, &e) < 0 ||
             cfg_int("BOOKSTORE_CHECKOUT_WAIT_MS", 30000, 0, 3600000, &wait, &e) < 0 ||
             cfg_string("BOOKSTORE_CHECKOUT_INSTANCE", host, &instance, &e) < 0 ||
-            cfg_string("BOOKSTORE_CHECKOUT_CRASH_AFTER_STEP", "", crash_step, &e) < 0) {
+            cfg_string("BOOKSTORE_CHECKOUT_CRASH_AFTER_STEP", "", crash_step, &e) < 0 ||
+            cfg_int("BOOKSTORE_RECONCILE_INTERVAL_MS", 60000, 0, 86400000, &rec_interval, &e) < 0 ||
+            cfg_int("BOOKSTORE_RECONCILE_WINDOW_MS", 3600000, 1000, 2592000000L, &rec_window, &e) <
+                    0 ||
+            cfg_int("BOOKSTORE_RECONCILE_GRACE_MS", 30000, 0, 86400000, &rec_grace, &e) < 0 ||
+            cfg_int("BOOKSTORE_RECONCILE_MAX_ORDERS", 20000, 1, 10000000, &rec_max, &e) < 0 ||
+            cfg_int("BOOKSTORE_RECONCILE_REPAIR", 1, 0, 1, &rec_repair, &e) < 0) {
                 snprintf(err, err_len, "%s", e.message);
                 return -EINVAL;
         }
@@ -95,6 +102,11 @@ static int read_config(struct checkout_app *app, struct checkout_peers_grpc *pee
                 .resume_interval_ms = resume,
                 .wait_ms = wait,
                 .runners = (int)runners,
+                .reconcile_interval_ms = rec_interval,
+                .reconcile_window_ms = rec_window,
+                .reconcile_grace_ms = rec_grace,
+                .reconcile_max_orders = rec_max,
+                .reconcile_repair = rec_repair != 0,
         };
         snprintf(app->cfg.owner, sizeof(app->cfg.owner), "%s", instance);
         return 0;
@@ -131,6 +143,8 @@ int main(void)
                 peers.client = client;
                 app.store = checkout_store_mysql(svc_db(c));
                 app.peers = checkout_peers_grpc(&peers);
+                app.views = checkout_views_grpc(&peers);
+                app.divergences = checkout_divergences_mysql(svc_db(c));
                 app.env = core_env_system();
                 if ((r = checkout_metrics_init(&saga_metrics, svc_metrics(c))) == 0)
                         app.observer = checkout_observer_metrics(&saga_metrics);

@@ -190,6 +190,16 @@ static void page_tokens_and_sizes(void **state)
         assert_int_equal(page_size_clamp(-3, 20, 100), 20);
         assert_int_equal(page_size_clamp(7, 20, 100), 7);
         assert_int_equal(page_size_clamp(1000, 20, 100), 100);
+        char key[PAGE_KEY_MAX], keyed[PAGE_KEY_MAX + 1];
+        page_token_format_key('p', "order-7f3a", keyed);
+        assert_string_equal(keyed, "porder-7f3a");
+        assert_int_equal(page_token_parse_key(keyed, 'p', key), 0);
+        assert_string_equal(key, "order-7f3a");
+        assert_int_equal(page_token_parse_key("", 'p', key), 0);
+        assert_string_equal(key, "");
+        assert_int_equal(page_token_parse_key("rorder-7f3a", 'p', key), -1); /* another listing */
+        assert_int_equal(page_token_parse_key("pwith space", 'p', key), -1);
+        assert_int_equal(page_token_parse_key("p", 'p', key), -1);
 }
 
 static void log_writes_one_json_object_per_line(void **state)

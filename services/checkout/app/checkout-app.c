@@ -5,6 +5,7 @@
 #include "core/clock.h"
 #include "core/ids.h"
 #include "saga-hub.h"
+#include "reconciler.h"
 #include "saga-runner.h"
 #include "core/page.h"
 
@@ -25,11 +26,19 @@ int checkout_app_start(struct checkout_app *app)
                 saga_hub_free(app->hub);
                 app->hub = NULL;
         }
+        if (r == 0 && app->views.ops && (r = reconciler_start(&app->reconciler, app)) < 0) {
+                saga_runner_stop(app->runner);
+                saga_hub_free(app->hub);
+                app->runner = NULL;
+                app->hub = NULL;
+        }
         return r;
 }
 
 void checkout_app_stop(struct checkout_app *app)
 {
+        reconciler_stop(app->reconciler);
+        app->reconciler = NULL;
         if (app->hub)
                 saga_hub_close(app->hub);
         saga_runner_stop(app->runner);
@@ -339,4 +348,45 @@ int checkout_watch(struct checkout_app *app, const struct checkout_caller *calle
         free(last);
         free(fresh);
         return r;
+}
+
+int checkout_reconcile(struct checkout_app *app, const struct checkout_caller *caller,
+                       struct checkout_reconcile_report *ret)
+{
+        if (!(caller->role & ROLE_ADMIN))
+                return CE_NOT_ALLOWED;
+        if (!app->reconciler)
+                return CE_NO_RECONCILER;
+        return reconciler_run(app->reconciler, ret);
+}
+
+int checkout_list_divergences(struct checkout_app *app, const struct checkout_caller *caller,
+                              enum divergence_status status, enum divergence_kind kind,
+                              const char *order_id, int32_t page_size, const char *page_token,
+                              struct checkout_divergence *ret, size_t *ret_n, char next_token[32])
+{
+        if (!(caller->role & ROLE_ADMIN))
+                return CE_NOT_ALLOWED;
+        if (!app->divergences.ops)
+                return CE_NO_RECONCILER;
+        if ((int)status < 0 || status > DIVERGENCE_RESOLVED || (int)kind < 0 ||
+            (int)kind > DIVERGENCE_KINDS || !filter_id_valid(order_id))
+                return CE_FILTER_INVALID;
+        size_t size = page_size_clamp(page_size, CHECKOUT_PAGE_DEFAULT, CHECKOUT_PAGE_MAX);
+        struct checkout_divergence_query q = {
+                .status = status, .kind = kind, .order_id = order_id, .limit = size + 1};
+        if (page_token_parse(page_token, 'd', &q.before_seq) < 0 ||
+            (page_token && *page_token && q.before_seq == 0))
+                return CE_PAGE_TOKEN_INVALID;
+        size_t n = 0;
+        int r = app->divergences.ops->list(app->divergences.self, &q, ret, &n);
+        if (r < 0)
+                return r;
+        next_token[0] = '\0';
+        if (n > size) {
+                n = size;
+                page_token_format('d', ret[n - 1].seq, next_token);
+        }
+        *ret_n = n;
+        return CE_OK;
 }

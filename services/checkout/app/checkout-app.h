@@ -24,10 +24,17 @@ struct checkout_config {
         int64_t wait_ms;            /* how long PlaceOrder waits when the call has no deadline */
         int runners;                /* threads that run sagas */
         char owner[128];            /* this coordinator, in the store's leases */
+        /* the reconciler (reconciler.h) */
+        int64_t reconcile_interval_ms; /* 0: passes only on request */
+        int64_t reconcile_window_ms;   /* records changed this recently are compared */
+        int64_t reconcile_grace_ms;    /* an order changed this recently is left alone */
+        int64_t reconcile_max_orders;  /* orders one pass compares at most */
+        bool reconcile_repair;         /* repair the kinds that have a safe repair */
 };
 
 struct saga_hub;
 struct saga_runner;
+struct reconciler;
 
 struct checkout_app {
         struct checkout_store store;
@@ -39,9 +46,13 @@ struct checkout_app {
          * step, before the answer is recorded. NULL in normal operation. */
         void (*after_step)(void *ctx, const char *step);
         void *after_step_ctx;
+        /* the reconciler's ports (views.ops NULL: no reconciler) */
+        struct checkout_views views;
+        struct checkout_divergence_store divergences;
         /* set by checkout_app_start */
         struct saga_hub *hub;
         struct saga_runner *runner;
+        struct reconciler *reconciler;
 };
 
 /* Stores a new saga (kind, customer, input set; state and times set here,
@@ -129,3 +140,14 @@ typedef int (*checkout_emit_fn)(void *ctx, const struct checkout_saga *s);
 int checkout_watch(struct checkout_app *app, const struct checkout_caller *caller,
                    const char *saga_id, checkout_emit_fn emit, void *emit_ctx,
                    bool (*stop)(void *ctx), void *stop_ctx);
+
+/* ADMIN: one reconciliation pass now (reconciler.h); CE_NO_RECONCILER when
+ * this coordinator has none. */
+int checkout_reconcile(struct checkout_app *app, const struct checkout_caller *caller,
+                       struct checkout_reconcile_report *ret);
+/* ADMIN: what the reconciler found, newest first; ret holds
+ * CHECKOUT_PAGE_MAX + 1. */
+int checkout_list_divergences(struct checkout_app *app, const struct checkout_caller *caller,
+                              enum divergence_status status, enum divergence_kind kind,
+                              const char *order_id, int32_t page_size, const char *page_token,
+                              struct checkout_divergence *ret, size_t *ret_n, char next_token[32]);

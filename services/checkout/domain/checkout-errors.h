@@ -21,7 +21,9 @@
         X(CE_ID_INVALID, ERROR_INVALID, "give exactly one of saga_id and order_id")                \
         X(CE_ORDER_ID_INVALID, ERROR_INVALID, "order_id is required")                              \
         X(CE_REASON_INVALID, ERROR_INVALID, "reason must be at most 200 characters")               \
-        X(CE_FILTER_INVALID, ERROR_INVALID, "status and kind must be one of their enum values")    \
+        X(CE_FILTER_INVALID, ERROR_INVALID,                                                        \
+          "status and kind must be one of their enum values, order_id an id")                      \
+        X(CE_NO_RECONCILER, ERROR_PRECONDITION, "this coordinator was built without a reconciler") \
         X(CE_PAGE_TOKEN_INVALID, ERROR_INVALID, "page_token is not one this service issued")       \
         X(CE_SAGA_NOT_FOUND, ERROR_NOT_FOUND, "no such saga")                                      \
         X(CE_ORDER_NOT_FOUND, ERROR_NOT_FOUND, "no such order")                                    \
@@ -30,7 +32,7 @@
           "this idempotency_key was already used for a different checkout; use a new key")         \
         X(CE_NOT_CANCELLABLE, ERROR_PRECONDITION,                                                  \
           "only a CONFIRMED order (not yet shipped) can be cancelled")                             \
-        X(CE_NOT_ALLOWED, ERROR_DENIED, "only the order's customer or an admin may do this")     \
+        X(CE_NOT_ALLOWED, ERROR_DENIED, "only the order's customer or an admin may do this")       \
         X(CE_OP_REASON_INVALID, ERROR_INVALID,                                                     \
           "reason is required: 1 to 200 characters of UTF-8 saying why (kept in the audit trail)") \
         X(CE_OP_OUTCOME_INVALID, ERROR_INVALID,                                                    \

@@ -8,6 +8,8 @@
 #include "core/env.h"
 
 #include "checkout-rules.h"
+#include "core/page.h"
+#include "reconcile.h"
 #include "saga-operator.h"
 #include "saga.h"
 
@@ -182,6 +184,8 @@ struct checkout_participants {
         void *self;
 };
 
+struct checkout_reconcile_report;
+
 /* What the runner reports for metrics (adapters/metrics): each participant
  * call (step or compensation name, outcome, duration) and each saga that ended. */
 struct checkout_observer_ops {
@@ -193,8 +197,110 @@ struct checkout_observer_ops {
         void (*operator_action)(void *self, enum saga_op op);
         /* The sagas that are not over, counted now and then. */
         void (*census)(void *self, const struct checkout_census *c);
+        /* A reconciliation pass ended (report NULL: it failed). */
+        void (*reconciled)(void *self, const struct checkout_reconcile_report *report);
 };
 struct checkout_observer {
         const struct checkout_observer_ops *ops; /* NULL: nobody watches */
         void *self;
+};
+
+/* ---- the reconciler (reconciler.h) ------------------------------------------ */
+
+/* One participant record of an order, as the reconciler compares them. */
+struct checkout_view {
+        char order_id[64];
+        int status; /* the participant's enum */
+        int64_t updated_s;
+};
+
+enum checkout_view_source {
+        CHECKOUT_VIEW_ORDERS,
+        CHECKOUT_VIEW_PAYMENTS,
+        CHECKOUT_VIEW_RESERVATIONS,
+};
+
+/* Zero or empty: any. */
+struct checkout_view_query {
+        int status;
+        const char *const *order_ids; /* at most LISTING_MAX_IDS */
+        size_t n_order_ids;
+        int64_t updated_since_s;
+        const char *page_token;
+};
+
+enum { CHECKOUT_VIEW_PAGE = 100 };
+
+/* The participants' listings (ListOrders, ListPayments, ListReservations),
+ * read with the coordinator's SERVICE token. */
+struct checkout_views_ops {
+        /* One page of at most CHECKOUT_VIEW_PAGE records; next_token is ""
+         * after the last. A participant's refusal is -EREMOTEIO. */
+        int (*list)(void *self, enum checkout_view_source source,
+                    const struct checkout_view_query *q, struct checkout_view *ret, size_t *ret_n,
+                    char next_token[PAGE_KEY_MAX + 1]);
+};
+struct checkout_views {
+        const struct checkout_views_ops *ops;
+        void *self;
+};
+
+/* Same numbers as bookstore.checkout.v1.DivergenceStatus. */
+enum divergence_status {
+        DIVERGENCE_OPEN = 1,
+        DIVERGENCE_REPAIRED = 2, /* the reconciler repaired it */
+        DIVERGENCE_RESOLVED = 3, /* it went away (an operator, a late saga) */
+};
+
+struct checkout_divergence {
+        int64_t seq; /* store order, for pages */
+        char order_id[64];
+        enum divergence_kind kind;
+        enum divergence_status status;
+        char detail[200]; /* what each side said when last seen */
+        char repair[32];  /* the repair made, when REPAIRED */
+        int64_t first_seen_ms, last_seen_ms, closed_ms;
+};
+
+struct checkout_divergence_query {
+        enum divergence_status status; /* 0: any */
+        enum divergence_kind kind;     /* 0: any */
+        const char *order_id;          /* "" or NULL: any */
+        int64_t before_seq;            /* newest first: only seq < this; 0: from the newest */
+        size_t limit;
+};
+
+/* What the reconciler found, one row per order and kind; a divergence that
+ * comes back after it was closed is open (and new) again. */
+struct checkout_divergence_ops {
+        /* It is there now: opened (*ret_new true) unless it was open already. */
+        int (*seen)(void *self, const char *order_id, enum divergence_kind kind, const char *detail,
+                    int64_t now_ms, bool *ret_new);
+        /* Closes an open one: REPAIRED (with the repair's name) or RESOLVED.
+         * -ENOENT when it was not open. */
+        int (*close)(void *self, const char *order_id, enum divergence_kind kind,
+                     enum divergence_status status, const char *repair, int64_t now_ms);
+        /* A page of the open ones in store order, after after_seq. */
+        int (*open)(void *self, int64_t after_seq, struct checkout_divergence *ret, size_t max,
+                    size_t *ret_n);
+        int (*list)(void *self, const struct checkout_divergence_query *q,
+                    struct checkout_divergence *ret, size_t *ret_n);
+        /* The open ones, by kind (index: the kind). */
+        int (*count_open)(void *self, int64_t ret[DIVERGENCE_KINDS + 1]);
+};
+struct checkout_divergence_store {
+        const struct checkout_divergence_ops *ops;
+        void *self;
+};
+
+/* What one pass of the reconciler did. */
+struct checkout_reconcile_report {
+        size_t examined; /* orders compared */
+        size_t found;    /* divergences new in this pass */
+        size_t repaired; /* ... repaired in it */
+        size_t resolved; /* open ones gone */
+        size_t failed;   /* repairs that did not work (tried again next pass) */
+        bool truncated;  /* more candidates than a pass takes */
+        int64_t found_by_kind[DIVERGENCE_KINDS + 1], repaired_by_kind[DIVERGENCE_KINDS + 1];
+        int64_t open[DIVERGENCE_KINDS + 1]; /* after the pass */
 };

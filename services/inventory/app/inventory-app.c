@@ -104,3 +104,22 @@ int inventory_apply(struct inventory_app *app, const char *order_id, enum invent
         }
         return r == -EPERM ? IE_WRONG_STATE : r;
 }
+
+static const char *reservation_key(const void *rows, size_t i)
+{
+        return ((const struct inventory_reservation *)rows)[i].order_id;
+}
+
+int inventory_list(struct inventory_app *app, unsigned role, const struct listing_filter *f,
+                   struct inventory_reservation *ret, size_t *ret_n,
+                   char next_token[PAGE_KEY_MAX + 1])
+{
+        if (!(role & (ROLE_ADMIN | ROLE_SERVICE)))
+                return IE_NOT_ALLOWED_TO_LIST;
+        size_t n = 0;
+        int r = app->store.ops->list(app->store.self, f, ret, &n);
+        if (r < 0)
+                return r;
+        *ret_n = listing_page(f, n, reservation_key, ret, 'r', next_token);
+        return IE_OK;
+}

@@ -31,3 +31,8 @@ int inventory_reserve(struct inventory_app *app, const char *order_id, struct in
                       char *message, size_t message_len);
 int inventory_apply(struct inventory_app *app, const char *order_id, enum inventory_action action,
                     struct inventory_reservation *ret);
+/* ADMIN and SERVICE (checkout's reconciler): reservations matching f, one
+ * page, in order id order; ret holds f->limit. */
+int inventory_list(struct inventory_app *app, unsigned role, const struct listing_filter *f,
+                   struct inventory_reservation *ret, size_t *ret_n,
+                   char next_token[PAGE_KEY_MAX + 1]);

@@ -28,7 +28,8 @@
           "the caller's deadline passed before stock was reserved; nothing was changed")           \
         X(IE_COMPENSATED, ERROR_PRECONDITION,                                                      \
           "this order's reservation was already released (compensated): nothing was reserved; "    \
-          "a new checkout gets a new order")
+          "a new checkout gets a new order")                                                       \
+        X(IE_NOT_ALLOWED_TO_LIST, ERROR_DENIED, "only admins and services list reservations")
 
 enum inventory_error {
         IE_OK = 0,

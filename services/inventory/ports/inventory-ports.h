@@ -5,6 +5,7 @@
  * not allow it), -EDEADLK (retry), others: infrastructure. */
 #pragma once
 
+#include "core/listing.h"
 #include "inventory-rules.h"
 
 struct inventory_reservation {
@@ -12,6 +13,7 @@ struct inventory_reservation {
         enum inventory_reservation_status status;
         struct inventory_item items[INVENTORY_MAX_ITEMS];
         size_t n_items;
+        int64_t updated_at; /* unix seconds; set by the listing only */
 };
 
 struct inventory_store_ops {
@@ -34,6 +36,10 @@ struct inventory_store_ops {
          * -EPERM (*ret as it is). -EDEADLK: a reservation raced it; retry. */
         int (*transition)(void *self, const char *order_id, enum inventory_action action,
                           struct inventory_reservation *ret);
+        /* Up to f->limit reservations (tombstones too) matching f, with their
+         * items, in order id order. */
+        int (*list)(void *self, const struct listing_filter *f, struct inventory_reservation *ret,
+                    size_t *ret_n);
 };
 struct inventory_store {
         const struct inventory_store_ops *ops;

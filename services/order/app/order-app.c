@@ -2,6 +2,7 @@
 #include "order-app.h"
 
 #include "core/ids.h"
+#include "core/listing.h"
 
 #include "core/page.h"
 
@@ -198,22 +199,29 @@ int order_get(struct order_app *app, const struct order_caller *caller, const ch
         return may_read(ret, caller) ? OE_OK : OE_ORDER_NOT_FOUND;
 }
 
-int order_list(struct order_app *app, const struct order_caller *caller, enum order_status status,
-               int32_t page_size, const char *page_token, struct order *ret, size_t *ret_n,
-               char next_token[32])
+int order_list(struct order_app *app, const struct order_caller *caller,
+               const struct order_list_filter *f, int32_t page_size, const char *page_token,
+               struct order *ret, size_t *ret_n, char next_token[32])
 {
         int64_t after;
         if (page_token_parse(page_token, 'o', &after) < 0)
                 return OE_PAGE_TOKEN_INVALID;
-        if (status && !order_status_valid(status))
+        if (f->status && !order_status_valid(f->status))
                 return OE_STATUS_INVALID;
+        struct listing_filter shape; /* the ids' and time's checks, as for every listing */
+        if (listing_filter_init(&shape, 0, f->ids, f->n_ids, f->updated_since, 0, "", 'o') !=
+            LISTING_OK)
+                return OE_FILTER_INVALID;
         size_t size = page_size_clamp(page_size, ORDER_PAGE_DEFAULT, ORDER_PAGE_MAX);
         bool all = caller->role & (ROLE_ADMIN | ROLE_SERVICE);
         bool seller = !all && (caller->role & ROLE_SELLER);
         struct order_query q = {
                 .customer_id = all || seller ? NULL : caller->subject,
                 .seller_id = seller ? caller->subject : NULL,
-                .status = status,
+                .status = f->status,
+                .ids = f->ids,
+                .n_ids = f->n_ids,
+                .updated_since = f->updated_since,
                 .after_seq = after,
                 .limit = size + 1,
         };

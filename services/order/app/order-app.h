@@ -3,6 +3,7 @@
 
 #include "order-errors.h"
 #include "core/roles.h"
+#include "core/listing.h"
 #include "order-ports.h"
 
 enum {
@@ -42,9 +43,16 @@ int order_create(struct order_app *app, const struct order_caller *caller,
 int order_get(struct order_app *app, const struct order_caller *caller, const char *id,
               struct order *ret);
 /* ret must hold ORDER_PAGE_MAX + 1 orders. */
-int order_list(struct order_app *app, const struct order_caller *caller, enum order_status status,
-               int32_t page_size, const char *page_token, struct order *ret, size_t *ret_n,
-               char next_token[32]);
+/* What ListOrders filters on besides its caller; zero or none: any. */
+struct order_list_filter {
+        enum order_status status;
+        const char *const *ids; /* at most LISTING_MAX_IDS */
+        size_t n_ids;
+        int64_t updated_since; /* unix seconds */
+};
+int order_list(struct order_app *app, const struct order_caller *caller,
+               const struct order_list_filter *f, int32_t page_size, const char *page_token,
+               struct order *ret, size_t *ret_n, char next_token[32]);
 /* SERVICE: the saga's transitions. explain gets the allowed moves on OE_TRANSITION. */
 int order_change_status(struct order_app *app, const char *id, enum order_status to,
                         const char *reason, struct order *ret, char *explain, size_t explain_len);

@@ -39,6 +39,9 @@ struct order_query {
         const char *customer_id;  /* only this customer's orders; NULL: any */
         const char *seller_id;    /* only orders with this seller's books; NULL: any */
         enum order_status status; /* 0: any */
+        const char *const *ids;   /* only these orders (n_ids); none: any */
+        size_t n_ids;
+        int64_t updated_since; /* unix seconds; 0: any */
         int64_t after_seq;
         size_t limit;
 };

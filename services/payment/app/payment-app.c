@@ -219,3 +219,21 @@ int payment_get(struct payment_app *app, const char *subject, unsigned role, con
         bool allowed = (role & (ROLE_ADMIN | ROLE_SERVICE)) || !strcmp(subject, ret->customer_id);
         return allowed ? PE_OK : PE_NOT_FOUND;
 }
+
+static const char *payment_key(const void *rows, size_t i)
+{
+        return ((const struct payment *)rows)[i].order_id;
+}
+
+int payment_list(struct payment_app *app, unsigned role, const struct listing_filter *f,
+                 struct payment *ret, size_t *ret_n, char next_token[PAGE_KEY_MAX + 1])
+{
+        if (!(role & (ROLE_ADMIN | ROLE_SERVICE)))
+                return PE_NOT_ALLOWED;
+        size_t n = 0;
+        int r = app->store.ops->list(app->store.self, f, ret, &n);
+        if (r < 0)
+                return r;
+        *ret_n = listing_page(f, n, payment_key, ret, 'p', next_token);
+        return PE_OK;
+}

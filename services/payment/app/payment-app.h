@@ -37,3 +37,8 @@ int payment_apply(struct payment_app *app, const char *order_id, enum payment_ac
 /* The order's customer, admins and services; others get PE_NOT_FOUND. */
 int payment_get(struct payment_app *app, const char *subject, unsigned role, const char *order_id,
                 struct payment *ret);
+
+/* ADMIN and SERVICE (checkout's reconciler): payments matching f, one page,
+ * in order id order; ret holds f->limit. *ret_n counts the page's rows. */
+int payment_list(struct payment_app *app, unsigned role, const struct listing_filter *f,
+                 struct payment *ret, size_t *ret_n, char next_token[PAGE_KEY_MAX + 1]);

@@ -29,7 +29,8 @@
           "authorized; a new checkout gets a new order")                                           \
         X(PE_DEADLINE, ERROR_DEADLINE,                                                             \
           "the caller's deadline passed before the provider was asked; retry with the same "       \
-          "order_id")
+          "order_id")                                                                              \
+        X(PE_NOT_ALLOWED, ERROR_DENIED, "only admins and services list payments")
 
 enum payment_error {
         PE_OK = 0,

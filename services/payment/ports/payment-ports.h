@@ -6,6 +6,7 @@
 
 #include "core/env.h"
 
+#include "core/listing.h"
 #include "payment-rules.h"
 
 struct payment {
@@ -36,6 +37,8 @@ struct payment_store_ops {
          * pending `from_pending`; -ESTALE when another change came first. */
         int (*update)(void *self, const struct payment *p, enum payment_status from,
                       int from_pending);
+        /* Up to f->limit payments matching f, in order id order (fences too). */
+        int (*list)(void *self, const struct listing_filter *f, struct payment *ret, size_t *ret_n);
 };
 struct payment_store {
         const struct payment_store_ops *ops;

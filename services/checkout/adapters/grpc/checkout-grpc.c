@@ -401,6 +401,84 @@ static int mark_resolved(struct rpc_call *call, const ProtobufCMessage *msg, Pro
                        &bookstore__checkout__v1__mark_resolved_response__descriptor, ret);
 }
 
+static Bookstore__Checkout__V1__Divergence *divergence_to_proto(struct rpc_call *call,
+                                                                const struct checkout_divergence *d)
+{
+        Bookstore__Checkout__V1__Divergence *p =
+                rpc_new_message(call, &bookstore__checkout__v1__divergence__descriptor);
+        if (!p)
+                return NULL;
+        p->order_id = rpc_call_strdup(call, d->order_id);
+        p->kind = (Bookstore__Checkout__V1__DivergenceKind)d->kind;
+        p->status = (Bookstore__Checkout__V1__DivergenceStatus)d->status;
+        p->detail = rpc_call_strdup(call, d->detail);
+        p->repair = rpc_call_strdup(call, d->repair);
+        p->first_seen = timestamp_ms(call, d->first_seen_ms);
+        p->last_seen = timestamp_ms(call, d->last_seen_ms);
+        p->closed_at = timestamp_ms(call, d->closed_ms);
+        return p;
+}
+
+static int list_divergences(struct rpc_call *call, const ProtobufCMessage *msg,
+                            ProtobufCMessage **ret)
+{
+        const Bookstore__Checkout__V1__ListDivergencesRequest *req = (const void *)msg;
+        struct checkout_caller caller = caller_of(call);
+        int32_t size = req->page ? req->page->page_size : 0;
+        if (size < 0)
+                return rpc_error(call, RPC_INVALID_ARGUMENT, "page_size must not be negative");
+        struct checkout_divergence *rows =
+                rpc_call_alloc(call, (CHECKOUT_PAGE_MAX + 1) * sizeof(*rows));
+        Bookstore__Checkout__V1__ListDivergencesResponse *resp = rpc_new_message(
+                call, &bookstore__checkout__v1__list_divergences_response__descriptor);
+        Bookstore__Common__V1__PageResponse *page =
+                rpc_new_message(call, &bookstore__common__v1__page_response__descriptor);
+        char next[32];
+        size_t n = 0;
+        if (!rows || !resp || !page)
+                return rpc_out_of_memory(call);
+        int r = checkout_list_divergences(APP(call), &caller, (enum divergence_status)req->status,
+                                          (enum divergence_kind)req->kind, req->order_id, size,
+                                          req->page ? req->page->page_token : "", rows, &n, next);
+        if (r != CE_OK)
+                return fail(call, r);
+        if (!(resp->divergences = rpc_call_alloc(call, (n + 1) * sizeof(void *))) ||
+            !(page->next_page_token = rpc_call_strdup(call, next)))
+                return rpc_out_of_memory(call);
+        for (size_t i = 0; i < n; i++)
+                if (!(resp->divergences[resp->n_divergences++] =
+                              divergence_to_proto(call, &rows[i])))
+                        return rpc_out_of_memory(call);
+        resp->page = page;
+        *ret = &resp->base;
+        return RPC_OK;
+}
+
+static int reconcile(struct rpc_call *call, const ProtobufCMessage *msg, ProtobufCMessage **ret)
+{
+        struct checkout_caller caller = caller_of(call);
+        struct checkout_reconcile_report *rep = rpc_call_alloc(call, sizeof(*rep));
+        Bookstore__Checkout__V1__ReconcileResponse *resp =
+                rpc_new_message(call, &bookstore__checkout__v1__reconcile_response__descriptor);
+        if (!rep || !resp)
+                return rpc_out_of_memory(call);
+        int r = checkout_reconcile(APP(call), &caller, rep);
+        if (r != CE_OK)
+                return fail(call, r);
+        int64_t open = 0;
+        for (int k = 1; k <= DIVERGENCE_KINDS; k++)
+                open += rep->open[k];
+        resp->examined = (int32_t)rep->examined;
+        resp->found = (int32_t)rep->found;
+        resp->repaired = (int32_t)rep->repaired;
+        resp->resolved = (int32_t)rep->resolved;
+        resp->repair_failures = (int32_t)rep->failed;
+        resp->open = (int32_t)open;
+        resp->truncated = rep->truncated;
+        *ret = &resp->base;
+        return RPC_OK;
+}
+
 static const struct rpc_method_impl checkout_methods[] = {
         {.name = "PlaceOrder", .unary = place_order, .roles = ROLE_CUSTOMER},
         {.name = "CancelOrder", .unary = cancel_order, .roles = ROLE_CUSTOMER | ROLE_ADMIN},
@@ -411,6 +489,8 @@ static const struct rpc_method_impl checkout_methods[] = {
         {.name = "Resume", .unary = resume, .roles = ROLE_ADMIN},
         {.name = "ForceCompensate", .unary = force_compensate, .roles = ROLE_ADMIN},
         {.name = "MarkResolved", .unary = mark_resolved, .roles = ROLE_ADMIN},
+        {.name = "ListDivergences", .unary = list_divergences, .roles = ROLE_ADMIN},
+        {.name = "Reconcile", .unary = reconcile, .roles = ROLE_ADMIN},
 };
 
 int checkout_grpc_register(struct rpc_server *server, void *app)

@@ -92,6 +92,21 @@ static void census(void *self, const struct checkout_census *c)
                          c->oldest_unfinished_ms ? (now_ms - c->oldest_unfinished_ms) / 1000 : 0);
 }
 
+static void reconciled(void *self, const struct checkout_reconcile_report *rep)
+{
+        struct checkout_metrics *cm = self;
+        const char *result[] = {rep ? "ok" : "failed"};
+        metric_inc(metric_child(cm->passes, result), 1);
+        for (int k = 1; rep && k <= DIVERGENCE_KINDS; k++) {
+                const char *labels[] = {divergence_name((enum divergence_kind)k)};
+                metric_gauge_set(metric_child(cm->divergences, labels), rep->open[k]);
+                metric_inc(metric_child(cm->divergences_found, labels),
+                           (uint64_t)rep->found_by_kind[k]);
+                metric_inc(metric_child(cm->divergences_repaired, labels),
+                           (uint64_t)rep->repaired_by_kind[k]);
+        }
+}
+
 int checkout_metrics_init(struct checkout_metrics *cm, struct metrics *registry)
 {
         static const char *const saga_labels[] = {"kind", "outcome", NULL};
@@ -128,8 +143,23 @@ int checkout_metrics_init(struct checkout_metrics *cm, struct metrics *registry)
         cm->oldest =
                 metrics_gauge(registry, "bookstore_saga_oldest_unfinished_age_seconds",
                               "Age of the oldest running or compensating saga (0: none).", NULL);
+        static const char *const result_labels[] = {"result", NULL};
+        cm->divergences = metrics_gauge(registry, "bookstore_divergences_open",
+                                        "Divergences the reconciler found and that are still "
+                                        "there, by kind (as of its last pass).",
+                                        kind_labels);
+        cm->divergences_found = metrics_counter(
+                registry, "bookstore_divergences_found_total",
+                "Divergences this coordinator's reconciler saw first, by kind.", kind_labels);
+        cm->divergences_repaired = metrics_counter(
+                registry, "bookstore_divergences_repaired_total",
+                "Divergences this coordinator's reconciler repaired, by kind.", kind_labels);
+        cm->passes =
+                metrics_counter(registry, "bookstore_reconcile_passes_total",
+                                "Reconciliation passes, by result (ok, failed).", result_labels);
         return cm->sagas && cm->steps && cm->stuck && cm->actions && cm->open && cm->stuck_now &&
-                               cm->oldest
+                               cm->oldest && cm->divergences && cm->divergences_found &&
+                               cm->divergences_repaired && cm->passes
                        ? 0
                        : -ENOMEM;
 }
@@ -138,7 +168,8 @@ static const struct checkout_observer_ops metrics_ops = {.step_done = step_done,
                                                          .saga_ended = saga_ended,
                                                          .saga_stuck = saga_stuck,
                                                          .operator_action = operator_action,
-                                                         .census = census};
+                                                         .census = census,
+                                                         .reconciled = reconciled};
 
 struct checkout_observer checkout_observer_metrics(struct checkout_metrics *cm)
 {

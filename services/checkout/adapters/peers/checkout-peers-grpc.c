@@ -146,11 +146,10 @@ static void reply_from(const struct rpc_client_status *st, struct checkout_reply
         }
 }
 
-/* One participant call as the coordinator; *ret_resp is set on OK only. */
-static void call_participant(struct checkout_peers_grpc *ctx, const struct checkout_call *cc,
-                             const char *target, const char *method, const ProtobufCMessage *req,
-                             const ProtobufCMessageDescriptor *resp_type,
-                             ProtobufCMessage **ret_resp, struct checkout_reply *ret)
+void checkout_peers_call(struct checkout_peers_grpc *ctx, const struct checkout_call *cc,
+                         const char *target, const char *method, const ProtobufCMessage *req,
+                         const ProtobufCMessageDescriptor *resp_type, ProtobufCMessage **ret_resp,
+                         struct checkout_reply *ret)
 {
         struct rpc_client_status st = {0};
         char authorization[2100];
@@ -227,9 +226,9 @@ static void peers_create_order(void *self, const struct checkout_call *cc,
         req.idempotency_key = (char *)cc->idempotency_key;
         req.customer_id = (char *)s->customer_id;
         ProtobufCMessage *resp;
-        call_participant(ctx, cc, ctx->order_target, "/bookstore.order.v1.OrderService/CreateOrder",
-                         &req.base, &bookstore__order__v1__create_order_response__descriptor, &resp,
-                         ret);
+        checkout_peers_call(ctx, cc, ctx->order_target,
+                            "/bookstore.order.v1.OrderService/CreateOrder", &req.base,
+                            &bookstore__order__v1__create_order_response__descriptor, &resp, ret);
         if (!resp)
                 return;
         const Bookstore__Order__V1__Order *o =
@@ -273,10 +272,10 @@ static void peers_set_order_status(void *self, const struct checkout_call *cc, c
         req.status = (Bookstore__Order__V1__OrderStatus)status;
         req.reason = why;
         ProtobufCMessage *resp;
-        call_participant(ctx, cc, ctx->order_target,
-                         "/bookstore.order.v1.OrderService/ChangeOrderStatus", &req.base,
-                         &bookstore__order__v1__change_order_status_response__descriptor, &resp,
-                         ret);
+        checkout_peers_call(ctx, cc, ctx->order_target,
+                            "/bookstore.order.v1.OrderService/ChangeOrderStatus", &req.base,
+                            &bookstore__order__v1__change_order_status_response__descriptor, &resp,
+                            ret);
         if (resp)
                 protobuf_c_message_free_unpacked(resp, NULL);
 }
@@ -298,10 +297,10 @@ static void peers_authorize(void *self, const struct checkout_call *cc, const ch
         req.amount = &money;
         req.payment_method_token = (char *)token;
         ProtobufCMessage *resp;
-        call_participant(ctx, cc, ctx->payment_target,
-                         "/bookstore.payment.v1.PaymentService/AuthorizePayment", &req.base,
-                         &bookstore__payment__v1__authorize_payment_response__descriptor, &resp,
-                         ret);
+        checkout_peers_call(ctx, cc, ctx->payment_target,
+                            "/bookstore.payment.v1.PaymentService/AuthorizePayment", &req.base,
+                            &bookstore__payment__v1__authorize_payment_response__descriptor, &resp,
+                            ret);
         if (!resp)
                 return;
         const Bookstore__Payment__V1__Payment *p =
@@ -335,7 +334,7 @@ static void call_with_order_id(struct checkout_peers_grpc *ctx, const struct che
         bookstore__payment__v1__capture_payment_request__init(&req);
         req.order_id = (char *)order_id;
         ProtobufCMessage *resp;
-        call_participant(ctx, cc, target, m->method, &req.base, m->response, &resp, ret);
+        checkout_peers_call(ctx, cc, target, m->method, &req.base, m->response, &resp, ret);
         if (resp)
                 protobuf_c_message_free_unpacked(resp, NULL);
 }
@@ -375,9 +374,10 @@ static void peers_reserve(void *self, const struct checkout_call *cc, const char
         req.items = stock_ptrs;
         req.n_items = n;
         ProtobufCMessage *resp;
-        call_participant(ctx, cc, ctx->inventory_target,
-                         "/bookstore.inventory.v1.InventoryService/ReserveStock", &req.base,
-                         &bookstore__inventory__v1__reserve_stock_response__descriptor, &resp, ret);
+        checkout_peers_call(ctx, cc, ctx->inventory_target,
+                            "/bookstore.inventory.v1.InventoryService/ReserveStock", &req.base,
+                            &bookstore__inventory__v1__reserve_stock_response__descriptor, &resp,
+                            ret);
         if (resp)
                 protobuf_c_message_free_unpacked(resp, NULL);
 }

@@ -26,3 +26,14 @@ struct checkout_peers_grpc {
 void checkout_peers_grpc_init(struct checkout_peers_grpc *ctx);
 void checkout_peers_grpc_free(struct checkout_peers_grpc *ctx);
 struct checkout_participants checkout_peers_grpc(struct checkout_peers_grpc *ctx);
+/* The participants' listings for the reconciler (checkout-views-grpc.c). */
+struct checkout_views checkout_views_grpc(struct checkout_peers_grpc *ctx);
+
+/* One call to a participant as the coordinator (its SERVICE token, the
+ * call's idempotency key and trace); the outcome and "CODE: message" in
+ * *ret, the response in *ret_resp on OK only (free it with
+ * protobuf_c_message_free_unpacked). */
+void checkout_peers_call(struct checkout_peers_grpc *ctx, const struct checkout_call *cc,
+                         const char *target, const char *method, const ProtobufCMessage *req,
+                         const ProtobufCMessageDescriptor *resp_type, ProtobufCMessage **ret_resp,
+                         struct checkout_reply *ret);

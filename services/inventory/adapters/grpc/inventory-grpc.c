@@ -2,6 +2,7 @@
 #include "inventory-grpc.h"
 
 #include "bookstore/inventory/v1/inventory.pb-c.h"
+#include "core/listing.h"
 #include "core/log.h"
 #include "rpc/pb.h"
 
@@ -160,6 +161,39 @@ static int restock_order(struct rpc_call *call, const ProtobufCMessage *msg, Pro
                      &bookstore__inventory__v1__restock_order_response__descriptor, ret);
 }
 
+static int list_reservations(struct rpc_call *call, const ProtobufCMessage *msg,
+                             ProtobufCMessage **ret)
+{
+        struct listing_filter f;
+        int e = rpc_listing_request(msg, 'r', &f);
+        if (e != LISTING_OK)
+                return rpc_listing_refuse(call, e);
+        struct inventory_reservation *rows = rpc_call_alloc(call, f.limit * sizeof(*rows));
+        Bookstore__Inventory__V1__ListReservationsResponse *resp = rpc_new_message(
+                call, &bookstore__inventory__v1__list_reservations_response__descriptor);
+        Bookstore__Common__V1__PageResponse *page =
+                rpc_new_message(call, &bookstore__common__v1__page_response__descriptor);
+        char next[PAGE_KEY_MAX + 1];
+        size_t n = 0;
+        if (!rows || !resp || !page)
+                return rpc_out_of_memory(call);
+        int r = inventory_list(APP(call), caller_of(call).role, &f, rows, &n, next);
+        if (r != IE_OK)
+                return fail(call, r, NULL);
+        if (!(resp->reservations = rpc_call_alloc(call, (n + 1) * sizeof(void *))) ||
+            !(page->next_page_token = rpc_call_strdup(call, next)))
+                return rpc_out_of_memory(call);
+        for (size_t i = 0; i < n; i++) {
+                Bookstore__Inventory__V1__Reservation *p = reservation_to_proto(call, &rows[i]);
+                if (!p || !(p->updated_at = rpc_new_timestamp(call, rows[i].updated_at)))
+                        return rpc_out_of_memory(call);
+                resp->reservations[resp->n_reservations++] = p;
+        }
+        resp->page = page;
+        *ret = &resp->base;
+        return RPC_OK;
+}
+
 static const struct rpc_method_impl inventory_methods[] = {
         {.name = "SetStock", .unary = set_stock, .roles = ROLE_SELLER | ROLE_ADMIN},
         {.name = "AdjustStock", .unary = adjust_stock, .roles = ROLE_SELLER | ROLE_ADMIN},
@@ -171,6 +205,9 @@ static const struct rpc_method_impl inventory_methods[] = {
         {.name = "ReleaseStock", .unary = release_stock, .roles = ROLE_SERVICE},
         {.name = "CommitReservation", .unary = commit_reservation, .roles = ROLE_SERVICE},
         {.name = "RestockOrder", .unary = restock_order, .roles = ROLE_SERVICE},
+        {.name = "ListReservations",
+         .unary = list_reservations,
+         .roles = ROLE_ADMIN | ROLE_SERVICE},
 };
 
 int inventory_grpc_register(struct rpc_server *server, struct inventory_app *app)

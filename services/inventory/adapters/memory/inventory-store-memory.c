@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 void inventory_memory_init(struct inventory_memory *m)
 {
@@ -58,6 +59,7 @@ static struct inventory_reservation *new_reservation(struct inventory_memory *m,
         memset(r, 0, sizeof(*r));
         snprintf(r->order_id, sizeof(r->order_id), "%s", order_id);
         r->status = status;
+        r->updated_at = time(NULL);
         return r;
 }
 
@@ -183,6 +185,7 @@ static int mem_transition(void *self, const char *order_id, enum inventory_actio
                 res->status = action == ACTION_RELEASE  ? RESERVATION_RELEASED
                               : action == ACTION_COMMIT ? RESERVATION_COMMITTED
                                                         : RESERVATION_RESTOCKED;
+                res->updated_at = time(NULL);
                 *ret = *res;
                 break;
         case DECIDE_NOOP:
@@ -195,12 +198,40 @@ static int mem_transition(void *self, const char *order_id, enum inventory_actio
         return r;
 }
 
+/* In order id order, as the MariaDB store (the rows are not sorted). */
+static int mem_list(void *self, const struct listing_filter *f, struct inventory_reservation *ret,
+                    size_t *ret_n)
+{
+        struct inventory_memory *m = self;
+        size_t n = 0;
+        pthread_mutex_lock(&m->lock);
+        const char *last = f->after;
+        while (n < f->limit) {
+                const struct inventory_reservation *next = NULL;
+                for (size_t i = 0; i < m->n_reservations; i++) {
+                        const struct inventory_reservation *r = &m->reservations[i];
+                        if (strcmp(r->order_id, last) > 0 &&
+                            listing_matches(f, r->order_id, r->status, r->updated_at) &&
+                            (!next || strcmp(r->order_id, next->order_id) < 0))
+                                next = r;
+                }
+                if (!next)
+                        break;
+                ret[n++] = *next;
+                last = next->order_id;
+        }
+        pthread_mutex_unlock(&m->lock);
+        *ret_n = n;
+        return 0;
+}
+
 static const struct inventory_store_ops memory_ops = {
         .get_level = mem_get_level,
         .set_on_hand = mem_set_on_hand,
         .adjust = mem_adjust,
         .reserve = mem_reserve,
         .transition = mem_transition,
+        .list = mem_list,
 };
 
 struct inventory_store inventory_store_memory(struct inventory_memory *m)

@@ -7,8 +7,11 @@
 #include "inventory-errors.h"
 #include "inventory-mysql.h"
 
+#include "db/listing.h"
+
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -275,12 +278,77 @@ out:
         return r;
 }
 
+struct listed {
+        struct inventory_reservation *out;
+        size_t cap, n;
+};
+
+static int listed_cb(const struct db_row *row, void *userdata)
+{
+        struct listed *l = userdata;
+        if (l->n == l->cap)
+                return 0;
+        struct inventory_reservation *r = &l->out[l->n++];
+        memset(r, 0, sizeof(*r));
+        snprintf(r->order_id, sizeof(r->order_id), "%s", db_row_text(row, 0, NULL));
+        r->status = (enum inventory_reservation_status)db_row_int64(row, 1);
+        r->updated_at = db_row_int64(row, 2);
+        return 0;
+}
+
+static int listed_item_cb(const struct db_row *row, void *userdata)
+{
+        struct listed *l = userdata;
+        const char *order_id = db_row_text(row, 0, NULL);
+        for (size_t i = 0; i < l->n; i++) {
+                struct inventory_reservation *r = &l->out[i];
+                if (!strcmp(r->order_id, order_id) && r->n_items < INVENTORY_MAX_ITEMS) {
+                        struct inventory_item *it = &r->items[r->n_items++];
+                        snprintf(it->book_id, sizeof(it->book_id), "%s", db_row_text(row, 1, NULL));
+                        it->quantity = (int32_t)db_row_int64(row, 2);
+                }
+        }
+        return 0;
+}
+
+/* The page's reservations, then all their items in one query. */
+static int store_list(void *self, const struct listing_filter *f, struct inventory_reservation *ret,
+                      size_t *ret_n)
+{
+        char sql[2048] = "SELECT order_id, status, updated_at FROM reservations";
+        struct db_value v[DB_LISTING_MAX_VALUES];
+        size_t n = 0;
+        struct listed l = {.out = ret, .cap = f->limit};
+        int r = db_listing_sql(f, "order_id", "status", "updated_at", sql, sizeof(sql), v, &n);
+        if (r == 0)
+                r = db_pool_query(self, sql, v, n, listed_cb, &l);
+        *ret_n = l.n;
+        if (r < 0 || l.n == 0)
+                return r < 0 ? r : 0;
+        const char *ids[LISTING_MAX_IDS];
+        for (size_t first = 0; r == 0 && first < l.n; first += LISTING_MAX_IDS) {
+                struct listing_filter items = {.ids = ids,
+                                               .limit = LISTING_MAX_IDS * INVENTORY_MAX_ITEMS};
+                for (size_t i = first; i < l.n && items.n_ids < LISTING_MAX_IDS; i++)
+                        ids[items.n_ids++] = ret[i].order_id;
+                snprintf(sql, sizeof(sql),
+                         "SELECT order_id, book_id, quantity FROM reservation_items");
+                n = 0;
+                r = db_listing_sql(&items, "order_id", "order_id", "order_id", sql, sizeof(sql), v,
+                                   &n);
+                if (r == 0)
+                        r = db_pool_query(self, sql, v, n, listed_item_cb, &l);
+        }
+        return r < 0 ? r : 0;
+}
+
 static const struct inventory_store_ops store_mysql_ops = {
         .get_level = store_get_level,
         .set_on_hand = store_set_on_hand,
         .adjust = store_adjust,
         .reserve = store_reserve,
         .transition = store_transition,
+        .list = store_list,
 };
 
 struct inventory_store inventory_store_mysql(struct db_pool *pool)

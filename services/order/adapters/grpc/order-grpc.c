@@ -147,7 +147,12 @@ static int list_orders(struct rpc_call *call, const ProtobufCMessage *msg, Proto
         size_t n = 0;
         if (!orders)
                 return rpc_out_of_memory(call);
-        int r = order_list(APP(call), &caller, (enum order_status)req->status, size,
+        struct order_list_filter filter = {
+                .status = (enum order_status)req->status,
+                .ids = (const char *const *)req->order_ids,
+                .n_ids = req->n_order_ids,
+                .updated_since = req->updated_since ? req->updated_since->seconds : 0};
+        int r = order_list(APP(call), &caller, &filter, size,
                            req->page ? req->page->page_token : "", orders, &n, next);
         if (r != OE_OK)
                 return fail(call, r, NULL);

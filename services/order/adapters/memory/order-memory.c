@@ -3,6 +3,8 @@
 
 #include "core/grow.h"
 
+#include "core/listing.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,13 +111,17 @@ static int mem_list(void *self, const struct order_query *q, struct order *ret, 
 {
         struct order_memory_store *m = self;
         size_t n = 0;
+        /* the reconciler's part of the filter: ids and change time */
+        const struct listing_filter ids = {
+                .ids = q->ids, .n_ids = q->n_ids, .updated_since_s = q->updated_since};
         pthread_mutex_lock(&m->lock);
         for (size_t i = 0; i < m->n && n < q->limit; i++) {
                 const struct order *o = &m->orders[i];
                 if (o->seq > q->after_seq &&
                     (!q->customer_id || !strcmp(o->customer_id, q->customer_id)) &&
                     (!q->seller_id || sells(o, q->seller_id)) &&
-                    (!q->status || o->status == q->status))
+                    (!q->status || o->status == q->status) &&
+                    listing_matches(&ids, o->id, 0, o->updated_at))
                         ret[n++] = *o;
         }
         pthread_mutex_unlock(&m->lock);

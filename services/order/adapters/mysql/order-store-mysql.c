@@ -6,6 +6,8 @@
 #include "core/clock.h"
 #include "order-events.h"
 
+#include "core/listing.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -245,8 +247,8 @@ static int store_set_status(void *self, const char *id, enum order_status from,
 
 static int store_list(void *self, const struct order_query *q, struct order *ret, size_t *ret_n)
 {
-        char sql[700];
-        struct db_value p[5];
+        char sql[1400];
+        struct db_value p[6 + LISTING_MAX_IDS];
         size_t n = 0;
         int len = snprintf(sql, sizeof(sql), "SELECT " ORDER_COLUMNS " FROM orders WHERE seq > ?");
         p[n++] = db_int(q->after_seq);
@@ -264,6 +266,16 @@ static int store_list(void *self, const struct order_query *q, struct order *ret
                 len += snprintf(sql + len, sizeof(sql) - (size_t)len, " AND status = ?");
                 p[n++] = db_int(q->status);
         }
+        if (q->updated_since) {
+                len += snprintf(sql + len, sizeof(sql) - (size_t)len, " AND updated_at >= ?");
+                p[n++] = db_int(q->updated_since);
+        }
+        for (size_t i = 0; i < q->n_ids && i < LISTING_MAX_IDS; i++) {
+                len += snprintf(sql + len, sizeof(sql) - (size_t)len, i ? ", ?" : " AND id IN (?");
+                p[n++] = db_text(q->ids[i]);
+        }
+        if (q->n_ids)
+                len += snprintf(sql + len, sizeof(sql) - (size_t)len, ")");
         snprintf(sql + len, sizeof(sql) - (size_t)len, " ORDER BY seq LIMIT ?");
         p[n++] = db_int((int64_t)q->limit);
         struct order_rows rows = {.out = ret, .cap = q->limit};

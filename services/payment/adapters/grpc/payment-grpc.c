@@ -2,6 +2,7 @@
 #include "payment-grpc.h"
 
 #include "bookstore/payment/v1/payment.pb-c.h"
+#include "core/listing.h"
 #include "core/log.h"
 #include "rpc/pb.h"
 
@@ -111,12 +112,42 @@ static int get_payment(struct rpc_call *call, const ProtobufCMessage *msg, Proto
                               "payment", payment_to_proto(call, &p), ret);
 }
 
+static int list_payments(struct rpc_call *call, const ProtobufCMessage *msg, ProtobufCMessage **ret)
+{
+        struct listing_filter f;
+        int e = rpc_listing_request(msg, 'p', &f);
+        if (e != LISTING_OK)
+                return rpc_listing_refuse(call, e);
+        struct payment *rows = rpc_call_alloc(call, f.limit * sizeof(*rows));
+        Bookstore__Payment__V1__ListPaymentsResponse *resp =
+                rpc_new_message(call, &bookstore__payment__v1__list_payments_response__descriptor);
+        Bookstore__Common__V1__PageResponse *page =
+                rpc_new_message(call, &bookstore__common__v1__page_response__descriptor);
+        char next[PAGE_KEY_MAX + 1];
+        size_t n = 0;
+        if (!rows || !resp || !page)
+                return rpc_out_of_memory(call);
+        int r = payment_list(APP(call), auth_principal_of(call)->role, &f, rows, &n, next);
+        if (r != PE_OK)
+                return fail(call, r);
+        if (!(resp->payments = rpc_call_alloc(call, (n + 1) * sizeof(void *))) ||
+            !(page->next_page_token = rpc_call_strdup(call, next)))
+                return rpc_out_of_memory(call);
+        for (size_t i = 0; i < n; i++)
+                if (!(resp->payments[resp->n_payments++] = payment_to_proto(call, &rows[i])))
+                        return rpc_out_of_memory(call);
+        resp->page = page;
+        *ret = &resp->base;
+        return RPC_OK;
+}
+
 static const struct rpc_method_impl payment_methods[] = {
         {.name = "AuthorizePayment", .unary = authorize, .roles = ROLE_SERVICE},
         {.name = "CapturePayment", .unary = capture, .roles = ROLE_SERVICE},
         {.name = "VoidPayment", .unary = void_payment, .roles = ROLE_SERVICE},
         {.name = "RefundPayment", .unary = refund, .roles = ROLE_SERVICE},
         {.name = "GetPayment", .unary = get_payment, .roles = ROLE_ANY},
+        {.name = "ListPayments", .unary = list_payments, .roles = ROLE_ADMIN | ROLE_SERVICE},
 };
 
 int payment_grpc_register(struct rpc_server *server, void *app)

@@ -74,8 +74,35 @@ static int mem_update(void *self, const struct payment *p, enum payment_status f
         return r;
 }
 
+/* In order id order, as the MariaDB store: the rows are not kept sorted,
+ * so each next row is the smallest key after the last one taken. */
+static int mem_list(void *self, const struct listing_filter *f, struct payment *ret, size_t *ret_n)
+{
+        struct payment_memory_store *m = self;
+        size_t n = 0;
+        pthread_mutex_lock(&m->lock);
+        const char *last = f->after;
+        while (n < f->limit) {
+                const struct payment *next = NULL;
+                for (size_t i = 0; i < m->n; i++) {
+                        const struct payment *p = &m->rows[i];
+                        if (strcmp(p->order_id, last) > 0 &&
+                            listing_matches(f, p->order_id, p->status, p->updated_at) &&
+                            (!next || strcmp(p->order_id, next->order_id) < 0))
+                                next = p;
+                }
+                if (!next)
+                        break;
+                ret[n++] = *next;
+                last = next->order_id;
+        }
+        pthread_mutex_unlock(&m->lock);
+        *ret_n = n;
+        return 0;
+}
+
 static const struct payment_store_ops store_ops = {
-        .find = mem_find, .insert = mem_insert, .update = mem_update};
+        .find = mem_find, .insert = mem_insert, .update = mem_update, .list = mem_list};
 
 struct payment_store payment_store_memory(struct payment_memory_store *m)
 {

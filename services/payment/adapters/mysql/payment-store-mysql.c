@@ -3,6 +3,7 @@
 #include "payment-mysql.h"
 
 #include "core/clock.h"
+#include "db/listing.h"
 #include "payment-events.h"
 
 #include <errno.h>
@@ -133,8 +134,38 @@ static int store_update(void *self, const struct payment *p, enum payment_status
         return db_pool_in_transaction(self, status_change, &c);
 }
 
+struct rows {
+        struct payment *out;
+        size_t cap, n;
+};
+
+static int payment_rows_cb(const struct db_row *row, void *userdata)
+{
+        struct rows *rows = userdata;
+        struct found f = {.p = &rows->out[rows->n]};
+        if (rows->n < rows->cap) {
+                payment_row_cb(row, &f);
+                rows->n++;
+        }
+        return 0;
+}
+
+static int store_list(void *self, const struct listing_filter *f, struct payment *ret,
+                      size_t *ret_n)
+{
+        char sql[2048] = "SELECT " COLUMNS " FROM payments";
+        struct db_value v[DB_LISTING_MAX_VALUES];
+        size_t n = 0;
+        struct rows rows = {.out = ret, .cap = f->limit};
+        int r = db_listing_sql(f, "order_id", "status", "updated_at", sql, sizeof(sql), v, &n);
+        if (r == 0)
+                r = db_pool_query(self, sql, v, n, payment_rows_cb, &rows);
+        *ret_n = rows.n;
+        return r < 0 ? r : 0;
+}
+
 static const struct payment_store_ops store_mysql_ops = {
-        .find = store_find, .insert = store_insert, .update = store_update};
+        .find = store_find, .insert = store_insert, .update = store_update, .list = store_list};
 
 struct payment_store payment_store_mysql(struct db_pool *pool)
 {

@@ -1,0 +1,264 @@
+/* The reconciler's pass (app/reconciler.c) on the memory saga and divergence
+ * stores, with participants whose records a test writes and whose repairs
+ * change them: every kind is found once and logged once, the safe kinds are
+ * repaired with their own idempotency keys, the rest stay open until they go
+ * away, an order a saga is moving or that just changed is left alone, and a
+ * failed repair is tried again. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "checkout-divergences-memory.h"
+#include "checkout-store-memory.h"
+#include "core/listing.h"
+#include "core/log.h"
+#include "reconciler.h"
+
+#include <stdio.h>
+#include <string.h>
+
+enum { PENDING = 1, CONFIRMED = 3, REJECTED = 6, CANCELLED = 8 };
+enum { AUTHORIZED = 1, CAPTURED = 2, VOIDED = 3, REFUNDED = 4 };
+enum { RESERVED = 1, RELEASED = 2, COMMITTED = 3 };
+enum { MAX_ROWS = 16, SETTLED_S = 120 };
+
+static struct core_env_fake fake;
+static struct checkout_memory_store sagas;
+static struct checkout_memory_divergences divergences;
+static struct checkout_app app;
+static struct reconciler *rc;
+static struct checkout_view rows[3][MAX_ROWS]; /* orders, payments, reservations */
+static size_t n_rows[3];
+static char repairs[8][128]; /* the keys of the repair calls */
+static size_t n_repairs;
+static bool repairs_fail;
+
+static void put(enum checkout_view_source source, const char *order_id, int status)
+{
+        for (size_t i = 0; i < n_rows[source]; i++)
+                if (!strcmp(rows[source][i].order_id, order_id)) {
+                        rows[source][i].status = status;
+                        rows[source][i].updated_s = fake.now_ms / 1000;
+                        return;
+                }
+        struct checkout_view *v = &rows[source][n_rows[source]++];
+        snprintf(v->order_id, sizeof(v->order_id), "%s", order_id);
+        v->status = status;
+        v->updated_s = fake.now_ms / 1000 - SETTLED_S; /* in the window, past the grace */
+}
+
+static void order(const char *id, int o, int p, int r)
+{
+        if (o)
+                put(CHECKOUT_VIEW_ORDERS, id, o);
+        if (p)
+                put(CHECKOUT_VIEW_PAYMENTS, id, p);
+        if (r)
+                put(CHECKOUT_VIEW_RESERVATIONS, id, r);
+}
+
+static int views_list(void *self, enum checkout_view_source source,
+                      const struct checkout_view_query *q, struct checkout_view *ret, size_t *ret_n,
+                      char next_token[PAGE_KEY_MAX + 1])
+{
+        struct listing_filter f = {.status = q->status,
+                                   .ids = q->order_ids,
+                                   .n_ids = q->n_order_ids,
+                                   .updated_since_s = q->updated_since_s};
+        *ret_n = 0;
+        for (size_t i = 0; i < n_rows[source]; i++)
+                if (listing_matches(&f, rows[source][i].order_id, rows[source][i].status,
+                                    rows[source][i].updated_s))
+                        ret[(*ret_n)++] = rows[source][i];
+        next_token[0] = '\0';
+        return 0;
+}
+
+static const struct checkout_views_ops views_ops = {.list = views_list};
+
+static void repaired(const struct checkout_call *call, enum checkout_view_source source,
+                     const char *order_id, int status, struct checkout_reply *ret)
+{
+        snprintf(repairs[n_repairs++], sizeof(repairs[0]), "%s", call->idempotency_key);
+        if (repairs_fail) {
+                *ret = (struct checkout_reply){.outcome = SAGA_OUTCOME_UNREACHED,
+                                               .error = "UNAVAILABLE: down"};
+                return;
+        }
+        put(source, order_id, status);
+        *ret = (struct checkout_reply){.outcome = SAGA_OUTCOME_OK};
+}
+
+static void p_payment(void *self, const struct checkout_call *call, enum checkout_payment_op op,
+                      const char *order_id, struct checkout_reply *ret)
+{
+        assert_int_equal(op, CHECKOUT_PAY_VOID);
+        repaired(call, CHECKOUT_VIEW_PAYMENTS, order_id, VOIDED, ret);
+}
+
+static void p_stock(void *self, const struct checkout_call *call, enum checkout_stock_op op,
+                    const char *order_id, struct checkout_reply *ret)
+{
+        assert_int_equal(op, CHECKOUT_STOCK_RELEASE);
+        repaired(call, CHECKOUT_VIEW_RESERVATIONS, order_id, RELEASED, ret);
+}
+
+static const struct checkout_participants_ops peers_ops = {.payment = p_payment, .stock = p_stock};
+
+static int setup(void **state)
+{
+        fake = (struct core_env_fake){.now_ms = 10000000, .rng = 3};
+        memset(rows, 0, sizeof(rows));
+        memset(n_rows, 0, sizeof(n_rows));
+        n_repairs = 0;
+        repairs_fail = false;
+        struct core_env env = core_env_fake(&fake);
+        checkout_memory_store_init(&sagas, env);
+        checkout_memory_divergences_init(&divergences);
+        app = (struct checkout_app){
+                .store = checkout_store_memory(&sagas),
+                .peers = {.ops = &peers_ops},
+                .env = env,
+                .views = {.ops = &views_ops},
+                .divergences = checkout_divergences_memory(&divergences),
+                .cfg = {.reconcile_window_ms = 3600000,
+                        .reconcile_grace_ms = 30000,
+                        .reconcile_max_orders = 1000,
+                        .reconcile_repair = true,
+                        .lease_ms = 1000,
+                        .owner = "me"},
+        };
+        return reconciler_start(&rc, &app);
+}
+
+static int teardown(void **state)
+{
+        reconciler_stop(rc);
+        checkout_memory_divergences_free(&divergences);
+        checkout_memory_store_free(&sagas);
+        return 0;
+}
+
+static struct checkout_reconcile_report run(void)
+{
+        struct checkout_reconcile_report rep;
+        assert_int_equal(reconciler_run(rc, &rep), 0);
+        return rep;
+}
+
+static enum divergence_status status_of(const char *order_id, enum divergence_kind kind)
+{
+        struct checkout_divergence d[8];
+        size_t n = 0;
+        struct checkout_divergence_query q = {.order_id = order_id, .kind = kind, .limit = 8};
+        assert_int_equal(app.divergences.ops->list(app.divergences.self, &q, d, &n), 0);
+        return n ? d[0].status : 0;
+}
+
+static void every_kind_is_found_once_and_the_safe_ones_repaired(void **state)
+{
+        order("o1", REJECTED, AUTHORIZED, RELEASED);   /* a hold left behind: voided */
+        order("o2", CANCELLED, REFUNDED, RESERVED);    /* stock held: released */
+        order("o3", CONFIRMED, AUTHORIZED, COMMITTED); /* sold, never captured: a person */
+        order("o4", REJECTED, CAPTURED, RELEASED);     /* money taken, no sale: a person */
+        order("o5", CONFIRMED, CAPTURED, COMMITTED);   /* fine */
+        order("o6", CONFIRMED, REFUNDED, COMMITTED);   /* refunded, still sold: a person */
+        order("o0", REJECTED, CAPTURED, RELEASED);     /* the same as o4, but ... */
+        for (int source = 0; source < 3; source++)     /* ... changed before the window */
+                rows[source][n_rows[source] - 1].updated_s -= app.cfg.reconcile_window_ms / 1000;
+        struct checkout_reconcile_report r = run();
+        assert_int_equal(r.examined, 6);
+        assert_int_equal(r.found, 5);
+        assert_int_equal(r.repaired, 2);
+        assert_int_equal(n_repairs, 2);
+        assert_string_equal(repairs[0], "reconcile:o1:void_payment");
+        assert_string_equal(repairs[1], "reconcile:o2:release_stock");
+        assert_int_equal(status_of("o1", DIVERGENCE_AUTHORIZED_WITHOUT_SAGA), DIVERGENCE_REPAIRED);
+        assert_int_equal(status_of("o2", DIVERGENCE_RESERVED_FOR_CLOSED_ORDER),
+                         DIVERGENCE_REPAIRED);
+        assert_int_equal(status_of("o3", DIVERGENCE_CONFIRMED_NOT_PAID), DIVERGENCE_OPEN);
+        assert_int_equal(status_of("o4", DIVERGENCE_PAID_NOT_CONFIRMED), DIVERGENCE_OPEN);
+        assert_int_equal(status_of("o6", DIVERGENCE_REFUNDED_STILL_CONFIRMED), DIVERGENCE_OPEN);
+        assert_int_equal(status_of("o5", 0), 0);
+        assert_int_equal(status_of("o0", 0), 0); /* not looked at: no hold, out of the window */
+        assert_int_equal(r.open[DIVERGENCE_CONFIRMED_NOT_PAID], 1);
+        assert_int_equal(r.open[DIVERGENCE_AUTHORIZED_WITHOUT_SAGA], 0);
+        /* seen again: not new, nothing repaired twice */
+        fake.now_ms += 60000;
+        r = run();
+        assert_int_equal(r.found, 0);
+        assert_int_equal(r.repaired, 0);
+        assert_int_equal(n_repairs, 2);
+        /* an operator captures o3's payment: resolved; it breaks again: new again */
+        put(CHECKOUT_VIEW_PAYMENTS, "o3", CAPTURED);
+        fake.now_ms += 60000;
+        r = run();
+        assert_int_equal(r.resolved, 1);
+        assert_int_equal(status_of("o3", DIVERGENCE_CONFIRMED_NOT_PAID), DIVERGENCE_RESOLVED);
+        put(CHECKOUT_VIEW_PAYMENTS, "o3", VOIDED);
+        fake.now_ms += 60000;
+        r = run();
+        assert_int_equal(r.found, 1);
+        assert_int_equal(status_of("o3", DIVERGENCE_CONFIRMED_NOT_PAID), DIVERGENCE_OPEN);
+}
+
+static void an_order_a_saga_moves_or_that_just_changed_is_left_alone(void **state)
+{
+        struct checkout_saga s = {.kind = CHECKOUT_KIND_CHECKOUT};
+        snprintf(s.customer_id, sizeof(s.customer_id), "cust-1");
+        snprintf(s.idempotency_key, sizeof(s.idempotency_key), "k1");
+        snprintf(s.order_id, sizeof(s.order_id), "o7");
+        assert_int_equal(checkout_saga_insert(&app, &s), 0);
+        order("o7", PENDING, AUTHORIZED, RESERVED); /* mid-checkout */
+        fake.now_ms += 60000;
+        order("o8", REJECTED, AUTHORIZED, 0);
+        put(CHECKOUT_VIEW_ORDERS, "o8", REJECTED); /* changed just now */
+        struct checkout_reconcile_report r = run();
+        assert_int_equal(r.found, 0);
+        assert_int_equal(n_repairs, 0);
+        fake.now_ms += app.cfg.reconcile_grace_ms + 1000;
+        r = run();
+        assert_int_equal(r.found, 1); /* o8, once it settled; o7 still has its saga */
+        assert_int_equal(status_of("o8", DIVERGENCE_AUTHORIZED_WITHOUT_SAGA), DIVERGENCE_REPAIRED);
+        assert_int_equal(status_of("o7", 0), 0);
+}
+
+static void a_failed_repair_is_tried_again_and_without_repairs_all_stay_open(void **state)
+{
+        order("o9", REJECTED, VOIDED, RESERVED);
+        repairs_fail = true;
+        struct checkout_reconcile_report r = run();
+        assert_int_equal(r.found, 1);
+        assert_int_equal(r.failed, 1);
+        assert_int_equal(status_of("o9", DIVERGENCE_RESERVED_FOR_CLOSED_ORDER), DIVERGENCE_OPEN);
+        repairs_fail = false;
+        fake.now_ms += 60000;
+        r = run();
+        assert_int_equal(r.found, 0);
+        assert_int_equal(r.repaired, 1);
+        assert_int_equal(n_repairs, 2); /* the same key both times */
+        assert_string_equal(repairs[0], repairs[1]);
+        app.cfg.reconcile_repair = false;
+        order("o10", CANCELLED, AUTHORIZED, 0);
+        fake.now_ms += 60000;
+        r = run();
+        assert_int_equal(r.found, 1);
+        assert_int_equal(n_repairs, 2);
+        assert_int_equal(status_of("o10", DIVERGENCE_AUTHORIZED_WITHOUT_SAGA), DIVERGENCE_OPEN);
+}
+
+int main(void)
+{
+        log_set_min_level(LOG_ERROR);
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test_setup_teardown(every_kind_is_found_once_and_the_safe_ones_repaired,
+                                                setup, teardown),
+                cmocka_unit_test_setup_teardown(
+                        an_order_a_saga_moves_or_that_just_changed_is_left_alone, setup, teardown),
+                cmocka_unit_test_setup_teardown(
+                        a_failed_repair_is_tried_again_and_without_repairs_all_stay_open, setup,
+                        teardown),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
