@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "checkout-divergences-memory.h"
 #include "checkout-mysql.h"
 #include "checkout-store-memory.h"
 
@@ -28,6 +29,8 @@ static struct checkout_memory_store mem;
 static struct db_pool *pool;
 static char schema[64];
 static struct checkout_store store;
+static struct checkout_memory_divergences mem_divergences;
+static struct checkout_divergence_store divergences;
 static int64_t mem_now = 1000000;
 static int ids;
 
@@ -56,10 +59,13 @@ static int setup(void **state)
                                          checkout_migrations_count, schema, &pool) < 0)
                         return -1;
                 store = checkout_store_mysql(pool);
+                divergences = checkout_divergences_mysql(pool);
                 return 0;
         }
         checkout_memory_store_init(&mem, (struct core_env){.ops = &clock_ops});
         store = checkout_store_memory(&mem);
+        checkout_memory_divergences_init(&mem_divergences);
+        divergences = checkout_divergences_memory(&mem_divergences);
         return 0;
 }
 
@@ -69,6 +75,8 @@ static int teardown(void **state)
                 contract_schema_drop(pool, schema);
         else
                 checkout_memory_store_free(&mem);
+        if (!use_mysql)
+                checkout_memory_divergences_free(&mem_divergences);
         return 0;
 }
 
@@ -313,6 +321,66 @@ static void the_census_counts_open_sagas_by_kind_status_and_age(void **state)
         assert_true(after.oldest_unfinished_ms > 0 && after.oldest_unfinished_ms <= now - ages[2]);
 }
 
+static void a_divergence_is_new_once_until_it_is_closed(void **state)
+{
+        const struct checkout_divergence_ops *d = divergences.ops;
+        void *self = divergences.self;
+        bool fresh = false;
+        assert_int_equal(
+                d->seen(self, "ord-d1", DIVERGENCE_CONFIRMED_NOT_PAID, "first", 100, &fresh), 0);
+        assert_true(fresh);
+        assert_int_equal(
+                d->seen(self, "ord-d1", DIVERGENCE_CONFIRMED_NOT_PAID, "again", 200, &fresh), 0);
+        assert_false(fresh);
+        assert_int_equal(
+                d->seen(self, "ord-d1", DIVERGENCE_PAID_NOT_CONFIRMED, "other kind", 200, &fresh),
+                0);
+        assert_true(fresh);
+        int64_t open[DIVERGENCE_KINDS + 1];
+        assert_int_equal(d->count_open(self, open), 0);
+        assert_int_equal(open[DIVERGENCE_CONFIRMED_NOT_PAID], 1);
+        assert_int_equal(open[DIVERGENCE_PAID_NOT_CONFIRMED], 1);
+        assert_int_equal(d->close(self, "ord-d1", DIVERGENCE_CONFIRMED_NOT_PAID,
+                                  DIVERGENCE_RESOLVED, "", 300),
+                         0);
+        assert_int_equal(d->close(self, "ord-d1", DIVERGENCE_CONFIRMED_NOT_PAID,
+                                  DIVERGENCE_RESOLVED, "", 300),
+                         -ENOENT); /* not open any more */
+        struct checkout_divergence got[4];
+        size_t n = 0;
+        struct checkout_divergence_query q = {
+                .order_id = "ord-d1", .kind = DIVERGENCE_CONFIRMED_NOT_PAID, .limit = 4};
+        assert_int_equal(d->list(self, &q, got, &n), 0);
+        assert_int_equal(n, 1);
+        assert_int_equal(got[0].status, DIVERGENCE_RESOLVED);
+        assert_string_equal(got[0].detail, "again");
+        assert_int_equal(got[0].first_seen_ms, 100);
+        assert_int_equal(got[0].last_seen_ms, 200);
+        assert_int_equal(got[0].closed_ms, 300);
+        /* back again: new, and open */
+        assert_int_equal(
+                d->seen(self, "ord-d1", DIVERGENCE_CONFIRMED_NOT_PAID, "back", 400, &fresh), 0);
+        assert_true(fresh);
+        assert_int_equal(d->list(self, &q, got, &n), 0);
+        assert_int_equal(got[0].status, DIVERGENCE_OPEN);
+        assert_int_equal(got[0].first_seen_ms, 400);
+        assert_int_equal(got[0].closed_ms, 0);
+        /* repaired, with the repair's name; the open ones page by seq */
+        assert_int_equal(d->close(self, "ord-d1", DIVERGENCE_PAID_NOT_CONFIRMED,
+                                  DIVERGENCE_REPAIRED, "void_payment", 500),
+                         0);
+        q = (struct checkout_divergence_query){.status = DIVERGENCE_REPAIRED, .limit = 4};
+        assert_int_equal(d->list(self, &q, got, &n), 0);
+        assert_int_equal(n, 1);
+        assert_string_equal(got[0].repair, "void_payment");
+        assert_int_equal(d->open(self, 0, got, 4, &n), 0);
+        assert_int_equal(n, 1);
+        assert_string_equal(got[0].order_id, "ord-d1");
+        assert_int_equal(got[0].kind, DIVERGENCE_CONFIRMED_NOT_PAID);
+        assert_int_equal(d->open(self, got[0].seq, got, 4, &n), 0);
+        assert_int_equal(n, 0);
+}
+
 int main(int argc, char **argv)
 {
         use_mysql = argc > 1 && !strcmp(argv[1], "mysql");
@@ -324,6 +392,7 @@ int main(int argc, char **argv)
                 cmocka_unit_test(the_journal_keeps_every_attempt_also_from_a_lost_lease),
                 cmocka_unit_test(sagas_are_listed_by_stuck_step_customer_order_and_age),
                 cmocka_unit_test(the_census_counts_open_sagas_by_kind_status_and_age),
+                cmocka_unit_test(a_divergence_is_new_once_until_it_is_closed),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }
