@@ -4,8 +4,8 @@ of divergence made on purpose in a participant's database -- reported once
 (RPC, metric, log line), repaired where the repair is safe, left open for an
 operator where it is not, and resolved once put right by hand."""
 import os
+import subprocess
 import time
-import uuid
 
 import grpc
 import pytest
@@ -21,7 +21,9 @@ from bookstore.payment.v1 import payment_pb2_grpc as paypb_grpc
 
 from conftest import wait_for
 from test_checkout import COMPLETED, Stack, bearer, err
+from test_catalog import token
 from test_identity import mariadb
+from test_saga_ops import runbook_block
 
 K = pb  # DivergenceKind values
 OPEN, REPAIRED, RESOLVED = (pb.DIVERGENCE_STATUS_OPEN, pb.DIVERGENCE_STATUS_REPAIRED,
@@ -217,6 +219,15 @@ def test_each_kind_is_reported_and_the_safe_ones_repaired(stack, rec):
     for book, sold in ((paid, 1), (unpaid, 1), (unreserved, 1), (refunded, 1), (held, 0),
                        (lost, 0)):
         assert stack.reconcile(book, 3) == sold
+    # the README's commands, as written, against this coordinator
+    env = {**os.environ, "CHECKOUT": rec.target,
+           "ADMIN_TOKEN": token(stack.keypair, "ADMIN", "admin-1")}
+    out = subprocess.run(["bash", "-euo", "pipefail", "-c", runbook_block("reconciliation")],
+                         cwd=os.environ["BOOKSTORE_SOURCE_ROOT"], env=env, capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0, out.stderr + out.stdout
+    assert '"examined"' in out.stdout and '"repair": "void_payment"' in out.stdout
+    assert lost_order in out.stdout and held_order in out.stdout
 
 
 def test_the_reconciler_runs_by_itself(stack):

@@ -322,9 +322,9 @@ def test_the_census_reports_open_sagas_by_age_and_the_oldest(stack):
     stack.reconcile(book, 3)
 
 
-def runbook_block():
+def runbook_block(marker="buf curl"):
     text = open(os.path.join(os.environ["BOOKSTORE_SOURCE_ROOT"], "README.md")).read()
-    return text.split("<!-- runbook: buf curl -->", 1)[1].split("```sh\n", 1)[1] \
+    return text.split(f"<!-- runbook: {marker} -->", 1)[1].split("```sh\n", 1)[1] \
         .split("```", 1)[0]
 
 

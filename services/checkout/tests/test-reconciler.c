@@ -15,6 +15,7 @@
 #include "core/log.h"
 #include "reconciler.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -33,6 +34,7 @@ static size_t n_rows[3];
 static char repairs[8][128]; /* the keys of the repair calls */
 static size_t n_repairs;
 static bool repairs_fail;
+static int views_down = -1; /* a source that cannot be read; -1: none */
 
 static void put(enum checkout_view_source source, const char *order_id, int status)
 {
@@ -62,6 +64,8 @@ static int views_list(void *self, enum checkout_view_source source,
                       const struct checkout_view_query *q, struct checkout_view *ret, size_t *ret_n,
                       char next_token[PAGE_KEY_MAX + 1])
 {
+        if ((int)source == views_down)
+                return -ECONNREFUSED;
         struct listing_filter f = {.status = q->status,
                                    .ids = q->order_ids,
                                    .n_ids = q->n_order_ids,
@@ -113,6 +117,7 @@ static int setup(void **state)
         memset(n_rows, 0, sizeof(n_rows));
         n_repairs = 0;
         repairs_fail = false;
+        views_down = -1;
         struct core_env env = core_env_fake(&fake);
         checkout_memory_store_init(&sagas, env);
         checkout_memory_divergences_init(&divergences);
@@ -248,6 +253,22 @@ static void a_failed_repair_is_tried_again_and_without_repairs_all_stay_open(voi
         assert_int_equal(status_of("o10", DIVERGENCE_AUTHORIZED_WITHOUT_SAGA), DIVERGENCE_OPEN);
 }
 
+static void a_participant_that_cannot_be_read_stops_the_pass(void **state)
+{
+        order("o11", CONFIRMED, VOIDED, COMMITTED);
+        struct checkout_reconcile_report r = run();
+        assert_int_equal(r.found, 1);
+        /* inventory down: without its side nothing is compared, nothing closed */
+        put(CHECKOUT_VIEW_PAYMENTS, "o11", CAPTURED);
+        fake.now_ms += 60000;
+        views_down = CHECKOUT_VIEW_RESERVATIONS;
+        assert_int_equal(reconciler_run(rc, &r), -ECONNREFUSED);
+        assert_int_equal(status_of("o11", DIVERGENCE_CONFIRMED_NOT_PAID), DIVERGENCE_OPEN);
+        views_down = -1;
+        r = run();
+        assert_int_equal(r.resolved, 1);
+}
+
 int main(void)
 {
         log_set_min_level(LOG_ERROR);
@@ -259,6 +280,8 @@ int main(void)
                 cmocka_unit_test_setup_teardown(
                         a_failed_repair_is_tried_again_and_without_repairs_all_stay_open, setup,
                         teardown),
+                cmocka_unit_test_setup_teardown(a_participant_that_cannot_be_read_stops_the_pass,
+                                                setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -99,8 +99,8 @@ static int views_list(void *self, enum checkout_view_source source,
         free(req);
         *ret_n = 0;
         next_token[0] = '\0';
-        if (!resp)
-                return reply.outcome == SAGA_OUTCOME_BUSINESS ? -EREMOTEIO : -EAGAIN;
+        if (!resp) /* a participant's "no", or it could not be read: no pass without it */
+                return reply.outcome == SAGA_OUTCOME_BUSINESS ? -EREMOTEIO : -ECONNREFUSED;
         const ProtobufCFieldDescriptor *records;
         ProtobufCMessage **rows = *(ProtobufCMessage ***)field(resp, l->records, &records);
         size_t n = *(size_t *)((char *)resp + records->quantifier_offset);
