@@ -356,3 +356,14 @@ def test_the_readme_runbook_runs_as_written(stack):
     assert [a.kind for a in done2.actions] == [pb.OPERATOR_ACTION_KIND_MARK_RESOLVED]
     stop_other(stack, co)
     stack.reconcile(book, 4)
+
+
+def test_the_grpcurl_runbook_calls_the_same_methods():
+    """grpcurl is not packaged by Debian (see the walkthrough): its version of
+    the runbook is checked to make the calls the buf curl version makes."""
+    import re
+    buf, grpcurl = runbook_block("buf curl"), runbook_block("grpcurl")
+    calls = re.findall(r'"\$svc/(\w+)"', buf)
+    assert calls == re.findall(r'"\$svc/(\w+)"', grpcurl) and len(calls) == 8
+    payloads = re.findall(r"-d '([^']*)'", buf)
+    assert payloads == re.findall(r"-d '([^']*)'", grpcurl) and len(payloads) == 3
