@@ -51,3 +51,33 @@ size_t listing_page(const struct listing_filter *f, size_t n,
         page_token_format_key(prefix, last_key(rows, f->limit - 2), next_token);
         return f->limit - 1;
 }
+
+static const char *row_key(const void *rows, size_t i, const struct listing_row_shape *shape)
+{
+        return (const char *)rows + i * shape->size + shape->key;
+}
+
+size_t listing_select(const struct listing_filter *f, const void *rows, size_t n,
+                      const struct listing_row_shape *shape, void *out)
+{
+        size_t taken = 0;
+        const char *last = f->after;
+        while (taken < f->limit) { /* each round: the smallest matching key after the last */
+                size_t next = n;
+                for (size_t i = 0; i < n; i++) {
+                        const char *row = (const char *)rows + i * shape->size;
+                        const char *key = row_key(rows, i, shape);
+                        int status = *(const int *)(row + shape->status);
+                        int64_t updated = *(const int64_t *)(row + shape->updated);
+                        if (strcmp(key, last) > 0 && listing_matches(f, key, status, updated) &&
+                            (next == n || strcmp(key, row_key(rows, next, shape)) < 0))
+                                next = i;
+                }
+                if (next == n)
+                        break;
+                memcpy((char *)out + taken++ * shape->size, (const char *)rows + next * shape->size,
+                       shape->size);
+                last = row_key(rows, next, shape);
+        }
+        return taken;
+}

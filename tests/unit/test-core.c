@@ -7,6 +7,7 @@
 #include "core/arena.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "core/listing.h"
 #include "core/page.h"
 #include "core/clock.h"
 #include "core/env.h"
@@ -243,9 +244,68 @@ static void log_writes_one_json_object_per_line(void **state)
         assert_int_equal(log_level_from_string("loud", &lvl), -EINVAL);
 }
 
+struct listed_row {
+        char key[16];
+        int status;
+        int64_t updated;
+};
+
+static const char *listed_key(const void *rows, size_t i)
+{
+        return ((const struct listed_row *)rows)[i].key;
+}
+
+static void listings_filter_select_and_page(void **state)
+{
+        const struct listed_row rows[] = {
+                {"o3", 2, 50}, {"o1", 1, 10}, {"o5", 2, 70}, {"o2", 2, 30}, {"o4", 1, 90}};
+        const struct listing_row_shape shape = {.size = sizeof(struct listed_row),
+                                                .key = offsetof(struct listed_row, key),
+                                                .status = offsetof(struct listed_row, status),
+                                                .updated = offsetof(struct listed_row, updated)};
+        struct listing_filter f;
+        struct listed_row out[8];
+        char next[PAGE_KEY_MAX + 1];
+        /* pages of two, in key order, each row once */
+        assert_int_equal(listing_filter_init(&f, 0, NULL, 0, 0, 2, "", 'x'), LISTING_OK);
+        size_t n = listing_select(&f, rows, 5, &shape, out);
+        assert_int_equal(n, 3); /* one more than the page: there is another */
+        assert_int_equal(listing_page(&f, n, listed_key, out, 'x', next), 2);
+        assert_string_equal(out[0].key, "o1");
+        assert_string_equal(out[1].key, "o2");
+        assert_string_equal(next, "xo2");
+        assert_int_equal(listing_filter_init(&f, 0, NULL, 0, 0, 2, next, 'x'), LISTING_OK);
+        n = listing_page(&f, listing_select(&f, rows, 5, &shape, out), listed_key, out, 'x', next);
+        assert_int_equal(n, 2);
+        assert_string_equal(out[0].key, "o3");
+        assert_int_equal(listing_filter_init(&f, 0, NULL, 0, 0, 2, next, 'x'), LISTING_OK);
+        n = listing_page(&f, listing_select(&f, rows, 5, &shape, out), listed_key, out, 'x', next);
+        assert_int_equal(n, 1);
+        assert_string_equal(out[0].key, "o5");
+        assert_string_equal(next, ""); /* the last page */
+        /* by status, by ids, changed since */
+        const char *ids[] = {"o4", "o5", "o9"};
+        assert_int_equal(listing_filter_init(&f, 2, ids, 3, 0, 0, "", 'x'), LISTING_OK);
+        assert_int_equal(listing_select(&f, rows, 5, &shape, out), 1);
+        assert_string_equal(out[0].key, "o5");
+        assert_int_equal(listing_filter_init(&f, 0, NULL, 0, 60, 0, "", 'x'), LISTING_OK);
+        assert_int_equal(listing_select(&f, rows, 5, &shape, out), 2); /* o4, o5 */
+        assert_string_equal(out[0].key, "o4");
+        /* refusals */
+        const char *bad[] = {"with space"};
+        assert_int_equal(listing_filter_init(&f, 0, bad, 1, 0, 0, "", 'x'), LISTING_IDS_INVALID);
+        assert_int_equal(listing_filter_init(&f, 0, ids, LISTING_MAX_IDS + 1, 0, 0, "", 'x'),
+                         LISTING_IDS_INVALID);
+        assert_int_equal(listing_filter_init(&f, 0, NULL, 0, -1, 0, "", 'x'),
+                         LISTING_SINCE_INVALID);
+        assert_int_equal(listing_filter_init(&f, 0, NULL, 0, 0, 0, "yo2", 'x'),
+                         LISTING_TOKEN_INVALID);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
+                cmocka_unit_test(listings_filter_select_and_page),
                 cmocka_unit_test(arena_allocates_aligned_memory_until_its_cap),
                 cmocka_unit_test(arena_strings_and_printf),
                 cmocka_unit_test(config_reads_defaults_values_and_reports_errors),

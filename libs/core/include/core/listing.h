@@ -36,6 +36,16 @@ enum listing_error listing_filter_init(struct listing_filter *f, int status, con
 /* The row with this key, status and change time is in the listing. */
 bool listing_matches(const struct listing_filter *f, const char *key, int status,
                      int64_t updated_s);
+/* Where a row of a store kept in memory holds what a listing filters on:
+ * offsets of its key (a char array), status (an enum or int) and change
+ * time (int64_t seconds), and its size. */
+struct listing_row_shape {
+        size_t size, key, status, updated;
+};
+/* Copies into out, in key order, up to f->limit of the n rows that match f;
+ * the count. For memory stores, which keep their rows unsorted. */
+size_t listing_select(const struct listing_filter *f, const void *rows, size_t n,
+                      const struct listing_row_shape *shape, void *out);
 /* After a fetch of n rows (at most f->limit): the rows of the page and the
  * token of the next ("" when none); last_key(i) gives row i's key. */
 size_t listing_page(const struct listing_filter *f, size_t n,

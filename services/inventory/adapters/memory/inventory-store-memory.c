@@ -6,6 +6,7 @@
 #include "core/grow.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,30 +199,21 @@ static int mem_transition(void *self, const char *order_id, enum inventory_actio
         return r;
 }
 
-/* In order id order, as the MariaDB store (the rows are not sorted). */
+_Static_assert(sizeof(enum inventory_reservation_status) == sizeof(int),
+               "listing_select reads an int");
+
 static int mem_list(void *self, const struct listing_filter *f, struct inventory_reservation *ret,
                     size_t *ret_n)
 {
+        static const struct listing_row_shape shape = {
+                .size = sizeof(struct inventory_reservation),
+                .key = offsetof(struct inventory_reservation, order_id),
+                .status = offsetof(struct inventory_reservation, status),
+                .updated = offsetof(struct inventory_reservation, updated_at)};
         struct inventory_memory *m = self;
-        size_t n = 0;
         pthread_mutex_lock(&m->lock);
-        const char *last = f->after;
-        while (n < f->limit) {
-                const struct inventory_reservation *next = NULL;
-                for (size_t i = 0; i < m->n_reservations; i++) {
-                        const struct inventory_reservation *r = &m->reservations[i];
-                        if (strcmp(r->order_id, last) > 0 &&
-                            listing_matches(f, r->order_id, r->status, r->updated_at) &&
-                            (!next || strcmp(r->order_id, next->order_id) < 0))
-                                next = r;
-                }
-                if (!next)
-                        break;
-                ret[n++] = *next;
-                last = next->order_id;
-        }
+        *ret_n = listing_select(f, m->reservations, m->n_reservations, &shape, ret);
         pthread_mutex_unlock(&m->lock);
-        *ret_n = n;
         return 0;
 }
 

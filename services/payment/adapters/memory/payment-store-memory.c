@@ -4,6 +4,7 @@
 #include "core/grow.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -74,30 +75,19 @@ static int mem_update(void *self, const struct payment *p, enum payment_status f
         return r;
 }
 
-/* In order id order, as the MariaDB store: the rows are not kept sorted,
- * so each next row is the smallest key after the last one taken. */
+_Static_assert(sizeof(enum payment_status) == sizeof(int), "listing_select reads an int");
+
 static int mem_list(void *self, const struct listing_filter *f, struct payment *ret, size_t *ret_n)
 {
+        static const struct listing_row_shape shape = {
+                .size = sizeof(struct payment),
+                .key = offsetof(struct payment, order_id),
+                .status = offsetof(struct payment, status),
+                .updated = offsetof(struct payment, updated_at)};
         struct payment_memory_store *m = self;
-        size_t n = 0;
         pthread_mutex_lock(&m->lock);
-        const char *last = f->after;
-        while (n < f->limit) {
-                const struct payment *next = NULL;
-                for (size_t i = 0; i < m->n; i++) {
-                        const struct payment *p = &m->rows[i];
-                        if (strcmp(p->order_id, last) > 0 &&
-                            listing_matches(f, p->order_id, p->status, p->updated_at) &&
-                            (!next || strcmp(p->order_id, next->order_id) < 0))
-                                next = p;
-                }
-                if (!next)
-                        break;
-                ret[n++] = *next;
-                last = next->order_id;
-        }
+        *ret_n = listing_select(f, m->rows, m->n, &shape, ret);
         pthread_mutex_unlock(&m->lock);
-        *ret_n = n;
         return 0;
 }
 
