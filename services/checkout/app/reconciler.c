@@ -110,11 +110,11 @@ static int gather(struct checkout_app *app, int64_t now_s, struct candidates *c,
         free(rows);
         int64_t after = 0;
         size_t page = 0;
-        do { /* every open divergence is looked at again: is it still there? */
+        while (r == 0) { /* every open divergence is looked at again: is it still there? */
                 struct checkout_divergence *more =
                         realloc(*opens, (*n_opens + CHECKOUT_VIEW_PAGE) * sizeof(**opens));
-                if (r < 0 || !more) {
-                        r = r < 0 ? r : -ENOMEM;
+                if (!more) {
+                        r = -ENOMEM;
                         break;
                 }
                 *opens = more;
@@ -125,7 +125,9 @@ static int gather(struct checkout_app *app, int64_t now_s, struct candidates *c,
                         r = add_candidate(c, (*opens)[*n_opens + i].order_id);
                 }
                 *n_opens += page;
-        } while (r == 0 && page == CHECKOUT_VIEW_PAGE);
+                if (page < CHECKOUT_VIEW_PAGE)
+                        break;
+        }
         sort_unique(c);
         return r;
 }
