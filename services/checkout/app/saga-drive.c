@@ -240,6 +240,10 @@ int saga_drive_claim(struct checkout_app *app, const char *id, struct saga_job *
         if (s->state.status == SAGA_RUNNING &&
             s->state.steps[s->state.current] == SAGA_STEP_RUNNING && s->state.in_flight)
                 s->state.maybe_applied[s->state.current] = true;
+        if (s->state.in_flight) { /* counted above; none of ours is out: the next write says so */
+                s->state.in_flight = false;
+                job->dirty = true;
+        }
         char outer[33];
         snprintf(outer, sizeof(outer), "%s", log_trace_id());
         log_set_trace_id(s->trace_id); /* the line is about the saga: its trace */
