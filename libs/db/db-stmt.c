@@ -226,6 +226,17 @@ int db_row_first_int64(const struct db_row *row, void *ret)
         return 0;
 }
 
+int db_rows_cb(const struct db_row *row, void *userdata)
+{
+        struct db_rows *rows = userdata;
+        if (rows->n == rows->cap)
+                return 0;
+        void *element = (char *)rows->out + rows->n++ * rows->size;
+        memset(element, 0, rows->size);
+        rows->read(row, element);
+        return 0;
+}
+
 static bool is_integer_type(enum enum_field_types t)
 {
         return t == MYSQL_TYPE_TINY || t == MYSQL_TYPE_SHORT || t == MYSQL_TYPE_LONG ||

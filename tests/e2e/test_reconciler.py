@@ -48,22 +48,22 @@ def rec(stack):
     yield co
 
 
-def admin_stub(stack, server):
-    return pb_stub(server), bearer(stack.keypair, "ADMIN", "admin-1")
+def admin_client(stack, server):
+    return checkout_client(server), bearer(stack.keypair, "ADMIN", "admin-1")
 
 
-def pb_stub(server):
+def checkout_client(server):
     from bookstore.checkout.v1 import checkout_pb2_grpc as pb_grpc
     return pb_grpc.CheckoutServiceStub(server.channel())
 
 
 def reconcile(stack, server):
-    stub, md = admin_stub(stack, server)
+    stub, md = admin_client(stack, server)
     return stub.Reconcile(pb.ReconcileRequest(), timeout=60, metadata=md)
 
 
 def divergences(stack, server, **filters):
-    stub, md = admin_stub(stack, server)
+    stub, md = admin_client(stack, server)
     return list(stub.ListDivergences(pb.ListDivergencesRequest(**filters), timeout=10,
                                      metadata=md).divergences)
 
@@ -210,7 +210,7 @@ def test_each_kind_is_reported_and_the_safe_ones_repaired(stack, rec):
     assert {d.order_id for d in divergences(stack, rec, status=RESOLVED)} == {
         paid_order, unpaid_order, unreserved_order, refunded_order}
     # only admins; filters checked
-    stub = pb_stub(rec)
+    stub = checkout_client(rec)
     assert err(stub.Reconcile, pb.ReconcileRequest(), timeout=10,
                metadata=buyer.md)[0] == grpc.StatusCode.PERMISSION_DENIED
     assert err(stub.ListDivergences, pb.ListDivergencesRequest(order_id="no spaces"),

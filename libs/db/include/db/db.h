@@ -107,6 +107,15 @@ typedef int (*db_row_fn)(const struct db_row *row, void *userdata);
 int db_row_found(const struct db_row *row, void *found);
 /* A db_row_fn that stores the row's first column in the int64_t userdata points at. */
 int db_row_first_int64(const struct db_row *row, void *ret);
+/* Rows collected into an array: db_rows_cb (a db_row_fn, with a struct
+ * db_rows as userdata) zeroes the next element of `size` bytes and has
+ * read() fill it, up to cap rows (later ones are skipped); n counts them. */
+struct db_rows {
+        void *out;
+        size_t size, cap, n;
+        void (*read)(const struct db_row *row, void *element);
+};
+int db_rows_cb(const struct db_row *row, void *rows);
 
 /* INSERT/UPDATE/DELETE/DDL. ret_affected and ret_insert_id may be NULL. */
 int db_exec(struct db_conn *conn, const char *sql, const struct db_value *params, size_t n_params,

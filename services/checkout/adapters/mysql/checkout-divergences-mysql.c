@@ -55,18 +55,9 @@ static int div_close(void *self, const char *order_id, enum divergence_kind kind
         return r < 0 ? r : affected == 1 ? 0 : -ENOENT;
 }
 
-struct div_rows {
-        struct checkout_divergence *out;
-        size_t cap, n;
-};
-
-static int div_row_cb(const struct db_row *row, void *userdata)
+static void read_divergence(const struct db_row *row, void *element)
 {
-        struct div_rows *rows = userdata;
-        if (rows->n == rows->cap)
-                return 0;
-        struct checkout_divergence *d = &rows->out[rows->n++];
-        memset(d, 0, sizeof(*d));
+        struct checkout_divergence *d = element;
         d->seq = db_row_int64(row, 0);
         snprintf(d->order_id, sizeof(d->order_id), "%s", db_row_text(row, 1, NULL));
         d->kind = (enum divergence_kind)db_row_int64(row, 2);
@@ -76,18 +67,18 @@ static int div_row_cb(const struct db_row *row, void *userdata)
         d->first_seen_ms = db_row_int64(row, 6);
         d->last_seen_ms = db_row_int64(row, 7);
         d->closed_ms = db_row_int64(row, 8);
-        return 0;
 }
 
 static int div_open(void *self, int64_t after_seq, struct checkout_divergence *ret, size_t max,
                     size_t *ret_n)
 {
         struct db_value v[] = {db_int(after_seq), db_int((int64_t)max)};
-        struct div_rows rows = {.out = ret, .cap = max};
+        struct db_rows rows = {
+                .out = ret, .size = sizeof(*ret), .cap = max, .read = read_divergence};
         int r = db_pool_query(self,
                               "SELECT " DIVERGENCE_COLUMNS " FROM divergences WHERE status = 1 "
                               "AND seq > ? ORDER BY seq LIMIT ?",
-                              v, 2, div_row_cb, &rows);
+                              v, 2, db_rows_cb, &rows);
         *ret_n = rows.n;
         return r < 0 ? r : 0;
 }
@@ -100,13 +91,14 @@ static int div_list(void *self, const struct checkout_divergence_query *q,
                 db_int(q->status),     db_int(q->status),     db_int(q->kind),
                 db_int(q->kind),       db_text(order),        db_text(order),
                 db_int(q->before_seq), db_int(q->before_seq), db_int((int64_t)q->limit)};
-        struct div_rows rows = {.out = ret, .cap = q->limit};
+        struct db_rows rows = {
+                .out = ret, .size = sizeof(*ret), .cap = q->limit, .read = read_divergence};
         int r = db_pool_query(self,
                               "SELECT " DIVERGENCE_COLUMNS " FROM divergences WHERE "
                               "(? = 0 OR status = ?) AND (? = 0 OR kind = ?) AND "
                               "(? = '' OR order_id = ?) AND (? = 0 OR seq < ?) "
                               "ORDER BY seq DESC LIMIT ?",
-                              v, 9, div_row_cb, &rows);
+                              v, 9, db_rows_cb, &rows);
         *ret_n = rows.n;
         return r < 0 ? r : 0;
 }

@@ -382,18 +382,9 @@ out:
         return r;
 }
 
-struct attempt_rows {
-        struct checkout_attempt *out;
-        size_t cap, n;
-};
-
-static int attempt_row_cb(const struct db_row *row, void *userdata)
+static void read_attempt(const struct db_row *row, void *element)
 {
-        struct attempt_rows *rows = userdata;
-        if (rows->n == rows->cap)
-                return 0;
-        struct checkout_attempt *a = &rows->out[rows->n++];
-        memset(a, 0, sizeof(*a));
+        struct checkout_attempt *a = element;
         copy(a->step, sizeof(a->step), db_row_text(row, 0, NULL));
         a->compensation = db_row_int64(row, 1) != 0;
         a->outcome = (enum saga_outcome)db_row_int64(row, 2);
@@ -401,21 +392,20 @@ static int attempt_row_cb(const struct db_row *row, void *userdata)
         copy(a->message, sizeof(a->message), db_row_text(row, 4, NULL));
         a->started_ms = db_row_int64(row, 5);
         a->duration_ms = db_row_int64(row, 6);
-        return 0;
 }
 
 static int store_journal(void *self, const char *id, struct checkout_attempt *ret, size_t max,
                          size_t *ret_n, int64_t *ret_total)
 {
         struct db_value v[] = {db_text(id), db_int((int64_t)max)};
-        struct attempt_rows rows = {.out = ret, .cap = max};
+        struct db_rows rows = {.out = ret, .size = sizeof(*ret), .cap = max, .read = read_attempt};
         int64_t total = 0;
         /* the newest max, turned oldest first */
         int r = db_pool_query(self,
                               "SELECT step, compensation, outcome, code, message, started_ms, "
                               "duration_ms FROM (SELECT * FROM saga_attempts WHERE saga_id = ? "
                               "ORDER BY seq DESC LIMIT ?) newest ORDER BY seq",
-                              v, 2, attempt_row_cb, &rows);
+                              v, 2, db_rows_cb, &rows);
         if (r == 0)
                 r = db_pool_query(self, "SELECT COUNT(*) FROM saga_attempts WHERE saga_id = ?", v,
                                   1, db_row_first_int64, &total);
@@ -424,18 +414,9 @@ static int store_journal(void *self, const char *id, struct checkout_attempt *re
         return r < 0 ? r : 0;
 }
 
-struct action_rows {
-        struct checkout_action *out;
-        size_t cap, n;
-};
-
-static int action_row_cb(const struct db_row *row, void *userdata)
+static void read_action(const struct db_row *row, void *element)
 {
-        struct action_rows *rows = userdata;
-        if (rows->n == rows->cap)
-                return 0;
-        struct checkout_action *a = &rows->out[rows->n++];
-        memset(a, 0, sizeof(*a));
+        struct checkout_action *a = element;
         a->op = (enum saga_op)db_row_int64(row, 0);
         copy(a->actor, sizeof(a->actor), db_row_text(row, 1, NULL));
         copy(a->reason, sizeof(a->reason), db_row_text(row, 2, NULL));
@@ -443,18 +424,17 @@ static int action_row_cb(const struct db_row *row, void *userdata)
         a->from = (enum saga_status)db_row_int64(row, 4);
         a->to = (enum saga_status)db_row_int64(row, 5);
         a->at_ms = db_row_int64(row, 6);
-        return 0;
 }
 
 static int store_actions(void *self, const char *id, struct checkout_action *ret, size_t max,
                          size_t *ret_n)
 {
         struct db_value v[] = {db_text(id), db_int((int64_t)max)};
-        struct action_rows rows = {.out = ret, .cap = max};
+        struct db_rows rows = {.out = ret, .size = sizeof(*ret), .cap = max, .read = read_action};
         int r = db_pool_query(self,
                               "SELECT action, actor, reason, step, from_status, to_status, at_ms "
                               "FROM saga_actions WHERE saga_id = ? ORDER BY seq LIMIT ?",
-                              v, 2, action_row_cb, &rows);
+                              v, 2, db_rows_cb, &rows);
         *ret_n = rows.n;
         return r < 0 ? r : 0;
 }

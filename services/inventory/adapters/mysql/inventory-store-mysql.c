@@ -278,30 +278,21 @@ out:
         return r;
 }
 
-struct listed {
-        struct inventory_reservation *out;
-        size_t cap, n;
-};
-
-static int listed_cb(const struct db_row *row, void *userdata)
+static void read_reservation(const struct db_row *row, void *element)
 {
-        struct listed *l = userdata;
-        if (l->n == l->cap)
-                return 0;
-        struct inventory_reservation *r = &l->out[l->n++];
-        memset(r, 0, sizeof(*r));
+        struct inventory_reservation *r = element;
         snprintf(r->order_id, sizeof(r->order_id), "%s", db_row_text(row, 0, NULL));
         r->status = (enum inventory_reservation_status)db_row_int64(row, 1);
         r->updated_at = db_row_int64(row, 2);
-        return 0;
 }
 
+/* Each item to its reservation among the page's (rows->out). */
 static int listed_item_cb(const struct db_row *row, void *userdata)
 {
-        struct listed *l = userdata;
+        struct db_rows *l = userdata;
         const char *order_id = db_row_text(row, 0, NULL);
         for (size_t i = 0; i < l->n; i++) {
-                struct inventory_reservation *r = &l->out[i];
+                struct inventory_reservation *r = (struct inventory_reservation *)l->out + i;
                 if (!strcmp(r->order_id, order_id) && r->n_items < INVENTORY_MAX_ITEMS) {
                         struct inventory_item *it = &r->items[r->n_items++];
                         snprintf(it->book_id, sizeof(it->book_id), "%s", db_row_text(row, 1, NULL));
@@ -318,10 +309,11 @@ static int store_list(void *self, const struct listing_filter *f, struct invento
         char sql[2048] = "SELECT order_id, status, updated_at FROM reservations";
         struct db_value v[DB_LISTING_MAX_VALUES];
         size_t n = 0;
-        struct listed l = {.out = ret, .cap = f->limit};
+        struct db_rows l = {
+                .out = ret, .size = sizeof(*ret), .cap = f->limit, .read = read_reservation};
         int r = db_listing_sql(f, "order_id", "status", "updated_at", sql, sizeof(sql), v, &n);
         if (r == 0)
-                r = db_pool_query(self, sql, v, n, listed_cb, &l);
+                r = db_pool_query(self, sql, v, n, db_rows_cb, &l);
         *ret_n = l.n;
         if (r < 0 || l.n == 0)
                 return r < 0 ? r : 0;

@@ -134,20 +134,10 @@ static int store_update(void *self, const struct payment *p, enum payment_status
         return db_pool_in_transaction(self, status_change, &c);
 }
 
-struct rows {
-        struct payment *out;
-        size_t cap, n;
-};
-
-static int payment_rows_cb(const struct db_row *row, void *userdata)
+static void read_payment(const struct db_row *row, void *element)
 {
-        struct rows *rows = userdata;
-        struct found f = {.p = &rows->out[rows->n]};
-        if (rows->n < rows->cap) {
-                payment_row_cb(row, &f);
-                rows->n++;
-        }
-        return 0;
+        struct found f = {.p = element};
+        payment_row_cb(row, &f);
 }
 
 static int store_list(void *self, const struct listing_filter *f, struct payment *ret,
@@ -156,10 +146,11 @@ static int store_list(void *self, const struct listing_filter *f, struct payment
         char sql[2048] = "SELECT " COLUMNS " FROM payments";
         struct db_value v[DB_LISTING_MAX_VALUES];
         size_t n = 0;
-        struct rows rows = {.out = ret, .cap = f->limit};
+        struct db_rows rows = {
+                .out = ret, .size = sizeof(*ret), .cap = f->limit, .read = read_payment};
         int r = db_listing_sql(f, "order_id", "status", "updated_at", sql, sizeof(sql), v, &n);
         if (r == 0)
-                r = db_pool_query(self, sql, v, n, payment_rows_cb, &rows);
+                r = db_pool_query(self, sql, v, n, db_rows_cb, &rows);
         *ret_n = rows.n;
         return r < 0 ? r : 0;
 }
