@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 int main(void)
 {
@@ -21,20 +22,24 @@ int main(void)
         struct payment_app app;
         struct cfg_error e = {{0}};
         char err[512] = "";
-        long flaky;
+        long flaky, sim_keys;
         /* payment.* events through the outbox */
         struct svc_options opts = {.name = "PAYMENT",
                                    .default_addr = "0.0.0.0:50054",
                                    .default_db = "bookstore_payment",
                                    .publishes_events = true};
         int r = svc_new(&c, &opts, err, sizeof(err));
-        if (r == 0 && cfg_int("BOOKSTORE_PAYMENT_FLAKY_FAILURES", 2, 0, 100, &flaky, &e) < 0) {
+        if (r == 0 && (cfg_int("BOOKSTORE_PAYMENT_FLAKY_FAILURES", 2, 0, 100, &flaky, &e) < 0 ||
+                       cfg_int("BOOKSTORE_PAYMENT_SIM_MAX_KEYS", PAYMENT_SIM_DEFAULT_KEYS, 1,
+                               16777216, &sim_keys, &e) < 0)) {
                 snprintf(err, sizeof(err), "%s", e.message);
                 r = -EINVAL;
         }
         if (r == 0)
                 r = svc_connect(c, payment_migrations, payment_migrations_count, err, sizeof(err));
-        bool sim_ready = r == 0 && payment_simulated_init(&sim, (int)flaky) == 0;
+        if (r == 0 && (r = payment_simulated_init(&sim, (int)flaky, (size_t)sim_keys)) < 0)
+                snprintf(err, sizeof(err), "the simulated provider: %s", strerror(-r));
+        bool sim_ready = r == 0;
         if (r == 0) {
                 app = (struct payment_app){.store = payment_store_mysql(svc_db(c)),
                                            .provider = payment_provider_simulated(&sim),

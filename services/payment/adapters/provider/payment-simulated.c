@@ -9,45 +9,118 @@
 #include <string.h>
 #include <time.h>
 
+/* One remembered authorization, kept small: the declines are the three
+ * reasons this provider gives, the reference "sim_" and 24 hex digits. */
 struct sim_entry {
         char key[65];
-        int attempts; /* tok_flaky failures served so far */
-        bool done;
-        struct payment_provider_result result;
+        char reference[29];
+        uint8_t attempts; /* tok_flaky failures served so far */
+        bool done, approved;
+        uint8_t decline; /* index in declines; 0 when approved */
+        uint32_t hash;
+        int32_t next; /* in its bucket's chain, -1: last */
 };
 
-int payment_simulated_init(struct payment_simulated *sim, int flaky_failures)
+static const char *const declines[] = {"", "card_declined", "insufficient_funds", "unknown_token"};
+
+int payment_simulated_init(struct payment_simulated *sim, int flaky_failures, size_t max_keys)
 {
         memset(sim, 0, sizeof(*sim));
+        if (max_keys == 0 || max_keys > INT32_MAX / 2)
+                return -EINVAL;
         sim->flaky_failures = flaky_failures;
+        sim->max_keys = max_keys;
+        for (sim->n_buckets = 16; sim->n_buckets < 2 * max_keys;)
+                sim->n_buckets *= 2;
+        /* calloc: pages of slots never used are never touched */
+        sim->entries = calloc(max_keys, sizeof(*sim->entries));
+        sim->buckets = malloc(sim->n_buckets * sizeof(*sim->buckets));
+        if (!sim->entries || !sim->buckets) {
+                payment_simulated_destroy(sim);
+                return -ENOMEM;
+        }
+        memset(sim->buckets, 0xff, sim->n_buckets * sizeof(*sim->buckets)); /* -1 */
         pthread_mutex_init(&sim->lock, NULL);
         return 0;
 }
 
 void payment_simulated_destroy(struct payment_simulated *sim)
 {
+        if (sim->buckets && sim->entries)
+                pthread_mutex_destroy(&sim->lock);
         free(sim->entries);
-        pthread_mutex_destroy(&sim->lock);
+        free(sim->buckets);
+        sim->entries = NULL;
+        sim->buckets = NULL;
 }
 
-/* The entry for key, created when absent; NULL when out of memory. Locked. */
+static uint32_t hash_of(const char *key)
+{
+        uint32_t h = 2166136261u; /* FNV-1a */
+        for (; *key; key++)
+                h = (h ^ (unsigned char)*key) * 16777619u;
+        return h;
+}
+
+static int32_t *bucket_of(struct payment_simulated *sim, uint32_t hash)
+{
+        return &sim->buckets[hash & (sim->n_buckets - 1)];
+}
+
+/* Takes slot i out of its bucket's chain. */
+static void unlink_entry(struct payment_simulated *sim, int32_t i)
+{
+        for (int32_t *at = bucket_of(sim, sim->entries[i].hash); *at >= 0;
+             at = &sim->entries[*at].next)
+                if (*at == i) {
+                        *at = sim->entries[i].next;
+                        return;
+                }
+}
+
+/* The entry for key, a new one (in the oldest slot once all are used) when
+ * absent. Locked. */
 static struct sim_entry *entry_for(struct payment_simulated *sim, const char *key)
 {
-        for (size_t i = 0; i < sim->n; i++)
-                if (!strcmp(sim->entries[i].key, key))
+        uint32_t hash = hash_of(key);
+        int32_t *head = bucket_of(sim, hash);
+        for (int32_t i = *head; i >= 0; i = sim->entries[i].next)
+                if (sim->entries[i].hash == hash && !strcmp(sim->entries[i].key, key))
                         return &sim->entries[i];
-        if (sim->n == sim->cap) {
-                size_t cap = sim->cap ? sim->cap * 2 : 64;
-                struct sim_entry *e = realloc(sim->entries, cap * sizeof(*e));
-                if (!e)
-                        return NULL;
-                sim->entries = e;
-                sim->cap = cap;
+        int32_t slot;
+        if (sim->n < sim->max_keys) {
+                slot = (int32_t)sim->n++;
+        } else { /* forget the oldest */
+                slot = (int32_t)sim->oldest;
+                sim->oldest = (sim->oldest + 1) % sim->max_keys;
+                unlink_entry(sim, slot);
         }
-        struct sim_entry *e = &sim->entries[sim->n++];
+        struct sim_entry *e = &sim->entries[slot];
         memset(e, 0, sizeof(*e));
         snprintf(e->key, sizeof(e->key), "%s", key);
+        e->hash = hash;
+        e->next = *head;
+        *head = slot;
         return e;
+}
+
+static void result_of(const struct sim_entry *e, struct payment_provider_result *ret)
+{
+        memset(ret, 0, sizeof(*ret));
+        ret->approved = e->approved;
+        snprintf(ret->decline_reason, sizeof(ret->decline_reason), "%s", declines[e->decline]);
+        snprintf(ret->reference, sizeof(ret->reference), "%s", e->reference);
+}
+
+static uint8_t decline_for(const char *token)
+{
+        if (!strcmp(token, "tok_decline"))
+                return 1;
+        if (!strcmp(token, "tok_insufficient_funds"))
+                return 2;
+        return strcmp(token, "tok_ok") && strcmp(token, "tok_slow") && strcmp(token, "tok_flaky")
+                       ? 3
+                       : 0;
 }
 
 static int sim_authorize(void *self, const char *key, const char *token,
@@ -59,28 +132,18 @@ static int sim_authorize(void *self, const char *key, const char *token,
         struct sim_entry *e = entry_for(sim, key);
         int r = 0;
         bool slow = false;
-        if (!e) {
-                r = -ENOMEM;
-        } else if (e->done) {
-                *ret = e->result; /* the same key again: the same answer, no second charge */
+        if (e->done) {
+                result_of(e, ret); /* the same key again: the same answer, no second charge */
         } else if (!strcmp(token, "tok_flaky") && e->attempts < sim->flaky_failures) {
                 e->attempts++;
                 r = -EAGAIN;
         } else {
-                struct payment_provider_result res = {.approved = true};
-                if (!strcmp(token, "tok_decline"))
-                        res = (struct payment_provider_result){.decline_reason = "card_declined"};
-                else if (!strcmp(token, "tok_insufficient_funds"))
-                        res = (struct payment_provider_result){.decline_reason =
-                                                                       "insufficient_funds"};
-                else if (strcmp(token, "tok_ok") && strcmp(token, "tok_slow") &&
-                         strcmp(token, "tok_flaky"))
-                        res = (struct payment_provider_result){.decline_reason = "unknown_token"};
-                memcpy(res.reference, "sim_", 4);
-                random_hex(res.reference + 4, 12);
-                e->result = res;
+                e->decline = decline_for(token);
+                e->approved = e->decline == 0;
+                memcpy(e->reference, "sim_", 4);
+                random_hex(e->reference + 4, 12);
                 e->done = true;
-                *ret = res;
+                result_of(e, ret);
                 slow = !strcmp(token, "tok_slow");
         }
         pthread_mutex_unlock(&sim->lock);
