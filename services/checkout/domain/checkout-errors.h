@@ -34,7 +34,8 @@
           "only a CONFIRMED order (not yet shipped) can be cancelled")                             \
         X(CE_NOT_ALLOWED, ERROR_DENIED, "only the order's customer or an admin may do this")       \
         X(CE_OP_REASON_INVALID, ERROR_INVALID,                                                     \
-          "reason is required: 1 to 200 characters of UTF-8 saying why (kept in the audit trail)") \
+          "reason is required: 1 to 200 bytes of UTF-8 on one line saying why (kept in the audit " \
+          "trail)")                                                                                \
         X(CE_OP_OUTCOME_INVALID, ERROR_INVALID,                                                    \
           "outcome must be SAGA_STATUS_COMPLETED or SAGA_STATUS_COMPENSATED")                      \
         X(CE_OP_FILTER_INVALID, ERROR_INVALID,                                                     \
