@@ -500,7 +500,11 @@ def test_one_json_log_line_per_call(start_testsvc):
     assert server.stop() == 0
     calls = [l for l in server.log_lines() if l["msg"] == "rpc"]
     assert len(calls) == 2
-    echo, unknown = calls
+    # by method: the two lines are written by different threads (a unary
+    # call's by the replies thread once its last batch completed), so either
+    # may come first
+    by_method = {l["method"]: l for l in calls}
+    echo, unknown = by_method[ECHO], by_method[f"/{SERVICE}/Nope"]
     assert echo["method"] == ECHO and echo["code"] == "OK" and echo["trace_id"] == trace
     assert echo["peer"].startswith("ipv4:127.0.0.1:") and echo["duration_ms"] >= 0
     assert unknown["code"] == "UNIMPLEMENTED" and unknown["method"] == f"/{SERVICE}/Nope"
