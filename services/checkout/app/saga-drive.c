@@ -87,7 +87,7 @@ static void split_error(const char *error, struct checkout_attempt *a)
         bool coded = n > 0 && n < sizeof(a->code) && error[n] == ':';
         snprintf(a->code, sizeof(a->code), "%.*s", coded ? (int)n : 7, coded ? error : "UNKNOWN");
         error += coded ? n + 1 + (error[n + 1] == ' ') : 0;
-        snprintf(a->message, sizeof(a->message), "%s", error);
+        snprintf(a->message, sizeof(a->message), "%.*s", (int)sizeof(a->message) - 1, error);
         utf8_sanitize(a->message);
 }
 
