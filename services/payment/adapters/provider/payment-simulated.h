@@ -18,7 +18,7 @@
 #include <pthread.h>
 #include <stdint.h>
 
-enum { PAYMENT_SIM_DEFAULT_KEYS = 65536 };
+enum { PAYMENT_SIM_DEFAULT_KEYS = 8192 };
 
 struct sim_entry;
 
