@@ -140,7 +140,8 @@ int main(void)
         printf("sim: %ld sagas (%ld completed, %ld compensated), %ld participant calls: %ld "
                "refused, %ld requests lost, %ld replies lost, %ld late, %ld duplicated, %ld "
                "payment crashes, %ld slow provider calls with the world running meanwhile, %ld "
-               "coordinator crashes, %ld operator actions during or between calls (%ld more refused)\n",
+               "coordinator crashes, %ld operator actions during or between calls (%ld more "
+               "refused)\n",
                total.completed + total.compensated, total.completed, total.compensated, total.calls,
                total.refused, total.requests_lost, total.replies_lost, total.late, total.duplicates,
                total.payment_crashes, total.nested, total.coordinator_crashes,
