@@ -17,43 +17,14 @@ ninja -C build-release services/identity/identity services/catalog/catalog \
 CLIENTS=${BENCH_CLIENTS:-8} DURATION=${BENCH_SOAK_SECONDS:-600} SLICE=${BENCH_SLICE_SECONDS:-30}
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
-sql() { mariadb --no-defaults -S "$BOOKSTORE_MYSQL_SOCKET" -uroot -N -B -e "$1"; }
-
-export BOOKSTORE_JWT_SIGNING_KEY=$work/k.pem BOOKSTORE_JWT_SIGNING_KID=k1 BOOKSTORE_ACCESS_LOG=false
-secret=bench-secret-$$-0123456789
-seller=$(mint SELLER seller-1) customer=$(mint CUSTOMER customer-1)
-
-names=(identity catalog inventory payment order checkout)
-declare -A port pid
-start_service() { # name env...
-  local name=$1 up
-  shift
-  up=$(echo "$name" | tr '[:lower:]' '[:upper:]')
-  # shellcheck disable=SC2046
-  start "$name" "build-release/services/$name/$name" "BOOKSTORE_${up}_ADDR=127.0.0.1:0" \
-    "BOOKSTORE_${up}_METRICS_ADDR=127.0.0.1:0" $(db_env "$up") "$@"
-  port[$name]=$started_port pid[$name]=$started_pid
-}
-start_service identity BOOKSTORE_IDENTITY_SERVICE_CLIENTS="checkout:$secret"
-start_service catalog
-start_service inventory BOOKSTORE_CATALOG_TARGET=127.0.0.1:${port[catalog]}
-start_service payment
-start_service order BOOKSTORE_CATALOG_TARGET=127.0.0.1:${port[catalog]} \
-  BOOKSTORE_IDENTITY_TARGET=127.0.0.1:${port[identity]}
-start_service checkout BOOKSTORE_CHECKOUT_SERVICE_SECRET=$secret \
-  BOOKSTORE_IDENTITY_TARGET=127.0.0.1:${port[identity]} \
-  BOOKSTORE_ORDER_TARGET=127.0.0.1:${port[order]} BOOKSTORE_PAYMENT_TARGET=127.0.0.1:${port[payment]} \
-  BOOKSTORE_INVENTORY_TARGET=127.0.0.1:${port[inventory]}
-
-book=$(new_book "${port[catalog]}" "$seller")
-bufcurl -H "authorization: Bearer $seller" -d "{\"book_id\": \"$book\", \"on_hand\": 100000000}" \
-  "http://127.0.0.1:${port[inventory]}/bookstore.inventory.v1.InventoryService/SetStock" >/dev/null
-load() { build-release/bench/checkout-load "127.0.0.1:${port[checkout]}" "$book" "$customer" "$@"; }
+STOCK=100000000
+# shellcheck source=bench/checkout-system.sh
+. bench/checkout-system.sh
 load 4 20 warm >/dev/null
 placed=80
 
 rss_anon_kb() { awk '/^RssAnon:/ {print $2}' "/proc/$1/status"; }
-memory_row() { local n; for n in "${names[@]}"; do printf '|%s' "$(rss_anon_kb "${pid[$n]}")"; done; }
+memory_row() { local n; for n in "${services[@]}"; do printf '|%s' "$(rss_anon_kb "${pid[$n]}")"; done; }
 
 read -r probe _ < <(load "$CLIENTS" 5 probe)
 placed=$((placed + CLIENTS * 5))
@@ -71,17 +42,10 @@ while [ $(( $(date +%s) - start_s )) -lt "$DURATION" ]; do
   rows+=("$(( $(date +%s) - start_s ))|$rate|$p99$(memory_row)")
 done
 
-captured=$(sql "SELECT COUNT(*) FROM bookstore_payment.payments WHERE status = 2")
-confirmed=$(sql "SELECT COUNT(*) FROM bookstore_order.orders WHERE status = 3")
-sold=$((100000000 - $(bufcurl -d "{\"book_id\": \"$book\"}" \
-  "http://127.0.0.1:${port[inventory]}/bookstore.inventory.v1.InventoryService/GetStock" | json '["stock"]["onHand"]')))
-if [ "$captured" != "$placed" ] || [ "$confirmed" != "$placed" ] || [ "$sold" != "$placed" ]; then
-  echo "bench: placed $placed, captured $captured, confirmed $confirmed, sold $sold" >&2
-  exit 1
-fi
+check_reconciled "$placed"
 
 # the trend of each column: mean of the last third of the slices over the first third
-trend=$(printf '%s\n' "${rows[@]:1}" | awk -F'|' -v names="sagas/s p99 ${names[*]}" '
+trend=$(printf '%s\n' "${rows[@]:1}" | awk -F'|' -v names="sagas/s p99 ${services[*]}" '
   { for (i = 2; i <= NF; i++) v[NR, i] = $i; n = NR; cols = NF }
   END {
     split(names, label, " "); third = int(n / 3); if (third < 1) third = 1
@@ -102,8 +66,8 @@ trend=$(printf '%s\n' "${rows[@]:1}" | awk -F'|' -v names="sagas/s p99 ${names[*
   echo "after each slice its completed sagas/s, its p99 (ms) and each service's anonymous memory"
   echo "(RssAnon, kB). Row 0 is after the warm-up, before the soak."
   echo
-  printf '| s | sagas/s | p99 ms'; printf ' | %s kB' "${names[@]}"; echo ' |'
-  printf '|---:|---:|---:'; printf '|---:%.0s' "${names[@]}"; echo '|'
+  printf '| s | sagas/s | p99 ms'; printf ' | %s kB' "${services[@]}"; echo ' |'
+  printf '|---:|---:|---:'; printf '|---:%.0s' "${services[@]}"; echo '|'
   for r in "${rows[@]}"; do echo "| ${r//|/ | } |"; done
   echo
   echo "Last third of the slices over the first third (1.00x: flat): $trend."
