@@ -2,8 +2,9 @@
  * stores, with participants whose records a test writes and whose repairs
  * change them: every kind is found once and logged once, the safe kinds are
  * repaired with their own idempotency keys, the rest stay open until they go
- * away, an order a saga is moving or that just changed is left alone, and a
- * failed repair is tried again. */
+ * away, an order a saga is moving or that just changed is left alone, a
+ * failed repair is tried again, one applied whose answer was lost is not
+ * repeated, and a participant that cannot be read stops the pass. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -34,6 +35,7 @@ static size_t n_rows[3];
 static char repairs[8][128]; /* the keys of the repair calls */
 static size_t n_repairs;
 static bool repairs_fail;
+static bool replies_lost;   /* a repair is applied, its answer never comes back */
 static int views_down = -1; /* a source that cannot be read; -1: none */
 
 static void put(enum checkout_view_source source, const char *order_id, int status)
@@ -92,6 +94,9 @@ static void repaired(const struct checkout_call *call, enum checkout_view_source
         }
         put(source, order_id, status);
         *ret = (struct checkout_reply){.outcome = SAGA_OUTCOME_OK};
+        if (replies_lost)
+                *ret = (struct checkout_reply){.outcome = SAGA_OUTCOME_MAYBE_APPLIED,
+                                               .error = "DEADLINE_EXCEEDED: deadline exceeded"};
 }
 
 static void p_payment(void *self, const struct checkout_call *call, enum checkout_payment_op op,
@@ -116,7 +121,7 @@ static int setup(void **state)
         memset(rows, 0, sizeof(rows));
         memset(n_rows, 0, sizeof(n_rows));
         n_repairs = 0;
-        repairs_fail = false;
+        repairs_fail = replies_lost = false;
         views_down = -1;
         struct core_env env = core_env_fake(&fake);
         checkout_memory_store_init(&sagas, env);
@@ -269,6 +274,24 @@ static void a_participant_that_cannot_be_read_stops_the_pass(void **state)
         assert_int_equal(r.resolved, 1);
 }
 
+static void a_repair_applied_whose_answer_was_lost_is_resolved_not_repeated(void **state)
+{
+        order("o12", REJECTED, AUTHORIZED, 0);
+        replies_lost = true; /* the void happens; the reconciler hears nothing back */
+        struct checkout_reconcile_report r = run();
+        assert_int_equal(r.found, 1);
+        assert_int_equal(r.failed, 1);
+        assert_int_equal(status_of("o12", DIVERGENCE_AUTHORIZED_WITHOUT_SAGA), DIVERGENCE_OPEN);
+        /* the next pass sees the payment voided: nothing to repair, the divergence gone */
+        replies_lost = false;
+        fake.now_ms += 60000;
+        r = run();
+        assert_int_equal(r.repaired, 0);
+        assert_int_equal(r.resolved, 1);
+        assert_int_equal(n_repairs, 1); /* not asked again */
+        assert_int_equal(status_of("o12", DIVERGENCE_AUTHORIZED_WITHOUT_SAGA), DIVERGENCE_RESOLVED);
+}
+
 int main(void)
 {
         log_set_min_level(LOG_ERROR);
@@ -282,6 +305,9 @@ int main(void)
                         teardown),
                 cmocka_unit_test_setup_teardown(a_participant_that_cannot_be_read_stops_the_pass,
                                                 setup, teardown),
+                cmocka_unit_test_setup_teardown(
+                        a_repair_applied_whose_answer_was_lost_is_resolved_not_repeated, setup,
+                        teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
