@@ -77,3 +77,38 @@ void utf8_sanitize(char *s)
                 *p++ = '?', left--;
         }
 }
+
+static size_t code_points(const char *s)
+{
+        size_t n = 0;
+        for (; *s; s++)
+                n += ((unsigned char)*s & 0xc0) != 0x80;
+        return n;
+}
+
+bool utf8_text_ok(const char *s, size_t min_chars, size_t max_chars, bool allow_newlines)
+{
+        size_t len = s ? strlen(s) : 0;
+        if (!s || !utf8_valid(s, len))
+                return false;
+        size_t chars = code_points(s);
+        if (chars < min_chars || chars > max_chars)
+                return false;
+        for (size_t i = 0; i < len; i++) {
+                unsigned char c = (unsigned char)s[i];
+                if ((c < 0x20 && !(allow_newlines && (c == '\n' || c == '\t'))) || c == 0x7f)
+                        return false;
+        }
+        return true;
+}
+
+bool utf8_line_ok(const char *s, size_t max_bytes)
+{
+        size_t n = s ? strlen(s) : 0;
+        if (n == 0 || n > max_bytes || !utf8_valid(s, n))
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] == 0x7f)
+                        return false;
+        return true;
+}

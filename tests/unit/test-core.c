@@ -170,6 +170,27 @@ static void utf8_sanitize_cuts_and_replaces(void **state)
         assert_string_equal(good, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x93\x9a");
 }
 
+static void utf8_text_and_line_checks(void **state)
+{
+        (void)state;
+        assert_true(utf8_text_ok("caf\xc3\xa9", 4, 4, false)); /* 4 characters, 5 bytes */
+        assert_false(utf8_text_ok("caf\xc3\xa9", 5, 10, false));
+        assert_false(utf8_text_ok("", 1, 10, false));
+        assert_true(utf8_text_ok("", 0, 10, false));
+        assert_true(utf8_text_ok("two\nlines\tok", 1, 20, true));
+        assert_false(utf8_text_ok("two\nlines", 1, 20, false));
+        assert_false(utf8_text_ok("bell\a", 1, 20, true));
+        assert_false(utf8_text_ok("del\x7f", 1, 20, true));
+        assert_false(utf8_text_ok("bad \xc3", 1, 20, true));
+        assert_false(utf8_text_ok(NULL, 0, 20, true));
+        assert_true(utf8_line_ok("a reason", 8));
+        assert_false(utf8_line_ok("a reason", 7));
+        assert_false(utf8_line_ok("", 8));
+        assert_false(utf8_line_ok(NULL, 8));
+        assert_false(utf8_line_ok("two\nlines", 20));
+        assert_false(utf8_line_ok("bad \xff", 20));
+}
+
 static void page_tokens_and_sizes(void **state)
 {
         (void)state;
@@ -187,6 +208,18 @@ static void page_tokens_and_sizes(void **state)
         assert_int_equal(page_token_parse("o", 'o', &seq), -1);
         assert_int_equal(page_token_parse("o-1", 'o', &seq), -1);
         assert_int_equal(page_token_parse("o4x", 'o', &seq), -1);
+        int64_t rank = 5;
+        char pair[48];
+        assert_int_equal(page_token_parse_pair("", 'h', &rank, &seq), 0);
+        assert_true(rank == 0 && seq == 0);
+        page_token_format_pair('h', 12, 345, pair);
+        assert_string_equal(pair, "h12.345");
+        assert_int_equal(page_token_parse_pair(pair, 'h', &rank, &seq), 0);
+        assert_true(rank == 12 && seq == 345);
+        const char *bad_pairs[] = {"h12", "h.3", "h1.", "h1.2x", "h-1.2", "h1.-2", "h 1.2",
+                                   "n1.2", "h1.+2", "h99999999999999999999.1"};
+        for (size_t i = 0; i < sizeof(bad_pairs) / sizeof(bad_pairs[0]); i++)
+                assert_int_equal(page_token_parse_pair(bad_pairs[i], 'h', &rank, &seq), -1);
         assert_int_equal(page_size_clamp(0, 20, 100), 20);
         assert_int_equal(page_size_clamp(-3, 20, 100), 20);
         assert_int_equal(page_size_clamp(7, 20, 100), 7);
@@ -311,6 +344,7 @@ int main(void)
                 cmocka_unit_test(config_reads_defaults_values_and_reports_errors),
                 cmocka_unit_test(utf8_accepts_valid_and_rejects_invalid),
                 cmocka_unit_test(utf8_sanitize_cuts_and_replaces),
+                cmocka_unit_test(utf8_text_and_line_checks),
                 cmocka_unit_test(the_env_port_has_a_settable_fake_and_the_system),
                 cmocka_unit_test(log_writes_one_json_object_per_line),
                 cmocka_unit_test(page_tokens_and_sizes),

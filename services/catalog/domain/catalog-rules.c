@@ -13,32 +13,6 @@
 ERROR_TABLE(catalog, CE_FIRST, CATALOG_ERRORS(ROW))
 #undef ROW
 
-static size_t utf8_chars(const char *s)
-{
-        size_t n = 0;
-        for (; *s; s++)
-                n += ((unsigned char)*s & 0xc0) != 0x80;
-        return n;
-}
-
-/* Valid UTF-8, min..max characters, no control characters (allow_newlines
- * keeps \n and \t for descriptions). */
-static bool text_ok(const char *s, size_t min, size_t max, bool allow_newlines)
-{
-        size_t len = strlen(s);
-        if (!utf8_valid(s, len))
-                return false;
-        size_t chars = utf8_chars(s);
-        if (chars < min || chars > max)
-                return false;
-        for (size_t i = 0; i < len; i++) {
-                unsigned char c = (unsigned char)s[i];
-                if ((c < 0x20 && !(allow_newlines && (c == '\n' || c == '\t'))) || c == 0x7f)
-                        return false;
-        }
-        return true;
-}
-
 static bool blank(const char *s)
 {
         for (; *s; s++)
@@ -68,7 +42,7 @@ int catalog_normalize_isbn13(const char *in, char out[14])
 
 int catalog_check_title(const char *title)
 {
-        return text_ok(title, 1, 300, false) && !blank(title) ? CE_OK : CE_TITLE_INVALID;
+        return utf8_text_ok(title, 1, 300, false) && !blank(title) ? CE_OK : CE_TITLE_INVALID;
 }
 
 int catalog_join_authors(const char *const *names, size_t n, char *out, size_t out_len)
@@ -77,7 +51,7 @@ int catalog_join_authors(const char *const *names, size_t n, char *out, size_t o
                 return CE_AUTHORS_INVALID;
         size_t used = 0;
         for (size_t i = 0; i < n; i++) {
-                if (!text_ok(names[i], 1, 200, false) || blank(names[i]))
+                if (!utf8_text_ok(names[i], 1, 200, false) || blank(names[i]))
                         return CE_AUTHORS_INVALID;
                 int w = snprintf(out + used, out_len - used, "%s%s", i ? "\x1f" : "", names[i]);
                 if (w < 0 || (size_t)w >= out_len - used)
@@ -89,7 +63,7 @@ int catalog_join_authors(const char *const *names, size_t n, char *out, size_t o
 
 int catalog_check_description(const char *description)
 {
-        return text_ok(description, 0, 2000, true) ? CE_OK : CE_DESCRIPTION_INVALID;
+        return utf8_text_ok(description, 0, 2000, true) ? CE_OK : CE_DESCRIPTION_INVALID;
 }
 
 int catalog_check_price(const struct catalog_money *m)
@@ -105,7 +79,7 @@ int catalog_check_price(const struct catalog_money *m)
 
 int catalog_check_category_name(const char *name)
 {
-        return text_ok(name, 1, 100, false) && !blank(name) ? CE_OK : CE_CATEGORY_NAME_INVALID;
+        return utf8_text_ok(name, 1, 100, false) && !blank(name) ? CE_OK : CE_CATEGORY_NAME_INVALID;
 }
 
 static const char *const status_names[] = {

@@ -19,17 +19,6 @@
  * again; it writes at most twice per participant call. */
 enum { OPERATE_TRIES = 8, REASON_MAX = 200 };
 
-static bool reason_valid(const char *reason)
-{
-        size_t n = reason ? strlen(reason) : 0;
-        if (n == 0 || n > REASON_MAX || !utf8_valid(reason, n))
-                return false;
-        for (size_t i = 0; i < n; i++)
-                if ((unsigned char)reason[i] < 0x20)
-                        return false; /* one line in the audit trail and the logs */
-        return true;
-}
-
 /* Applies req to a fresh read of the saga and writes it: 0, a refusal,
  * -ESTALE (written meanwhile: read again), or -errno. */
 static int operate_once(struct checkout_app *app, const struct checkout_caller *caller,
@@ -65,7 +54,7 @@ int checkout_operate(struct checkout_app *app, const struct checkout_caller *cal
 {
         if (!(caller->role & ROLE_ADMIN))
                 return CE_NOT_ALLOWED;
-        if (!reason_valid(req->reason))
+        if (!utf8_line_ok(req->reason, REASON_MAX))
                 return CE_OP_REASON_INVALID;
         if (!saga_id || !*saga_id)
                 return CE_ID_INVALID;

@@ -212,6 +212,8 @@ int order_list(struct order_app *app, const struct order_caller *caller,
         if (listing_filter_init(&shape, 0, f->ids, f->n_ids, f->updated_since, 0, "", 'o') !=
             LISTING_OK)
                 return OE_FILTER_INVALID;
+        if (f->book_id && *f->book_id && !id_valid(f->book_id, 63))
+                return OE_FILTER_INVALID;
         size_t size = page_size_clamp(page_size, ORDER_PAGE_DEFAULT, ORDER_PAGE_MAX);
         bool all = caller->role & (ROLE_ADMIN | ROLE_SERVICE);
         bool seller = !all && (caller->role & ROLE_SELLER);
@@ -222,6 +224,7 @@ int order_list(struct order_app *app, const struct order_caller *caller,
                 .ids = f->ids,
                 .n_ids = f->n_ids,
                 .updated_since = f->updated_since,
+                .book_id = f->book_id && *f->book_id ? f->book_id : NULL,
                 .after_seq = after,
                 .limit = size + 1,
         };

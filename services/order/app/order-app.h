@@ -49,6 +49,7 @@ struct order_list_filter {
         const char *const *ids; /* at most LISTING_MAX_IDS */
         size_t n_ids;
         int64_t updated_since; /* unix seconds */
+        const char *book_id;   /* only orders with it; NULL or "": any */
 };
 int order_list(struct order_app *app, const struct order_caller *caller,
                const struct order_list_filter *f, int32_t page_size, const char *page_token,

@@ -19,7 +19,7 @@
         X(OE_PAGE_TOKEN_INVALID, ERROR_INVALID, "page_token is not one this service issued")       \
         X(OE_FILTER_INVALID, ERROR_INVALID,                                                        \
           "order_ids: at most 100, each 1 to 63 printable ASCII characters (no spaces); "          \
-          "updated_since not before 1970-01-01")                                                   \
+          "updated_since not before 1970-01-01; book_id 1 to 63 such characters")                  \
         X(OE_BOOK_NOT_FOUND, ERROR_NOT_FOUND, "a book in the order is not in the catalog")         \
         X(OE_ADDRESS_NOT_FOUND, ERROR_NOT_FOUND, "no such address among yours")                    \
         X(OE_ORDER_NOT_FOUND, ERROR_NOT_FOUND, "no such order")                                    \

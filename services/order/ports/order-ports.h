@@ -38,6 +38,7 @@ struct order {
 struct order_query {
         const char *customer_id;  /* only this customer's orders; NULL: any */
         const char *seller_id;    /* only orders with this seller's books; NULL: any */
+        const char *book_id;      /* only orders with this book; NULL: any */
         enum order_status status; /* 0: any */
         const char *const *ids;   /* only these orders (n_ids); none: any */
         size_t n_ids;

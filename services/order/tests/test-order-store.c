@@ -190,11 +190,14 @@ static size_t list(const struct order_query *q, struct order *out)
 static void listing_filters_and_pages_alike(void **state)
 {
         (void)state;
-        char ids[5][37];
+        char ids[5][37], book[40];
+        snprintf(book, sizeof(book), "list-book-%u", (unsigned)getpid());
         const char *customers[] = {"list-a", "list-b", "list-a", "list-a", "list-b"};
         const char *sellers[] = {"list-x", "list-y", "list-y", "list-x", "list-x"};
         for (int i = 0; i < 5; i++) {
                 struct order *o = new_order(customers[i], "", sellers[i]);
+                if (i == 1 || i == 4) /* this case's own book, in two orders */
+                        add_item(o, book, "list-z", 1, 7);
                 memcpy(ids[i], o->id, sizeof(ids[i]));
                 assert_int_equal(store.ops->insert(store.self, o), 0);
         }
@@ -213,6 +216,13 @@ static void listing_filters_and_pages_alike(void **state)
         q = (struct order_query){.seller_id = "list-x", .status = ORDER_PENDING, .limit = 8};
         assert_int_equal(list(&q, out), 2);
         assert_string_equal(out[1].id, ids[4]);
+        q = (struct order_query){.book_id = book, .limit = 8};
+        assert_int_equal(list(&q, out), 2);
+        assert_string_equal(out[0].id, ids[1]);
+        assert_string_equal(out[1].id, ids[4]);
+        assert_int_equal(out[1].n_items, 2);
+        q = (struct order_query){.book_id = book, .customer_id = "list-a", .limit = 8};
+        assert_int_equal(list(&q, out), 0);
         /* pages of two, each starting after the last one's seq */
         assert_int_equal(store.ops->find(store.self, ids[0], &out[0]), 0);
         q = (struct order_query){.after_seq = out[0].seq - 1, .limit = 2};

@@ -23,3 +23,9 @@ enum { PAGE_KEY_MAX = 64 };
 int page_token_parse_key(const char *token, char prefix, char out[PAGE_KEY_MAX]);
 /* The token that continues after the row with this key. */
 void page_token_format_key(char prefix, const char *key, char out[PAGE_KEY_MAX + 1]);
+
+/* Listings ordered by a rank and then the sequence number (e.g. reviews by
+ * helpful marks): "<prefix><rank>.<seq>", both >= 0. 0 with both (0 and 0
+ * for a NULL or empty token), or -1 for anything else. */
+int page_token_parse_pair(const char *token, char prefix, int64_t *ret_rank, int64_t *ret_seq);
+void page_token_format_pair(char prefix, int64_t rank, int64_t seq, char out[48]);

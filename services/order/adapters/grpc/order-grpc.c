@@ -151,7 +151,8 @@ static int list_orders(struct rpc_call *call, const ProtobufCMessage *msg, Proto
                 .status = (enum order_status)req->status,
                 .ids = (const char *const *)req->order_ids,
                 .n_ids = req->n_order_ids,
-                .updated_since = req->updated_since ? req->updated_since->seconds : 0};
+                .updated_since = req->updated_since ? req->updated_since->seconds : 0,
+                .book_id = req->book_id};
         int r = order_list(APP(call), &caller, &filter, size,
                            req->page ? req->page->page_token : "", orders, &n, next);
         if (r != OE_OK)

@@ -107,6 +107,14 @@ static bool sells(const struct order *o, const char *seller_id)
         return false;
 }
 
+static bool contains(const struct order *o, const char *book_id)
+{
+        for (size_t i = 0; i < o->n_items; i++)
+                if (!strcmp(o->items[i].book_id, book_id))
+                        return true;
+        return false;
+}
+
 static int mem_list(void *self, const struct order_query *q, struct order *ret, size_t *ret_n)
 {
         struct order_memory_store *m = self;
@@ -120,6 +128,7 @@ static int mem_list(void *self, const struct order_query *q, struct order *ret, 
                 if (o->seq > q->after_seq &&
                     (!q->customer_id || !strcmp(o->customer_id, q->customer_id)) &&
                     (!q->seller_id || sells(o, q->seller_id)) &&
+                    (!q->book_id || contains(o, q->book_id)) &&
                     (!q->status || o->status == q->status) &&
                     listing_matches(&ids, o->id, 0, o->updated_at))
                         ret[n++] = *o;

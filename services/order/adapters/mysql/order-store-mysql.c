@@ -248,7 +248,7 @@ static int store_set_status(void *self, const char *id, enum order_status from,
 static int store_list(void *self, const struct order_query *q, struct order *ret, size_t *ret_n)
 {
         char sql[1400];
-        struct db_value p[6 + LISTING_MAX_IDS];
+        struct db_value p[7 + LISTING_MAX_IDS];
         size_t n = 0;
         int len = snprintf(sql, sizeof(sql), "SELECT " ORDER_COLUMNS " FROM orders WHERE seq > ?");
         p[n++] = db_int(q->after_seq);
@@ -261,6 +261,11 @@ static int store_list(void *self, const struct order_query *q, struct order *ret
                         sql + len, sizeof(sql) - (size_t)len,
                         " AND id IN (SELECT order_id FROM order_items WHERE seller_id = ?)");
                 p[n++] = db_text(q->seller_id);
+        }
+        if (q->book_id) {
+                len += snprintf(sql + len, sizeof(sql) - (size_t)len,
+                                " AND id IN (SELECT order_id FROM order_items WHERE book_id = ?)");
+                p[n++] = db_text(q->book_id);
         }
         if (q->status) {
                 len += snprintf(sql + len, sizeof(sql) - (size_t)len, " AND status = ?");
