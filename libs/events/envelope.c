@@ -64,6 +64,12 @@ static const struct {
         KNOWN("order.shipped", ORDER_SHIPPED),
         KNOWN("saga.completed", SAGA_COMPLETED),
         KNOWN("saga.compensated", SAGA_COMPENSATED),
+        KNOWN("review.created", REVIEW_CHANGED),
+        KNOWN("review.updated", REVIEW_CHANGED),
+        KNOWN("review.deleted", REVIEW_CHANGED),
+        KNOWN("review.hidden", REVIEW_CHANGED),
+        KNOWN("review.unhidden", REVIEW_CHANGED),
+        KNOWN("review.answered", REVIEW_CHANGED),
 #undef KNOWN
 };
 

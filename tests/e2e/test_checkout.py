@@ -606,6 +606,45 @@ def test_cancelling_a_confirmed_order_refunds_and_restocks(stack):
     stack.reconcile(book, 4)
 
 
+def test_a_seller_refuses_an_order_before_it_ships(stack):
+    """RefuseOrder runs the cancellation saga for the seller of a book in a
+    confirmed order; the customer sees the reason; money and stock add up."""
+    book, buyer = stack.book(on_hand=5, units=9, seller="refusing-seller"), stack.customer()
+    placed = buyer.place(book, quantity=2)
+    assert placed.saga.status == COMPLETED and stack.available(book).available == 3
+    seller = bearer(stack.keypair, "SELLER", "refusing-seller")
+    # bad input, another seller, the customer: each a clear status, nothing changes
+    for reason, who, want in [("", seller, grpc.StatusCode.INVALID_ARGUMENT),
+                              ("two\nlines", seller, grpc.StatusCode.INVALID_ARGUMENT),
+                              ("x" * 161, seller, grpc.StatusCode.INVALID_ARGUMENT),
+                              ("out of print", bearer(stack.keypair, "SELLER", "other-seller"),
+                               grpc.StatusCode.NOT_FOUND),
+                              ("out of print", buyer.md, grpc.StatusCode.PERMISSION_DENIED)]:
+        code, msg = err(buyer.stub().RefuseOrder, pb.RefuseOrderRequest(
+            order_id=placed.order_id, reason=reason), timeout=10, metadata=who)
+        assert code == want, (reason, msg)
+    assert buyer.order(placed.order_id).status == opb.ORDER_STATUS_CONFIRMED
+    c = buyer.stub().RefuseOrder(pb.RefuseOrderRequest(order_id=placed.order_id,
+                                                       reason="the last copy was damaged"),
+                                 timeout=30, metadata=seller).saga
+    assert c.kind == pb.SAGA_KIND_CANCELLATION and c.status == COMPLETED
+    assert [s.name for s in c.steps] == ["request_cancel", "refund_payment",
+                                         "restock_inventory", "cancel_order"]
+    order = buyer.order(placed.order_id)
+    assert order.status == opb.ORDER_STATUS_CANCELLED
+    assert order.status_reason == "refused by the seller: the last copy was damaged"
+    assert buyer.payment(placed.order_id).status == paypb.PAYMENT_STATUS_REFUNDED
+    assert stack.available(book).available == 5
+    assert buyer.get(order_id=placed.order_id).id == c.id  # the customer follows it
+    # only a confirmed order can be refused (shipping one here would unbalance
+    # the module's reconciliation, which counts confirmed orders)
+    rejected = buyer.place(book, tok="tok_decline")
+    code, msg = err(buyer.stub().RefuseOrder, pb.RefuseOrderRequest(
+        order_id=rejected.order_id, reason="too late"), timeout=10, metadata=seller)
+    assert code == grpc.StatusCode.FAILED_PRECONDITION and "CONFIRMED" in msg
+    stack.reconcile(book, 5)
+
+
 def test_admins_list_sagas_by_status_page_by_page(stack):
     book, buyer = stack.book(on_hand=10), stack.customer()
     buyer.place(book, tok="tok_decline")

@@ -8,6 +8,7 @@
 #include "reconciler.h"
 #include "saga-runner.h"
 #include "core/page.h"
+#include "core/utf8.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -195,24 +196,37 @@ int checkout_place(struct checkout_app *app, const struct checkout_caller *calle
         return r;
 }
 
-int checkout_cancel(struct checkout_app *app, const struct checkout_caller *caller,
-                    const char *order_id, const char *reason, const struct checkout_wait *wait,
-                    struct checkout_saga *ret)
+static bool sells_in(const struct checkout_order_view *o, const char *seller)
 {
-        if (!order_id || !*order_id || strlen(order_id) > 63)
-                return CE_ORDER_ID_INVALID;
-        if (reason && strlen(reason) > 200)
-                return CE_REASON_INVALID;
+        for (size_t i = 0; i < o->n_sellers; i++)
+                if (!strcmp(o->sellers[i], seller))
+                        return true;
+        return false;
+}
+
+/* The cancellation saga of order_id, asked by its customer or an admin, or
+ * (by_seller) refused by a seller of a book in it; why goes to the order. */
+static int cancellation(struct checkout_app *app, const struct checkout_caller *caller,
+                        const char *order_id, bool by_seller, const char *why,
+                        const struct checkout_wait *wait, struct checkout_saga *ret)
+{
+        struct checkout_order_view *o = calloc(1, sizeof(*o));
+        if (!o)
+                return -ENOMEM;
+        int r = app->peers.ops->order_of(app->peers.self, order_id, caller->authorization, o);
         char customer[64];
-        int status = 0;
-        int r = app->peers.ops->order_of(app->peers.self, order_id, caller->authorization, customer,
-                                         &status);
+        int status = o->status;
+        snprintf(customer, sizeof(customer), "%s", o->customer_id);
+        bool allowed = by_seller ? (caller->role & ROLE_SELLER) && sells_in(o, caller->subject)
+                                 : !strcmp(customer, caller->subject) ||
+                                           (caller->role & ROLE_ADMIN);
+        free(o);
         if (r == -ENOENT)
                 return CE_ORDER_NOT_FOUND;
         if (r < 0)
                 return r;
-        if (strcmp(customer, caller->subject) && !(caller->role & ROLE_ADMIN))
-                return CE_NOT_ALLOWED;
+        if (!allowed)
+                return by_seller ? CE_NOT_SELLER : CE_NOT_ALLOWED;
         char key[72];
         snprintf(key, sizeof(key), "cancel:%s", order_id);
         r = app->store.ops->find_by_key(app->store.self, customer, CHECKOUT_KIND_CANCELLATION, key,
@@ -224,14 +238,13 @@ int checkout_cancel(struct checkout_app *app, const struct checkout_caller *call
         if (r != -ENOENT)
                 return r;
         if (!checkout_order_cancellable(status))
-                return CE_NOT_CANCELLABLE;
+                return by_seller ? CE_NOT_REFUSABLE : CE_NOT_CANCELLABLE;
         memset(ret, 0, sizeof(*ret));
         ret->kind = CHECKOUT_KIND_CANCELLATION;
         snprintf(ret->customer_id, sizeof(ret->customer_id), "%s", customer);
         snprintf(ret->idempotency_key, sizeof(ret->idempotency_key), "%s", key);
         snprintf(ret->order_id, sizeof(ret->order_id), "%s", order_id);
-        snprintf(ret->reason, sizeof(ret->reason), "%s",
-                 reason && *reason ? reason : "cancelled by request");
+        snprintf(ret->reason, sizeof(ret->reason), "%s", why);
         snprintf(ret->trace_id, sizeof(ret->trace_id), "%s",
                  caller->trace_id ? caller->trace_id : "");
         struct saga_sub *sub = NULL;
@@ -242,6 +255,31 @@ int checkout_cancel(struct checkout_app *app, const struct checkout_caller *call
         if (r == 0)
                 wait_for(app, ret, wait, sub);
         return r;
+}
+
+int checkout_cancel(struct checkout_app *app, const struct checkout_caller *caller,
+                    const char *order_id, const char *reason, const struct checkout_wait *wait,
+                    struct checkout_saga *ret)
+{
+        if (!order_id || !*order_id || strlen(order_id) > 63)
+                return CE_ORDER_ID_INVALID;
+        if (reason && strlen(reason) > 200)
+                return CE_REASON_INVALID;
+        return cancellation(app, caller, order_id, false,
+                            reason && *reason ? reason : "cancelled by request", wait, ret);
+}
+
+int checkout_refuse(struct checkout_app *app, const struct checkout_caller *caller,
+                    const char *order_id, const char *reason, const struct checkout_wait *wait,
+                    struct checkout_saga *ret)
+{
+        if (!order_id || !*order_id || strlen(order_id) > 63)
+                return CE_ORDER_ID_INVALID;
+        if (!utf8_line_ok(reason, CHECKOUT_REFUSAL_REASON_MAX))
+                return CE_REFUSAL_REASON_INVALID;
+        char why[sizeof(ret->reason)];
+        snprintf(why, sizeof(why), "refused by the seller: %s", reason);
+        return cancellation(app, caller, order_id, true, why, wait, ret);
 }
 
 static bool may_see(const struct checkout_caller *caller, const struct checkout_saga *s)

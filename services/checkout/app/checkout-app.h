@@ -99,6 +99,12 @@ int checkout_place(struct checkout_app *app, const struct checkout_caller *calle
 int checkout_cancel(struct checkout_app *app, const struct checkout_caller *caller,
                     const char *order_id, const char *reason, const struct checkout_wait *wait,
                     struct checkout_saga *ret);
+/* A seller of a book in a confirmed order refuses it: the same cancellation
+ * saga, the order's reason "refused by the seller: <reason>". */
+enum { CHECKOUT_REFUSAL_REASON_MAX = 160 };
+int checkout_refuse(struct checkout_app *app, const struct checkout_caller *caller,
+                    const char *order_id, const char *reason, const struct checkout_wait *wait,
+                    struct checkout_saga *ret);
 /* Exactly one of saga_id and order_id non-empty; the owner or an admin. */
 int checkout_get(struct checkout_app *app, const struct checkout_caller *caller,
                  const char *saga_id, const char *order_id, struct checkout_saga *ret);

@@ -33,6 +33,11 @@
         X(CE_NOT_CANCELLABLE, ERROR_PRECONDITION,                                                  \
           "only a CONFIRMED order (not yet shipped) can be cancelled")                             \
         X(CE_NOT_ALLOWED, ERROR_DENIED, "only the order's customer or an admin may do this")       \
+        X(CE_NOT_SELLER, ERROR_DENIED, "only a seller of a book in the order may refuse it")       \
+        X(CE_NOT_REFUSABLE, ERROR_PRECONDITION,                                                    \
+          "only a CONFIRMED order (not yet shipped) can be refused; a shipped one cannot")         \
+        X(CE_REFUSAL_REASON_INVALID, ERROR_INVALID,                                                \
+          "reason is required: 1 to 160 bytes of UTF-8 on one line; the customer sees it")         \
         X(CE_OP_REASON_INVALID, ERROR_INVALID,                                                     \
           "reason is required: 1 to 200 bytes of UTF-8 on one line saying why (kept in the audit " \
           "trail)")                                                                                \

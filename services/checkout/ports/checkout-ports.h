@@ -153,6 +153,14 @@ struct checkout_call {
 enum checkout_payment_op { CHECKOUT_PAY_CAPTURE, CHECKOUT_PAY_VOID, CHECKOUT_PAY_REFUND };
 enum checkout_stock_op { CHECKOUT_STOCK_RELEASE, CHECKOUT_STOCK_COMMIT, CHECKOUT_STOCK_RESTOCK };
 
+/* What a cancellation needs to know of the order. */
+struct checkout_order_view {
+        char customer_id[64];
+        int status; /* bookstore.order.v1.OrderStatus */
+        char sellers[CHECKOUT_MAX_ITEMS][64]; /* of its lines */
+        size_t n_sellers;
+};
+
 struct checkout_participants_ops {
         /* The order for this saga (idempotent per call->idempotency_key); fills
          * order_id and total on OK. */
@@ -175,7 +183,7 @@ struct checkout_participants_ops {
 
         /* Synchronous reads for the request itself, with the caller's token. */
         int (*order_of)(void *self, const char *order_id, const char *authorization,
-                        char customer_id[64], int *ret_status);
+                        struct checkout_order_view *ret);
         int (*saved_address)(void *self, const char *address_id, const char *authorization,
                              struct checkout_address *ret);
 };

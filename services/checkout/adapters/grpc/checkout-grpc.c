@@ -156,19 +156,35 @@ static int place_order(struct rpc_call *call, const ProtobufCMessage *msg, Proto
         return RPC_OK;
 }
 
-static int cancel_order(struct rpc_call *call, const ProtobufCMessage *msg, ProtobufCMessage **ret)
+/* CancelOrder and RefuseOrder: (order_id, reason) -> the cancellation saga. */
+static int cancellation(struct rpc_call *call, const char *order_id, const char *reason,
+                        bool by_seller, const ProtobufCMessageDescriptor *type,
+                        ProtobufCMessage **ret)
 {
-        const Bookstore__Checkout__V1__CancelOrderRequest *req = (const void *)msg;
         struct checkout_caller caller = caller_of(call);
         struct checkout_saga *s = rpc_call_alloc(call, sizeof(*s));
         if (!s)
                 return rpc_out_of_memory(call);
         struct checkout_wait wait = wait_budget(call);
-        int r = checkout_cancel(APP(call), &caller, req->order_id, req->reason, &wait, s);
+        int r = (by_seller ? checkout_refuse : checkout_cancel)(APP(call), &caller, order_id,
+                                                                reason, &wait, s);
         if (r != CE_OK)
                 return fail(call, r);
-        return rpc_reply_with(call, &bookstore__checkout__v1__cancel_order_response__descriptor,
-                              "saga", saga_to_proto(call, s), ret);
+        return rpc_reply_with(call, type, "saga", saga_to_proto(call, s), ret);
+}
+
+static int cancel_order(struct rpc_call *call, const ProtobufCMessage *msg, ProtobufCMessage **ret)
+{
+        const Bookstore__Checkout__V1__CancelOrderRequest *req = (const void *)msg;
+        return cancellation(call, req->order_id, req->reason, false,
+                            &bookstore__checkout__v1__cancel_order_response__descriptor, ret);
+}
+
+static int refuse_order(struct rpc_call *call, const ProtobufCMessage *msg, ProtobufCMessage **ret)
+{
+        const Bookstore__Checkout__V1__RefuseOrderRequest *req = (const void *)msg;
+        return cancellation(call, req->order_id, req->reason, true,
+                            &bookstore__checkout__v1__refuse_order_response__descriptor, ret);
 }
 
 static Bookstore__Checkout__V1__SagaAttempt *attempt_to_proto(struct rpc_call *call,
@@ -482,6 +498,7 @@ static int reconcile(struct rpc_call *call, const ProtobufCMessage *msg, Protobu
 static const struct rpc_method_impl checkout_methods[] = {
         {.name = "PlaceOrder", .unary = place_order, .roles = ROLE_CUSTOMER},
         {.name = "CancelOrder", .unary = cancel_order, .roles = ROLE_CUSTOMER | ROLE_ADMIN},
+        {.name = "RefuseOrder", .unary = refuse_order, .roles = ROLE_SELLER},
         {.name = "GetSaga", .unary = get_saga, .roles = ROLE_ANY},
         {.name = "ListSagas", .unary = list_sagas, .roles = ROLE_ADMIN},
         {.name = "WatchSaga", .stream = watch_saga, .roles = ROLE_ANY},

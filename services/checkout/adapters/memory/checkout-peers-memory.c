@@ -188,7 +188,7 @@ static void mem_stock(void *self, const struct checkout_call *call, enum checkou
 }
 
 static int mem_order_of(void *self, const char *order_id, const char *authorization,
-                        char customer_id[64], int *ret_status)
+                        struct checkout_order_view *ret)
 {
         struct checkout_peers_memory *p = self;
         struct order *o = malloc(sizeof(*o));
@@ -196,8 +196,12 @@ static int mem_order_of(void *self, const char *order_id, const char *authorizat
                 return -ENOMEM;
         int r = p->order->store.ops->find(p->order->store.self, order_id, o);
         if (r == 0) {
-                snprintf(customer_id, 64, "%s", o->customer_id);
-                *ret_status = (int)o->status;
+                snprintf(ret->customer_id, sizeof(ret->customer_id), "%s", o->customer_id);
+                ret->status = (int)o->status;
+                ret->n_sellers = 0;
+                for (size_t i = 0; i < o->n_items && i < CHECKOUT_MAX_ITEMS; i++)
+                        snprintf(ret->sellers[ret->n_sellers++], sizeof(ret->sellers[0]), "%s",
+                                 o->items[i].seller_id);
         }
         free(o);
         return r;

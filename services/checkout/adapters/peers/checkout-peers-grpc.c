@@ -401,7 +401,7 @@ static void peers_stock(void *self, const struct checkout_call *cc, enum checkou
 }
 
 static int peers_order_of(void *self, const char *order_id, const char *authorization,
-                          char customer_id[64], int *ret_status)
+                          struct checkout_order_view *ret)
 {
         struct checkout_peers_grpc *ctx = self;
         Bookstore__Order__V1__GetOrderRequest req;
@@ -417,8 +417,12 @@ static int peers_order_of(void *self, const char *order_id, const char *authoriz
         const Bookstore__Order__V1__Order *o =
                 ((const Bookstore__Order__V1__GetOrderResponse *)resp)->order;
         if (o) {
-                snprintf(customer_id, 64, "%s", o->customer_id);
-                *ret_status = (int)o->status;
+                snprintf(ret->customer_id, sizeof(ret->customer_id), "%s", o->customer_id);
+                ret->status = (int)o->status;
+                ret->n_sellers = 0;
+                for (size_t i = 0; i < o->n_items && i < CHECKOUT_MAX_ITEMS; i++)
+                        snprintf(ret->sellers[ret->n_sellers++], sizeof(ret->sellers[0]), "%s",
+                                 o->items[i]->seller_id);
         }
         protobuf_c_message_free_unpacked(resp, NULL);
         return o ? 0 : -EIO;

@@ -509,11 +509,11 @@ static void net_stock(void *self, const struct checkout_call *call, enum checkou
 }
 
 static int net_order_of(void *self, const char *order_id, const char *authorization,
-                        char customer_id[64], int *ret_status)
+                        struct checkout_order_view *ret)
 {
         struct sim_world *w = self;
         return checkout_peers_memory(&w->inproc)
-                .ops->order_of(&w->inproc, order_id, authorization, customer_id, ret_status);
+                .ops->order_of(&w->inproc, order_id, authorization, ret);
 }
 
 static int net_saved_address(void *self, const char *address_id, const char *authorization,
