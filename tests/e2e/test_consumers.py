@@ -273,6 +273,47 @@ def test_best_sellers_from_order_events(stack):
     assert wait_for(lambda: stack.consumer_metric("duplicate") >= 1, timeout=10)
 
 
+def review_event(book_id, version, stars, kind="created", count=None):
+    env = events_pb2.EventEnvelope(event_id=str(uuid.uuid4()), type=f"review.{kind}",
+                                   aggregate_type="book", aggregate_id=book_id)
+    env.occurred_at.GetCurrentTime()
+    summary = common_pb2.RatingSummary(count=sum(stars) if count is None else count,
+                                       histogram=stars)
+    env.review_changed.CopyFrom(events_pb2.ReviewChanged(
+        review_id=str(uuid.uuid4()), book_id=book_id, customer_id="c", rating=3,
+        summary=summary, summary_version=version))
+    return env
+
+
+def test_the_rating_summary_follows_the_newest_review_event(stack):
+    """GetBook's rating is the summary of the highest version the catalog saw:
+    duplicates and events overtaken by newer ones change nothing, and a
+    malformed summary is parked. (The review service's own events: test_reviews.)"""
+    book = new_book(stack.sell())
+    Caller(stack.catalog).GetBook(cpb.GetBookRequest(book_id=book.id))  # now cached
+    v2 = review_event(book.id, 2, [0, 0, 1, 0, 1])
+    parked_before = stack.consumer_metric("parked")
+    events = [review_event(book.id, 1, [0, 0, 0, 0, 1]), v2, v2,
+              review_event(book.id, 1, [0, 0, 0, 0, 1], kind="updated"),  # late: ignored
+              review_event(book.id, 3, [1, 0, 0, 0, 5], count=1)]  # 1 != 6: parked
+    produce(stack.broker, [(e.aggregate_id, e.SerializeToString()) for e in events],
+            topic="bookstore.review")
+
+    def rating():
+        return Caller(stack.catalog).GetBook(cpb.GetBookRequest(book_id=book.id)).book.rating
+
+    assert wait_for(lambda: stack.consumer_metric("parked") == parked_before + 1,
+                    timeout=20)
+    r = rating()  # the cached book was dropped when the summary changed
+    assert (r.count, list(r.histogram), r.average) == (2, [0, 0, 1, 0, 1], 4.0)
+    assert int(mariadb(f"SELECT rating_version FROM books WHERE id = '{book.id}'",
+                       stack.catalog_schema)) == 2
+    assert "five non-negative counts" in mariadb("SELECT reason FROM parked_events",
+                                                 stack.catalog_schema)
+    listed = Caller(stack.catalog).ListBooks(cpb.ListBooksRequest(query=book.title)).books
+    assert [b.rating.count for b in listed if b.id == book.id] == [2]
+
+
 def test_a_malformed_message_is_parked_and_the_consumer_goes_on(stack):
     seller = stack.sell()
     book = new_book(seller)

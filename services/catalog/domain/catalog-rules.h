@@ -2,6 +2,8 @@
  * book. Pure functions on plain data; no I/O. */
 #pragma once
 
+#include "core/rating.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -40,6 +42,8 @@ struct catalog_book {
         char seller_id[64];
         int64_t created_at, updated_at;
         int64_t seq; /* creation order, for keyset pagination */
+        /* its reviews, as the latest review event said (catalog-projections) */
+        struct rating_summary rating;
 };
 
 /* The caller as the auth guard saw it; subject "" and role 0 when anonymous. */

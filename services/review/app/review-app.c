@@ -52,7 +52,7 @@ int review_create(struct review_app *app, const struct review_caller *caller, co
         ret->rating = rating;
         snprintf(ret->text, sizeof(ret->text), "%s", text);
         ret->created_ms = ret->updated_ms = core_env_now_ms(&app->env);
-        struct review_summary s;
+        struct rating_summary s;
         r = app->store.ops->insert(app->store.self, ret, &s);
         return r == -EEXIST ? RE_ALREADY_REVIEWED : r;
 }
@@ -85,7 +85,7 @@ static int change(struct review_app *app, const struct review_caller *caller, co
                 if ((r = rule(caller, ret, arg, &what)) != RE_OK || what < 0)
                         break;
                 ret->updated_ms = core_env_now_ms(&app->env);
-                struct review_summary s;
+                struct rating_summary s;
                 r = app->store.ops->update(app->store.self, before, ret, (enum review_change)what,
                                            &s);
                 if (r == -ENOENT)
@@ -142,7 +142,7 @@ int review_delete(struct review_app *app, const struct review_caller *caller, co
                 else if (rc == 0 && !review_is_author(r, caller))
                         rc = RE_NOT_AUTHOR;
                 else if (rc == 0) {
-                        struct review_summary s;
+                        struct rating_summary s;
                         rc = app->store.ops->remove(app->store.self, r, &s);
                         rc = rc == -ENOENT ? RE_REVIEW_NOT_FOUND : rc;
                 }
@@ -205,7 +205,7 @@ int review_list(struct review_app *app, const struct review_caller *caller, cons
         return RE_OK;
 }
 
-int review_rating(struct review_app *app, const char *book_id, struct review_summary *ret)
+int review_rating(struct review_app *app, const char *book_id, struct rating_summary *ret)
 {
         if (!book_id || !id_valid(book_id, 63))
                 return RE_BOOK_ID_INVALID;

@@ -26,7 +26,7 @@ int review_get(struct review_app *app, const struct review_caller *caller, const
 int review_list(struct review_app *app, const struct review_caller *caller, const char *book_id,
                 int order, int32_t page_size, const char *page_token, struct review *ret,
                 size_t *ret_n, char next_token[48]);
-int review_rating(struct review_app *app, const char *book_id, struct review_summary *ret);
+int review_rating(struct review_app *app, const char *book_id, struct rating_summary *ret);
 /* The book's seller, once. */
 int review_answer(struct review_app *app, const struct review_caller *caller, const char *id,
                   const char *text, struct review *ret);

@@ -12,7 +12,7 @@ ERROR_TABLE(review, RE_FIRST, REVIEW_ERRORS(ROW))
 
 bool review_rating_ok(int rating)
 {
-        return rating >= 1 && rating <= REVIEW_STARS;
+        return rating >= 1 && rating <= RATING_STARS;
 }
 
 static bool blank(const char *s)
@@ -31,31 +31,6 @@ bool review_text_ok(const char *text)
 int review_counted(const struct review *r)
 {
         return r && !r->hidden ? r->rating : 0;
-}
-
-void review_summary_move(struct review_summary *s, int before, int after)
-{
-        if (before == after)
-                return;
-        if (before >= 1 && before <= REVIEW_STARS) {
-                s->stars[before - 1]--;
-                s->count--;
-        }
-        if (after >= 1 && after <= REVIEW_STARS) {
-                s->stars[after - 1]++;
-                s->count++;
-        }
-        s->version++;
-}
-
-double review_summary_average(const struct review_summary *s)
-{
-        if (s->count <= 0)
-                return 0;
-        int64_t sum = 0;
-        for (int i = 0; i < REVIEW_STARS; i++)
-                sum += (i + 1) * s->stars[i];
-        return (double)sum / (double)s->count;
 }
 
 bool review_is_author(const struct review *r, const struct review_caller *c)

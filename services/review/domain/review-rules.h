@@ -3,6 +3,7 @@
  * no I/O. */
 #pragma once
 
+#include "core/rating.h"
 #include "core/roles.h"
 
 #include <stdbool.h>
@@ -14,7 +15,6 @@ enum {
         REVIEW_REASON_MAX_BYTES = 200,
         REVIEW_PAGE_DEFAULT = 20,
         REVIEW_PAGE_MAX = 50,
-        REVIEW_STARS = 5,
 };
 
 /* Same numbers as bookstore.review.v1.ReviewOrder (0 is NEWEST). */
@@ -40,14 +40,6 @@ struct review {
         int64_t version; /* compare-and-set on every change but marks */
 };
 
-/* A book's visible reviews counted by stars; version grows with each change
- * of it (the catalog keeps the highest it saw). */
-struct review_summary {
-        int64_t count;
-        int64_t stars[REVIEW_STARS]; /* [0]: one star */
-        int64_t version;
-};
-
 /* The caller as the auth guard saw it; subject "" and role 0 when anonymous. */
 struct review_caller {
         const char *subject;
@@ -61,9 +53,6 @@ bool review_text_ok(const char *text);
 /* The rating a review adds to its book's summary: 0 when it adds none
  * (NULL: no review; hidden: left out). */
 int review_counted(const struct review *r);
-/* One review's contribution moves from `before` to `after` stars (0: none). */
-void review_summary_move(struct review_summary *s, int before, int after);
-double review_summary_average(const struct review_summary *s);
 
 /* Hidden reviews: their author and admins only. */
 bool review_visible_to(const struct review *r, const struct review_caller *c);

@@ -34,24 +34,24 @@ struct review_store_ops {
         /* Stores r (its seq and version set), moves the book's summary and
          * appends review.created, in one transaction. -EEXIST when its
          * customer has a review of the book. *ret_summary after. */
-        int (*insert)(void *self, struct review *r, struct review_summary *ret_summary);
+        int (*insert)(void *self, struct review *r, struct rating_summary *ret_summary);
         int (*find)(void *self, const char *id, struct review *ret);
         /* Writes after (rating, text, answer, hiding; not the marks) where the
          * stored version is after->version (-ESTALE otherwise), bumps it,
          * moves the summary from before's count to after's and appends the
          * change's event, in one transaction. */
         int (*update)(void *self, const struct review *before, struct review *after,
-                      enum review_change change, struct review_summary *ret_summary);
+                      enum review_change change, struct rating_summary *ret_summary);
         /* Deletes r (and its marks) if still at r->version (-ESTALE), with
          * summary and review.deleted. */
-        int (*remove)(void *self, const struct review *r, struct review_summary *ret_summary);
+        int (*remove)(void *self, const struct review *r, struct rating_summary *ret_summary);
         /* One mark per user: 0 marked now, -EEXIST marked before; *ret after. */
         int (*mark_helpful)(void *self, const char *review_id, const char *user_id,
                             struct review *ret);
         /* Up to q->limit reviews of the book in q's order after its key. */
         int (*list)(void *self, const struct review_query *q, struct review *ret, size_t *ret_n);
         /* Zeros for a book without reviews. */
-        int (*summary)(void *self, const char *book_id, struct review_summary *ret);
+        int (*summary)(void *self, const char *book_id, struct rating_summary *ret);
 };
 struct review_store {
         const struct review_store_ops *ops;

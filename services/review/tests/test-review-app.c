@@ -106,7 +106,7 @@ static void the_author_edits_and_deletes_others_cannot(void **state)
         assert_string_equal(got.text, "It grew on me");
         assert_int_equal(got.updated_ms, a.created_ms + 1000);
         assert_int_equal(got.version, 2);
-        struct review_summary s;
+        struct rating_summary s;
         assert_int_equal(review_rating(&app, "book-2", &s), RE_OK);
         assert_int_equal(s.count, 2);
         assert_int_equal(s.stars[1], 0);
@@ -182,7 +182,7 @@ static void admins_hide_and_the_summary_leaves_it_out(void **state)
         /* editing a hidden review keeps it hidden and out of the summary */
         assert_int_equal(review_update(&app, &ann, a.id, 2, "Edited", &got), RE_OK);
         assert_true(got.hidden);
-        struct review_summary s;
+        struct rating_summary s;
         assert_int_equal(review_rating(&app, "book-4", &s), RE_OK);
         assert_int_equal(s.count, 1);
         assert_int_equal(review_unhide(&app, &admin, a.id, &got), RE_OK);

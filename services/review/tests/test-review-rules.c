@@ -39,25 +39,25 @@ static void ratings_and_texts(void **state)
 static void the_summary_moves_with_each_change(void **state)
 {
         (void)state;
-        struct review_summary s = {0};
-        review_summary_move(&s, 0, 5); /* created */
-        review_summary_move(&s, 0, 3);
-        review_summary_move(&s, 0, 4);
+        struct rating_summary s = {0};
+        rating_move(&s, 0, 5); /* created */
+        rating_move(&s, 0, 3);
+        rating_move(&s, 0, 4);
         assert_int_equal(s.count, 3);
-        assert_true(near(review_summary_average(&s), 4.0));
-        review_summary_move(&s, 3, 1); /* edited */
+        assert_true(near(rating_average(&s), 4.0));
+        rating_move(&s, 3, 1); /* edited */
         assert_int_equal(s.stars[2], 0);
         assert_int_equal(s.stars[0], 1);
-        assert_true(near(review_summary_average(&s), 10.0 / 3.0));
-        review_summary_move(&s, 5, 0); /* hidden or deleted */
+        assert_true(near(rating_average(&s), 10.0 / 3.0));
+        rating_move(&s, 5, 0); /* hidden or deleted */
         assert_int_equal(s.count, 2);
         assert_int_equal(s.stars[4], 0);
         int64_t v = s.version;
-        review_summary_move(&s, 4, 4); /* answered: no change, no new version */
+        rating_move(&s, 4, 4); /* answered: no change, no new version */
         assert_int_equal(s.version, v);
         assert_int_equal(v, 5);
-        struct review_summary none = {0};
-        assert_true(review_summary_average(&none) == 0);
+        struct rating_summary none = {0};
+        assert_true(rating_average(&none) == 0);
 }
 
 static void hidden_reviews_and_their_reasons(void **state)

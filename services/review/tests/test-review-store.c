@@ -81,7 +81,7 @@ static void a_review_reads_back_and_is_one_per_customer_and_book(void **state)
 {
         (void)state;
         struct review a = *new_review("b-read", "ann", 4), got;
-        struct review_summary s;
+        struct rating_summary s;
         assert_int_equal(store.ops->insert(store.self, &a, &s), 0);
         assert_true(a.seq > 0);
         assert_int_equal(a.version, 1);
@@ -114,7 +114,7 @@ static void changes_are_compare_and_sets_that_move_the_summary(void **state)
         (void)state;
         int64_t events = use_mysql ? outbox_rows() : 0;
         struct review a = *new_review("b-cas", "ann", 2), b = *new_review("b-cas", "bob", 5);
-        struct review_summary s;
+        struct rating_summary s;
         assert_int_equal(store.ops->insert(store.self, &a, &s), 0);
         assert_int_equal(store.ops->insert(store.self, &b, &s), 0);
         assert_int_equal(store.ops->mark_helpful(store.self, a.id, "bob", &a), 0);
@@ -157,7 +157,7 @@ static void marks_count_once(void **state)
 {
         (void)state;
         struct review a = *new_review("b-mark", "ann", 5), got;
-        struct review_summary s;
+        struct rating_summary s;
         assert_int_equal(store.ops->insert(store.self, &a, &s), 0);
         assert_int_equal(store.ops->mark_helpful(store.self, a.id, "bob", &got), 0);
         assert_int_equal(got.helpful, 1);
@@ -184,7 +184,7 @@ static void listings_order_filter_and_page_alike(void **state)
         (void)state;
         char ids[4][37];
         const char *who[] = {"l-a", "l-b", "l-c", "l-d"};
-        struct review_summary s;
+        struct rating_summary s;
         for (int i = 0; i < 4; i++) {
                 struct review *r = new_review("b-list", who[i], 3);
                 memcpy(ids[i], r->id, sizeof(ids[i]));

@@ -1,6 +1,7 @@
 /* bookstore.catalog.v1.CatalogService handlers: proto <-> domain mapping. */
 #include "catalog-grpc.h"
 
+#include "peers/common.h"
 #include "bookstore/catalog/v1/catalog.pb-c.h"
 #include "core/log.h"
 #include "rpc/pb.h"
@@ -64,6 +65,7 @@ static Bookstore__Catalog__V1__Book *book_to_proto(struct rpc_call *call,
         p->status = (Bookstore__Catalog__V1__BookStatus)b->status;
         p->created_at = rpc_new_timestamp(call, b->created_at);
         p->updated_at = rpc_new_timestamp(call, b->updated_at);
+        p->rating = peers_rating_summary(call, &b->rating);
         return p; /* a field that could not be made: the call remembers it */
 }
 

@@ -10,7 +10,8 @@
 #include <string.h>
 #include <time.h>
 
-const char *const catalog_consumed_topics[] = {"bookstore.stock", "bookstore.order"};
+const char *const catalog_consumed_topics[] = {"bookstore.stock", "bookstore.order",
+                                               "bookstore.review"};
 const size_t catalog_n_consumed_topics =
         sizeof(catalog_consumed_topics) / sizeof(catalog_consumed_topics[0]);
 
@@ -28,18 +29,25 @@ static int status_cb(const struct db_row *row, void *userdata)
         return 0;
 }
 
-static const char *stock_book_id(const Bookstore__Events__V1__EventEnvelope *e)
+/* The book a stock or review event is about (the consumer checked that the
+ * payload matches the type). */
+static const char *event_book_id(const Bookstore__Events__V1__EventEnvelope *e)
 {
-        return e->payload_case == BOOKSTORE__EVENTS__V1__EVENT_ENVELOPE__PAYLOAD_STOCK_DEPLETED
-                       ? e->stock_depleted->book_id
-                       : e->stock_replenished->book_id;
+        switch (e->payload_case) {
+        case BOOKSTORE__EVENTS__V1__EVENT_ENVELOPE__PAYLOAD_STOCK_DEPLETED:
+                return e->stock_depleted->book_id;
+        case BOOKSTORE__EVENTS__V1__EVENT_ENVELOPE__PAYLOAD_STOCK_REPLENISHED:
+                return e->stock_replenished->book_id;
+        default:
+                return e->review_changed->book_id;
+        }
 }
 
 static int on_stock(struct db_conn *conn, const Bookstore__Events__V1__EventEnvelope *e,
                     void *userdata, char *why, size_t why_len)
 {
         (void)userdata;
-        const char *book_id = stock_book_id(e);
+        const char *book_id = event_book_id(e);
         if (!id_ok(book_id)) {
                 snprintf(why, why_len, "book_id must be 1 to 64 characters");
                 return -EINVAL;
@@ -64,7 +72,49 @@ static void drop_cached_book(const Bookstore__Events__V1__EventEnvelope *e, void
 {
         struct catalog_projections *ctx = userdata;
         ctx->cache.ops->invalidate(ctx->cache.self,
-                                   stock_book_id(e)); /* best effort; TTL bounds it */
+                                   event_book_id(e)); /* best effort; TTL bounds it */
+}
+
+/* ---- reviews -> the book's rating summary ------------------------------ */
+
+static int check_summary(const Bookstore__Events__V1__ReviewChanged *r, char *why, size_t why_len)
+{
+        const Bookstore__Common__V1__RatingSummary *s = r->summary;
+        int64_t sum = 0;
+        bool ok = id_ok(r->book_id) && s && s->n_histogram == RATING_STARS &&
+                  r->summary_version > 0 && s->count >= 0;
+        for (size_t i = 0; ok && i < RATING_STARS; i++) {
+                ok = s->histogram[i] >= 0;
+                sum += s->histogram[i];
+        }
+        if (ok && sum == s->count)
+                return 0;
+        snprintf(why, why_len,
+                 "a review event needs a book_id (1 to 64 characters), a summary_version > 0 and "
+                 "a summary of five non-negative counts adding up to its count");
+        return -EINVAL;
+}
+
+static int on_review(struct db_conn *conn, const Bookstore__Events__V1__EventEnvelope *e,
+                     void *userdata, char *why, size_t why_len)
+{
+        (void)userdata;
+        const Bookstore__Events__V1__ReviewChanged *r = e->review_changed;
+        int rc = check_summary(r, why, why_len);
+        if (rc < 0)
+                return rc;
+        const int64_t *h = r->summary->histogram;
+        /* only a newer summary replaces the one kept: a duplicate or an
+         * event overtaken by a later one changes nothing */
+        struct db_value v[] = {db_int(r->summary->count), db_int(h[0]), db_int(h[1]),
+                               db_int(h[2]),              db_int(h[3]), db_int(h[4]),
+                               db_int(r->summary_version), db_text(r->book_id),
+                               db_int(r->summary_version)};
+        return db_exec(conn,
+                       "UPDATE books SET rating_count = ?, rating_1 = ?, rating_2 = ?, "
+                       "rating_3 = ?, rating_4 = ?, rating_5 = ?, rating_version = ? "
+                       "WHERE id = ? AND rating_version < ?",
+                       v, 9, NULL, NULL);
 }
 
 /* ---- orders -> sales statistics ---------------------------------------- */
@@ -181,4 +231,10 @@ void catalog_event_handlers(struct catalog_projections *ctx,
         out[1] = (struct events_handler){"stock.replenished", on_stock, drop_cached_book, ctx};
         out[2] = (struct events_handler){"order.confirmed", on_order, NULL, ctx};
         out[3] = (struct events_handler){"order.cancelled", on_order, NULL, ctx};
+        static const char *const review_events[] = {"review.created", "review.updated",
+                                                    "review.deleted", "review.hidden",
+                                                    "review.unhidden", "review.answered"};
+        for (size_t i = 0; i < sizeof(review_events) / sizeof(review_events[0]); i++)
+                out[4 + i] = (struct events_handler){review_events[i], on_review,
+                                                     drop_cached_book, ctx};
 }

@@ -5,13 +5,16 @@
  *    through the outbox as book.status_changed like a seller's would, and
  *    the cached book is dropped once committed);
  *  - bookstore.order: order.confirmed / order.cancelled -> the sales
- *    statistics read model (book_sales, sales_orders) behind ListBestSellers. */
+ *    statistics read model (book_sales, sales_orders) behind ListBestSellers;
+ *  - bookstore.review: review.* -> the book's rating summary (the summary
+ *    the event carries, if its version is higher than the one kept; the
+ *    cached book is dropped once committed). */
 #pragma once
 
 #include "catalog-ports.h"
 #include "events/consumer.h"
 
-enum { CATALOG_N_HANDLERS = 4 };
+enum { CATALOG_N_HANDLERS = 10 };
 
 struct catalog_projections {
         struct catalog_cache cache;

@@ -12,7 +12,8 @@
 
 #define BOOK_COLUMNS                                                                               \
         "seq, id, title, authors, isbn13, description, category_id, price_currency, "              \
-        "price_units, price_nanos, status, seller_id, created_at, updated_at"
+        "price_units, price_nanos, status, seller_id, created_at, updated_at, rating_count, "        \
+        "rating_1, rating_2, rating_3, rating_4, rating_5, rating_version"
 
 struct book_rows {
         struct catalog_book *out;
@@ -44,6 +45,10 @@ static int book_row_cb(const struct db_row *row, void *userdata)
         text(row, 11, b->seller_id, sizeof(b->seller_id));
         b->created_at = db_row_int64(row, 12);
         b->updated_at = db_row_int64(row, 13);
+        b->rating.count = db_row_int64(row, 14);
+        for (size_t i = 0; i < RATING_STARS; i++)
+                b->rating.stars[i] = db_row_int64(row, 15 + i);
+        b->rating.version = db_row_int64(row, 20);
         return 0;
 }
 

@@ -104,6 +104,13 @@ static int cache_get(void *self, const char *id, struct catalog_book *ret, int64
         ret->created_at = json_integer_value(json_object_get(o, "created_at"));
         ret->updated_at = json_integer_value(json_object_get(o, "updated_at"));
         ret->seq = json_integer_value(json_object_get(o, "seq"));
+        /* [count, one star .. five stars, version]; absent in entries cached
+         * before ratings existed (read as none until they expire) */
+        const json_t *rating = json_object_get(o, "rating");
+        ret->rating.count = json_integer_value(json_array_get(rating, 0));
+        for (size_t i = 0; i < RATING_STARS; i++)
+                ret->rating.stars[i] = json_integer_value(json_array_get(rating, 1 + i));
+        ret->rating.version = json_integer_value(json_array_get(rating, 6));
         json_decref(o);
         return 0;
 }
@@ -112,12 +119,18 @@ static int cache_put(void *self, const struct catalog_book *b, int64_t generatio
 {
         struct catalog_cache_redis *c = self;
         json_t *o = json_pack(
-                "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:i, s:i, s:I, s:I, s:I}", "id",
+                "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:i, s:i, s:I, s:I, s:I, "
+                "s:[IIIIIII]}",
+                "id",
                 b->id, "title", b->title, "authors", b->authors, "isbn13", b->isbn13, "description",
                 b->description, "category_id", b->category_id, "currency", b->price.currency,
                 "seller_id", b->seller_id, "units", (json_int_t)b->price.units, "nanos",
                 b->price.nanos, "status", (int)b->status, "created_at", (json_int_t)b->created_at,
-                "updated_at", (json_int_t)b->updated_at, "seq", (json_int_t)b->seq);
+                "updated_at", (json_int_t)b->updated_at, "seq", (json_int_t)b->seq, "rating",
+                (json_int_t)b->rating.count, (json_int_t)b->rating.stars[0],
+                (json_int_t)b->rating.stars[1], (json_int_t)b->rating.stars[2],
+                (json_int_t)b->rating.stars[3], (json_int_t)b->rating.stars[4],
+                (json_int_t)b->rating.version);
         char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
         json_decref(o);
         if (!text)

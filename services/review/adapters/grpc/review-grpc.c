@@ -4,6 +4,7 @@
 
 #include "auth/guard.h"
 #include "bookstore/review/v1/review.pb-c.h"
+#include "peers/common.h"
 #include "rpc/pb.h"
 
 #include <stdlib.h>
@@ -30,23 +31,6 @@ static Google__Protobuf__Timestamp *time_of(struct rpc_call *call, int64_t ms)
         if (t)
                 t->nanos = (int32_t)(ms % 1000) * 1000000;
         return t;
-}
-
-static Bookstore__Common__V1__RatingSummary *summary_to_proto(struct rpc_call *call,
-                                                              const struct review_summary *s)
-{
-        Bookstore__Common__V1__RatingSummary *p =
-                rpc_new_message(call, &bookstore__common__v1__rating_summary__descriptor);
-        int64_t *stars = rpc_call_alloc(call, REVIEW_STARS * sizeof(*stars));
-        if (!p || !stars)
-                return NULL;
-        for (int i = 0; i < REVIEW_STARS; i++)
-                stars[i] = s->stars[i];
-        p->count = s->count;
-        p->average = review_summary_average(s);
-        p->histogram = stars;
-        p->n_histogram = REVIEW_STARS;
-        return p;
 }
 
 static Bookstore__Review__V1__Review *review_to_proto(struct rpc_call *call,
@@ -180,13 +164,13 @@ static int get_rating_summary(struct rpc_call *call, const ProtobufCMessage *msg
                               ProtobufCMessage **ret)
 {
         const Bookstore__Review__V1__GetRatingSummaryRequest *req = (const void *)msg;
-        struct review_summary s;
+        struct rating_summary s;
         int r = review_rating(APP(call), req->book_id, &s);
         if (r != RE_OK)
                 return fail(call, r);
         return rpc_reply_with(call,
                               &bookstore__review__v1__get_rating_summary_response__descriptor,
-                              "rating", summary_to_proto(call, &s), ret);
+                              "rating", peers_rating_summary(call, &s), ret);
 }
 
 static int answer_review(struct rpc_call *call, const ProtobufCMessage *msg,

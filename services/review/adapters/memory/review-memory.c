@@ -23,7 +23,7 @@ void review_memory_store_free(struct review_memory_store *m)
 }
 
 /* The book's summary row, made on first use; NULL when out of memory. */
-static struct review_summary *summary_of(struct review_memory_store *m, const char *book_id)
+static struct rating_summary *summary_of(struct review_memory_store *m, const char *book_id)
 {
         for (size_t i = 0; i < m->n_summaries; i++)
                 if (!strcmp(m->summaries[i].book_id, book_id))
@@ -38,11 +38,11 @@ static struct review_summary *summary_of(struct review_memory_store *m, const ch
 }
 
 /* Moves the summary and records the event; the caller checked room first. */
-static void publish(struct review_memory_store *m, struct review_summary *s, int before,
+static void publish(struct review_memory_store *m, struct rating_summary *s, int before,
                     int after, enum review_change change, const struct review *r,
-                    struct review_summary *ret_summary)
+                    struct rating_summary *ret_summary)
 {
-        review_summary_move(s, before, after);
+        rating_move(s, before, after);
         struct review_memory_event *e = &m->events[m->n_events++];
         e->change = change;
         snprintf(e->review_id, sizeof(e->review_id), "%s", r->id);
@@ -59,7 +59,7 @@ static struct review *find_locked(struct review_memory_store *m, const char *id)
         return NULL;
 }
 
-static int mem_insert(void *self, struct review *r, struct review_summary *ret_summary)
+static int mem_insert(void *self, struct review *r, struct rating_summary *ret_summary)
 {
         struct review_memory_store *m = self;
         int rc = 0;
@@ -68,7 +68,7 @@ static int mem_insert(void *self, struct review *r, struct review_summary *ret_s
                 if (!strcmp(m->reviews[i].book_id, r->book_id) &&
                     !strcmp(m->reviews[i].customer_id, r->customer_id))
                         rc = -EEXIST;
-        struct review_summary *s = rc ? NULL : summary_of(m, r->book_id);
+        struct rating_summary *s = rc ? NULL : summary_of(m, r->book_id);
         if (!rc && (!s || grow_for_one(&m->reviews, &m->cap, m->n, sizeof(*m->reviews)) < 0 ||
                     grow_for_one(&m->events, &m->cap_events, m->n_events, sizeof(*m->events)) < 0))
                 rc = -ENOMEM;
@@ -94,13 +94,13 @@ static int mem_find(void *self, const char *id, struct review *ret)
 }
 
 static int mem_update(void *self, const struct review *before, struct review *after,
-                      enum review_change change, struct review_summary *ret_summary)
+                      enum review_change change, struct rating_summary *ret_summary)
 {
         struct review_memory_store *m = self;
         int rc = 0;
         pthread_mutex_lock(&m->lock);
         struct review *r = find_locked(m, after->id);
-        struct review_summary *s = r ? summary_of(m, r->book_id) : NULL;
+        struct rating_summary *s = r ? summary_of(m, r->book_id) : NULL;
         if (!r)
                 rc = -ENOENT;
         else if (r->version != after->version)
@@ -120,13 +120,13 @@ static int mem_update(void *self, const struct review *before, struct review *af
         return rc;
 }
 
-static int mem_remove(void *self, const struct review *gone, struct review_summary *ret_summary)
+static int mem_remove(void *self, const struct review *gone, struct rating_summary *ret_summary)
 {
         struct review_memory_store *m = self;
         int rc = 0;
         pthread_mutex_lock(&m->lock);
         struct review *r = find_locked(m, gone->id);
-        struct review_summary *s = r ? summary_of(m, r->book_id) : NULL;
+        struct rating_summary *s = r ? summary_of(m, r->book_id) : NULL;
         if (!r)
                 rc = -ENOENT;
         else if (r->version != gone->version)
@@ -220,7 +220,7 @@ static int mem_list(void *self, const struct review_query *q, struct review *ret
         return 0;
 }
 
-static int mem_summary(void *self, const char *book_id, struct review_summary *ret)
+static int mem_summary(void *self, const char *book_id, struct rating_summary *ret)
 {
         struct review_memory_store *m = self;
         memset(ret, 0, sizeof(*ret));

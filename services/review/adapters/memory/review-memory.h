@@ -13,7 +13,7 @@ struct review_memory_event {
         enum review_change change;
         char review_id[37];
         char book_id[64];
-        struct review_summary summary;
+        struct rating_summary summary;
 };
 
 struct review_memory_store {
@@ -23,7 +23,7 @@ struct review_memory_store {
         int64_t next_seq;
         struct review_memory_summary {
                 char book_id[64];
-                struct review_summary s;
+                struct rating_summary s;
         } *summaries;
         size_t n_summaries, cap_summaries;
         struct review_memory_mark {

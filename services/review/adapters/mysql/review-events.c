@@ -9,16 +9,16 @@
 enum { REVIEW_EVENT_MAX = 1024 };
 
 int review_append_event(struct db_conn *conn, enum review_change change, const struct review *r,
-                        const struct review_summary *s)
+                        const struct rating_summary *s)
 {
         Bookstore__Common__V1__RatingSummary summary;
         bookstore__common__v1__rating_summary__init(&summary);
-        int64_t stars[REVIEW_STARS];
-        for (int i = 0; i < REVIEW_STARS; i++)
+        int64_t stars[RATING_STARS];
+        for (int i = 0; i < RATING_STARS; i++)
                 stars[i] = s->stars[i];
         summary.count = s->count;
-        summary.average = review_summary_average(s);
-        summary.n_histogram = REVIEW_STARS;
+        summary.average = rating_average(s);
+        summary.n_histogram = RATING_STARS;
         summary.histogram = stars;
         Bookstore__Events__V1__ReviewChanged changed;
         bookstore__events__v1__review_changed__init(&changed);

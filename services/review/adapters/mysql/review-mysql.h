@@ -13,4 +13,4 @@ struct review_store review_store_mysql(struct db_pool *pool);
 /* Appends the change's event, carrying the book's summary after it, to the
  * outbox on conn (review-events.c). */
 int review_append_event(struct db_conn *conn, enum review_change change, const struct review *r,
-                        const struct review_summary *s);
+                        const struct rating_summary *s);

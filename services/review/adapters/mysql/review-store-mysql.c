@@ -49,15 +49,15 @@ static int find_on(struct db_conn *conn, const char *id, bool lock, struct revie
 
 static void read_summary(const struct db_row *row, void *element)
 {
-        struct review_summary *s = element;
+        struct rating_summary *s = element;
         s->count = db_row_int64(row, 0);
-        for (int i = 0; i < REVIEW_STARS; i++)
+        for (int i = 0; i < RATING_STARS; i++)
                 s->stars[i] = db_row_int64(row, 1 + (size_t)i);
         s->version = db_row_int64(row, 6);
 }
 
 static int summary_on(struct db_conn *conn, const char *book_id, bool lock,
-                      struct review_summary *ret, bool *ret_found)
+                      struct rating_summary *ret, bool *ret_found)
 {
         memset(ret, 0, sizeof(*ret));
         struct db_rows rows = {.out = ret, .size = sizeof(*ret), .cap = 1, .read = read_summary};
@@ -76,13 +76,13 @@ static int summary_on(struct db_conn *conn, const char *book_id, bool lock,
 /* The summary of r's book moved from `before` to `after` stars, written and
  * published with the change's event. */
 static int move_summary(struct db_conn *conn, const struct review *r, int before, int after,
-                        enum review_change change, struct review_summary *ret)
+                        enum review_change change, struct rating_summary *ret)
 {
         bool found;
         int rc = summary_on(conn, r->book_id, true, ret, &found);
         if (rc < 0)
                 return rc;
-        review_summary_move(ret, before, after);
+        rating_move(ret, before, after);
         struct db_value v[] = {db_int(ret->count),    db_int(ret->stars[0]), db_int(ret->stars[1]),
                                db_int(ret->stars[2]), db_int(ret->stars[3]), db_int(ret->stars[4]),
                                db_int(ret->version),  db_text(r->book_id)};
@@ -99,7 +99,7 @@ struct write {
         const struct review *before;
         struct review *after;
         enum review_change change;
-        struct review_summary *summary;
+        struct rating_summary *summary;
 };
 
 static int insert_tx(struct db_conn *conn, void *arg)
@@ -107,7 +107,7 @@ static int insert_tx(struct db_conn *conn, void *arg)
         struct write *w = arg;
         struct review *r = w->after;
         /* the summary row first: concurrent creates of one book queue here */
-        struct review_summary locked;
+        struct rating_summary locked;
         int rc = summary_on(conn, r->book_id, true, &locked, NULL);
         struct db_value v[] = {db_text(r->id),         db_text(r->book_id),   db_text(r->customer_id),
                                db_text(r->seller_id),  db_int(r->rating),     db_text(r->text),
@@ -126,7 +126,7 @@ static int insert_tx(struct db_conn *conn, void *arg)
         return move_summary(conn, r, 0, review_counted(r), REVIEW_CREATED, w->summary);
 }
 
-static int store_insert(void *self, struct review *r, struct review_summary *ret_summary)
+static int store_insert(void *self, struct review *r, struct rating_summary *ret_summary)
 {
         struct write w = {.after = r, .change = REVIEW_CREATED, .summary = ret_summary};
         return db_pool_in_transaction(self, insert_tx, &w);
@@ -170,7 +170,7 @@ static int update_tx(struct db_conn *conn, void *arg)
 }
 
 static int store_update(void *self, const struct review *before, struct review *after,
-                        enum review_change change, struct review_summary *ret_summary)
+                        enum review_change change, struct rating_summary *ret_summary)
 {
         struct write w = {before, after, change, ret_summary};
         return db_pool_in_transaction(self, update_tx, &w);
@@ -197,7 +197,7 @@ static int remove_tx(struct db_conn *conn, void *arg)
                             w->summary);
 }
 
-static int store_remove(void *self, const struct review *r, struct review_summary *ret_summary)
+static int store_remove(void *self, const struct review *r, struct rating_summary *ret_summary)
 {
         struct write w = {.before = r, .change = REVIEW_DELETED, .summary = ret_summary};
         return db_pool_in_transaction(self, remove_tx, &w);
@@ -269,7 +269,7 @@ static int store_list(void *self, const struct review_query *q, struct review *r
         return r;
 }
 
-static int store_summary(void *self, const char *book_id, struct review_summary *ret)
+static int store_summary(void *self, const char *book_id, struct rating_summary *ret)
 {
         struct db_conn *conn;
         int r = db_acquire(self, &conn);
