@@ -57,6 +57,7 @@ CREATE DATABASE IF NOT EXISTS bookstore_inventory;
 CREATE DATABASE IF NOT EXISTS bookstore_payment;
 CREATE DATABASE IF NOT EXISTS bookstore_order;
 CREATE DATABASE IF NOT EXISTS bookstore_checkout;
+CREATE DATABASE IF NOT EXISTS bookstore_review;
 SQL
 }
 

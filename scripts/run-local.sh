@@ -4,7 +4,8 @@
 # everything on Ctrl-C (data is thrown away).
 #
 # Services: identity 50051, catalog 50052, inventory 50053, payment 50054,
-# order 50055, checkout 50056; a Kafka-protocol broker (tools/kafka-mock).
+# order 50055, checkout 50056, review 50057; a Kafka-protocol broker
+# (tools/kafka-mock).
 # A development key pair for tokens is generated per run (never committed),
 # and demo accounts (admin, seller, customer) are created and printed.
 #
@@ -72,6 +73,7 @@ services=(
   "payment|$build/services/payment/payment|BOOKSTORE_PAYMENT_ADDR|127.0.0.1:50054|yes"
   "order|$build/services/order/order|BOOKSTORE_ORDER_ADDR|127.0.0.1:50055|yes"
   "checkout|$build/services/checkout/checkout|BOOKSTORE_CHECKOUT_ADDR|127.0.0.1:50056|yes"
+  "review|$build/services/review/review|BOOKSTORE_REVIEW_ADDR|127.0.0.1:50057|yes"
 )
 export BOOKSTORE_IDENTITY_TARGET=${BOOKSTORE_IDENTITY_ADDR:-127.0.0.1:50051}
 export BOOKSTORE_CATALOG_TARGET=${BOOKSTORE_CATALOG_ADDR:-127.0.0.1:50052}

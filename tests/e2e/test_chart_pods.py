@@ -161,7 +161,7 @@ class Round:
             self.containers[name] = self.cluster.start(spec, spec["containers"][0],
                                                        d["metadata"]["name"])
         assert sorted(self.containers) == sorted(
-            ["identity", "catalog", "inventory", "payment", "order", "checkout"])
+            ["identity", "catalog", "inventory", "payment", "order", "checkout", "review"])
 
     def port(self, name):
         svc = self.docs[f"Service/{RELEASE}-{name}"]["spec"]["ports"][0]

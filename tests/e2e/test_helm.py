@@ -92,7 +92,7 @@ def test_the_mariadb_init_script_makes_every_schema_the_services_use(rendered):
     envs = [e for k, o in docs.items() if k.startswith("Deployment/bs-bookstore-")
             for e in o["spec"]["template"]["spec"]["containers"][0]["env"]
             if e["name"].endswith("_DB_NAME")]
-    assert len(envs) == 6
+    assert len(envs) == 7
     try:
         mariadb(sql)
         have = set(mariadb(f"SHOW DATABASES LIKE '{prefix}%'").split())

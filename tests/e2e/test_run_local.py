@@ -1,6 +1,6 @@
 """The README's first command: scripts/run-local.sh brings the system up with
 its own MariaDB and Redis, serves health, takes an order end to end with the
-demo accounts it prints, and stops cleanly."""
+demo accounts it prints (ordered, delivered, reviewed), and stops cleanly."""
 import os
 import signal
 import socket
@@ -15,6 +15,8 @@ from bookstore.checkout.v1 import checkout_pb2, checkout_pb2_grpc
 from bookstore.common.v1 import common_pb2
 from bookstore.identity.v1 import identity_pb2, identity_pb2_grpc
 from bookstore.inventory.v1 import inventory_pb2, inventory_pb2_grpc
+from bookstore.order.v1 import order_pb2, order_pb2_grpc
+from bookstore.review.v1 import review_pb2, review_pb2_grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 
@@ -26,8 +28,8 @@ def _free_port():
 
 def test_run_local_starts_everything_and_stops_on_ctrl_c():
     root = os.environ["BOOKSTORE_SOURCE_ROOT"]
-    port, catalog_port, inventory_port, payment_port, order_port, checkout_port = (
-        _free_port() for _ in range(6))
+    port, catalog_port, inventory_port, payment_port, order_port, checkout_port, review_port = (
+        _free_port() for _ in range(7))
     env = dict(os.environ, BOOKSTORE_SKIP_BUILD="1",
                BOOKSTORE_BUILD_DIR=os.path.dirname(os.path.dirname(os.environ["BOOKSTORE_TESTSVC"])),
                BOOKSTORE_IDENTITY_ADDR=f"127.0.0.1:{port}",
@@ -35,9 +37,11 @@ def test_run_local_starts_everything_and_stops_on_ctrl_c():
                BOOKSTORE_INVENTORY_ADDR=f"127.0.0.1:{inventory_port}",
                BOOKSTORE_PAYMENT_ADDR=f"127.0.0.1:{payment_port}",
                BOOKSTORE_ORDER_ADDR=f"127.0.0.1:{order_port}",
-               BOOKSTORE_CHECKOUT_ADDR=f"127.0.0.1:{checkout_port}")
+               BOOKSTORE_CHECKOUT_ADDR=f"127.0.0.1:{checkout_port}",
+               BOOKSTORE_REVIEW_ADDR=f"127.0.0.1:{review_port}")
     metrics_ports = {name: _free_port() for name in
-                     ("identity", "catalog", "inventory", "payment", "order", "checkout")}
+                     ("identity", "catalog", "inventory", "payment", "order", "checkout",
+                      "review")}
     for name, p in metrics_ports.items():
         env[f"BOOKSTORE_{name.upper()}_METRICS_ADDR"] = f"127.0.0.1:{p}"
     proc = subprocess.Popen([os.path.join(root, "scripts", "run-local.sh")], env=env,
@@ -73,7 +77,8 @@ def test_run_local_starts_everything_and_stops_on_ctrl_c():
                 time.sleep(0.2)
             assert status == health_pb2.HealthCheckResponse.SERVING
         # every service is up and healthy, each with its own schema
-        for p in (catalog_port, inventory_port, payment_port, order_port, checkout_port):
+        for p in (catalog_port, inventory_port, payment_port, order_port, checkout_port,
+                  review_port):
             with grpc.insecure_channel(f"127.0.0.1:{p}") as ch:
                 assert health_pb2_grpc.HealthStub(ch).Check(
                     health_pb2.HealthCheckRequest(service=""), timeout=10).status == \
@@ -113,12 +118,33 @@ def test_run_local_starts_everything_and_stops_on_ctrl_c():
             while sold() != [(1, 9)] and time.monotonic() < deadline:
                 time.sleep(0.2)
             assert sold() == [(1, 9)]
+        # the seller delivers it, the customer reviews it, the catalog shows the rating
+        with grpc.insecure_channel(f"127.0.0.1:{order_port}") as ch:
+            orders = order_pb2_grpc.OrderServiceStub(ch)
+            orders.MarkShipped(order_pb2.MarkShippedRequest(order_id=placed.order_id),
+                               timeout=10, metadata=tokens["seller"])
+            orders.MarkDelivered(order_pb2.MarkDeliveredRequest(order_id=placed.order_id),
+                                 timeout=10, metadata=tokens["seller"])
+        with grpc.insecure_channel(f"127.0.0.1:{review_port}") as ch:
+            review_pb2_grpc.ReviewServiceStub(ch).CreateReview(review_pb2.CreateReviewRequest(
+                book_id=book.id, rating=4, text="Clear and short."),
+                timeout=10, metadata=tokens["customer"])
+        with grpc.insecure_channel(f"127.0.0.1:{catalog_port}") as ch:
+            cat = catalog_pb2_grpc.CatalogServiceStub(ch)
+            rated = lambda: cat.GetBook(catalog_pb2.GetBookRequest(book_id=book.id),
+                                        timeout=10).book.rating.count
+            deadline = time.monotonic() + 30
+            while rated() != 1 and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert rated() == 1
         # and every service serves its metrics; checkout counted the saga
+        texts = {}
         for name, p in metrics_ports.items():
             with urllib.request.urlopen(f"http://127.0.0.1:{p}/metrics", timeout=10) as r:
-                text = r.read().decode()
-            assert "grpc_server_handled_total{" in text, name
-        assert 'bookstore_sagas_total{kind="checkout",outcome="completed"} 1\n' in text
+                texts[name] = r.read().decode()
+            assert "grpc_server_handled_total{" in texts[name], name
+        assert 'bookstore_sagas_total{kind="checkout",outcome="completed"} 1\n' in \
+            texts["checkout"]
         os.killpg(proc.pid, signal.SIGINT)  # Ctrl-C in a terminal
         rest, _ = proc.communicate(timeout=60)
         assert "run-local: stopping" in rest and "run-local: stopped cleanly" in rest, rest
