@@ -1,6 +1,7 @@
 // bookstore-c from Go: register a customer, log in, list the books, check one
 // out with an idempotency key, follow the saga with WatchSaga to its end,
-// print the order -- and show how a bad request comes back as a gRPC status.
+// print the order and the book's reviews -- and show how a bad request (or a
+// review before the order was delivered) comes back as a gRPC status.
 //
 // Built offline with Debian's Go toolchain and libraries (GOPATH mode): see
 // README.md. Services from scripts/run-local.sh (BOOKSTORE_<SERVICE>_TARGET
@@ -22,6 +23,7 @@ import (
 	common "github.com/bookstore-c/bookstore-c/gen/go/bookstore/common/v1"
 	identity "github.com/bookstore-c/bookstore-c/gen/go/bookstore/identity/v1"
 	order "github.com/bookstore-c/bookstore-c/gen/go/bookstore/order/v1"
+	review "github.com/bookstore-c/bookstore-c/gen/go/bookstore/review/v1"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
@@ -59,6 +61,7 @@ func main() {
 	books := catalog.NewCatalogServiceClient(dial("CATALOG", "50052"))
 	orders := order.NewOrderServiceClient(dial("ORDER", "50055"))
 	shop := checkout.NewCheckoutServiceClient(dial("CHECKOUT", "50056"))
+	reviews := review.NewReviewServiceClient(dial("REVIEW", "50057"))
 
 	email, password := "reader-"+randomHex(4)+"@example.com", "a-good-password-1"
 	if _, err := ids.RegisterUser(ctx, &identity.RegisterUserRequest{
@@ -132,7 +135,26 @@ func main() {
 	}
 	fmt.Printf("order %s: %s, total %s, %s\n", o.Id, o.Status, money(o.Total), lines)
 
+	rating, err := reviews.GetRatingSummary(ctx, &review.GetRatingSummaryRequest{BookId: book.Id})
+	if err != nil {
+		log.Fatal(err)
+	}
+	top, err := reviews.ListReviews(ctx, &review.ListReviewsRequest{
+		BookId: book.Id, Order: review.ReviewOrder_REVIEW_ORDER_MOST_HELPFUL})
+	if err != nil {
+		log.Fatal(err)
+	}
+	stars := []int32{}
+	for _, r := range top.Reviews {
+		stars = append(stars, r.Rating)
+	}
+	fmt.Printf("reviews of %s: %d, average %.1f, most helpful first: %v\n", book.Id,
+		rating.Rating.Count, rating.Rating.Average, stars)
+
 	// errors come back as a gRPC status: a code and a message a person can act on
+	_, err = reviews.CreateReview(authed, &review.CreateReviewRequest{
+		BookId: book.Id, Rating: 5, Text: "Great read."})
+	report("review before delivery", err)
 	_, err = shop.PlaceOrder(authed, &checkout.PlaceOrderRequest{
 		Items:              []*checkout.CheckoutItem{{BookId: book.Id, Quantity: 0}},
 		PaymentMethodToken: "tok_ok", IdempotencyKey: randomHex(16)})

@@ -1,6 +1,7 @@
 // bookstore-c from Node: register a customer, log in, list the books, check
 // one out with an idempotency key, follow the saga with WatchSaga to its end,
-// print the order -- and show how a bad request comes back as a gRPC status.
+// print the order and the book's reviews -- and show how a bad request (or a
+// review before the order was delivered) comes back as a gRPC status.
 //
 // Stubs come from `node_modules/.bin/buf generate -o gen` (gen/node, made by
 // protoc-gen-es); calls go through @connectrpc/connect-node's gRPC transport.
@@ -17,6 +18,7 @@ const { IdentityService } = stub("identity");
 const { CatalogService, BookStatus } = stub("catalog");
 const { OrderService, OrderStatus } = stub("order");
 const { CheckoutService, SagaStatus, StepStatus } = stub("checkout");
+const { ReviewService, ReviewOrder } = stub("review");
 
 function client(service, name, port) {
   const target = process.env[`BOOKSTORE_${name}_TARGET`] || `127.0.0.1:${port}`;
@@ -33,6 +35,7 @@ async function main() {
   const catalog = client(CatalogService, "CATALOG", 50052);
   const orders = client(OrderService, "ORDER", 50055);
   const checkout = client(CheckoutService, "CHECKOUT", 50056);
+  const reviews = client(ReviewService, "REVIEW", 50057);
 
   const email = `reader-${crypto.randomBytes(4).toString("hex")}@example.com`;
   const password = "a-good-password-1";
@@ -65,8 +68,15 @@ async function main() {
   const lines = order.items.map((i) => `${i.quantity} x "${i.title}"`).join(", ");
   console.log(`order ${order.id}: ORDER_STATUS_${OrderStatus[order.status]}, total ${money(order.total)}, ${lines}`);
 
+  const { rating } = await reviews.getRatingSummary({ bookId: book.id }, { timeoutMs: 10000 });
+  const top = await reviews.listReviews({ bookId: book.id, order: ReviewOrder.MOST_HELPFUL },
+                                        { timeoutMs: 10000 });
+  console.log(`reviews of ${book.id}: ${rating.count}, average ${rating.average.toFixed(1)}, ` +
+              `most helpful first: [${top.reviews.map((r) => r.rating).join(", ")}]`);
+
   // errors come back as a gRPC status: a code and a message a person can act on
   const attempts = [
+    ["review before delivery", () => reviews.createReview({ bookId: book.id, rating: 5, text: "Great read." }, auth)],
     ["bad request", () => checkout.placeOrder({
       items: [{ bookId: book.id, quantity: 0 }], paymentMethodToken: "tok_ok",
       idempotencyKey: crypto.randomUUID() }, auth)],

@@ -1,6 +1,7 @@
 """bookstore-c from Python: register a customer, log in, list the books, check
 one out with an idempotency key, follow the saga with WatchSaga to its end,
-print the order -- and show how a bad request comes back as a gRPC status.
+print the order and the book's reviews -- and show how a bad request (or a
+review before the order was delivered) comes back as a gRPC status.
 
 Stubs come from `node_modules/.bin/buf generate -o gen` (gen/python); the
 services from `scripts/run-local.sh` (targets overridable with
@@ -19,6 +20,7 @@ from bookstore.checkout.v1 import checkout_pb2, checkout_pb2_grpc  # noqa: E402
 from bookstore.common.v1 import common_pb2  # noqa: E402
 from bookstore.identity.v1 import identity_pb2, identity_pb2_grpc  # noqa: E402
 from bookstore.order.v1 import order_pb2, order_pb2_grpc  # noqa: E402
+from bookstore.review.v1 import review_pb2, review_pb2_grpc  # noqa: E402
 
 
 def target(name, port):
@@ -36,6 +38,7 @@ def main():
     orders = order_pb2_grpc.OrderServiceStub(grpc.insecure_channel(target("ORDER", 50055)))
     checkout = checkout_pb2_grpc.CheckoutServiceStub(
         grpc.insecure_channel(target("CHECKOUT", 50056)))
+    reviews = review_pb2_grpc.ReviewServiceStub(grpc.insecure_channel(target("REVIEW", 50057)))
 
     email, password = f"reader-{uuid.uuid4().hex[:8]}@example.com", "a-good-password-1"
     identity.RegisterUser(identity_pb2.RegisterUserRequest(
@@ -74,8 +77,18 @@ def main():
     print(f"order {order.id}: {order_pb2.OrderStatus.Name(order.status)}, "
           f"total {money(order.total)}, {lines}")
 
+    rating = reviews.GetRatingSummary(review_pb2.GetRatingSummaryRequest(book_id=book.id),
+                                      timeout=10).rating
+    top = reviews.ListReviews(review_pb2.ListReviewsRequest(
+        book_id=book.id, order=review_pb2.REVIEW_ORDER_MOST_HELPFUL), timeout=10).reviews
+    print(f"reviews of {book.id}: {rating.count}, average {rating.average:.1f}, "
+          f"most helpful first: {[r.rating for r in top]}")
+
     # errors come back as a gRPC status: a code and a message a person can act on
     for what, call in (
+            ("review before delivery", lambda: reviews.CreateReview(
+                review_pb2.CreateReviewRequest(book_id=book.id, rating=5, text="Great read."),
+                timeout=10, metadata=auth)),
             ("bad request", lambda: checkout.PlaceOrder(checkout_pb2.PlaceOrderRequest(
                 items=[checkout_pb2.CheckoutItem(book_id=book.id, quantity=0)],
                 payment_method_token="tok_ok", idempotency_key=str(uuid.uuid4())),

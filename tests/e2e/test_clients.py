@@ -10,7 +10,12 @@ import uuid
 
 import pytest
 
-from test_checkout import Stack
+from bookstore.order.v1 import order_pb2 as opb
+from bookstore.order.v1 import order_pb2_grpc as opb_grpc
+from bookstore.review.v1 import review_pb2 as rpb
+from bookstore.review.v1 import review_pb2_grpc as rpb_grpc
+
+from test_checkout import Stack, bearer
 
 ROOT = os.environ["BOOKSTORE_SOURCE_ROOT"]
 
@@ -19,14 +24,29 @@ ROOT = os.environ["BOOKSTORE_SOURCE_ROOT"]
 def system(tmp_path_factory):
     st = Stack(tmp_path_factory.mktemp("keys"))
     st.book_id = st.book(on_hand=50, units=20)
+    # a review of the book, by a customer whose order of it was delivered
+    st.review = st.start("review", {"BOOKSTORE_JWT_VERIFY_KEYS": st.keypair[1],
+                                    "BOOKSTORE_ORDER_TARGET": st.order.target})
+    reader = st.customer()
+    placed = reader.place(st.book_id)
+    orders = opb_grpc.OrderServiceStub(st.order.channel())
+    seller = bearer(st.keypair, "SELLER", "seller-1")
+    orders.MarkShipped(opb.MarkShippedRequest(order_id=placed.order_id), timeout=10,
+                       metadata=seller)
+    orders.MarkDelivered(opb.MarkDeliveredRequest(order_id=placed.order_id), timeout=10,
+                         metadata=seller)
+    rpb_grpc.ReviewServiceStub(st.review.channel()).CreateReview(rpb.CreateReviewRequest(
+        book_id=st.book_id, rating=4, text="Worth it."), timeout=10, metadata=reader.md)
     st.env = dict(os.environ,
                   BOOKSTORE_IDENTITY_TARGET=st.identity.target,
                   BOOKSTORE_CATALOG_TARGET=st.catalog.target,
                   BOOKSTORE_ORDER_TARGET=st.order.target,
                   BOOKSTORE_CHECKOUT_TARGET=st.checkout.target,
+                  BOOKSTORE_REVIEW_TARGET=st.review.target,
                   IDENTITY=st.identity.target, CATALOG=st.catalog.target,
                   CHECKOUT=st.checkout.target)
     yield st
+    assert st.review.stop() == 0, st.review.stderr[-2000:]
     st.stop()
 
 
@@ -44,6 +64,10 @@ EXPECTED = [
     r'books: \d+ on sale, buying "Book \d+" \((?P<book>[0-9a-f-]{36})\)',
     r"saga (?P<saga>[0-9a-f-]{36}): SAGA_STATUS_\w+ \(\d/6 steps done\)",
     r'order (?P<order>[0-9a-f-]{36}): ORDER_STATUS_CONFIRMED, total 20\.00 EUR, 1 x "Book \d+"',
+    r"reviews of (?P<rated>[0-9a-f-]{36}): (?P<count>\d+), average (?P<avg>\d\.\d), "
+    r"most helpful first: \[(?P<stars>[0-9, ]*)\]",
+    r"review before delivery -> FAILED_PRECONDITION: you can review a book once an order of "
+    r"yours with it was delivered",
     r"bad request -> INVALID_ARGUMENT: items must list 1 to 50 distinct books",
     r"bad token -> UNAUTHENTICATED: invalid token",
 ]
@@ -58,6 +82,10 @@ def check_example_output(system, out):
     order = re.search(EXPECTED[3], out).group("order")
     assert system.order_of(order) == (3, 20)  # CONFIRMED, in the order service's database
     assert re.search(EXPECTED[1], out).group("book") == system.book_id
+    # the book's reviews as the review service has them (one from the fixture)
+    rated = re.search(EXPECTED[4], out)
+    assert (rated.group("rated"), rated.group("count"), rated.group("avg"),
+            rated.group("stars")) == (system.book_id, "1", "4.0", "4")
 
 
 def run_example(system, cmd, env):
