@@ -10,6 +10,7 @@
 
 #include "bookstore/catalog/v1/catalog.pb-c.h"
 #include "bookstore/checkout/v1/checkout.pb-c.h"
+#include "bookstore/review/v1/review.pb-c.h"
 #include "bookstore/identity/v1/identity.pb-c.h"
 #include "bookstore/inventory/v1/inventory.pb-c.h"
 #include "bookstore/order/v1/order.pb-c.h"
@@ -28,6 +29,7 @@ static const ProtobufCServiceDescriptor *const services[] = {
         &bookstore__payment__v1__payment_service__descriptor,
         &bookstore__order__v1__order_service__descriptor,
         &bookstore__checkout__v1__checkout_service__descriptor,
+        &bookstore__review__v1__review_service__descriptor,
 };
 
 static const Google__Protobuf__ServiceDescriptorProto *
