@@ -136,6 +136,13 @@ def test_only_a_delivered_order_lets_a_customer_review_once(stack):
     assert err(stack.reviews(), "CreateReview", req)[0] == grpc.StatusCode.UNAUTHENTICATED
     # anyone reads it
     assert stack.reviews()("GetReview", pb.GetReviewRequest(review_id=r.id)).review.id == r.id
+    # another delivered book counts for that book only, however many orders came before
+    other, never = stack.book(), stack.book()
+    stack.place(ann, other)
+    assert write("CreateReview", pb.CreateReviewRequest(
+        book_id=other, rating=3, text="Fine.")).review.book_id == other
+    assert err(write, "CreateReview", pb.CreateReviewRequest(
+        book_id=never, rating=3, text="Fine."))[0] == grpc.StatusCode.FAILED_PRECONDITION
 
 
 def test_the_author_edits_and_deletes_and_the_catalog_follows_exactly(stack):
