@@ -216,8 +216,8 @@ static void page_tokens_and_sizes(void **state)
         assert_string_equal(pair, "h12.345");
         assert_int_equal(page_token_parse_pair(pair, 'h', &rank, &seq), 0);
         assert_true(rank == 12 && seq == 345);
-        const char *bad_pairs[] = {"h12", "h.3", "h1.", "h1.2x", "h-1.2", "h1.-2", "h 1.2",
-                                   "n1.2", "h1.+2", "h99999999999999999999.1"};
+        const char *bad_pairs[] = {"h12",   "h.3",   "h1.",  "h1.2x", "h-1.2",
+                                   "h1.-2", "h 1.2", "n1.2", "h1.+2", "h99999999999999999999.1"};
         for (size_t i = 0; i < sizeof(bad_pairs) / sizeof(bad_pairs[0]); i++)
                 assert_int_equal(page_token_parse_pair(bad_pairs[i], 'h', &rank, &seq), -1);
         assert_int_equal(page_size_clamp(0, 20, 100), 20);

@@ -217,9 +217,9 @@ static int cancellation(struct checkout_app *app, const struct checkout_caller *
         char customer[64];
         int status = o->status;
         snprintf(customer, sizeof(customer), "%s", o->customer_id);
-        bool allowed = by_seller ? (caller->role & ROLE_SELLER) && sells_in(o, caller->subject)
-                                 : !strcmp(customer, caller->subject) ||
-                                           (caller->role & ROLE_ADMIN);
+        bool allowed = by_seller
+                               ? (caller->role & ROLE_SELLER) && sells_in(o, caller->subject)
+                               : !strcmp(customer, caller->subject) || (caller->role & ROLE_ADMIN);
         free(o);
         if (r == -ENOENT)
                 return CE_ORDER_NOT_FOUND;

@@ -39,7 +39,8 @@ int review_create(struct review_app *app, const struct review_caller *caller, co
         if (!review_text_ok(text))
                 return RE_TEXT_INVALID;
         char seller[64];
-        int r = app->orders.ops->delivered(app->orders.self, caller->authorization, book_id, seller);
+        int r = app->orders.ops->delivered(app->orders.self, caller->authorization, book_id,
+                                           seller);
         if (r == -ENOENT)
                 return RE_NOT_RECEIVED;
         if (r < 0)
@@ -240,8 +241,8 @@ int review_answer(struct review_app *app, const struct review_caller *caller, co
         return change(app, caller, id, answer_rule, &a, ret);
 }
 
-int review_mark_helpful(struct review_app *app, const struct review_caller *caller,
-                        const char *id, struct review *ret)
+int review_mark_helpful(struct review_app *app, const struct review_caller *caller, const char *id,
+                        struct review *ret)
 {
         int r = review_get(app, caller, id, ret);
         if (r != RE_OK)

@@ -31,8 +31,8 @@ int review_rating(struct review_app *app, const char *book_id, struct rating_sum
 int review_answer(struct review_app *app, const struct review_caller *caller, const char *id,
                   const char *text, struct review *ret);
 /* Anyone signed in but the author; a second mark changes nothing. */
-int review_mark_helpful(struct review_app *app, const struct review_caller *caller,
-                        const char *id, struct review *ret);
+int review_mark_helpful(struct review_app *app, const struct review_caller *caller, const char *id,
+                        struct review *ret);
 /* ADMIN. Hiding a hidden review (or showing a visible one) changes nothing. */
 int review_hide(struct review_app *app, const struct review_caller *caller, const char *id,
                 const char *reason, struct review *ret);

@@ -5,8 +5,9 @@
 #include "core/errors.h"
 
 #define REVIEW_ERRORS(X)                                                                           \
-        X(RE_BOOK_ID_INVALID, ERROR_INVALID, "book_id is required: the id of a book (1 to 63 "     \
-                                             "printable ASCII characters)")                        \
+        X(RE_BOOK_ID_INVALID, ERROR_INVALID,                                                       \
+          "book_id is required: the id of a book (1 to 63 "                                        \
+          "printable ASCII characters)")                                                           \
         X(RE_RATING_INVALID, ERROR_INVALID, "rating must be 1, 2, 3, 4 or 5 (stars)")              \
         X(RE_TEXT_INVALID, ERROR_INVALID,                                                          \
           "text is required: 1 to 2000 characters of UTF-8 (newlines and tabs allowed, no other "  \
@@ -25,10 +26,11 @@
         X(RE_ALREADY_REVIEWED, ERROR_CONFLICT,                                                     \
           "you reviewed this book already: change that review (UpdateReview) or delete it first")  \
         X(RE_NOT_AUTHOR, ERROR_DENIED, "only the review's author may change or delete it")         \
-        X(RE_NOT_ADMIN, ERROR_DENIED, "only admins hide and show reviews")                        \
+        X(RE_NOT_ADMIN, ERROR_DENIED, "only admins hide and show reviews")                         \
         X(RE_NOT_SELLER, ERROR_DENIED, "only the seller of the book may answer its reviews")       \
-        X(RE_ALREADY_ANSWERED, ERROR_PRECONDITION, "this review has its seller's answer already; " \
-                                                   "a review is answered once")                    \
+        X(RE_ALREADY_ANSWERED, ERROR_PRECONDITION,                                                 \
+          "this review has its seller's answer already; "                                          \
+          "a review is answered once")                                                             \
         X(RE_OWN_REVIEW, ERROR_PRECONDITION, "you cannot mark your own review helpful")            \
         X(RE_BUSY, ERROR_UNAVAILABLE,                                                              \
           "the review kept changing while this change was made; try again")                        \

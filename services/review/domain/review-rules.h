@@ -31,7 +31,7 @@ struct review {
         int rating;           /* 1..5 */
         char text[REVIEW_TEXT_MAX_CHARS * 4 + 1];
         char answer[REVIEW_TEXT_MAX_CHARS * 4 + 1]; /* "" until answered */
-        int64_t answered_ms;                         /* 0 until answered */
+        int64_t answered_ms;                        /* 0 until answered */
         bool hidden;
         char hidden_reason[REVIEW_REASON_MAX_BYTES + 1];
         int64_t helpful; /* "helpful" marks */

@@ -29,8 +29,8 @@ static const struct review_caller anon = {"", 0, NULL};
 static void deliver(const struct review_caller *who, const char *book)
 {
         size_t i = orders.n++;
-        snprintf(orders.delivered[i].authorization, sizeof(orders.delivered[i].authorization),
-                 "%s", who->authorization);
+        snprintf(orders.delivered[i].authorization, sizeof(orders.delivered[i].authorization), "%s",
+                 who->authorization);
         snprintf(orders.delivered[i].book_id, sizeof(orders.delivered[i].book_id), "%s", book);
         snprintf(orders.delivered[i].seller_id, sizeof(orders.delivered[i].seller_id), "shop-1");
 }
@@ -71,8 +71,7 @@ static void only_a_customer_who_received_the_book_reviews_it_once(void **state)
         assert_int_equal(review_create(&app, &ann, "book-1", 5, "Loved it", &r),
                          RE_ORDERS_UNAVAILABLE);
         orders.fail = 0;
-        assert_int_equal(review_create(&app, &ann, "book-1", 0, "Loved it", &r),
-                         RE_RATING_INVALID);
+        assert_int_equal(review_create(&app, &ann, "book-1", 0, "Loved it", &r), RE_RATING_INVALID);
         assert_int_equal(review_create(&app, &ann, "book-1", 5, "", &r), RE_TEXT_INVALID);
         assert_int_equal(review_create(&app, &ann, "", 5, "Loved it", &r), RE_BOOK_ID_INVALID);
         assert_int_equal(review_create(&app, &ann, "book-1", 5, "Loved it", &r), RE_OK);
@@ -229,9 +228,9 @@ static void listings_page_in_both_orders_under_inserts(void **state)
         }
         for (int i = 0; i < 5; i++) {
                 clock_.now_ms += 10;
-                assert_int_equal(review_create(&app, &buyers[i], "book-6", 1 + i % 5, "Text",
-                                               &made[i]),
-                                 RE_OK);
+                assert_int_equal(
+                        review_create(&app, &buyers[i], "book-6", 1 + i % 5, "Text", &made[i]),
+                        RE_OK);
         }
         struct review got;
         /* helpful marks: review 1 has 2, review 3 has 1 */
@@ -246,9 +245,9 @@ static void listings_page_in_both_orders_under_inserts(void **state)
                 size_t n, seen = 0;
                 int added = 0, late_seen = 0;
                 do {
-                        assert_int_equal(review_list(&app, &anon, "book-6", order, 2, token, page,
-                                                     &n, next),
-                                         RE_OK);
+                        assert_int_equal(
+                                review_list(&app, &anon, "book-6", order, 2, token, page, &n, next),
+                                RE_OK);
                         for (size_t i = 0; i < n; i++) {
                                 if (added && !strcmp(page[i].id, made[5 + (order - 1)].id)) {
                                         /* most helpful: a new unmarked review sorts
@@ -276,17 +275,16 @@ static void listings_page_in_both_orders_under_inserts(void **state)
                                              next),
                                  RE_PAGE_TOKEN_INVALID);
                 /* the late review leads the next listing from the start */
-                assert_int_equal(review_delete(&app, &buyers[5 + (order - 1)],
-                                               made[5 + (order - 1)].id),
-                                 RE_OK);
+                assert_int_equal(
+                        review_delete(&app, &buyers[5 + (order - 1)], made[5 + (order - 1)].id),
+                        RE_OK);
         }
         struct review page[REVIEW_PAGE_MAX + 1];
         size_t n;
         char next[48];
         assert_int_equal(review_list(&app, &anon, "book-6", 7, 2, "", page, &n, next),
                          RE_ORDER_INVALID);
-        assert_int_equal(review_list(&app, &anon, "no-such-book", 0, 2, "", page, &n, next),
-                         RE_OK);
+        assert_int_equal(review_list(&app, &anon, "no-such-book", 0, 2, "", page, &n, next), RE_OK);
         assert_int_equal(n, 0);
         assert_string_equal(next, "");
 }
@@ -301,8 +299,8 @@ int main(void)
                 cmocka_unit_test_setup_teardown(the_seller_answers_once, setup, teardown),
                 cmocka_unit_test_setup_teardown(admins_hide_and_the_summary_leaves_it_out, setup,
                                                 teardown),
-                cmocka_unit_test_setup_teardown(helpful_marks_count_once_and_not_the_authors,
-                                                setup, teardown),
+                cmocka_unit_test_setup_teardown(helpful_marks_count_once_and_not_the_authors, setup,
+                                                teardown),
                 cmocka_unit_test_setup_teardown(listings_page_in_both_orders_under_inserts, setup,
                                                 teardown),
         };

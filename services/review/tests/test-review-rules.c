@@ -63,8 +63,8 @@ static void the_summary_moves_with_each_change(void **state)
 static void hidden_reviews_and_their_reasons(void **state)
 {
         (void)state;
-        struct review r = {.customer_id = "ann", .rating = 2, .hidden = true,
-                           .hidden_reason = "spam"};
+        struct review r = {
+                .customer_id = "ann", .rating = 2, .hidden = true, .hidden_reason = "spam"};
         struct review_caller author = {"ann", ROLE_CUSTOMER, NULL};
         struct review_caller other = {"bob", ROLE_CUSTOMER, NULL};
         struct review_caller anon = {"", 0, NULL};

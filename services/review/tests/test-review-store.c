@@ -71,9 +71,9 @@ static struct review *new_review(const char *book, const char *customer, int rat
 static int64_t outbox_rows(void)
 {
         int64_t n = -1;
-        assert_int_equal(db_pool_query(pool, "SELECT COUNT(*) FROM outbox", NULL, 0,
-                                       db_row_first_int64, &n),
-                         0);
+        assert_int_equal(
+                db_pool_query(pool, "SELECT COUNT(*) FROM outbox", NULL, 0, db_row_first_int64, &n),
+                0);
         return n;
 }
 

@@ -106,9 +106,14 @@ static int on_review(struct db_conn *conn, const Bookstore__Events__V1__EventEnv
         const int64_t *h = r->summary->histogram;
         /* only a newer summary replaces the one kept: a duplicate or an
          * event overtaken by a later one changes nothing */
-        struct db_value v[] = {db_int(r->summary->count), db_int(h[0]), db_int(h[1]),
-                               db_int(h[2]),              db_int(h[3]), db_int(h[4]),
-                               db_int(r->summary_version), db_text(r->book_id),
+        struct db_value v[] = {db_int(r->summary->count),
+                               db_int(h[0]),
+                               db_int(h[1]),
+                               db_int(h[2]),
+                               db_int(h[3]),
+                               db_int(h[4]),
+                               db_int(r->summary_version),
+                               db_text(r->book_id),
                                db_int(r->summary_version)};
         return db_exec(conn,
                        "UPDATE books SET rating_count = ?, rating_1 = ?, rating_2 = ?, "
@@ -231,10 +236,10 @@ void catalog_event_handlers(struct catalog_projections *ctx,
         out[1] = (struct events_handler){"stock.replenished", on_stock, drop_cached_book, ctx};
         out[2] = (struct events_handler){"order.confirmed", on_order, NULL, ctx};
         out[3] = (struct events_handler){"order.cancelled", on_order, NULL, ctx};
-        static const char *const review_events[] = {"review.created", "review.updated",
-                                                    "review.deleted", "review.hidden",
+        static const char *const review_events[] = {"review.created",  "review.updated",
+                                                    "review.deleted",  "review.hidden",
                                                     "review.unhidden", "review.answered"};
         for (size_t i = 0; i < sizeof(review_events) / sizeof(review_events[0]); i++)
-                out[4 + i] = (struct events_handler){review_events[i], on_review,
-                                                     drop_cached_book, ctx};
+                out[4 + i] =
+                        (struct events_handler){review_events[i], on_review, drop_cached_book, ctx};
 }

@@ -12,7 +12,7 @@
 
 #define BOOK_COLUMNS                                                                               \
         "seq, id, title, authors, isbn13, description, category_id, price_currency, "              \
-        "price_units, price_nanos, status, seller_id, created_at, updated_at, rating_count, "        \
+        "price_units, price_nanos, status, seller_id, created_at, updated_at, rating_count, "      \
         "rating_1, rating_2, rating_3, rating_4, rating_5, rating_version"
 
 struct book_rows {

@@ -121,16 +121,15 @@ static int cache_put(void *self, const struct catalog_book *b, int64_t generatio
         json_t *o = json_pack(
                 "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:i, s:i, s:I, s:I, s:I, "
                 "s:[IIIIIII]}",
-                "id",
-                b->id, "title", b->title, "authors", b->authors, "isbn13", b->isbn13, "description",
-                b->description, "category_id", b->category_id, "currency", b->price.currency,
-                "seller_id", b->seller_id, "units", (json_int_t)b->price.units, "nanos",
-                b->price.nanos, "status", (int)b->status, "created_at", (json_int_t)b->created_at,
-                "updated_at", (json_int_t)b->updated_at, "seq", (json_int_t)b->seq, "rating",
-                (json_int_t)b->rating.count, (json_int_t)b->rating.stars[0],
-                (json_int_t)b->rating.stars[1], (json_int_t)b->rating.stars[2],
-                (json_int_t)b->rating.stars[3], (json_int_t)b->rating.stars[4],
-                (json_int_t)b->rating.version);
+                "id", b->id, "title", b->title, "authors", b->authors, "isbn13", b->isbn13,
+                "description", b->description, "category_id", b->category_id, "currency",
+                b->price.currency, "seller_id", b->seller_id, "units", (json_int_t)b->price.units,
+                "nanos", b->price.nanos, "status", (int)b->status, "created_at",
+                (json_int_t)b->created_at, "updated_at", (json_int_t)b->updated_at, "seq",
+                (json_int_t)b->seq, "rating", (json_int_t)b->rating.count,
+                (json_int_t)b->rating.stars[0], (json_int_t)b->rating.stars[1],
+                (json_int_t)b->rating.stars[2], (json_int_t)b->rating.stars[3],
+                (json_int_t)b->rating.stars[4], (json_int_t)b->rating.version);
         char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
         json_decref(o);
         if (!text)

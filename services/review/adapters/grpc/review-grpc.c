@@ -33,8 +33,7 @@ static Google__Protobuf__Timestamp *time_of(struct rpc_call *call, int64_t ms)
         return t;
 }
 
-static Bookstore__Review__V1__Review *review_to_proto(struct rpc_call *call,
-                                                      const struct review *r)
+static Bookstore__Review__V1__Review *review_to_proto(struct rpc_call *call, const struct review *r)
 {
         Bookstore__Review__V1__Review *p =
                 rpc_new_message(call, &bookstore__review__v1__review__descriptor);
@@ -77,36 +76,31 @@ static struct review *scratch(struct rpc_call *call)
         return rpc_call_alloc(call, sizeof(struct review));
 }
 
-static int create_review(struct rpc_call *call, const ProtobufCMessage *msg,
-                         ProtobufCMessage **ret)
+static int create_review(struct rpc_call *call, const ProtobufCMessage *msg, ProtobufCMessage **ret)
 {
         const Bookstore__Review__V1__CreateReviewRequest *req = (const void *)msg;
         struct review_caller caller = caller_of(call);
         struct review *r = scratch(call);
         if (!r)
                 return rpc_out_of_memory(call);
-        return reply_review(call,
-                            review_create(APP(call), &caller, req->book_id, req->rating,
-                                          req->text, r),
-                            r, &bookstore__review__v1__create_review_response__descriptor, ret);
+        return reply_review(
+                call, review_create(APP(call), &caller, req->book_id, req->rating, req->text, r), r,
+                &bookstore__review__v1__create_review_response__descriptor, ret);
 }
 
-static int update_review(struct rpc_call *call, const ProtobufCMessage *msg,
-                         ProtobufCMessage **ret)
+static int update_review(struct rpc_call *call, const ProtobufCMessage *msg, ProtobufCMessage **ret)
 {
         const Bookstore__Review__V1__UpdateReviewRequest *req = (const void *)msg;
         struct review_caller caller = caller_of(call);
         struct review *r = scratch(call);
         if (!r)
                 return rpc_out_of_memory(call);
-        return reply_review(call,
-                            review_update(APP(call), &caller, req->review_id, req->rating,
-                                          req->text, r),
-                            r, &bookstore__review__v1__update_review_response__descriptor, ret);
+        return reply_review(
+                call, review_update(APP(call), &caller, req->review_id, req->rating, req->text, r),
+                r, &bookstore__review__v1__update_review_response__descriptor, ret);
 }
 
-static int delete_review(struct rpc_call *call, const ProtobufCMessage *msg,
-                         ProtobufCMessage **ret)
+static int delete_review(struct rpc_call *call, const ProtobufCMessage *msg, ProtobufCMessage **ret)
 {
         const Bookstore__Review__V1__DeleteReviewRequest *req = (const void *)msg;
         struct review_caller caller = caller_of(call);
@@ -128,8 +122,7 @@ static int get_review(struct rpc_call *call, const ProtobufCMessage *msg, Protob
                             &bookstore__review__v1__get_review_response__descriptor, ret);
 }
 
-static int list_reviews(struct rpc_call *call, const ProtobufCMessage *msg,
-                        ProtobufCMessage **ret)
+static int list_reviews(struct rpc_call *call, const ProtobufCMessage *msg, ProtobufCMessage **ret)
 {
         const Bookstore__Review__V1__ListReviewsRequest *req = (const void *)msg;
         struct review_caller caller = caller_of(call);
@@ -168,13 +161,11 @@ static int get_rating_summary(struct rpc_call *call, const ProtobufCMessage *msg
         int r = review_rating(APP(call), req->book_id, &s);
         if (r != RE_OK)
                 return fail(call, r);
-        return rpc_reply_with(call,
-                              &bookstore__review__v1__get_rating_summary_response__descriptor,
+        return rpc_reply_with(call, &bookstore__review__v1__get_rating_summary_response__descriptor,
                               "rating", peers_rating_summary(call, &s), ret);
 }
 
-static int answer_review(struct rpc_call *call, const ProtobufCMessage *msg,
-                         ProtobufCMessage **ret)
+static int answer_review(struct rpc_call *call, const ProtobufCMessage *msg, ProtobufCMessage **ret)
 {
         const Bookstore__Review__V1__AnswerReviewRequest *req = (const void *)msg;
         struct review_caller caller = caller_of(call);
@@ -185,8 +176,7 @@ static int answer_review(struct rpc_call *call, const ProtobufCMessage *msg,
                             r, &bookstore__review__v1__answer_review_response__descriptor, ret);
 }
 
-static int mark_helpful(struct rpc_call *call, const ProtobufCMessage *msg,
-                        ProtobufCMessage **ret)
+static int mark_helpful(struct rpc_call *call, const ProtobufCMessage *msg, ProtobufCMessage **ret)
 {
         const Bookstore__Review__V1__MarkHelpfulRequest *req = (const void *)msg;
         struct review_caller caller = caller_of(call);
@@ -208,8 +198,7 @@ static int hide_review(struct rpc_call *call, const ProtobufCMessage *msg, Proto
                             r, &bookstore__review__v1__hide_review_response__descriptor, ret);
 }
 
-static int unhide_review(struct rpc_call *call, const ProtobufCMessage *msg,
-                         ProtobufCMessage **ret)
+static int unhide_review(struct rpc_call *call, const ProtobufCMessage *msg, ProtobufCMessage **ret)
 {
         const Bookstore__Review__V1__UnhideReviewRequest *req = (const void *)msg;
         struct review_caller caller = caller_of(call);

@@ -28,8 +28,8 @@ static struct rating_summary *summary_of(struct review_memory_store *m, const ch
         for (size_t i = 0; i < m->n_summaries; i++)
                 if (!strcmp(m->summaries[i].book_id, book_id))
                         return &m->summaries[i].s;
-        if (grow_for_one(&m->summaries, &m->cap_summaries, m->n_summaries,
-                         sizeof(*m->summaries)) < 0)
+        if (grow_for_one(&m->summaries, &m->cap_summaries, m->n_summaries, sizeof(*m->summaries)) <
+            0)
                 return NULL;
         struct review_memory_summary *row = &m->summaries[m->n_summaries++];
         memset(row, 0, sizeof(*row));
@@ -38,8 +38,8 @@ static struct rating_summary *summary_of(struct review_memory_store *m, const ch
 }
 
 /* Moves the summary and records the event; the caller checked room first. */
-static void publish(struct review_memory_store *m, struct rating_summary *s, int before,
-                    int after, enum review_change change, const struct review *r,
+static void publish(struct review_memory_store *m, struct rating_summary *s, int before, int after,
+                    enum review_change change, const struct review *r,
                     struct rating_summary *ret_summary)
 {
         rating_move(s, before, after);
@@ -166,8 +166,7 @@ static int mem_mark_helpful(void *self, const char *review_id, const char *user_
         if (!rc) {
                 snprintf(m->marks[m->n_marks].review_id, sizeof(m->marks[0].review_id), "%s",
                          review_id);
-                snprintf(m->marks[m->n_marks].user_id, sizeof(m->marks[0].user_id), "%s",
-                         user_id);
+                snprintf(m->marks[m->n_marks].user_id, sizeof(m->marks[0].user_id), "%s", user_id);
                 m->n_marks++;
                 r->helpful++;
         }

@@ -24,12 +24,12 @@ struct review_memory_store {
         struct review_memory_summary {
                 char book_id[64];
                 struct rating_summary s;
-        } *summaries;
+        } * summaries;
         size_t n_summaries, cap_summaries;
         struct review_memory_mark {
                 char review_id[37];
                 char user_id[64];
-        } *marks;
+        } * marks;
         size_t n_marks, cap_marks;
         struct review_memory_event *events;
         size_t n_events, cap_events;

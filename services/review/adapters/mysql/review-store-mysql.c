@@ -109,9 +109,9 @@ static int insert_tx(struct db_conn *conn, void *arg)
         /* the summary row first: concurrent creates of one book queue here */
         struct rating_summary locked;
         int rc = summary_on(conn, r->book_id, true, &locked, NULL);
-        struct db_value v[] = {db_text(r->id),         db_text(r->book_id),   db_text(r->customer_id),
-                               db_text(r->seller_id),  db_int(r->rating),     db_text(r->text),
-                               db_int(r->created_ms),  db_int(r->updated_ms)};
+        struct db_value v[] = {db_text(r->id),        db_text(r->book_id),  db_text(r->customer_id),
+                               db_text(r->seller_id), db_int(r->rating),    db_text(r->text),
+                               db_int(r->created_ms), db_int(r->updated_ms)};
         uint64_t seq = 0;
         if (rc == 0)
                 rc = db_exec(conn,
@@ -147,9 +147,9 @@ static int update_tx(struct db_conn *conn, void *arg)
 {
         struct write *w = arg;
         struct review *a = w->after;
-        struct db_value v[] = {db_int(a->rating),       db_text(a->text),  db_text(a->answer),
-                               db_int(a->answered_ms),  db_int(a->hidden), db_text(a->hidden_reason),
-                               db_int(a->updated_ms),   db_text(a->id),    db_int(a->version)};
+        struct db_value v[] = {db_int(a->rating),      db_text(a->text),  db_text(a->answer),
+                               db_int(a->answered_ms), db_int(a->hidden), db_text(a->hidden_reason),
+                               db_int(a->updated_ms),  db_text(a->id),    db_int(a->version)};
         uint64_t changed = 0;
         int rc = db_exec(conn,
                          "UPDATE reviews SET rating = ?, text = ?, answer = ?, answered_ms = ?, "
@@ -190,8 +190,8 @@ static int remove_tx(struct db_conn *conn, void *arg)
                 rc = find_on(conn, w->before->id, false, &now);
                 return rc < 0 ? rc : -ESTALE;
         }
-        if ((rc = db_exec(conn, "DELETE FROM review_marks WHERE review_id = ?", v, 1, NULL,
-                          NULL)) < 0)
+        if ((rc = db_exec(conn, "DELETE FROM review_marks WHERE review_id = ?", v, 1, NULL, NULL)) <
+            0)
                 return rc;
         return move_summary(conn, w->before, review_counted(w->before), 0, REVIEW_DELETED,
                             w->summary);
@@ -261,8 +261,8 @@ static int store_list(void *self, const struct review_query *q, struct review *r
         snprintf(sql + len, sizeof(sql) - (size_t)len, "%s LIMIT ?",
                  helpful ? " ORDER BY helpful DESC, seq DESC" : " ORDER BY seq DESC");
         p[n++] = db_int((int64_t)q->limit);
-        struct db_rows rows = {.out = ret, .size = sizeof(*ret), .cap = q->limit,
-                               .read = read_review};
+        struct db_rows rows = {
+                .out = ret, .size = sizeof(*ret), .cap = q->limit, .read = read_review};
         int r = db_pool_query(self, sql, p, n, db_rows_cb, &rows);
         if (r == 0)
                 *ret_n = rows.n;
