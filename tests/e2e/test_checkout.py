@@ -624,6 +624,12 @@ def test_a_seller_refuses_an_order_before_it_ships(stack):
             order_id=placed.order_id, reason=reason), timeout=10, metadata=who)
         assert code == want, (reason, msg)
     assert buyer.order(placed.order_id).status == opb.ORDER_STATUS_CONFIRMED
+    # the seller's shop: the orders with their books, by status
+    orders = opb_grpc.OrderServiceStub(stack.order.channel())
+    shop = lambda status: [o.id for o in orders.ListOrders(opb.ListOrdersRequest(
+        status=status), timeout=10, metadata=seller).orders]
+    assert shop(opb.ORDER_STATUS_CONFIRMED) == [placed.order_id]
+    assert shop(opb.ORDER_STATUS_CANCELLED) == []
     c = buyer.stub().RefuseOrder(pb.RefuseOrderRequest(order_id=placed.order_id,
                                                        reason="the last copy was damaged"),
                                  timeout=30, metadata=seller).saga
@@ -636,6 +642,8 @@ def test_a_seller_refuses_an_order_before_it_ships(stack):
     assert buyer.payment(placed.order_id).status == paypb.PAYMENT_STATUS_REFUNDED
     assert stack.available(book).available == 5
     assert buyer.get(order_id=placed.order_id).id == c.id  # the customer follows it
+    assert shop(opb.ORDER_STATUS_CONFIRMED) == [] and \
+        shop(opb.ORDER_STATUS_CANCELLED) == [placed.order_id]
     # only a confirmed order can be refused (shipping one here would unbalance
     # the module's reconciliation, which counts confirmed orders)
     rejected = buyer.place(book, tok="tok_decline")
