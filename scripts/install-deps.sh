@@ -18,6 +18,7 @@ packages=(
   golang-go golang-google-grpc-dev golang-google-protobuf-dev golang-github-golang-protobuf-1-5-dev
   protoc-gen-go protoc-gen-go-grpc
   librdkafka-dev python3-confluent-kafka
+  golang-github-gogo-googleapis-dev
 )
 
 sudo_cmd=()
@@ -44,3 +45,14 @@ if [ ! -x node_modules/.bin/buf ] || [ package.json -nt node_modules/.package-lo
   # optional packages); versions are pinned exactly in package.json
   npm install --no-audit --no-fund --loglevel=error
 fi
+
+# google/api/{http,annotations}.proto (the google.api.http annotations of
+# proto/) from Debian, copied into the buf workspace (third_party/, not
+# committed): buf resolves imports only inside its workspace; the build reads
+# them from Debian's directory directly (meson.build).
+googleapis=/usr/share/gocode/src/github.com/gogo/googleapis/google/api
+mkdir -p third_party/googleapis/google/api
+for f in http.proto annotations.proto; do
+  cmp -s "$googleapis/$f" "third_party/googleapis/google/api/$f" ||
+    cp "$googleapis/$f" "third_party/googleapis/google/api/$f"
+done
