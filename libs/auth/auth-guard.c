@@ -143,6 +143,42 @@ static int roles_text(unsigned roles, char *buf, size_t len)
         return 0;
 }
 
+int auth_guard_check(struct auth_guard *g, const char *header, struct auth_principal *ret,
+                     char *message, size_t message_len)
+{
+        memset(ret, 0, sizeof(*ret));
+        const char *token = bearer_token(header);
+        if (!token) {
+                if (!header)
+                        return RPC_OK; /* anonymous */
+                snprintf(message, message_len, "authorization must be 'Bearer <token>'");
+                return RPC_UNAUTHENTICATED;
+        }
+        const char *reason = NULL;
+        int64_t now = g->cfg.now_s();
+        if (!cache_lookup(g, token, now, ret)) {
+                if (auth_jwt_verify(g->cfg.keys, &g->cfg.params, token, now, ret, &reason) < 0) {
+                        memset(ret, 0, sizeof(*ret));
+                        snprintf(message, message_len, "invalid token: %s", reason);
+                        return RPC_UNAUTHENTICATED;
+                }
+                cache_store(g, token, ret);
+        }
+        bool revoked = false;
+        int r = g->cfg.revocations.ops->check(g->cfg.revocations.self, ret, &revoked);
+        if (r < 0) {
+                log_msg(LOG_WARN, "revocation store unreachable: refusing the call", "{s:i}",
+                        "error", r);
+                snprintf(message, message_len, "cannot check the token right now; retry later");
+                return RPC_UNAVAILABLE;
+        }
+        if (revoked) {
+                snprintf(message, message_len, "invalid token: revoked");
+                return RPC_UNAUTHENTICATED;
+        }
+        return RPC_OK;
+}
+
 static int guard_intercept(struct rpc_call *call, void *userdata)
 {
         struct auth_guard *g = userdata;
@@ -156,36 +192,24 @@ static int guard_intercept(struct rpc_call *call, void *userdata)
                 return rpc_error(call, RPC_PERMISSION_DENIED, "method not available");
         }
         const char *header = rpc_call_metadata(call, "authorization");
-        const char *token = bearer_token(header);
-        if (!token) {
+        if (!header) {
                 if (is_public)
                         return rpc_call_proceed(call);
-                return rpc_error(
-                        call, RPC_UNAUTHENTICATED,
-                        header ? "authorization must be 'Bearer <token>'"
-                               : "missing authorization: send 'authorization: Bearer <token>'");
+                return rpc_error(call, RPC_UNAUTHENTICATED,
+                                 "missing authorization: send 'authorization: Bearer <token>'");
         }
         /* a token that is sent must be valid, even on a public method */
         struct auth_principal *p = rpc_call_alloc(call, sizeof(*p));
         if (!p)
                 return rpc_out_of_memory(call);
-        const char *reason = NULL;
-        int64_t now = g->cfg.now_s();
-        if (!cache_lookup(g, token, now, p)) {
-                if (auth_jwt_verify(g->cfg.keys, &g->cfg.params, token, now, p, &reason) < 0)
-                        return rpc_error(call, RPC_UNAUTHENTICATED, "invalid token: %s", reason);
-                cache_store(g, token, p);
+        char message[160];
+        int code = auth_guard_check(g, header, p, message, sizeof(message));
+        if (code != RPC_OK) {
+                if (code == RPC_UNAVAILABLE)
+                        log_msg(LOG_WARN, "the call refused: tokens cannot be checked", "{s:s}",
+                                "method", method);
+                return rpc_error(call, code, "%s", message);
         }
-        bool revoked = false;
-        int r = g->cfg.revocations.ops->check(g->cfg.revocations.self, p, &revoked);
-        if (r < 0) {
-                log_msg(LOG_WARN, "revocation store unreachable: refusing the call", "{s:s, s:i}",
-                        "method", method, "error", r);
-                return rpc_error(call, RPC_UNAVAILABLE,
-                                 "cannot check the token right now; retry later");
-        }
-        if (revoked)
-                return rpc_error(call, RPC_UNAUTHENTICATED, "invalid token: revoked");
         if (!is_public && !(roles & p->role)) {
                 char need[64];
                 roles_text(roles, need, sizeof(need));

@@ -54,7 +54,7 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *conn, const char
         return r;
 }
 
-static int parse_addr(const char *addr, struct sockaddr_in *out)
+int metrics_http_parse_addr(const char *addr, struct sockaddr_in *out)
 {
         const char *colon = strrchr(addr, ':');
         char host[64];
@@ -78,7 +78,7 @@ int metrics_http_start(struct metrics_http **ret, struct metrics *m, const char 
                        int *ret_port)
 {
         struct sockaddr_in sa;
-        int r = parse_addr(addr, &sa);
+        int r = metrics_http_parse_addr(addr, &sa);
         if (r < 0)
                 return r;
         struct metrics_http *h = calloc(1, sizeof(*h));

@@ -115,13 +115,18 @@ static bool never_connected(const char *details)
                        strlen("failed to connect to all addresses")) == 0;
 }
 
-int rpc_client_unary(struct rpc_client *c, const struct rpc_client_call *call,
-                     ProtobufCMessage **ret_response, struct rpc_client_status *ret_status)
+/* The call with req_bb as its request (taken); on OK *ret_resp_bb is the
+ * response's (the caller destroys it; NULL when none came). */
+static int unary(struct rpc_client *c, const struct rpc_client_call *call,
+                 grpc_byte_buffer *req_bb, grpc_byte_buffer **ret_resp_bb,
+                 struct rpc_client_status *ret_status)
 {
+        *ret_resp_bb = NULL;
         /* the caller this thread works for gave this call its deadline too */
         int64_t inherited = rpc_deadline_inherited_ms();
         int timeout_ms = call->timeout_ms;
         if (inherited == 0) {
+                grpc_byte_buffer_destroy(req_bb);
                 *ret_status = (struct rpc_client_status){
                         .code = RPC_DEADLINE_EXCEEDED,
                         .message = "the deadline of the call this one was made for has passed; "
@@ -132,8 +137,10 @@ int rpc_client_unary(struct rpc_client *c, const struct rpc_client_call *call,
         if (inherited > 0 && (timeout_ms <= 0 || inherited < timeout_ms))
                 timeout_ms = (int)inherited;
         grpc_channel *ch = channel_for(c, call->target);
-        if (!ch)
+        if (!ch) {
+                grpc_byte_buffer_destroy(req_bb);
                 return -ENOMEM;
+        }
         /* the trace this thread works for goes on, under a new span id,
          * unless the caller set a traceparent itself */
         bool add_trace = *rpc_trace_current();
@@ -141,8 +148,10 @@ int rpc_client_unary(struct rpc_client *c, const struct rpc_client_call *call,
                 add_trace = strcmp(call->metadata[i].key, "traceparent") != 0;
         size_t n_md = call->n_metadata + (add_trace ? 1 : 0);
         grpc_metadata *md = n_md ? calloc(n_md, sizeof(*md)) : NULL;
-        if (n_md && !md)
+        if (n_md && !md) {
+                grpc_byte_buffer_destroy(req_bb);
                 return -ENOMEM;
+        }
         for (size_t i = 0; i < call->n_metadata; i++) {
                 md[i].key = grpc_slice_from_static_string(call->metadata[i].key);
                 md[i].value = grpc_slice_from_copied_string(call->metadata[i].value);
@@ -163,7 +172,6 @@ int rpc_client_unary(struct rpc_client *c, const struct rpc_client_call *call,
         grpc_slice method = grpc_slice_from_static_string(call->method);
         grpc_call *gc = grpc_channel_create_call(ch, NULL, GRPC_PROPAGATE_DEFAULTS, cq, method,
                                                  NULL, deadline, NULL);
-        grpc_byte_buffer *req_bb = rpc_encode(call->request);
         grpc_byte_buffer *resp_bb = NULL;
         grpc_metadata_array initial_md, trailing_md;
         grpc_metadata_array_init(&initial_md);
@@ -203,18 +211,8 @@ int rpc_client_unary(struct rpc_client *c, const struct rpc_client_call *call,
                 ret_status->not_sent =
                         status == GRPC_STATUS_UNAVAILABLE && never_connected(ret_status->message);
                 if (status == GRPC_STATUS_OK) {
-                        ProtobufCMessage *resp =
-                                resp_bb ? decode_response(resp_bb, call->response_type,
-                                                          call->allocator)
-                                        : NULL;
-                        if (resp) {
-                                *ret_response = resp;
-                        } else {
-                                ret_status->code = RPC_INTERNAL;
-                                snprintf(ret_status->message, sizeof(ret_status->message),
-                                         "response could not be decoded as %s",
-                                         call->response_type->name);
-                        }
+                        *ret_resp_bb = resp_bb;
+                        resp_bb = NULL;
                 }
         }
         gpr_free((void *)error_string);
@@ -232,6 +230,59 @@ int rpc_client_unary(struct rpc_client *c, const struct rpc_client_call *call,
                 grpc_slice_unref(md[i].value);
         free(md);
         return ret;
+}
+
+int rpc_client_unary(struct rpc_client *c, const struct rpc_client_call *call,
+                     ProtobufCMessage **ret_response, struct rpc_client_status *ret_status)
+{
+        grpc_byte_buffer *resp_bb;
+        int r = unary(c, call, rpc_encode(call->request), &resp_bb, ret_status);
+        if (r < 0 || ret_status->code != RPC_OK)
+                return r;
+        ProtobufCMessage *resp =
+                resp_bb ? decode_response(resp_bb, call->response_type, call->allocator) : NULL;
+        if (resp_bb)
+                grpc_byte_buffer_destroy(resp_bb);
+        if (resp) {
+                *ret_response = resp;
+        } else {
+                ret_status->code = RPC_INTERNAL;
+                snprintf(ret_status->message, sizeof(ret_status->message),
+                         "response could not be decoded as %s", call->response_type->name);
+        }
+        return 0;
+}
+
+int rpc_client_unary_bytes(struct rpc_client *c, const struct rpc_client_call *call,
+                           const void *request, size_t len, void **ret_bytes, size_t *ret_len,
+                           struct rpc_client_status *ret_status)
+{
+        grpc_slice slice = grpc_slice_from_copied_buffer(request, len);
+        grpc_byte_buffer *req_bb = grpc_raw_byte_buffer_create(&slice, 1);
+        grpc_slice_unref(slice);
+        grpc_byte_buffer *resp_bb;
+        int r = unary(c, call, req_bb, &resp_bb, ret_status);
+        if (r < 0 || ret_status->code != RPC_OK)
+                return r;
+        grpc_byte_buffer_reader reader;
+        grpc_slice all = grpc_empty_slice();
+        bool read = resp_bb && grpc_byte_buffer_reader_init(&reader, resp_bb);
+        if (read) {
+                all = grpc_byte_buffer_reader_readall(&reader);
+                grpc_byte_buffer_reader_destroy(&reader);
+        }
+        if (resp_bb)
+                grpc_byte_buffer_destroy(resp_bb);
+        size_t n = GRPC_SLICE_LENGTH(all);
+        void *bytes = malloc(n ? n : 1);
+        if (bytes && n)
+                memcpy(bytes, GRPC_SLICE_START_PTR(all), n);
+        grpc_slice_unref(all);
+        if (!bytes)
+                return -ENOMEM;
+        *ret_bytes = bytes;
+        *ret_len = n;
+        return 0;
 }
 
 int rpc_client_status_errno(const struct rpc_client_status *status)

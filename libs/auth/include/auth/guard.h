@@ -48,5 +48,13 @@ int auth_guard_new(struct auth_guard **ret_guard, const struct auth_guard_config
 void auth_guard_free(struct auth_guard *g); /* accepts NULL */
 struct rpc_interceptor auth_guard_interceptor(struct auth_guard *g);
 
+/* The guard's check of an `authorization` value outside a gRPC call (the
+ * REST gateway): RPC_OK with *ret (all zeros for no header: anonymous), or
+ * RPC_UNAUTHENTICATED (malformed, invalid, expired, revoked) or
+ * RPC_UNAVAILABLE (the revocation store cannot say: fail closed) with a
+ * message for the caller. Roles are the services' to check. */
+int auth_guard_check(struct auth_guard *g, const char *authorization, struct auth_principal *ret,
+                     char *message, size_t message_len);
+
 /* The caller, as the guard verified it; NULL for anonymous calls. */
 const struct auth_principal *auth_principal_of(const struct rpc_call *call);

@@ -11,3 +11,8 @@ struct metrics_http;
 int metrics_http_start(struct metrics_http **ret, struct metrics *m, const char *addr,
                        int *ret_port);
 void metrics_http_stop(struct metrics_http *h); /* accepts NULL */
+
+/* "host:port" (IPv4; "" host: any) as a socket address for libmicrohttpd;
+ * -EINVAL when it is not one. Shared with the REST gateway's server. */
+struct sockaddr_in;
+int metrics_http_parse_addr(const char *addr, struct sockaddr_in *out);

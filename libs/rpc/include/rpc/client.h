@@ -64,6 +64,13 @@ int rpc_client_unary_as(struct rpc_client *c, const char *target, const char *me
  * answering the call it works for passes the peer's status on unchanged
  * (rpc_error_errno) instead of squeezing it into UNAVAILABLE or INTERNAL. */
 int rpc_client_status_errno(const struct rpc_client_status *status);
+/* rpc_client_unary with the request already encoded and the response left
+ * encoded (a proxy's view; call->request and response_type are not used). On
+ * RPC_OK, *ret_bytes (free() it) holds *ret_len bytes. */
+int rpc_client_unary_bytes(struct rpc_client *c, const struct rpc_client_call *call,
+                           const void *request, size_t len, void **ret_bytes, size_t *ret_len,
+                           struct rpc_client_status *ret_status);
+
 /* The last refusal rpc_client_unary_as met on this thread; NULL when none
  * since rpc_client_refusal_clear. */
 const struct rpc_client_status *rpc_client_refusal(void);

@@ -1,0 +1,26 @@
+/* The gateway's HTTP server (libmicrohttpd, a thread per connection, so a
+ * handler may block on its backend call): the REST routes through the app,
+ * CORS for a configured allow-list of origins, a request size limit,
+ * /healthz, /metrics and /openapi.json, and one access-log line per
+ * request. */
+#pragma once
+
+#include "gateway-app.h"
+#include "metrics/metrics.h"
+
+struct gateway_http_config {
+        const char *addr;          /* "0.0.0.0:8080"; port 0 picks one */
+        const char *cors_origins;  /* gateway_origin_allowed's list */
+        size_t max_body_bytes;     /* larger bodies: 413 */
+        unsigned max_connections;  /* and threads */
+        const char *openapi_json;  /* served at /openapi.json */
+        struct metrics *metrics;   /* served at /metrics; the request counters go there */
+        bool trust_forwarded_for;  /* rate-limit by X-Forwarded-For's first address */
+};
+
+struct gateway_http;
+
+/* *ret_port is the bound port. -EADDRINUSE, -EINVAL, -ENOMEM. */
+int gateway_http_start(struct gateway_http **ret, struct gateway_app *app,
+                       const struct gateway_http_config *cfg, int *ret_port);
+void gateway_http_stop(struct gateway_http *h); /* accepts NULL */

@@ -1,0 +1,203 @@
+/* See gateway-app.h. */
+#include "gateway-app.h"
+
+#include "gateway-rules.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { GRPC_OK = 0, GRPC_INVALID_ARGUMENT = 3, GRPC_NOT_FOUND = 5, GRPC_RESOURCE_EXHAUSTED = 8,
+       GRPC_UNIMPLEMENTED = 12, GRPC_UNAVAILABLE = 14 };
+
+struct load {
+        struct gateway_app *app;
+        size_t cap;
+        char *err;
+        size_t err_len;
+};
+
+static int add_route(void *userdata, const struct proto_json_route *r)
+{
+        struct load *l = userdata;
+        struct gateway_app *app = l->app;
+        if (app->n_routes == l->cap) {
+                size_t cap = l->cap ? l->cap * 2 : 64;
+                struct gateway_route *more = realloc(app->routes, cap * sizeof(*more));
+                if (!more)
+                        return -ENOMEM;
+                app->routes = more;
+                l->cap = cap;
+        }
+        struct gateway_route *g = &app->routes[app->n_routes];
+        memset(g, 0, sizeof(*g));
+        char why[128];
+        if (route_parse(r->path, &g->tpl, why, sizeof(why)) < 0 ||
+            snprintf(g->path, sizeof(g->path), "%s", r->path) >= (int)sizeof(g->path)) {
+                snprintf(l->err, l->err_len, "route %s %s of %s: %s", r->http_method, r->path,
+                         r->grpc_method, why);
+                return -EINVAL;
+        }
+        snprintf(g->http_method, sizeof(g->http_method), "%s", r->http_method);
+        snprintf(g->body, sizeof(g->body), "%s", r->body);
+        snprintf(g->grpc_method, sizeof(g->grpc_method), "%s", r->grpc_method);
+        snprintf(g->request_type, sizeof(g->request_type), "%s", r->request_type);
+        snprintf(g->response_type, sizeof(g->response_type), "%s", r->response_type);
+        g->server_streaming = r->server_streaming;
+        app->n_routes++;
+        return 0;
+}
+
+int gateway_app_load(struct gateway_app *app, char *err, size_t err_len)
+{
+        struct load l = {.app = app, .err = err, .err_len = err_len};
+        app->routes = NULL;
+        app->n_routes = 0;
+        int r = app->codec.ops->routes(app->codec.self, add_route, &l);
+        if (r < 0) {
+                gateway_app_free(app);
+                if (r == -ENOMEM)
+                        snprintf(err, err_len, "out of memory loading the routes");
+        }
+        return r;
+}
+
+void gateway_app_free(struct gateway_app *app)
+{
+        free(app->routes);
+        app->routes = NULL;
+        app->n_routes = 0;
+}
+
+char *gateway_error_json(int grpc_code, const char *message)
+{
+        json_t *o = json_pack("{s:i, s:s, s:s}", "code", grpc_code, "status",
+                              gateway_grpc_status_name(grpc_code), "message",
+                              message ? message : "");
+        char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+        json_decref(o);
+        return text;
+}
+
+static void fail(struct gateway_reply *ret, int grpc_code, const char *message)
+{
+        ret->grpc_code = grpc_code;
+        ret->http_status = gateway_http_status(grpc_code);
+        ret->json = gateway_error_json(grpc_code, message);
+}
+
+/* The most specific route for method and path; *ret_other_method when the
+ * path matched only routes of other methods. */
+static const struct gateway_route *match(struct gateway_app *app, const char *method,
+                                         const char *path, struct route_binding *bindings,
+                                         size_t *n_bindings, bool *ret_other_method)
+{
+        const struct gateway_route *best = NULL;
+        struct route_binding tmp[ROUTE_MAX_VARS];
+        size_t n_tmp;
+        *ret_other_method = false;
+        for (size_t i = 0; i < app->n_routes; i++) {
+                const struct gateway_route *r = &app->routes[i];
+                if (!route_match(&r->tpl, path, tmp, &n_tmp))
+                        continue;
+                if (strcmp(r->http_method, method)) {
+                        *ret_other_method = true;
+                        continue;
+                }
+                if (!best || r->tpl.n_literals > best->tpl.n_literals) {
+                        best = r;
+                        memcpy(bindings, tmp, sizeof(tmp));
+                        *n_bindings = n_tmp;
+                }
+        }
+        return best;
+}
+
+void gateway_serve(struct gateway_app *app, const struct gateway_request *req,
+                   struct gateway_reply *ret)
+{
+        memset(ret, 0, sizeof(*ret));
+        struct route_binding bindings[ROUTE_MAX_VARS];
+        size_t n_bindings = 0;
+        bool other_method;
+        char message[512];
+        const struct gateway_route *route =
+                match(app, req->method, req->path, bindings, &n_bindings, &other_method);
+        ret->route = route;
+        if (!route) {
+                snprintf(message, sizeof(message),
+                         other_method ? "%s is not allowed on %s; see /openapi.json"
+                                      : "no route %s %s; see /openapi.json",
+                         req->method, req->path);
+                fail(ret, other_method ? GRPC_UNIMPLEMENTED : GRPC_NOT_FOUND, message);
+                if (other_method)
+                        ret->http_status = 405;
+                return;
+        }
+        if (route->server_streaming) {
+                fail(ret, GRPC_UNIMPLEMENTED, "this route is a stream: ask for text/event-stream");
+                return;
+        }
+        bool allowed = true;
+        if (app->limiter.ops && app->limiter.ops->allow(app->limiter.self, req->client,
+                                                        &allowed) == 0 &&
+            !allowed) {
+                fail(ret, GRPC_RESOURCE_EXHAUSTED,
+                     "too many requests from your address; slow down and retry in a second");
+                return;
+        }
+        int code = app->tokens.ops ? app->tokens.ops->check(app->tokens.self, req->authorization,
+                                                            message, sizeof(message))
+                                   : GRPC_OK;
+        if (code != GRPC_OK) {
+                fail(ret, code, message);
+                return;
+        }
+        struct proto_json_param params[ROUTE_MAX_VARS + 64];
+        size_t n = 0;
+        for (size_t i = 0; i < n_bindings; i++)
+                params[n++] = (struct proto_json_param){bindings[i].field, bindings[i].value};
+        if (req->n_query > 64) {
+                fail(ret, GRPC_INVALID_ARGUMENT, "at most 64 query parameters");
+                return;
+        }
+        for (size_t i = 0; i < req->n_query; i++)
+                params[n++] = req->query[i];
+        void *request = NULL, *response = NULL;
+        size_t request_len = 0, response_len = 0;
+        int r = app->codec.ops->request(app->codec.self, route->request_type, route->body,
+                                        req->body, req->body_len, params, n, &request,
+                                        &request_len, message, sizeof(message));
+        if (r < 0) {
+                fail(ret, GRPC_INVALID_ARGUMENT,
+                     r == -EINVAL ? message : "the request could not be read");
+                return;
+        }
+        struct gateway_call call = {route->grpc_method, req->authorization, req->traceparent};
+        message[0] = '\0';
+        r = app->backend.ops->unary(app->backend.self, &call, request, request_len, &response,
+                                    &response_len, &code, message, sizeof(message));
+        free(request);
+        if (r < 0) {
+                snprintf(message, sizeof(message), "%s cannot be reached; retry shortly",
+                         route->grpc_method);
+                fail(ret, GRPC_UNAVAILABLE, message);
+                return;
+        }
+        if (code != GRPC_OK) {
+                free(response);
+                fail(ret, code, message);
+                return;
+        }
+        r = app->codec.ops->response(app->codec.self, route->response_type, response,
+                                     response_len, &ret->json);
+        free(response);
+        if (r < 0) {
+                fail(ret, 13, "the service's answer could not be turned into JSON");
+                return;
+        }
+        ret->grpc_code = GRPC_OK;
+        ret->http_status = 200;
+}

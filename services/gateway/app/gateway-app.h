@@ -1,0 +1,57 @@
+/* The gateway's use case: one REST request in, its JSON answer out. The
+ * routes are the contract's google.api.http rules (from the codec); a
+ * request is matched, rate-limited, its token checked, transcoded to the
+ * route's gRPC method, sent to its service, and the answer (or the gRPC
+ * status) transcoded back. */
+#pragma once
+
+#include "gateway-ports.h"
+#include "route.h"
+
+struct gateway_route {
+        char http_method[8];
+        char path[160];
+        struct route_template tpl;
+        char body[64];
+        char grpc_method[160];
+        char request_type[160], response_type[160];
+        bool server_streaming;
+};
+
+struct gateway_app {
+        struct gateway_codec codec;
+        struct gateway_backend backend;
+        struct gateway_tokens tokens;   /* ops NULL: not checked here */
+        struct gateway_limiter limiter; /* ops NULL: no limit */
+        struct gateway_route *routes;
+        size_t n_routes;
+};
+
+/* Reads the routes from the codec: 0, or -EINVAL naming the route it cannot
+ * serve. */
+int gateway_app_load(struct gateway_app *app, char *err, size_t err_len);
+void gateway_app_free(struct gateway_app *app);
+
+struct gateway_request {
+        const char *method; /* "GET" */
+        const char *path;   /* without the query */
+        const struct proto_json_param *query; /* decoded */
+        size_t n_query;
+        const char *body;
+        size_t body_len;
+        const char *authorization, *traceparent;
+        const char *client; /* who the rate limit counts: the peer address */
+};
+
+struct gateway_reply {
+        int http_status;
+        int grpc_code;
+        char *json; /* malloc'd: the response message, or {"code","status","message"} */
+        const struct gateway_route *route; /* NULL when none matched */
+};
+
+/* Always fills *ret (json NULL only when memory ran out: answer 500). */
+void gateway_serve(struct gateway_app *app, const struct gateway_request *req,
+                   struct gateway_reply *ret);
+/* The error body for a gRPC code and message (malloc'd; NULL: no memory). */
+char *gateway_error_json(int grpc_code, const char *message);
