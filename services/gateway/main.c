@@ -39,6 +39,7 @@ static const struct {
 struct settings {
         struct gateway_http_config http;
         long timeout_ms, rate_limit, rate_window_ms;
+        const char *rate_namespace;
         bool trust_forwarded;
 };
 
@@ -64,6 +65,8 @@ static int read_settings(struct settings *s, struct gateway_backend_grpc *backen
         if (r == 0)
                 r = cfg_int("BOOKSTORE_GATEWAY_RATE_WINDOW_MS", 1000, 10, 3600000,
                             &s->rate_window_ms, &e);
+        if (r == 0)
+                r = cfg_string("BOOKSTORE_GATEWAY_RATE_NAMESPACE", "", &s->rate_namespace, &e);
         if (r == 0)
                 r = cfg_bool("BOOKSTORE_GATEWAY_TRUST_FORWARDED_FOR", false, &s->trust_forwarded,
                              &e);
@@ -123,7 +126,10 @@ int main(void)
                                    bookstore_contract_descriptors_len, &pj, err, sizeof(err));
         if (r == 0 && (r = rpc_client_new(&backend.client)) == 0) {
                 limiter = (struct gateway_limiter_kv){
-                        .kv = kv, .limit = (int)s.rate_limit, .window_ms = s.rate_window_ms};
+                        .kv = kv,
+                        .limit = (int)s.rate_limit,
+                        .window_ms = s.rate_window_ms,
+                        .ns = s.rate_namespace};
                 app = (struct gateway_app){
                         .codec = gateway_codec_protobuf(pj),
                         .backend = gateway_backend_grpc(&backend),
@@ -147,7 +153,7 @@ int main(void)
         if (r == 0) {
                 log_msg(LOG_INFO, "serving", "{s:s, s:i, s:i}", "addr", s.http.addr, "port", port,
                         "routes", (int)app.n_routes);
-                printf("gateway listening on port %d\n", port);
+                printf("listening on port %d\n", port);
                 fflush(stdout);
                 rpc_wait_for_signal();
                 log_msg(LOG_INFO, "stopping", "{}");

@@ -23,7 +23,8 @@ static int kv_allow(void *self, const char *client, bool *ret_allowed)
 {
         const struct gateway_limiter_kv *ctx = self;
         char key[128];
-        snprintf(key, sizeof(key), "gateway:rate:%s", client ? client : "-");
+        snprintf(key, sizeof(key), "gateway:rate:%s:%s", ctx->ns ? ctx->ns : "",
+                 client ? client : "-");
         struct kv_rate_limit_result r;
         int rc = kv_rate_limit_hit(ctx->kv, key, ctx->limit, ctx->window_ms, clock_realtime_ms(),
                                    &r);

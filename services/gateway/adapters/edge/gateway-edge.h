@@ -13,5 +13,6 @@ struct gateway_limiter_kv {
         struct kv *kv;
         int limit;         /* requests per client per window */
         int64_t window_ms;
+        const char *ns; /* keys "gateway:rate:<ns>:<client>": replicas of one gateway share it */
 };
 struct gateway_limiter gateway_limiter_kv(struct gateway_limiter_kv *ctx);
