@@ -12,7 +12,7 @@ packages=(
   libjansson-dev libcmocka-dev libjwt-dev libssl-dev libsodium-dev
   mariadb-server libmariadb-dev redis-server libhiredis-dev
   python3 python3-grpcio python3-pytest python3-protobuf python3-jwt python3-cryptography
-  openssl redis-tools
+  openssl redis-tools curl
   nghttp2-client
   libmicrohttpd-dev python3-prometheus-client python3-yaml
   golang-go golang-google-grpc-dev golang-google-protobuf-dev golang-github-golang-protobuf-1-5-dev

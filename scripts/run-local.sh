@@ -4,8 +4,8 @@
 # everything on Ctrl-C (data is thrown away).
 #
 # Services: identity 50051, catalog 50052, inventory 50053, payment 50054,
-# order 50055, checkout 50056, review 50057; a Kafka-protocol broker
-# (tools/kafka-mock).
+# order 50055, checkout 50056, review 50057; the REST/JSON gateway on 8080;
+# a Kafka-protocol broker (tools/kafka-mock).
 # A development key pair for tokens is generated per run (never committed),
 # and demo accounts (admin, seller, customer) are created and printed.
 #
@@ -74,12 +74,15 @@ services=(
   "order|$build/services/order/order|BOOKSTORE_ORDER_ADDR|127.0.0.1:50055|yes"
   "checkout|$build/services/checkout/checkout|BOOKSTORE_CHECKOUT_ADDR|127.0.0.1:50056|yes"
   "review|$build/services/review/review|BOOKSTORE_REVIEW_ADDR|127.0.0.1:50057|yes"
+  "gateway|$build/services/gateway/gateway|BOOKSTORE_GATEWAY_ADDR|127.0.0.1:8080|no"
 )
 export BOOKSTORE_IDENTITY_TARGET=${BOOKSTORE_IDENTITY_ADDR:-127.0.0.1:50051}
 export BOOKSTORE_CATALOG_TARGET=${BOOKSTORE_CATALOG_ADDR:-127.0.0.1:50052}
 export BOOKSTORE_INVENTORY_TARGET=${BOOKSTORE_INVENTORY_ADDR:-127.0.0.1:50053}
 export BOOKSTORE_PAYMENT_TARGET=${BOOKSTORE_PAYMENT_ADDR:-127.0.0.1:50054}
 export BOOKSTORE_ORDER_TARGET=${BOOKSTORE_ORDER_ADDR:-127.0.0.1:50055}
+export BOOKSTORE_CHECKOUT_TARGET=${BOOKSTORE_CHECKOUT_ADDR:-127.0.0.1:50056}
+export BOOKSTORE_REVIEW_TARGET=${BOOKSTORE_REVIEW_ADDR:-127.0.0.1:50057}
 
 for entry in "${services[@]}"; do
   IFS='|' read -r name binary addr_var addr_default uses_db <<<"$entry"
@@ -133,6 +136,8 @@ run-local: demo accounts (this run only):
   seller    seller@bookstore.local  $seller_password
   customer  customer@bookstore.local  $customer_password
 ACCOUNTS
+gateway=${BOOKSTORE_GATEWAY_ADDR:-127.0.0.1:8080}
+echo "run-local: REST/JSON at http://$gateway/v1/books (OpenAPI: http://$gateway/openapi.json)"
 echo "run-local: ready. Try: node_modules/.bin/buf curl --protocol grpc --http2-prior-knowledge --list-services http://${BOOKSTORE_IDENTITY_ADDR:-127.0.0.1:50051}"
 echo "run-local: press Ctrl-C to stop"
 wait -n "${pids[@]}" || true

@@ -7,6 +7,7 @@ checks, CORS, the body limit, the rate limit, /healthz, /metrics and
 import json
 import os
 import re
+import subprocess
 import urllib.error
 import urllib.request
 import uuid
@@ -334,3 +335,21 @@ def test_rate_limit_and_a_service_down(system):
         refused(rest("GET", "/v1/books"), 429, "RESOURCE_EXHAUSTED", "slow down")
     finally:
         assert limited.stop() == 0, limited.stderr[-2000:]
+
+
+def test_the_readme_curl_walkthrough_runs_as_written(system):
+    system.book(on_hand=5, units=15)  # something on sale
+    text = open(os.path.join(os.environ["BOOKSTORE_SOURCE_ROOT"], "README.md")).read()
+    block = text.split("<!-- walkthrough: rest -->", 1)[1].split("```sh\n", 1)[1] \
+        .split("```", 1)[0]
+    script = block.replace("http://127.0.0.1:8080", f"http://127.0.0.1:{system.gateway.port}")
+    r = subprocess.run(["bash", "-euo", "pipefail", "-c", script], capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 0, r.stderr + r.stdout
+    out = r.stdout
+    assert '"role":"ROLE_CUSTOMER"' in out  # registered
+    assert '"status":"SAGA_STATUS_COMPLETED"' in out  # the checkout
+    assert '"status":"ORDER_STATUS_CONFIRMED"' in out  # the order listing
+    assert '"status":"FAILED_PRECONDITION"' in out and "delivered" in out  # the early review
+    paths = int(re.search(r"(\d+) paths", out).group(1))
+    assert paths == len(ok(system.rest("GET", "/openapi.json"))["paths"])

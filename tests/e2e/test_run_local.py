@@ -1,6 +1,7 @@
 """The README's first command: scripts/run-local.sh brings the system up with
 its own MariaDB and Redis, serves health, takes an order end to end with the
 demo accounts it prints (ordered, delivered, reviewed), and stops cleanly."""
+import json
 import os
 import signal
 import socket
@@ -28,8 +29,8 @@ def _free_port():
 
 def test_run_local_starts_everything_and_stops_on_ctrl_c():
     root = os.environ["BOOKSTORE_SOURCE_ROOT"]
-    port, catalog_port, inventory_port, payment_port, order_port, checkout_port, review_port = (
-        _free_port() for _ in range(7))
+    (port, catalog_port, inventory_port, payment_port, order_port, checkout_port, review_port,
+     gateway_port) = (_free_port() for _ in range(8))
     env = dict(os.environ, BOOKSTORE_SKIP_BUILD="1",
                BOOKSTORE_BUILD_DIR=os.path.dirname(os.path.dirname(os.environ["BOOKSTORE_TESTSVC"])),
                BOOKSTORE_IDENTITY_ADDR=f"127.0.0.1:{port}",
@@ -38,7 +39,8 @@ def test_run_local_starts_everything_and_stops_on_ctrl_c():
                BOOKSTORE_PAYMENT_ADDR=f"127.0.0.1:{payment_port}",
                BOOKSTORE_ORDER_ADDR=f"127.0.0.1:{order_port}",
                BOOKSTORE_CHECKOUT_ADDR=f"127.0.0.1:{checkout_port}",
-               BOOKSTORE_REVIEW_ADDR=f"127.0.0.1:{review_port}")
+               BOOKSTORE_REVIEW_ADDR=f"127.0.0.1:{review_port}",
+               BOOKSTORE_GATEWAY_ADDR=f"127.0.0.1:{gateway_port}")
     metrics_ports = {name: _free_port() for name in
                      ("identity", "catalog", "inventory", "payment", "order", "checkout",
                       "review")}
@@ -54,6 +56,7 @@ def test_run_local_starts_everything_and_stops_on_ctrl_c():
             if "run-local: ready" in line:
                 break
         assert any("ready" in l for l in lines), "".join(lines)
+        assert f"run-local: REST/JSON at http://127.0.0.1:{gateway_port}/v1/books" in "".join(lines)
         # the printed demo accounts can log in
         accounts = {l.split()[0]: l.split()[1:] for l in lines if l.startswith("  ")}
         assert set(accounts) == {"admin", "seller", "customer"}
@@ -118,6 +121,10 @@ def test_run_local_starts_everything_and_stops_on_ctrl_c():
             while sold() != [(1, 9)] and time.monotonic() < deadline:
                 time.sleep(0.2)
             assert sold() == [(1, 9)]
+        # the same book through the REST/JSON gateway
+        with urllib.request.urlopen(f"http://127.0.0.1:{gateway_port}/v1/books/{book.id}",
+                                    timeout=10) as r:
+            assert json.loads(r.read())["book"]["price"]["units"] == "9"
         # the seller delivers it, the customer reviews it, the catalog shows the rating
         with grpc.insecure_channel(f"127.0.0.1:{order_port}") as ch:
             orders = order_pb2_grpc.OrderServiceStub(ch)

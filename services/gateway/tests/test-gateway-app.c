@@ -48,14 +48,16 @@ static int record(void *self, const struct gateway_call *call, const void *reque
                  call->authorization ? call->authorization : "");
         free(rec.request);
         rec.request = malloc(len + 1);
-        memcpy(rec.request, request, len);
+        if (len)
+                memcpy(rec.request, request, len);
         rec.request_len = len;
         if (rec.fail)
                 return rec.fail;
         *ret_code = rec.code;
         snprintf(message, message_len, "%s", rec.message ? rec.message : "");
         *ret_bytes = malloc(rec.response_len + 1);
-        memcpy(*ret_bytes, rec.response, rec.response_len);
+        if (rec.response_len)
+                memcpy(*ret_bytes, rec.response, rec.response_len);
         *ret_len = rec.response_len;
         return 0;
 }
