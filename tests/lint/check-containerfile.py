@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """What can be checked of the Containerfile without building it (the image
 suite builds and runs it): the build stage copies every source directory the
-build needs, builds all seven services and the health-check tool and puts
+build needs, builds all seven services, the REST gateway and the health-check tool and puts
 exactly those into the runtime filesystem (scripts/image-rootfs.sh, which
 takes the libraries from ldd); the runtime stage starts from nothing (no
 shell, no package manager) and runs as a non-root user; every binary's
@@ -15,7 +15,7 @@ import sys
 root, build = sys.argv[1], sys.argv[2]
 BINARIES = [f"services/{s}/{s}" for s in
             ("identity", "catalog", "inventory", "payment", "order", "checkout", "review")]
-BINARIES.append("tools/health-check")
+BINARIES += ["services/gateway/gateway", "tools/health-check"]
 text = open(os.path.join(root, "Containerfile")).read()
 build_stage, runtime = text[:text.index("AS runtime")], text[text.index("AS runtime"):]
 
