@@ -115,32 +115,26 @@ static bool never_connected(const char *details)
                        strlen("failed to connect to all addresses")) == 0;
 }
 
-/* The call with req_bb as its request (taken); on OK *ret_resp_bb is the
- * response's (the caller destroys it; NULL when none came). */
-static int unary(struct rpc_client *c, const struct rpc_client_call *call,
-                 grpc_byte_buffer *req_bb, grpc_byte_buffer **ret_resp_bb,
-                 struct rpc_client_status *ret_status)
+int rpc_client_begin(struct rpc_client *c, const struct rpc_client_call *call,
+                     struct rpc_client_started *ret, struct rpc_client_status *ret_status)
 {
-        *ret_resp_bb = NULL;
+        memset(ret, 0, sizeof(*ret));
         /* the caller this thread works for gave this call its deadline too */
         int64_t inherited = rpc_deadline_inherited_ms();
         int timeout_ms = call->timeout_ms;
         if (inherited == 0) {
-                grpc_byte_buffer_destroy(req_bb);
                 *ret_status = (struct rpc_client_status){
                         .code = RPC_DEADLINE_EXCEEDED,
                         .message = "the deadline of the call this one was made for has passed; "
                                    "not sent",
                         .not_sent = true};
-                return 0;
+                return 1;
         }
         if (inherited > 0 && (timeout_ms <= 0 || inherited < timeout_ms))
                 timeout_ms = (int)inherited;
         grpc_channel *ch = channel_for(c, call->target);
-        if (!ch) {
-                grpc_byte_buffer_destroy(req_bb);
+        if (!ch)
                 return -ENOMEM;
-        }
         /* the trace this thread works for goes on, under a new span id,
          * unless the caller set a traceparent itself */
         bool add_trace = *rpc_trace_current();
@@ -148,10 +142,8 @@ static int unary(struct rpc_client *c, const struct rpc_client_call *call,
                 add_trace = strcmp(call->metadata[i].key, "traceparent") != 0;
         size_t n_md = call->n_metadata + (add_trace ? 1 : 0);
         grpc_metadata *md = n_md ? calloc(n_md, sizeof(*md)) : NULL;
-        if (n_md && !md) {
-                grpc_byte_buffer_destroy(req_bb);
+        if (n_md && !md)
                 return -ENOMEM;
-        }
         for (size_t i = 0; i < call->n_metadata; i++) {
                 md[i].key = grpc_slice_from_static_string(call->metadata[i].key);
                 md[i].value = grpc_slice_from_copied_string(call->metadata[i].value);
@@ -168,10 +160,52 @@ static int unary(struct rpc_client *c, const struct rpc_client_call *call,
                 timeout_ms > 0 ? gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
                                               gpr_time_from_millis(timeout_ms, GPR_TIMESPAN))
                                : gpr_inf_future(GPR_CLOCK_REALTIME);
-        grpc_completion_queue *cq = grpc_completion_queue_create_for_pluck(NULL);
+        ret->cq = grpc_completion_queue_create_for_pluck(NULL);
         grpc_slice method = grpc_slice_from_static_string(call->method);
-        grpc_call *gc = grpc_channel_create_call(ch, NULL, GRPC_PROPAGATE_DEFAULTS, cq, method,
-                                                 NULL, deadline, NULL);
+        ret->call = grpc_channel_create_call(ch, NULL, GRPC_PROPAGATE_DEFAULTS, ret->cq, method,
+                                             NULL, deadline, NULL);
+        ret->md = md;
+        ret->n_md = n_md;
+        return 0;
+}
+
+void rpc_client_end(struct rpc_client_started *s)
+{
+        if (s->call)
+                grpc_call_unref(s->call);
+        if (s->cq) {
+                grpc_completion_queue_shutdown(s->cq);
+                grpc_completion_queue_pluck(s->cq, NULL, gpr_inf_past(GPR_CLOCK_REALTIME), NULL);
+                grpc_completion_queue_destroy(s->cq);
+        }
+        for (size_t i = 0; i < s->n_md; i++)
+                grpc_slice_unref(s->md[i].value);
+        free(s->md);
+        memset(s, 0, sizeof(*s));
+}
+
+bool rpc_client_never_connected(int code, const char *details)
+{
+        return code == GRPC_STATUS_UNAVAILABLE && never_connected(details);
+}
+
+/* The call with req_bb as its request (taken); on OK *ret_resp_bb is the
+ * response's (the caller destroys it; NULL when none came). */
+static int unary(struct rpc_client *c, const struct rpc_client_call *call,
+                 grpc_byte_buffer *req_bb, grpc_byte_buffer **ret_resp_bb,
+                 struct rpc_client_status *ret_status)
+{
+        *ret_resp_bb = NULL;
+        struct rpc_client_started started;
+        int begun = rpc_client_begin(c, call, &started, ret_status);
+        if (begun != 0) {
+                grpc_byte_buffer_destroy(req_bb);
+                return begun < 0 ? begun : 0;
+        }
+        grpc_call *gc = started.call;
+        grpc_completion_queue *cq = started.cq;
+        grpc_metadata *md = started.md;
+        size_t n_md = started.n_md;
         grpc_byte_buffer *resp_bb = NULL;
         grpc_metadata_array initial_md, trailing_md;
         grpc_metadata_array_init(&initial_md);
@@ -222,13 +256,7 @@ static int unary(struct rpc_client *c, const struct rpc_client_call *call,
         if (resp_bb)
                 grpc_byte_buffer_destroy(resp_bb);
         grpc_byte_buffer_destroy(req_bb);
-        grpc_call_unref(gc);
-        grpc_completion_queue_shutdown(cq);
-        grpc_completion_queue_pluck(cq, NULL, gpr_inf_past(GPR_CLOCK_REALTIME), NULL);
-        grpc_completion_queue_destroy(cq);
-        for (size_t i = 0; i < n_md; i++)
-                grpc_slice_unref(md[i].value);
-        free(md);
+        rpc_client_end(&started);
         return ret;
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "core/arena.h"
+#include "rpc/client.h"
 #include "rpc/rpc.h"
 
 #include <grpc/byte_buffer_reader.h>
@@ -244,3 +245,22 @@ const char *rpc_code_name(int code);
  * once passed), or -1 when it serves none or the call has no deadline. The
  * client caps the calls it makes with it: a deadline propagates. */
 int64_t rpc_deadline_inherited_ms(void);
+
+/* ---- the client's calls (rpc-client.c, rpc-client-stream.c) ---------- */
+
+/* A call made on its channel with its metadata (the caller's, plus the
+ * trace this thread works for) and deadline (its own, never past the one
+ * this thread's call inherited), on a pluck queue of its own. */
+struct rpc_client_started {
+        grpc_call *call;
+        grpc_completion_queue *cq;
+        grpc_metadata *md; /* to send with GRPC_OP_SEND_INITIAL_METADATA */
+        size_t n_md;
+};
+/* 0: started; 1: not started, *ret_status says why (the inherited deadline
+ * passed); a negative errno. */
+int rpc_client_begin(struct rpc_client *c, const struct rpc_client_call *call,
+                     struct rpc_client_started *ret, struct rpc_client_status *ret_status);
+void rpc_client_end(struct rpc_client_started *s);
+/* UNAVAILABLE whose request certainly never left this process. */
+bool rpc_client_never_connected(int code, const char *details);

@@ -38,7 +38,7 @@ static const struct {
 
 struct settings {
         struct gateway_http_config http;
-        long timeout_ms, rate_limit, rate_window_ms;
+        long timeout_ms, stream_timeout_ms, rate_limit, rate_window_ms;
         const char *rate_namespace;
         bool trust_forwarded;
 };
@@ -60,6 +60,9 @@ static int read_settings(struct settings *s, struct gateway_backend_grpc *backen
         if (r == 0)
                 r = cfg_int("BOOKSTORE_GATEWAY_TIMEOUT_MS", 30000, 100, 600000, &s->timeout_ms,
                             &e);
+        if (r == 0)
+                r = cfg_int("BOOKSTORE_GATEWAY_STREAM_TIMEOUT_MS", 600000, 1000, 86400000,
+                            &s->stream_timeout_ms, &e);
         if (r == 0)
                 r = cfg_int("BOOKSTORE_GATEWAY_RATE_LIMIT", 100, 0, 1000000, &s->rate_limit, &e);
         if (r == 0)
@@ -84,6 +87,7 @@ static int read_settings(struct settings *s, struct gateway_backend_grpc *backen
         s->http.max_connections = (unsigned)connections;
         s->http.trust_forwarded_for = s->trust_forwarded;
         backend->timeout_ms = (int)s->timeout_ms;
+        backend->stream_timeout_ms = (int)s->stream_timeout_ms;
         return 0;
 }
 

@@ -175,6 +175,10 @@ def test_every_route_over_http(system):
     assert saga["status"] == "SAGA_STATUS_COMPLETED" and placed["total"]["units"] == "25"
     assert ok(rest("GET", f"/v1/sagas/{saga['id']}", token=token,
                    route="/v1/sagas/{saga_id}"))["saga"]["orderId"] == order_id
+    code, events, headers = rest("GET", f"/v1/sagas/{saga['id']}:watch", token=token,
+                                 route="/v1/sagas/{saga_id}:watch")
+    assert code == 200 and headers["Content-Type"] == "text/event-stream"
+    assert events.startswith("data: {") and "SAGA_STATUS_COMPLETED" in events
     assert ok(rest("GET", f"/v1/orders/{order_id}/saga", token=token,
                    route="/v1/orders/{order_id}/saga"))["saga"]["id"] == saga["id"]
     order = ok(rest("GET", f"/v1/orders/{order_id}", token=token,
@@ -353,3 +357,28 @@ def test_the_readme_curl_walkthrough_runs_as_written(system):
     assert '"status":"FAILED_PRECONDITION"' in out and "delivered" in out  # the early review
     paths = int(re.search(r"(\d+) paths", out).group(1))
     assert paths == len(ok(system.rest("GET", "/openapi.json"))["paths"])
+
+
+def test_watching_a_saga_is_a_stream_of_server_sent_events(system):
+    """GET /v1/sagas/{id}:watch answers text/event-stream: a `data:` line of
+    JSON per state, the last one final, and the stream ends with the saga."""
+    book, buyer = system.book(on_hand=3, units=11), system.customer()
+    placed = buyer.place(book)
+    rest = system.rest
+    req = urllib.request.Request(f"{rest.base}/v1/sagas/{placed.saga.id}:watch",
+                                 headers={"Authorization": buyer.md[0][1]})
+    with urllib.request.urlopen(req, timeout=60) as r:
+        assert r.status == 200 and r.headers["Content-Type"] == "text/event-stream"
+        body = r.read().decode()  # returns once the saga ended and the stream closed
+    events = [json.loads(line[len("data: "):]) for line in body.splitlines()
+              if line.startswith("data: ")]
+    assert events and events[-1]["saga"]["status"] == "SAGA_STATUS_COMPLETED", body
+    assert all(e["saga"]["id"] == placed.saga.id for e in events)
+    assert "event: error" not in body
+    # someone else's saga, and one that does not exist: an HTTP error, no stream
+    other = system.customer()
+    refused(rest("GET", f"/v1/sagas/{placed.saga.id}:watch", token=other.token), 404,
+            "NOT_FOUND")
+    refused(rest("GET", f"/v1/sagas/{uuid.uuid4()}:watch", token=buyer.token), 404,
+            "NOT_FOUND")
+    refused(rest("GET", f"/v1/sagas/{placed.saga.id}:watch"), 401, "UNAUTHENTICATED")

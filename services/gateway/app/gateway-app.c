@@ -115,8 +115,11 @@ static const struct gateway_route *match(struct gateway_app *app, const char *me
         return best;
 }
 
-void gateway_serve(struct gateway_app *app, const struct gateway_request *req,
-                   struct gateway_reply *ret)
+/* What a route's call needs once the request is accepted: the route and
+ * the request's bytes (free()); false with ret filled when refused. */
+static bool prepare(struct gateway_app *app, const struct gateway_request *req,
+                    struct gateway_reply *ret, const struct gateway_route **ret_route,
+                    void **ret_request, size_t *ret_len)
 {
         memset(ret, 0, sizeof(*ret));
         struct route_binding bindings[ROUTE_MAX_VARS];
@@ -134,11 +137,7 @@ void gateway_serve(struct gateway_app *app, const struct gateway_request *req,
                 fail(ret, other_method ? GRPC_UNIMPLEMENTED : GRPC_NOT_FOUND, message);
                 if (other_method)
                         ret->http_status = 405;
-                return;
-        }
-        if (route->server_streaming) {
-                fail(ret, GRPC_UNIMPLEMENTED, "this route is a stream: ask for text/event-stream");
-                return;
+                return false;
         }
         bool allowed = true;
         if (app->limiter.ops && app->limiter.ops->allow(app->limiter.self, req->client,
@@ -146,44 +145,66 @@ void gateway_serve(struct gateway_app *app, const struct gateway_request *req,
             !allowed) {
                 fail(ret, GRPC_RESOURCE_EXHAUSTED,
                      "too many requests from your address; slow down and retry in a second");
-                return;
+                return false;
         }
         int code = app->tokens.ops ? app->tokens.ops->check(app->tokens.self, req->authorization,
                                                             message, sizeof(message))
                                    : GRPC_OK;
         if (code != GRPC_OK) {
                 fail(ret, code, message);
-                return;
+                return false;
+        }
+        if (req->n_query > 64) {
+                fail(ret, GRPC_INVALID_ARGUMENT, "at most 64 query parameters");
+                return false;
         }
         struct proto_json_param params[ROUTE_MAX_VARS + 64];
         size_t n = 0;
         for (size_t i = 0; i < n_bindings; i++)
                 params[n++] = (struct proto_json_param){bindings[i].field, bindings[i].value};
-        if (req->n_query > 64) {
-                fail(ret, GRPC_INVALID_ARGUMENT, "at most 64 query parameters");
-                return;
-        }
         for (size_t i = 0; i < req->n_query; i++)
                 params[n++] = req->query[i];
-        void *request = NULL, *response = NULL;
-        size_t request_len = 0, response_len = 0;
         int r = app->codec.ops->request(app->codec.self, route->request_type, route->body,
-                                        req->body, req->body_len, params, n, &request,
-                                        &request_len, message, sizeof(message));
+                                        req->body, req->body_len, params, n, ret_request, ret_len,
+                                        message, sizeof(message));
         if (r < 0) {
                 fail(ret, GRPC_INVALID_ARGUMENT,
                      r == -EINVAL ? message : "the request could not be read");
+                return false;
+        }
+        *ret_route = route;
+        return true;
+}
+
+static void unreachable(struct gateway_reply *ret, const struct gateway_route *route)
+{
+        char message[256];
+        snprintf(message, sizeof(message), "%s cannot be reached; retry shortly",
+                 route->grpc_method);
+        fail(ret, GRPC_UNAVAILABLE, message);
+}
+
+void gateway_serve(struct gateway_app *app, const struct gateway_request *req,
+                   struct gateway_reply *ret)
+{
+        const struct gateway_route *route;
+        void *request = NULL, *response = NULL;
+        size_t request_len = 0, response_len = 0;
+        if (!prepare(app, req, ret, &route, &request, &request_len))
+                return;
+        if (route->server_streaming) {
+                free(request);
+                fail(ret, GRPC_UNIMPLEMENTED, "this route is a stream: open it as one");
                 return;
         }
         struct gateway_call call = {route->grpc_method, req->authorization, req->traceparent};
-        message[0] = '\0';
-        r = app->backend.ops->unary(app->backend.self, &call, request, request_len, &response,
-                                    &response_len, &code, message, sizeof(message));
+        char message[512] = "";
+        int code = GRPC_OK;
+        int r = app->backend.ops->unary(app->backend.self, &call, request, request_len, &response,
+                                        &response_len, &code, message, sizeof(message));
         free(request);
         if (r < 0) {
-                snprintf(message, sizeof(message), "%s cannot be reached; retry shortly",
-                         route->grpc_method);
-                fail(ret, GRPC_UNAVAILABLE, message);
+                unreachable(ret, route);
                 return;
         }
         if (code != GRPC_OK) {
@@ -200,4 +221,136 @@ void gateway_serve(struct gateway_app *app, const struct gateway_request *req,
         }
         ret->grpc_code = GRPC_OK;
         ret->http_status = 200;
+}
+
+struct gateway_stream {
+        struct gateway_app *app;
+        const struct gateway_route *route;
+        void *backend_stream;
+        char *first; /* the first message's JSON, read before answering */
+        bool ended;
+};
+
+bool gateway_is_stream(struct gateway_app *app, const char *method, const char *path)
+{
+        struct route_binding bindings[ROUTE_MAX_VARS];
+        size_t n;
+        bool other;
+        const struct gateway_route *r = match(app, method, path, bindings, &n, &other);
+        return r && r->server_streaming;
+}
+
+/* The next message as JSON: 1 with *ret_json; 0 at the end with *ret_code
+ * (OK or the error that ended it) and message. */
+static int pull(struct gateway_stream *s, char **ret_json, int *ret_code, char *message,
+                size_t message_len)
+{
+        struct gateway_app *app = s->app;
+        void *bytes = NULL;
+        size_t len = 0;
+        *ret_code = GRPC_OK;
+        int r = app->backend.ops->stream_next(app->backend.self, s->backend_stream, &bytes, &len,
+                                              ret_code, message, message_len);
+        if (r < 0) {
+                *ret_code = GRPC_UNAVAILABLE;
+                snprintf(message, message_len, "the stream was cut; open it again");
+                return 0;
+        }
+        if (r == 0)
+                return 0;
+        r = app->codec.ops->response(app->codec.self, s->route->response_type, bytes, len,
+                                     ret_json);
+        free(bytes);
+        if (r < 0) {
+                *ret_code = 13;
+                snprintf(message, message_len,
+                         "the service's answer could not be turned into JSON");
+                return 0;
+        }
+        return 1;
+}
+
+struct gateway_stream *gateway_open(struct gateway_app *app, const struct gateway_request *req,
+                                    struct gateway_reply *ret)
+{
+        const struct gateway_route *route;
+        void *request = NULL;
+        size_t request_len = 0;
+        if (!prepare(app, req, ret, &route, &request, &request_len))
+                return NULL;
+        struct gateway_stream *s = calloc(1, sizeof(*s));
+        if (!s) {
+                free(request);
+                fail(ret, 13, "out of memory");
+                return NULL;
+        }
+        struct gateway_call call = {route->grpc_method, req->authorization, req->traceparent};
+        char message[512] = "";
+        int code = GRPC_OK;
+        int r = app->backend.ops->stream_open(app->backend.self, &call, request, request_len,
+                                              &s->backend_stream, &code, message,
+                                              sizeof(message));
+        free(request);
+        s->app = app;
+        s->route = route;
+        /* the first message (or the refusal) decides the HTTP status: a saga
+         * that does not exist is a 404, not an event stream with an error */
+        if (r == 0 && !pull(s, &s->first, &code, message, sizeof(message))) {
+                s->ended = true;
+                r = code == GRPC_OK ? 0 : 1;
+        }
+        if (r != 0) {
+                if (r >= 0)
+                        app->backend.ops->stream_close(app->backend.self, s->backend_stream);
+                free(s);
+                if (r < 0)
+                        unreachable(ret, route);
+                else
+                        fail(ret, code, message);
+                return NULL;
+        }
+        ret->http_status = 200;
+        ret->grpc_code = GRPC_OK;
+        return s;
+}
+
+/* One server-sent event: "data: <json>\n\n", or with an event name. */
+static char *event(const char *name, const char *json)
+{
+        size_t n = strlen(json) + (name ? strlen(name) : 0) + 32;
+        char *text = malloc(n);
+        if (text)
+                snprintf(text, n, "%s%s%sdata: %s\n\n", name ? "event: " : "", name ? name : "",
+                         name ? "\n" : "", json);
+        return text;
+}
+
+int gateway_stream_next(struct gateway_stream *s, char **ret_event)
+{
+        char *json = s->first;
+        int code = GRPC_OK;
+        char message[512] = "";
+        s->first = NULL;
+        if (!json && (s->ended || !pull(s, &json, &code, message, sizeof(message)))) {
+                bool already = s->ended;
+                s->ended = true;
+                if (already || code == GRPC_OK)
+                        return 0;
+                json = gateway_error_json(code, message); /* the stream ended with an error */
+                *ret_event = json ? event("error", json) : NULL;
+                free(json);
+                return *ret_event ? 1 : -ENOMEM;
+        }
+        *ret_event = event(NULL, json);
+        free(json);
+        return *ret_event ? 1 : -ENOMEM;
+}
+
+void gateway_stream_close(struct gateway_stream *s)
+{
+        if (!s)
+                return;
+        s->app->backend.ops->stream_close(s->app->backend.self, s->backend_stream);
+        free(s->first);
+        free(s);
 }

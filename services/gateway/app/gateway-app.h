@@ -53,5 +53,17 @@ struct gateway_reply {
 /* Always fills *ret (json NULL only when memory ran out: answer 500). */
 void gateway_serve(struct gateway_app *app, const struct gateway_request *req,
                    struct gateway_reply *ret);
+/* Streaming routes (server-sent events). gateway_is_stream: whether the
+ * request is for one. gateway_open: the stream, or NULL with *ret filled
+ * (a refusal, or the call ending before its first message).
+ * gateway_stream_next: 1 with the next event's text (malloc'd), 0 at the
+ * end; an error ending the stream is a last "event: error". */
+struct gateway_stream;
+bool gateway_is_stream(struct gateway_app *app, const char *method, const char *path);
+struct gateway_stream *gateway_open(struct gateway_app *app, const struct gateway_request *req,
+                                    struct gateway_reply *ret);
+int gateway_stream_next(struct gateway_stream *s, char **ret_event);
+void gateway_stream_close(struct gateway_stream *s); /* accepts NULL */
+
 /* The error body for a gRPC code and message (malloc'd; NULL: no memory). */
 char *gateway_error_json(int grpc_code, const char *message);

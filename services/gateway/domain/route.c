@@ -66,6 +66,7 @@ int route_parse(const char *path, struct route_template *ret, char *err, size_t 
                                 return -1;
                         }
                         memcpy(ret->verb, p + 1, v);
+                        ret->n_literals++; /* /x/{id}:verb is more specific than /x/{id} */
                         return 0;
                 }
                 if (*p == '/')

@@ -19,7 +19,7 @@ struct route_template {
         } segments[ROUTE_MAX_SEGMENTS];
         size_t n_segments;
         char verb[ROUTE_TEXT_MAX]; /* after ':' in the last segment; "" when none */
-        size_t n_literals;         /* how specific it is: more literals win */
+        size_t n_literals;         /* how specific it is: more literals (a verb counts) win */
 };
 
 /* 0, or -1 with why in err (a template this gateway cannot serve). */

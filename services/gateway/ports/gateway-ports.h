@@ -39,6 +39,17 @@ struct gateway_backend_ops {
         int (*unary)(void *self, const struct gateway_call *call, const void *request,
                      size_t len, void **ret_bytes, size_t *ret_len, int *ret_code,
                      char *message, size_t message_len);
+        /* A server-streaming call: 0 with *ret_stream open; 1 when it ended
+         * before its first message (the status in *ret_code and message); a
+         * negative errno when it could not be made. */
+        int (*stream_open)(void *self, const struct gateway_call *call, const void *request,
+                           size_t len, void **ret_stream, int *ret_code, char *message,
+                           size_t message_len);
+        /* 1 with the next message's bytes (free()); 0 at the end, with the
+         * status; a negative errno. Blocks until one of them. */
+        int (*stream_next)(void *self, void *stream, void **ret_bytes, size_t *ret_len,
+                           int *ret_code, char *message, size_t message_len);
+        void (*stream_close)(void *self, void *stream); /* cancels an unfinished one */
 };
 struct gateway_backend {
         const struct gateway_backend_ops *ops;

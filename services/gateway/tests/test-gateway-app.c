@@ -62,7 +62,49 @@ static int record(void *self, const struct gateway_call *call, const void *reque
         return 0;
 }
 
-static const struct gateway_backend_ops recorder_ops = {.unary = record};
+/* A stream of rec.stream_messages copies of rec.response, then rec.code. */
+static int stream_left;
+static int open_stream(void *self, const struct gateway_call *call, const void *request,
+                       size_t len, void **ret_stream, int *ret_code, char *message, size_t n)
+{
+        void *bytes;
+        size_t ignored;
+        int r = record(self, call, request, len, &bytes, &ignored, ret_code, message, n);
+        if (r == 0)
+                free(bytes);
+        *ret_stream = &stream_left;
+        return r;
+}
+
+static int next_in_stream(void *self, void *stream, void **ret_bytes, size_t *ret_len,
+                          int *ret_code, char *message, size_t n)
+{
+        (void)self;
+        assert_ptr_equal(stream, &stream_left);
+        if (stream_left-- > 0) {
+                *ret_bytes = malloc(rec.response_len + 1);
+                if (rec.response_len)
+                        memcpy(*ret_bytes, rec.response, rec.response_len);
+                *ret_len = rec.response_len;
+                return 1;
+        }
+        *ret_code = rec.code;
+        snprintf(message, n, "%s", rec.message ? rec.message : "");
+        return 0;
+}
+
+static int closed_streams;
+static void close_stream(void *self, void *stream)
+{
+        (void)self;
+        (void)stream;
+        closed_streams++;
+}
+
+static const struct gateway_backend_ops recorder_ops = {.unary = record,
+                                                        .stream_open = open_stream,
+                                                        .stream_next = next_in_stream,
+                                                        .stream_close = close_stream};
 
 static int token_verdict;
 static int check_token(void *self, const char *authorization, char *message, size_t len)
@@ -152,7 +194,10 @@ static void every_annotated_method_is_a_route(void **state)
         for (size_t i = 0; i < app.n_routes; i++) {
                 const struct gateway_route *r = &app.routes[i];
                 assert_int_equal(r->grpc_method[0], '/');
-                assert_false(r->server_streaming); /* no stream is annotated yet */
+                /* the one stream: WatchSaga */
+                assert_int_equal(r->server_streaming,
+                                 !strcmp(r->grpc_method,
+                                         "/bookstore.checkout.v1.CheckoutService/WatchSaga"));
                 get_saga_by_order |= !strcmp(r->path, "/v1/orders/{order_id}/saga");
                 has_place |= !strcmp(r->path, "/v1/checkouts") && !strcmp(r->body, "*");
                 /* internal methods have no route */
@@ -310,6 +355,70 @@ static void refusals_keep_their_grpc_code_and_message(void **state)
         free(out.json);
 }
 
+static void a_stream_is_a_series_of_events(void **state)
+{
+        (void)state;
+        reset();
+        Bookstore__Checkout__V1__Saga saga = BOOKSTORE__CHECKOUT__V1__SAGA__INIT;
+        saga.id = "s-1";
+        saga.status = BOOKSTORE__CHECKOUT__V1__SAGA_STATUS__SAGA_STATUS_COMPLETED;
+        Bookstore__Checkout__V1__WatchSagaResponse resp =
+                BOOKSTORE__CHECKOUT__V1__WATCH_SAGA_RESPONSE__INIT;
+        resp.saga = &saga;
+        answer(&resp.base);
+        assert_true(gateway_is_stream(&app, "GET", "/v1/sagas/s-1:watch"));
+        assert_false(gateway_is_stream(&app, "GET", "/v1/sagas/s-1"));
+        struct gateway_request req = {.method = "GET", .path = "/v1/sagas/s-1:watch",
+                                      .authorization = "Bearer t", .client = "c"};
+        struct gateway_reply out;
+        stream_left = 2;
+        struct gateway_stream *st = gateway_open(&app, &req, &out);
+        assert_non_null(st);
+        assert_string_equal(rec.method, "/bookstore.checkout.v1.CheckoutService/WatchSaga");
+        char *ev;
+        for (int i = 0; i < 2; i++) {
+                assert_int_equal(gateway_stream_next(st, &ev), 1);
+                assert_true(!strncmp(ev, "data: {", 7));
+                assert_non_null(strstr(ev, "\"status\":\"SAGA_STATUS_COMPLETED\""));
+                assert_true(ev[strlen(ev) - 1] == '\n' && ev[strlen(ev) - 2] == '\n');
+                free(ev);
+        }
+        assert_int_equal(gateway_stream_next(st, &ev), 0); /* ended OK: no more events */
+        gateway_stream_close(st);
+        assert_int_equal(closed_streams, 1);
+        /* refused before its first message: an HTTP error, no stream */
+        reset();
+        answer(&resp.base);
+        rec.code = 5;
+        rec.message = "no such saga";
+        stream_left = 0;
+        assert_null(gateway_open(&app, &req, &out));
+        assert_int_equal(out.http_status, 404);
+        assert_string_equal(out.json, "{\"code\":5,\"status\":\"NOT_FOUND\","
+                                      "\"message\":\"no such saga\"}");
+        free(out.json);
+        assert_int_equal(closed_streams, 2);
+        /* ended by an error after a message: a last event says so */
+        rec.code = 14;
+        rec.message = "checkout is stopping";
+        stream_left = 1;
+        st = gateway_open(&app, &req, &out);
+        assert_non_null(st);
+        assert_int_equal(gateway_stream_next(st, &ev), 1);
+        assert_true(!strncmp(ev, "data: {", 7));
+        free(ev);
+        assert_int_equal(gateway_stream_next(st, &ev), 1);
+        assert_string_equal(ev, "event: error\ndata: {\"code\":14,\"status\":\"UNAVAILABLE\","
+                                "\"message\":\"checkout is stopping\"}\n\n");
+        free(ev);
+        assert_int_equal(gateway_stream_next(st, &ev), 0);
+        gateway_stream_close(st);
+        /* and a unary answer is refused on it */
+        struct gateway_reply unary = serve("GET", "/v1/sagas/s-1:watch", NULL, NULL, 0);
+        assert_int_equal(unary.http_status, 501);
+        free(unary.json);
+}
+
 static void the_openapi_document_lists_every_route(void **state)
 {
         (void)state;
@@ -335,6 +444,7 @@ int main(void)
                 cmocka_unit_test(a_body_and_a_path_variable_make_one_request),
                 cmocka_unit_test(bad_requests_never_reach_the_service),
                 cmocka_unit_test(refusals_keep_their_grpc_code_and_message),
+                cmocka_unit_test(a_stream_is_a_series_of_events),
                 cmocka_unit_test(the_openapi_document_lists_every_route),
         };
         return cmocka_run_group_tests(tests, setup, teardown);

@@ -30,6 +30,7 @@ static void templates_parse_and_bad_ones_are_refused(void **state)
         t = parse("/v1/orders/{order_id}:cancel");
         assert_string_equal(t.verb, "cancel");
         assert_int_equal(t.n_segments, 3);
+        assert_int_equal(t.n_literals, 3); /* more specific than /v1/orders/{order_id} */
         t = parse("/v1/divergences:reconcile");
         assert_string_equal(t.verb, "reconcile");
         t = parse("/v1/books/{book_id=*}");

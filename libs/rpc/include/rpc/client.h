@@ -71,6 +71,22 @@ int rpc_client_unary_bytes(struct rpc_client *c, const struct rpc_client_call *c
                            const void *request, size_t len, void **ret_bytes, size_t *ret_len,
                            struct rpc_client_status *ret_status);
 
+/* A server-streaming call with an encoded request (call->request and
+ * response_type are not used). 0 with *ret open; 1 when it ended before
+ * any message could come (*ret_status says how: a refusal, a deadline);
+ * a negative errno when it could not be made. */
+struct rpc_client_stream;
+int rpc_client_stream_open(struct rpc_client *c, const struct rpc_client_call *call,
+                           const void *request, size_t len, struct rpc_client_stream **ret,
+                           struct rpc_client_status *ret_status);
+/* Waits for the next message: 1 with *ret_bytes (free() it) of *ret_len
+ * bytes; 0 when the stream ended, with its status in *ret_status; a
+ * negative errno. */
+int rpc_client_stream_next(struct rpc_client_stream *s, void **ret_bytes, size_t *ret_len,
+                           struct rpc_client_status *ret_status);
+/* Cancels the call if it has not ended, and frees it. Accepts NULL. */
+void rpc_client_stream_close(struct rpc_client_stream *s);
+
 /* The last refusal rpc_client_unary_as met on this thread; NULL when none
  * since rpc_client_refusal_clear. */
 const struct rpc_client_status *rpc_client_refusal(void);

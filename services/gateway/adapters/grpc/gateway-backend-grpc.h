@@ -15,7 +15,8 @@ struct gateway_backend_grpc {
                 const char *target;  /* "127.0.0.1:50052" */
         } targets[GATEWAY_MAX_SERVICES];
         size_t n_targets;
-        int timeout_ms;
+        int timeout_ms;        /* a unary call */
+        int stream_timeout_ms; /* how long a stream may stay open */
 };
 
 struct gateway_backend gateway_backend_grpc(struct gateway_backend_grpc *ctx);

@@ -141,6 +141,67 @@ static void account(struct gateway_http *h, const char *method, const char *url,
                 client);
 }
 
+/* A stream's events as the response body: each read blocks (in this
+ * connection's own thread) until the next event or the end. */
+struct event_reader {
+        struct gateway_stream *stream;
+        char *pending;
+        size_t len, at;
+};
+
+static ssize_t read_events(void *cls, uint64_t pos, char *buf, size_t max)
+{
+        (void)pos;
+        struct event_reader *r = cls;
+        if (r->at == r->len) {
+                free(r->pending);
+                r->pending = NULL;
+                r->at = r->len = 0;
+                int got = gateway_stream_next(r->stream, &r->pending);
+                if (got <= 0)
+                        return got == 0 ? MHD_CONTENT_READER_END_OF_STREAM
+                                        : MHD_CONTENT_READER_END_WITH_ERROR;
+                r->len = strlen(r->pending);
+        }
+        size_t n = r->len - r->at < max ? r->len - r->at : max;
+        memcpy(buf, r->pending + r->at, n);
+        r->at += n;
+        return (ssize_t)n;
+}
+
+static void free_events(void *cls)
+{
+        struct event_reader *r = cls;
+        gateway_stream_close(r->stream); /* cancels the call if the client went away */
+        free(r->pending);
+        free(r);
+}
+
+static enum MHD_Result stream_reply(struct MHD_Connection *conn, struct gateway_stream *stream,
+                                    const char *cors_origin)
+{
+        struct event_reader *r = calloc(1, sizeof(*r));
+        if (!r) {
+                gateway_stream_close(stream);
+                return MHD_NO;
+        }
+        r->stream = stream;
+        struct MHD_Response *resp = MHD_create_response_from_callback(
+                MHD_SIZE_UNKNOWN, 4096, read_events, r, free_events);
+        if (!resp) {
+                free_events(r);
+                return MHD_NO;
+        }
+        MHD_add_response_header(resp, "Content-Type", "text/event-stream");
+        MHD_add_response_header(resp, "Cache-Control", "no-store");
+        MHD_add_response_header(resp, "X-Accel-Buffering", "no"); /* proxies: pass events on */
+        if (cors_origin)
+                add_cors(resp, cors_origin);
+        enum MHD_Result result = MHD_queue_response(conn, MHD_HTTP_OK, resp);
+        MHD_destroy_response(resp);
+        return result;
+}
+
 static enum MHD_Result dispatch(struct gateway_http *h, struct MHD_Connection *conn,
                                 const char *url, const char *method, struct pending *p)
 {
@@ -208,7 +269,17 @@ static enum MHD_Result dispatch(struct gateway_http *h, struct MHD_Connection *c
                                                                            "traceparent"),
                                 .client = client,
                         };
-                        gateway_serve(h->app, &req, &out);
+                        if (gateway_is_stream(h->app, method, url)) {
+                                struct gateway_stream *st = gateway_open(h->app, &req, &out);
+                                if (st) {
+                                        free(q);
+                                        account(h, method, url, out.route->path, 200,
+                                                p->started_ms, client);
+                                        return stream_reply(conn, st, cors);
+                                }
+                        } else {
+                                gateway_serve(h->app, &req, &out);
+                        }
                 }
                 free(q);
                 if (out.route)
