@@ -18,6 +18,9 @@ import re
 import subprocess
 import time
 
+import urllib.error
+import urllib.request
+
 import grpc
 
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -251,7 +254,18 @@ class Container:
 
     def probe_once(self, probe):
         """One native gRPC probe, as the kubelet makes it: Health/Check with
-        the probe's service name, timeoutSeconds (default 1), SERVING or not."""
+        the probe's service name, timeoutSeconds (default 1), SERVING or not;
+        or an httpGet probe: a status from 200 to 399."""
+        if "httpGet" in probe:
+            h = probe["httpGet"]
+            port = h["port"] if isinstance(h["port"], int) else next(
+                p["containerPort"] for p in self.spec["ports"] if p["name"] == h["port"])
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}{h['path']}",
+                                            timeout=probe.get("timeoutSeconds", 1)) as r:
+                    return 200 <= r.status < 400
+            except (OSError, urllib.error.HTTPError):
+                return False
         g = probe["grpc"]
         with grpc.insecure_channel(f"127.0.0.1:{g['port']}") as ch:
             try:
@@ -266,8 +280,10 @@ class Container:
         """Runs the container's <kind>Probe as the kubelet does: from
         initialDelaySeconds, every periodSeconds, failing after
         failureThreshold consecutive failures. Returns the seconds it took."""
+        if kind == "startup" and "startupProbe" not in self.spec:
+            kind = "readiness"  # the kubelet's order without a startup probe
         probe = self.spec[f"{kind}Probe"]
-        assert set(probe) <= {"grpc", "periodSeconds", "failureThreshold", "timeoutSeconds",
+        assert set(probe) <= {"grpc", "httpGet", "periodSeconds", "failureThreshold", "timeoutSeconds",
                               "initialDelaySeconds", "successThreshold"}, probe
         assert probe.get("successThreshold", 1) == 1
         started = time.monotonic()

@@ -26,6 +26,7 @@ import secrets
 import socket
 import subprocess
 import time
+import urllib.request
 import zipfile
 
 import grpc
@@ -161,7 +162,8 @@ class Round:
             self.containers[name] = self.cluster.start(spec, spec["containers"][0],
                                                        d["metadata"]["name"])
         assert sorted(self.containers) == sorted(
-            ["identity", "catalog", "inventory", "payment", "order", "checkout", "review"])
+            ["identity", "catalog", "inventory", "payment", "order", "checkout", "review",
+             "gateway"])
 
     def port(self, name):
         svc = self.docs[f"Service/{RELEASE}-{name}"]["spec"]["ports"][0]
@@ -219,6 +221,11 @@ def walkthrough(r):
             timeout=30, metadata=buyer)
     assert placed.saga.status == checkout_pb2.SAGA_STATUS_COMPLETED, placed.saga
     assert placed.total.units == 12 and placed.order_id
+    # the same system through the gateway's pod (the chart's REST front door)
+    gateway_port = r.containers["gateway"].spec["ports"][0]["containerPort"]
+    with urllib.request.urlopen(f"http://127.0.0.1:{gateway_port}/v1/books/{book}",
+                                timeout=10) as resp:
+        assert json.loads(resp.read())["book"]["title"] == "Dune"
 
 
 @pytest.mark.parametrize("values", [None, "helm/bookstore/ci/production-values.yaml"],

@@ -40,9 +40,9 @@ grep -Eq "kind: StatefulSet" "$work/external.yaml" && fail "bundled dependencies
 grep -q 'BOOKSTORE_DB_HOST: "db.example"' "$work/external.yaml" || fail "external database not used"
 "$helm" template bookstore "$chart" --set services.order.image=registry.example/order:9 >"$work/image.yaml"
 grep -q "image: registry.example/order:9" "$work/image.yaml" || fail "a service's own image was not used"
-# the six other services, and the helm test pod's seven containers (it runs the
-# shared image's health-check)
-[ "$(grep -c 'image: ghcr.io/bookstore-c/bookstore:' "$work/image.yaml")" = 13 ] ||
+# the six other services, the gateway, and the helm test pod's seven
+# containers (it runs the shared image's health-check)
+[ "$(grep -c 'image: ghcr.io/bookstore-c/bookstore:' "$work/image.yaml")" = 14 ] ||
   fail "the other services lost the shared image"
 # generated secrets: never a fixed value (two renders differ)
 "$helm" template bookstore "$chart" | grep "db-password:" >"$work/a"
@@ -56,3 +56,25 @@ for bad in services.identity.port=abc services.catalog.replicas=-1 image.pullPol
   fi
 done
 echo "check-chart: OK"
+
+# the gateway: exposed through an Ingress when asked; with onlyGateway the
+# services' gRPC ports admit the release's own pods only
+"$helm" template bookstore "$chart" --set gateway.ingress.enabled=true,gateway.ingress.host=shop.example \
+  --set networkPolicy.enabled=true,networkPolicy.onlyGateway=true >"$work/gateway.yaml"
+(cd "$root" && node tests/helm/validate.mjs <"$work/gateway.yaml")
+grep -q "kind: Ingress" "$work/gateway.yaml" || fail "no Ingress for the gateway"
+grep -q 'host: "shop.example"' "$work/gateway.yaml" || fail "the Ingress host is not used"
+[ "$(grep -c 'app.kubernetes.io/instance: bookstore$' "$work/gateway.yaml")" -gt 0 ] || fail "labels"
+/usr/bin/python3 - "$work/gateway.yaml" <<'PY' || fail "onlyGateway does not close the services' gRPC ports"
+import sys, yaml
+docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d]
+pols = {d["metadata"]["name"]: d for d in docs if d["kind"] == "NetworkPolicy"}
+svc = pols["bookstore-catalog"]["spec"]["ingress"]
+grpc_rule = [r for r in svc if any(p["port"] == 50052 for p in r["ports"])][0]
+assert grpc_rule["from"][0]["podSelector"]["matchLabels"]["app.kubernetes.io/part-of"] == "bookstore"
+gw = pols["bookstore-gateway"]["spec"]["ingress"]
+assert gw == [{"ports": [{"port": 8080, "protocol": "TCP"}]}]  # from anywhere
+PY
+"$helm" template bookstore "$chart" --set gateway.enabled=false >"$work/no-gateway.yaml"
+grep -q "name: bookstore-gateway$" "$work/no-gateway.yaml" && fail "a disabled gateway was rendered"
+echo "check-chart: the gateway renders, with its Ingress and network policies"

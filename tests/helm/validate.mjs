@@ -61,8 +61,13 @@ for (const doc of parseAllDocuments(input)) {
     check(sc.readOnlyRootFilesystem === true, "root filesystem not read-only");
     check(sc.allowPrivilegeEscalation === false, "privilege escalation allowed");
     check(sc.capabilities && (sc.capabilities.drop || []).includes("ALL"), "capabilities not dropped");
-    for (const probe of ["startupProbe", "readinessProbe", "livenessProbe"])
-      check(c[probe] && c[probe].grpc && c[probe].grpc.port, `${probe} is not a gRPC probe`);
+    // the services answer gRPC health; the gateway, an HTTP server, /healthz
+    const gateway = labels["app.kubernetes.io/name"] === "gateway";
+    for (const probe of gateway ? ["readinessProbe", "livenessProbe"]
+                                : ["startupProbe", "readinessProbe", "livenessProbe"])
+      check(c[probe] && (gateway ? c[probe].httpGet && c[probe].httpGet.path === "/healthz"
+                                 : c[probe].grpc && c[probe].grpc.port),
+            `${probe} is not a ${gateway ? "/healthz" : "gRPC"} probe`);
     check(c.resources && c.resources.requests, "no resource requests");
   }
 }
