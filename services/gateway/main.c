@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+extern const struct embedded_file gateway_console_files[];
 extern const unsigned char bookstore_contract_descriptors[];
 extern const size_t bookstore_contract_descriptors_len;
 
@@ -149,6 +150,7 @@ int main(void)
                 metrics_add_process_collector(metrics);
         if (r == 0) {
                 s.http.openapi_json = openapi;
+                s.http.console = gateway_console_files;
                 s.http.metrics = metrics;
                 r = gateway_http_start(&http, &app, &s.http, &port);
                 if (r < 0)

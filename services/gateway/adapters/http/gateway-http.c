@@ -202,6 +202,46 @@ static enum MHD_Result stream_reply(struct MHD_Connection *conn, struct gateway_
         return result;
 }
 
+/* The console's file for url ("/" is index.html), or NULL. */
+static const struct embedded_file *console_file(const struct gateway_http *h, const char *url)
+{
+        const char *name = !strcmp(url, "/")                   ? "index.html"
+                           : !strncmp(url, "/console/", 9)      ? url + 9
+                                                                : NULL;
+        for (const struct embedded_file *f = h->cfg.console; name && f && f->name; f++)
+                if (!strcmp(f->name, name))
+                        return f;
+        return NULL;
+}
+
+static const char *content_type_of(const char *name)
+{
+        const char *dot = strrchr(name, '.');
+        return !dot                   ? "application/octet-stream"
+               : !strcmp(dot, ".html") ? "text/html; charset=utf-8"
+               : !strcmp(dot, ".js")   ? "text/javascript; charset=utf-8"
+               : !strcmp(dot, ".css")  ? "text/css; charset=utf-8"
+                                       : "application/octet-stream";
+}
+
+static enum MHD_Result static_reply(struct MHD_Connection *conn, const struct embedded_file *f)
+{
+        struct MHD_Response *resp = MHD_create_response_from_buffer(
+                f->len, (void *)f->data, MHD_RESPMEM_PERSISTENT);
+        if (!resp)
+                return MHD_NO;
+        MHD_add_response_header(resp, "Content-Type", content_type_of(f->name));
+        MHD_add_response_header(resp, "Cache-Control", "no-cache");
+        /* the console talks to this origin only; no inline scripts */
+        MHD_add_response_header(resp, "Content-Security-Policy",
+                                "default-src 'self'; script-src 'self'; style-src 'self'; "
+                                "object-src 'none'; frame-ancestors 'none'");
+        MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+        enum MHD_Result r = MHD_queue_response(conn, MHD_HTTP_OK, resp);
+        MHD_destroy_response(resp);
+        return r;
+}
+
 static enum MHD_Result dispatch(struct gateway_http *h, struct MHD_Connection *conn,
                                 const char *url, const char *method, struct pending *p)
 {
@@ -228,6 +268,10 @@ static enum MHD_Result dispatch(struct gateway_http *h, struct MHD_Connection *c
                 }
                 r = MHD_queue_response(conn, status, resp);
                 MHD_destroy_response(resp);
+        } else if (!strcmp(method, "GET") && console_file(h, url)) {
+                status = MHD_HTTP_OK;
+                route = "console";
+                r = static_reply(conn, console_file(h, url));
         } else if (!strcmp(method, "GET") && !strcmp(url, "/healthz")) {
                 status = MHD_HTTP_OK;
                 r = reply(conn, status, dup_text("{\"status\":\"SERVING\"}"), "application/json",

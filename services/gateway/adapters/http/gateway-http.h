@@ -8,6 +8,14 @@
 #include "gateway-app.h"
 #include "metrics/metrics.h"
 
+/* A file of the web console, embedded at build time (libs/pb/embed-blob.py
+ * --table); a table ends with a NULL name. */
+struct embedded_file {
+        const char *name; /* "console.js" */
+        const unsigned char *data;
+        size_t len;
+};
+
 struct gateway_http_config {
         const char *addr;          /* "0.0.0.0:8080"; port 0 picks one */
         const char *cors_origins;  /* gateway_origin_allowed's list */
@@ -16,6 +24,7 @@ struct gateway_http_config {
         const char *openapi_json;  /* served at /openapi.json */
         struct metrics *metrics;   /* served at /metrics; the request counters go there */
         bool trust_forwarded_for;  /* rate-limit by X-Forwarded-For's first address */
+        const struct embedded_file *console; /* / and /console/<name>; NULL: none */
 };
 
 struct gateway_http;
