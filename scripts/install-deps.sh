@@ -19,6 +19,7 @@ packages=(
   protoc-gen-go protoc-gen-go-grpc
   librdkafka-dev python3-confluent-kafka
   golang-github-gogo-googleapis-dev
+  chromium
 )
 
 sudo_cmd=()
