@@ -138,6 +138,7 @@ run-local: demo accounts (this run only):
 ACCOUNTS
 gateway=${BOOKSTORE_GATEWAY_ADDR:-127.0.0.1:8080}
 echo "run-local: REST/JSON at http://$gateway/v1/books (OpenAPI: http://$gateway/openapi.json)"
+echo "run-local: web console at http://$gateway/ (log in with an account below)"
 echo "run-local: ready. Try: node_modules/.bin/buf curl --protocol grpc --http2-prior-knowledge --list-services http://${BOOKSTORE_IDENTITY_ADDR:-127.0.0.1:50051}"
 echo "run-local: press Ctrl-C to stop"
 wait -n "${pids[@]}" || true

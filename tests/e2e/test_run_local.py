@@ -57,6 +57,7 @@ def test_run_local_starts_everything_and_stops_on_ctrl_c():
                 break
         assert any("ready" in l for l in lines), "".join(lines)
         assert f"run-local: REST/JSON at http://127.0.0.1:{gateway_port}/v1/books" in "".join(lines)
+        assert f"run-local: web console at http://127.0.0.1:{gateway_port}/" in "".join(lines)
         # the printed demo accounts can log in
         accounts = {l.split()[0]: l.split()[1:] for l in lines if l.startswith("  ")}
         assert set(accounts) == {"admin", "seller", "customer"}
