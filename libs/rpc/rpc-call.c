@@ -12,36 +12,16 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include "core/status.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const code_names[] = {
-        "OK",
-        "CANCELLED",
-        "UNKNOWN",
-        "INVALID_ARGUMENT",
-        "DEADLINE_EXCEEDED",
-        "NOT_FOUND",
-        "ALREADY_EXISTS",
-        "PERMISSION_DENIED",
-        "RESOURCE_EXHAUSTED",
-        "FAILED_PRECONDITION",
-        "ABORTED",
-        "OUT_OF_RANGE",
-        "UNIMPLEMENTED",
-        "INTERNAL",
-        "UNAVAILABLE",
-        "DATA_LOSS",
-        "UNAUTHENTICATED",
-};
-
 const char *rpc_code_name(int code)
 {
-        if (code < 0 || code > RPC_UNAUTHENTICATED)
-                return "UNKNOWN";
-        return code_names[code];
+        return grpc_status_name(code);
 }
 
 /* ---- allocator --------------------------------------------------------- */

@@ -99,23 +99,8 @@ int rpc_client_stream_next(struct rpc_client_stream *s, void **ret_bytes, size_t
                 status_of(s, ret_status);
                 return 0;
         }
-        grpc_byte_buffer_reader reader;
-        grpc_slice all = grpc_empty_slice();
-        if (grpc_byte_buffer_reader_init(&reader, bb)) {
-                all = grpc_byte_buffer_reader_readall(&reader);
-                grpc_byte_buffer_reader_destroy(&reader);
-        }
-        grpc_byte_buffer_destroy(bb);
-        size_t n = GRPC_SLICE_LENGTH(all);
-        void *bytes = malloc(n ? n : 1);
-        if (bytes && n)
-                memcpy(bytes, GRPC_SLICE_START_PTR(all), n);
-        grpc_slice_unref(all);
-        if (!bytes)
-                return -ENOMEM;
-        *ret_bytes = bytes;
-        *ret_len = n;
-        return 1;
+        int r = rpc_byte_buffer_take(bb, ret_bytes, ret_len);
+        return r < 0 ? r : 1;
 }
 
 void rpc_client_stream_close(struct rpc_client_stream *s)

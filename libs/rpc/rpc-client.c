@@ -191,9 +191,8 @@ bool rpc_client_never_connected(int code, const char *details)
 
 /* The call with req_bb as its request (taken); on OK *ret_resp_bb is the
  * response's (the caller destroys it; NULL when none came). */
-static int unary(struct rpc_client *c, const struct rpc_client_call *call,
-                 grpc_byte_buffer *req_bb, grpc_byte_buffer **ret_resp_bb,
-                 struct rpc_client_status *ret_status)
+static int unary(struct rpc_client *c, const struct rpc_client_call *call, grpc_byte_buffer *req_bb,
+                 grpc_byte_buffer **ret_resp_bb, struct rpc_client_status *ret_status)
 {
         *ret_resp_bb = NULL;
         struct rpc_client_started started;
@@ -292,15 +291,19 @@ int rpc_client_unary_bytes(struct rpc_client *c, const struct rpc_client_call *c
         int r = unary(c, call, req_bb, &resp_bb, ret_status);
         if (r < 0 || ret_status->code != RPC_OK)
                 return r;
+        return rpc_byte_buffer_take(resp_bb, ret_bytes, ret_len);
+}
+
+int rpc_byte_buffer_take(grpc_byte_buffer *bb, void **ret_bytes, size_t *ret_len)
+{
         grpc_byte_buffer_reader reader;
         grpc_slice all = grpc_empty_slice();
-        bool read = resp_bb && grpc_byte_buffer_reader_init(&reader, resp_bb);
-        if (read) {
+        if (bb && grpc_byte_buffer_reader_init(&reader, bb)) {
                 all = grpc_byte_buffer_reader_readall(&reader);
                 grpc_byte_buffer_reader_destroy(&reader);
         }
-        if (resp_bb)
-                grpc_byte_buffer_destroy(resp_bb);
+        if (bb)
+                grpc_byte_buffer_destroy(bb);
         size_t n = GRPC_SLICE_LENGTH(all);
         void *bytes = malloc(n ? n : 1);
         if (bytes && n)

@@ -262,5 +262,8 @@ struct rpc_client_started {
 int rpc_client_begin(struct rpc_client *c, const struct rpc_client_call *call,
                      struct rpc_client_started *ret, struct rpc_client_status *ret_status);
 void rpc_client_end(struct rpc_client_started *s);
+/* A received message's bytes, copied out (free() them); bb is destroyed
+ * (NULL: no message, 0 bytes). 0 or -ENOMEM. */
+int rpc_byte_buffer_take(grpc_byte_buffer *bb, void **ret_bytes, size_t *ret_len);
 /* UNAVAILABLE whose request certainly never left this process. */
 bool rpc_client_never_connected(int code, const char *details);

@@ -59,8 +59,7 @@ static int read_settings(struct settings *s, struct gateway_backend_grpc *backen
         if (r == 0)
                 r = cfg_int("BOOKSTORE_GATEWAY_MAX_CONNECTIONS", 256, 1, 10000, &connections, &e);
         if (r == 0)
-                r = cfg_int("BOOKSTORE_GATEWAY_TIMEOUT_MS", 30000, 100, 600000, &s->timeout_ms,
-                            &e);
+                r = cfg_int("BOOKSTORE_GATEWAY_TIMEOUT_MS", 30000, 100, 600000, &s->timeout_ms, &e);
         if (r == 0)
                 r = cfg_int("BOOKSTORE_GATEWAY_STREAM_TIMEOUT_MS", 600000, 1000, 86400000,
                             &s->stream_timeout_ms, &e);
@@ -130,11 +129,10 @@ int main(void)
                 r = proto_json_new(bookstore_contract_descriptors,
                                    bookstore_contract_descriptors_len, &pj, err, sizeof(err));
         if (r == 0 && (r = rpc_client_new(&backend.client)) == 0) {
-                limiter = (struct gateway_limiter_kv){
-                        .kv = kv,
-                        .limit = (int)s.rate_limit,
-                        .window_ms = s.rate_window_ms,
-                        .ns = s.rate_namespace};
+                limiter = (struct gateway_limiter_kv){.kv = kv,
+                                                      .limit = (int)s.rate_limit,
+                                                      .window_ms = s.rate_window_ms,
+                                                      .ns = s.rate_namespace};
                 app = (struct gateway_app){
                         .codec = gateway_codec_protobuf(pj),
                         .backend = gateway_backend_grpc(&backend),

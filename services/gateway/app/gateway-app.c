@@ -1,6 +1,7 @@
 /* See gateway-app.h. */
 #include "gateway-app.h"
 
+#include "core/status.h"
 #include "gateway-rules.h"
 
 #include <errno.h>
@@ -9,8 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { GRPC_OK = 0, GRPC_INVALID_ARGUMENT = 3, GRPC_NOT_FOUND = 5, GRPC_RESOURCE_EXHAUSTED = 8,
-       GRPC_UNIMPLEMENTED = 12, GRPC_UNAVAILABLE = 14 };
+enum {
+        GRPC_OK = 0,
+        GRPC_INVALID_ARGUMENT = 3,
+        GRPC_NOT_FOUND = 5,
+        GRPC_RESOURCE_EXHAUSTED = 8,
+        GRPC_UNIMPLEMENTED = 12,
+        GRPC_UNAVAILABLE = 14
+};
 
 struct load {
         struct gateway_app *app;
@@ -73,9 +80,9 @@ void gateway_app_free(struct gateway_app *app)
 
 char *gateway_error_json(int grpc_code, const char *message)
 {
-        json_t *o = json_pack("{s:i, s:s, s:s}", "code", grpc_code, "status",
-                              gateway_grpc_status_name(grpc_code), "message",
-                              message ? message : "");
+        json_t *o =
+                json_pack("{s:i, s:s, s:s}", "code", grpc_code, "status",
+                          grpc_status_name(grpc_code), "message", message ? message : "");
         char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
         json_decref(o);
         return text;
@@ -140,9 +147,8 @@ static bool prepare(struct gateway_app *app, const struct gateway_request *req,
                 return false;
         }
         bool allowed = true;
-        if (app->limiter.ops && app->limiter.ops->allow(app->limiter.self, req->client,
-                                                        &allowed) == 0 &&
-            !allowed) {
+        if (app->limiter.ops &&
+            app->limiter.ops->allow(app->limiter.self, req->client, &allowed) == 0 && !allowed) {
                 fail(ret, GRPC_RESOURCE_EXHAUSTED,
                      "too many requests from your address; slow down and retry in a second");
                 return false;
@@ -212,8 +218,8 @@ void gateway_serve(struct gateway_app *app, const struct gateway_request *req,
                 fail(ret, code, message);
                 return;
         }
-        r = app->codec.ops->response(app->codec.self, route->response_type, response,
-                                     response_len, &ret->json);
+        r = app->codec.ops->response(app->codec.self, route->response_type, response, response_len,
+                                     &ret->json);
         free(response);
         if (r < 0) {
                 fail(ret, 13, "the service's answer could not be turned into JSON");
@@ -288,8 +294,7 @@ struct gateway_stream *gateway_open(struct gateway_app *app, const struct gatewa
         char message[512] = "";
         int code = GRPC_OK;
         int r = app->backend.ops->stream_open(app->backend.self, &call, request, request_len,
-                                              &s->backend_stream, &code, message,
-                                              sizeof(message));
+                                              &s->backend_stream, &code, message, sizeof(message));
         free(request);
         s->app = app;
         s->route = route;

@@ -33,8 +33,8 @@ int gateway_app_load(struct gateway_app *app, char *err, size_t err_len);
 void gateway_app_free(struct gateway_app *app);
 
 struct gateway_request {
-        const char *method; /* "GET" */
-        const char *path;   /* without the query */
+        const char *method;                   /* "GET" */
+        const char *path;                     /* without the query */
         const struct proto_json_param *query; /* decoded */
         size_t n_query;
         const char *body;

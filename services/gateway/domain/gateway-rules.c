@@ -3,20 +3,6 @@
 
 #include <string.h>
 
-static const char *const names[] = {
-        "OK",                "CANCELLED",         "UNKNOWN",   "INVALID_ARGUMENT",
-        "DEADLINE_EXCEEDED", "NOT_FOUND",         "ALREADY_EXISTS",
-        "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
-        "ABORTED",           "OUT_OF_RANGE",      "UNIMPLEMENTED",
-        "INTERNAL",          "UNAVAILABLE",       "DATA_LOSS", "UNAUTHENTICATED",
-};
-
-const char *gateway_grpc_status_name(int code)
-{
-        return code >= 0 && code < (int)(sizeof(names) / sizeof(names[0])) ? names[code]
-                                                                           : "UNKNOWN";
-}
-
 int gateway_http_status(int code)
 {
         static const int http[] = {200, 499, 500, 400, 504, 404, 409, 403, 429,

@@ -91,8 +91,7 @@ static int hex(char c)
                                       : -1;
 }
 
-int route_percent_decode(const char *in, size_t n, bool plus_is_space, char *out,
-                         size_t out_len)
+int route_percent_decode(const char *in, size_t n, bool plus_is_space, char *out, size_t out_len)
 {
         size_t o = 0;
         for (size_t i = 0; i < n; i++) {

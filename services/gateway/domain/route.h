@@ -38,5 +38,4 @@ bool route_match(const struct route_template *t, const char *path,
 /* Decodes %XX escapes (and '+' as a space when plus_is_space, as in query
  * strings) of in[0..n) into out; -1 when the result does not fit or has a
  * NUL or a malformed escape. */
-int route_percent_decode(const char *in, size_t n, bool plus_is_space, char *out,
-                         size_t out_len);
+int route_percent_decode(const char *in, size_t n, bool plus_is_space, char *out, size_t out_len);

@@ -14,8 +14,8 @@ struct gateway_codec_ops {
                       void *userdata);
         /* proto_json_request's contract */
         int (*request)(void *self, const char *type, const char *body, const char *json,
-                       size_t json_len, const struct proto_json_param *params, size_t n,
-                       void **ret, size_t *ret_len, char *err, size_t err_len);
+                       size_t json_len, const struct proto_json_param *params, size_t n, void **ret,
+                       size_t *ret_len, char *err, size_t err_len);
         /* proto_json_response's */
         int (*response)(void *self, const char *type, const void *bytes, size_t len,
                         char **ret_json);
@@ -36,9 +36,9 @@ struct gateway_backend_ops {
         /* 0 with the gRPC status in *ret_code (and message), the response's
          * bytes (free()) on OK; a negative errno when the call could not be
          * made (answered UNAVAILABLE). */
-        int (*unary)(void *self, const struct gateway_call *call, const void *request,
-                     size_t len, void **ret_bytes, size_t *ret_len, int *ret_code,
-                     char *message, size_t message_len);
+        int (*unary)(void *self, const struct gateway_call *call, const void *request, size_t len,
+                     void **ret_bytes, size_t *ret_len, int *ret_code, char *message,
+                     size_t message_len);
         /* A server-streaming call: 0 with *ret_stream open; 1 when it ended
          * before its first message (the status in *ret_code and message); a
          * negative errno when it could not be made. */

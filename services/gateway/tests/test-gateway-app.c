@@ -30,8 +30,8 @@ static struct recorder {
         size_t request_len;
         int calls;
         /* the answer */
-        int fail;     /* a negative errno: not reached */
-        int code;     /* gRPC code */
+        int fail; /* a negative errno: not reached */
+        int code; /* gRPC code */
         const char *message;
         void *response; /* packed; copied out */
         size_t response_len;
@@ -64,8 +64,8 @@ static int record(void *self, const struct gateway_call *call, const void *reque
 
 /* A stream of rec.stream_messages copies of rec.response, then rec.code. */
 static int stream_left;
-static int open_stream(void *self, const struct gateway_call *call, const void *request,
-                       size_t len, void **ret_stream, int *ret_code, char *message, size_t n)
+static int open_stream(void *self, const struct gateway_call *call, const void *request, size_t len,
+                       void **ret_stream, int *ret_code, char *message, size_t n)
 {
         void *bytes;
         size_t ignored;
@@ -228,8 +228,9 @@ static void path_and_query_become_the_request(void **state)
         assert_int_equal(out.http_status, 200);
         assert_string_equal(rec.method, "/bookstore.catalog.v1.CatalogService/GetBook");
         assert_string_equal(rec.authorization, "Bearer t"); /* forwarded */
-        Bookstore__Catalog__V1__GetBookRequest *got = bookstore__catalog__v1__get_book_request__unpack(
-                NULL, rec.request_len, rec.request);
+        Bookstore__Catalog__V1__GetBookRequest *got =
+                bookstore__catalog__v1__get_book_request__unpack(NULL, rec.request_len,
+                                                                 rec.request);
         assert_non_null(got);
         assert_string_equal(got->book_id, "b-1");
         assert_true(got->fresh);
@@ -278,8 +279,8 @@ static void a_body_and_a_path_variable_make_one_request(void **state)
         Bookstore__Checkout__V1__CancelOrderResponse resp =
                 BOOKSTORE__CHECKOUT__V1__CANCEL_ORDER_RESPONSE__INIT;
         answer(&resp.base);
-        struct gateway_reply out =
-                serve("POST", "/v1/orders/o-9:cancel", "{\"reason\": \"changed my mind\"}", NULL, 0);
+        struct gateway_reply out = serve("POST", "/v1/orders/o-9:cancel",
+                                         "{\"reason\": \"changed my mind\"}", NULL, 0);
         assert_int_equal(out.http_status, 200);
         free(out.json);
         assert_string_equal(rec.method, "/bookstore.checkout.v1.CheckoutService/CancelOrder");
@@ -368,8 +369,10 @@ static void a_stream_is_a_series_of_events(void **state)
         answer(&resp.base);
         assert_true(gateway_is_stream(&app, "GET", "/v1/sagas/s-1:watch"));
         assert_false(gateway_is_stream(&app, "GET", "/v1/sagas/s-1"));
-        struct gateway_request req = {.method = "GET", .path = "/v1/sagas/s-1:watch",
-                                      .authorization = "Bearer t", .client = "c"};
+        struct gateway_request req = {.method = "GET",
+                                      .path = "/v1/sagas/s-1:watch",
+                                      .authorization = "Bearer t",
+                                      .client = "c"};
         struct gateway_reply out;
         stream_left = 2;
         struct gateway_stream *st = gateway_open(&app, &req, &out);

@@ -11,7 +11,7 @@ struct gateway_tokens gateway_tokens_guard(struct auth_guard *guard);
 
 struct gateway_limiter_kv {
         struct kv *kv;
-        int limit;         /* requests per client per window */
+        int limit; /* requests per client per window */
         int64_t window_ms;
         const char *ns; /* keys "gateway:rate:<ns>:<client>": replicas of one gateway share it */
 };

@@ -39,9 +39,9 @@ static int client_call(const struct gateway_backend_grpc *ctx, const struct gate
         return 0;
 }
 
-static int grpc_unary(void *self, const struct gateway_call *call, const void *request,
-                      size_t len, void **ret_bytes, size_t *ret_len, int *ret_code,
-                      char *message, size_t message_len)
+static int grpc_unary(void *self, const struct gateway_call *call, const void *request, size_t len,
+                      void **ret_bytes, size_t *ret_len, int *ret_code, char *message,
+                      size_t message_len)
 {
         const struct gateway_backend_grpc *ctx = self;
         struct rpc_metadata md[2];

@@ -72,10 +72,10 @@ static enum MHD_Result collect_query(void *cls, enum MHD_ValueKind kind, const c
 
 static void client_of(struct gateway_http *h, struct MHD_Connection *conn, char *out, size_t len)
 {
-        const char *fwd = h->cfg.trust_forwarded_for
-                                  ? MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-                                                                "X-Forwarded-For")
-                                  : NULL;
+        const char *fwd =
+                h->cfg.trust_forwarded_for
+                        ? MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-For")
+                        : NULL;
         if (fwd) {
                 snprintf(out, len, "%.*s", (int)strcspn(fwd, ", "), fwd);
                 return;
@@ -84,8 +84,8 @@ static void client_of(struct gateway_http *h, struct MHD_Connection *conn, char 
                 MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
         out[0] = '\0';
         if (info && info->client_addr && info->client_addr->sa_family == AF_INET)
-                inet_ntop(AF_INET, &((const struct sockaddr_in *)info->client_addr)->sin_addr,
-                          out, (socklen_t)len);
+                inet_ntop(AF_INET, &((const struct sockaddr_in *)info->client_addr)->sin_addr, out,
+                          (socklen_t)len);
 }
 
 static void add_cors(struct MHD_Response *resp, const char *origin)
@@ -124,8 +124,8 @@ static char *dup_text(const char *s)
         return p;
 }
 
-static void account(struct gateway_http *h, const char *method, const char *url,
-                    const char *route, unsigned status, int64_t started_ms, const char *client)
+static void account(struct gateway_http *h, const char *method, const char *url, const char *route,
+                    unsigned status, int64_t started_ms, const char *client)
 {
         double seconds = (double)(clock_realtime_ms() - started_ms) / 1000.0;
         char code[8];
@@ -186,8 +186,8 @@ static enum MHD_Result stream_reply(struct MHD_Connection *conn, struct gateway_
                 return MHD_NO;
         }
         r->stream = stream;
-        struct MHD_Response *resp = MHD_create_response_from_callback(
-                MHD_SIZE_UNKNOWN, 4096, read_events, r, free_events);
+        struct MHD_Response *resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096,
+                                                                      read_events, r, free_events);
         if (!resp) {
                 free_events(r);
                 return MHD_NO;
@@ -205,9 +205,9 @@ static enum MHD_Result stream_reply(struct MHD_Connection *conn, struct gateway_
 /* The console's file for url ("/" is index.html), or NULL. */
 static const struct embedded_file *console_file(const struct gateway_http *h, const char *url)
 {
-        const char *name = !strcmp(url, "/")                   ? "index.html"
-                           : !strncmp(url, "/console/", 9)      ? url + 9
-                                                                : NULL;
+        const char *name = !strcmp(url, "/")               ? "index.html"
+                           : !strncmp(url, "/console/", 9) ? url + 9
+                                                           : NULL;
         for (const struct embedded_file *f = h->cfg.console; name && f && f->name; f++)
                 if (!strcmp(f->name, name))
                         return f;
@@ -217,7 +217,7 @@ static const struct embedded_file *console_file(const struct gateway_http *h, co
 static const char *content_type_of(const char *name)
 {
         const char *dot = strrchr(name, '.');
-        return !dot                   ? "application/octet-stream"
+        return !dot                    ? "application/octet-stream"
                : !strcmp(dot, ".html") ? "text/html; charset=utf-8"
                : !strcmp(dot, ".js")   ? "text/javascript; charset=utf-8"
                : !strcmp(dot, ".css")  ? "text/css; charset=utf-8"
@@ -226,8 +226,8 @@ static const char *content_type_of(const char *name)
 
 static enum MHD_Result static_reply(struct MHD_Connection *conn, const struct embedded_file *f)
 {
-        struct MHD_Response *resp = MHD_create_response_from_buffer(
-                f->len, (void *)f->data, MHD_RESPMEM_PERSISTENT);
+        struct MHD_Response *resp =
+                MHD_create_response_from_buffer(f->len, (void *)f->data, MHD_RESPMEM_PERSISTENT);
         if (!resp)
                 return MHD_NO;
         MHD_add_response_header(resp, "Content-Type", content_type_of(f->name));
@@ -307,8 +307,8 @@ static enum MHD_Result dispatch(struct gateway_http *h, struct MHD_Connection *c
                                 .n_query = q->n,
                                 .body = p->body,
                                 .body_len = p->len,
-                                .authorization = MHD_lookup_connection_value(
-                                        conn, MHD_HEADER_KIND, "Authorization"),
+                                .authorization = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                                             "Authorization"),
                                 .traceparent = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                                                            "traceparent"),
                                 .client = client,
@@ -317,8 +317,8 @@ static enum MHD_Result dispatch(struct gateway_http *h, struct MHD_Connection *c
                                 struct gateway_stream *st = gateway_open(h->app, &req, &out);
                                 if (st) {
                                         free(q);
-                                        account(h, method, url, out.route->path, 200,
-                                                p->started_ms, client);
+                                        account(h, method, url, out.route->path, 200, p->started_ms,
+                                                client);
                                         return stream_reply(conn, st, cors);
                                 }
                         } else {
@@ -404,11 +404,10 @@ int gateway_http_start(struct gateway_http **ret, struct gateway_app *app,
                                               "REST requests by route template, method and "
                                               "HTTP status",
                                               request_labels);
-                h->seconds = metrics_histogram(cfg->metrics,
-                                               "bookstore_gateway_request_duration_seconds",
-                                               "REST request latency by route template",
-                                               route_label, bounds,
-                                               sizeof(bounds) / sizeof(bounds[0]));
+                h->seconds = metrics_histogram(
+                        cfg->metrics, "bookstore_gateway_request_duration_seconds",
+                        "REST request latency by route template", route_label, bounds,
+                        sizeof(bounds) / sizeof(bounds[0]));
         }
         h->daemon = MHD_start_daemon(
                 MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL, NULL,
@@ -420,7 +419,8 @@ int gateway_http_start(struct gateway_http **ret, struct gateway_app *app,
                 free(h);
                 return -EADDRINUSE;
         }
-        const union MHD_DaemonInfo *info = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_BIND_PORT);
+        const union MHD_DaemonInfo *info =
+                MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_BIND_PORT);
         *ret_port = info ? (int)info->port : 0;
         *ret = h;
         return 0;

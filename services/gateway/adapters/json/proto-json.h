@@ -31,8 +31,7 @@ struct proto_json_route {
 /* Calls fn for every binding of every method of the bookstore services;
  * stops at fn's first non-zero answer and returns it. */
 int proto_json_routes(struct proto_json *pj,
-                      int (*fn)(void *userdata, const struct proto_json_route *r),
-                      void *userdata);
+                      int (*fn)(void *userdata, const struct proto_json_route *r), void *userdata);
 
 /* A path variable or a query parameter: a field path ("page.page_size",
  * JSON or proto names) and its text. */
