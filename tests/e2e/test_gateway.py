@@ -295,6 +295,14 @@ def test_statuses_and_errors(system):
     assert code == 413 and err["status"] == "RESOURCE_EXHAUSTED", err
 
 
+def test_the_trace_context_goes_on_to_the_service(system):
+    trace = uuid.uuid4().hex
+    code, _, _ = system.rest("GET", "/v1/books", headers={
+        "traceparent": f"00-{trace}-{uuid.uuid4().hex[:16]}-01"})
+    assert code == 200
+    assert wait_for(lambda: trace in system.catalog.log_text(), timeout=5)
+
+
 def test_cors_health_metrics_and_the_document(system):
     rest = system.rest
     code, _, headers = rest("OPTIONS", "/v1/books", headers={
