@@ -35,10 +35,9 @@ int main(int argc, char **argv)
                 fprintf(stderr, "kafka-mock: cannot start: %s\n", rk ? "mock cluster" : err);
                 return 1;
         }
-        static const char *const topics[] = {"bookstore.user",  "bookstore.book",
-                                             "bookstore.stock", "bookstore.payment",
-                                             "bookstore.order", "bookstore.saga",
-                                             "bookstore.review"};
+        static const char *const topics[] = {
+                "bookstore.user",  "bookstore.book", "bookstore.stock", "bookstore.payment",
+                "bookstore.order", "bookstore.saga", "bookstore.review"};
         for (size_t i = 0; i < sizeof(topics) / sizeof(topics[0]); i++)
                 if (rd_kafka_mock_topic_create(mc, topics[i], 3, brokers < 3 ? brokers : 3)) {
                         fprintf(stderr, "kafka-mock: cannot create topic %s\n", topics[i]);

@@ -156,7 +156,7 @@ enum checkout_stock_op { CHECKOUT_STOCK_RELEASE, CHECKOUT_STOCK_COMMIT, CHECKOUT
 /* What a cancellation needs to know of the order. */
 struct checkout_order_view {
         char customer_id[64];
-        int status; /* bookstore.order.v1.OrderStatus */
+        int status;                           /* bookstore.order.v1.OrderStatus */
         char sellers[CHECKOUT_MAX_ITEMS][64]; /* of its lines */
         size_t n_sellers;
 };

@@ -80,9 +80,8 @@ void gateway_app_free(struct gateway_app *app)
 
 char *gateway_error_json(int grpc_code, const char *message)
 {
-        json_t *o =
-                json_pack("{s:i, s:s, s:s}", "code", grpc_code, "status",
-                          grpc_status_name(grpc_code), "message", message ? message : "");
+        json_t *o = json_pack("{s:i, s:s, s:s}", "code", grpc_code, "status",
+                              grpc_status_name(grpc_code), "message", message ? message : "");
         char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
         json_decref(o);
         return text;
