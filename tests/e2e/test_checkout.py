@@ -642,6 +642,13 @@ def test_a_seller_refuses_an_order_before_it_ships(stack):
     assert buyer.payment(placed.order_id).status == paypb.PAYMENT_STATUS_REFUNDED
     assert stack.available(book).available == 5
     assert buyer.get(order_id=placed.order_id).id == c.id  # the customer follows it
+    # one cancellation per order: asked again, by the seller or the customer, the same saga
+    again = buyer.stub().RefuseOrder(pb.RefuseOrderRequest(order_id=placed.order_id,
+                                                           reason="asked twice"),
+                                     timeout=30, metadata=seller).saga
+    assert again.id == c.id
+    assert buyer.stub().CancelOrder(pb.CancelOrderRequest(order_id=placed.order_id),
+                                    timeout=30, metadata=buyer.md).saga.id == c.id
     assert shop(opb.ORDER_STATUS_CONFIRMED) == [] and \
         shop(opb.ORDER_STATUS_CANCELLED) == [placed.order_id]
     # only a confirmed order can be refused (shipping one here would unbalance
