@@ -9,7 +9,7 @@ packages=(
   build-essential pkg-config meson ninja-build
   protobuf-compiler protobuf-c-compiler libprotobuf-c-dev protobuf-compiler-grpc
   libgrpc-dev grpc-proto
-  libjansson-dev libcmocka-dev libjwt-dev libssl-dev libsodium-dev
+  libjansson-dev libcmocka-dev libjwt-dev libssl-dev libsodium-dev uthash-dev
   mariadb-server libmariadb-dev redis-server libhiredis-dev
   python3 python3-grpcio python3-pytest python3-protobuf python3-jwt python3-cryptography
   openssl redis-tools curl

@@ -1,5 +1,8 @@
 /* Redis adapter of the revocation port; see auth/revocation-redis.h. */
 #include "auth/revocation-redis.h"
+#include "auth-int.h"
+
+#include "core/clock.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -47,24 +50,61 @@ struct auth_revocations auth_revocations_redis(struct kv *kv)
         return (struct auth_revocations){.ops = &redis_ops, .self = kv};
 }
 
+/* Runs a revocation script: KEYS[1] the token's or subject's own key,
+ * KEYS[2] the set or hash the synced copies read; ARGV[1] the channel. */
+static int run_script(struct kv *kv, const char *script, const char *key, const char *set_key,
+                      const char *a2, const char *a3, const char *a4)
+{
+        const char *argv[] = {"EVAL", script, "2", key, set_key, AUTH_REVOKED_CHANNEL, a2, a3, a4};
+        int argc = a4 ? 9 : a3 ? 8 : 7;
+        redisReply *reply;
+        int r = kv_command_argv(kv, &reply, argc, argv, NULL);
+        if (r == 0)
+                freeReplyObject(reply);
+        return r;
+}
+
+/* ARGV: channel, jti, ttl_s, expires_s */
+static const char revoke_token_lua[] =
+        "redis.call('SET', KEYS[1], '1', 'EX', ARGV[3])\n"
+        "redis.call('ZADD', KEYS[2], ARGV[4], ARGV[2])\n"
+        "redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[4] - ARGV[3])\n"
+        "redis.call('PUBLISH', ARGV[1], 'j ' .. ARGV[4] .. ' ' .. ARGV[2])\n";
+
 int auth_revoke_token(struct kv *kv, const char *jti, int64_t ttl_s)
 {
-        char key[128];
+        char key[128], ttl[32], expires[32];
         jti_key(key, sizeof(key), jti);
-        return kv_set(kv, key, "1", 1, (ttl_s > 0 ? ttl_s : 1) * 1000);
+        ttl_s = ttl_s > 0 ? ttl_s : 1;
+        snprintf(ttl, sizeof(ttl), "%lld", (long long)ttl_s);
+        snprintf(expires, sizeof(expires), "%lld", (long long)(clock_realtime_ms() / 1000 + ttl_s));
+        return run_script(kv, revoke_token_lua, key, AUTH_REVOKED_TOKENS_KEY, jti, ttl, expires);
 }
+
+/* ARGV: channel, subject, before_s */
+static const char revoke_subject_lua[] =
+        "redis.call('SET', KEYS[1], ARGV[3])\n"
+        "redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])\n"
+        "redis.call('PUBLISH', ARGV[1], 's ' .. ARGV[3] .. ' ' .. ARGV[2])\n";
 
 int auth_revoke_subject(struct kv *kv, const char *subject, int64_t before_s)
 {
         char key[128], value[32];
         subject_key(key, sizeof(key), subject);
-        int n = snprintf(value, sizeof(value), "%lld", (long long)before_s);
-        return kv_set(kv, key, value, (size_t)n, 0);
+        snprintf(value, sizeof(value), "%lld", (long long)before_s);
+        return run_script(kv, revoke_subject_lua, key, AUTH_REVOKED_SUBJECTS_KEY, subject, value,
+                          NULL);
 }
+
+/* ARGV: channel, subject */
+static const char unrevoke_subject_lua[] = "redis.call('DEL', KEYS[1])\n"
+                                           "redis.call('HDEL', KEYS[2], ARGV[2])\n"
+                                           "redis.call('PUBLISH', ARGV[1], 'u ' .. ARGV[2])\n";
 
 int auth_unrevoke_subject(struct kv *kv, const char *subject)
 {
         char key[128];
         subject_key(key, sizeof(key), subject);
-        return kv_del(kv, key, NULL);
+        return run_script(kv, unrevoke_subject_lua, key, AUTH_REVOKED_SUBJECTS_KEY, subject, NULL,
+                          NULL);
 }

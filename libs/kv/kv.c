@@ -1,5 +1,6 @@
 /* Redis pool on hiredis 0.14; see kv/kv.h. */
 #include "kv/kv.h"
+#include "kv-int.h"
 
 #include "core/cause.h"
 #include "core/config.h"
@@ -109,7 +110,7 @@ static int map_ctx_error(const redisContext *ctx)
         return -ECONNRESET;
 }
 
-static int conn_open(struct kv *kv, struct kv_conn *c)
+int kv_open_context(struct kv *kv, redisContext **ret_ctx)
 {
         redisContext *ctx = redisConnectWithTimeout(kv->cfg.host, kv->cfg.port,
                                                     ms_to_tv(kv->cfg.connect_timeout_ms));
@@ -131,8 +132,13 @@ static int conn_open(struct kv *kv, struct kv_conn *c)
                         return -EACCES;
                 }
         }
-        c->ctx = ctx;
+        *ret_ctx = ctx;
         return 0;
+}
+
+static int conn_open(struct kv *kv, struct kv_conn *c)
+{
+        return kv_open_context(kv, &c->ctx);
 }
 
 static struct kv_conn *conn_acquire(struct kv *kv)
@@ -282,6 +288,17 @@ int kv_ping(struct kv *kv)
         const char *argv[] = {"PING"};
         redisReply *reply;
         int r = run(kv, &reply, 1, argv, NULL);
+        if (r == 0)
+                freeReplyObject(reply);
+        return r;
+}
+
+int kv_publish(struct kv *kv, const char *channel, const void *message, size_t len)
+{
+        const char *argv[] = {"PUBLISH", channel, message};
+        size_t argv_len[] = {7, strlen(channel), len};
+        redisReply *reply;
+        int r = run(kv, &reply, 3, argv, argv_len);
         if (r == 0)
                 freeReplyObject(reply);
         return r;

@@ -1,7 +1,6 @@
 /* Shared service assembly; see svc/svc.h. */
 #include "svc-int.h"
 
-#include "auth/revocation-redis.h"
 #include "core/config.h"
 #include "core/log.h"
 
@@ -16,13 +15,18 @@ extern const size_t bookstore_contract_descriptors_len;
 int svc_server_build(struct svc_server *s, const struct rpc_server_config *cfg,
                      const struct svc_server_spec *spec, char *err, size_t err_len)
 {
+        struct auth_revocation_sync_config sync;
+        if (auth_revocation_sync_config_from_env(&sync, err, err_len) < 0)
+                return -EINVAL;
+        int r = auth_revocation_set_start(&s->revocation_set, spec->revocations, &sync);
+        if (r < 0)
+                return r;
         s->guard_cfg = (struct auth_guard_config){
                 .keys = spec->keys,
                 .params = spec->token_params,
-                .revocations = auth_revocations_redis(spec->revocations),
+                .revocations = auth_revocations_synced(s->revocation_set),
         };
-        int r = auth_guard_new(&s->guard, &s->guard_cfg);
-        if (r < 0)
+        if ((r = auth_guard_new(&s->guard, &s->guard_cfg)) < 0)
                 return r;
         struct rpc_interceptor guard = auth_guard_interceptor(s->guard);
         if ((r = rpc_server_new(&s->server, cfg)) < 0 ||
@@ -50,8 +54,10 @@ void svc_server_free(struct svc_server *s)
 {
         rpc_server_free(s->server);
         auth_guard_free(s->guard);
+        auth_revocation_set_stop(s->revocation_set);
         s->server = NULL;
         s->guard = NULL;
+        s->revocation_set = NULL;
 }
 
 int svc_exit_code(const char *service, int r, const char *err)

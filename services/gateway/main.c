@@ -4,7 +4,7 @@
  * with the libs/rpc client; tokens checked by libs/auth's guard and a rate
  * limit per client in Redis. Serves until SIGTERM. */
 #include "auth/guard.h"
-#include "auth/revocation-redis.h"
+#include "auth/revocation-synced.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "gateway-app.h"
@@ -103,6 +103,8 @@ int main(void)
         struct auth_token_params token_params;
         struct auth_keyset *keys = NULL;
         struct auth_guard *guard = NULL;
+        struct auth_revocation_sync_config sync;
+        struct auth_revocation_set *revocation_set = NULL;
         struct kv *kv = NULL;
         struct proto_json *pj = NULL;
         struct metrics *metrics = NULL;
@@ -112,17 +114,21 @@ int main(void)
         int port = 0;
         int r = read_settings(&s, &backend, err, sizeof(err));
         if (r == 0 && (kv_config_from_env(&kv_cfg, "BOOKSTORE_REDIS", err, sizeof(err)) < 0 ||
-                       auth_token_params_from_env(&token_params, err, sizeof(err)) < 0))
+                       auth_token_params_from_env(&token_params, err, sizeof(err)) < 0 ||
+                       auth_revocation_sync_config_from_env(&sync, err, sizeof(err)) < 0))
                 r = -EINVAL;
         if (r == 0 && (r = auth_keyset_new(&keys)) == 0 &&
             auth_keyset_from_env(keys, false, err, sizeof(err)) < 0)
                 r = -EINVAL;
         if (r == 0 && (r = kv_new(&kv, &kv_cfg)) < 0)
                 snprintf(err, sizeof(err), "cannot set up Redis");
+        if (r == 0 && (r = auth_revocation_set_start(&revocation_set, kv, &sync)) < 0)
+                snprintf(err, sizeof(err), "cannot follow the token revocations");
         if (r == 0) {
-                struct auth_guard_config guard_cfg = {.keys = keys,
-                                                      .params = token_params,
-                                                      .revocations = auth_revocations_redis(kv)};
+                struct auth_guard_config guard_cfg = {
+                        .keys = keys,
+                        .params = token_params,
+                        .revocations = auth_revocations_synced(revocation_set)};
                 r = auth_guard_new(&guard, &guard_cfg);
         }
         if (r == 0)
@@ -169,6 +175,7 @@ int main(void)
         rpc_client_free(backend.client);
         proto_json_free(pj);
         auth_guard_free(guard);
+        auth_revocation_set_stop(revocation_set);
         kv_free(kv);
         auth_keyset_free(keys);
         if (r < 0) {

@@ -5,6 +5,8 @@
 #include <cmocka.h>
 
 #include "auth/revocation-redis.h"
+#include "auth/revocation-synced.h"
+#include "core/clock.h"
 #include "contract-env.h"
 #include "kv/ratelimit.h"
 
@@ -140,6 +142,79 @@ static void the_limit_is_exact_under_concurrency(void **state)
         assert_int_equal(atomic_load(&allowed_total), 25);
 }
 
+static const struct auth_revocation_sync_config sync_cfg = {.bound_ms = 1000,
+                                                            .resync_interval_ms = 60000};
+
+/* Polls the in-process copy for up to its bound: the answer it settles on. */
+static bool revoked_within_bound(struct auth_revocations rev, const struct auth_principal *p,
+                                 bool want)
+{
+        for (int64_t t0 = clock_monotonic_ms(); clock_monotonic_ms() - t0 < sync_cfg.bound_ms;) {
+                if (revoked(rev, p) == want)
+                        return true;
+                usleep(2000);
+        }
+        return false;
+}
+
+static void the_synced_copy_follows_revocations_as_they_are_published(void **state)
+{
+        struct auth_revocation_set *set;
+        assert_int_equal(auth_revocation_set_start(&set, kv, &sync_cfg), 0);
+        struct auth_revocations rev = auth_revocations_synced(set);
+        struct auth_principal a = principal("erin", "jti-a", 100),
+                              b = principal("erin", "jti-b", 100);
+        assert_false(revoked(rev, &a));
+        assert_int_equal(auth_revoke_token(kv, a.jti, 1), 0);
+        assert_true(revoked_within_bound(rev, &a, true));
+        assert_false(revoked(rev, &b));
+        usleep(2100 * 1000); /* gone with the token (whole seconds: up to 2 s) */
+        assert_false(revoked(rev, &a));
+        struct auth_principal old = principal("frank", "1", 1000),
+                              fresh = principal("frank", "2", 1001);
+        assert_int_equal(auth_revoke_subject(kv, old.subject, 1000), 0);
+        assert_true(revoked_within_bound(rev, &old, true));
+        assert_false(revoked(rev, &fresh));
+        assert_int_equal(auth_unrevoke_subject(kv, old.subject), 0);
+        assert_true(revoked_within_bound(rev, &old, false));
+        auth_revocation_set_stop(set);
+}
+
+static void a_new_copy_starts_from_what_was_revoked_before(void **state)
+{
+        struct auth_principal t = principal("gina", "jti-t", 100),
+                              u = principal("hank", "jti-u", 100);
+        assert_int_equal(auth_revoke_token(kv, t.jti, 60), 0);
+        assert_int_equal(auth_revoke_subject(kv, u.subject, 100), 0);
+        struct auth_revocation_set *set;
+        assert_int_equal(auth_revocation_set_start(&set, kv, &sync_cfg), 0);
+        struct auth_revocations rev = auth_revocations_synced(set);
+        assert_true(revoked(rev, &t)); /* no wait: read at start */
+        assert_true(revoked(rev, &u));
+        auth_revocation_set_stop(set);
+        assert_int_equal(auth_unrevoke_subject(kv, u.subject), 0);
+}
+
+static void a_copy_that_never_synced_fails_closed(void **state)
+{
+        struct kv_config cfg = {.host = "127.0.0.1",
+                                .port = 1,
+                                .password = "",
+                                .pool_size = 1,
+                                .connect_timeout_ms = 100,
+                                .command_timeout_ms = 100};
+        struct kv *down;
+        assert_int_equal(kv_new(&down, &cfg), 0);
+        struct auth_revocation_set *set;
+        assert_int_equal(auth_revocation_set_start(&set, down, &sync_cfg), 0);
+        struct auth_revocations rev = auth_revocations_synced(set);
+        struct auth_principal p = principal("ivan", "x", 1);
+        bool r = false;
+        assert_int_equal(rev.ops->check(rev.self, &p, &r), -ETIMEDOUT);
+        auth_revocation_set_stop(set);
+        kv_free(down);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -148,6 +223,9 @@ int main(void)
                 cmocka_unit_test(unreachable_store_is_an_error_not_a_pass),
                 cmocka_unit_test(sliding_window_allows_limit_hits_per_window),
                 cmocka_unit_test(the_limit_is_exact_under_concurrency),
+                cmocka_unit_test(the_synced_copy_follows_revocations_as_they_are_published),
+                cmocka_unit_test(a_new_copy_starts_from_what_was_revoked_before),
+                cmocka_unit_test(a_copy_that_never_synced_fails_closed),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -7,6 +7,7 @@ import json
 import os
 import socket
 import subprocess
+import threading
 import time
 import uuid
 
@@ -16,6 +17,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from conftest import wait_for
 from bookstore.testing.v1 import testing_pb2 as pb
 from bookstore.testing.v1 import testing_pb2_grpc as pb_grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -161,22 +163,123 @@ def test_health_and_reflection_ignore_credentials(guarded, keys):
     assert call_fail(guarded, expired).code() == UNAUTH
 
 
-def test_revoked_tokens_and_subjects_are_refused(guarded, keys):
-    redis = ["redis-cli", "-h", os.environ["BOOKSTORE_REDIS_HOST"], "-p",
-             os.environ["BOOKSTORE_REDIS_PORT"]]
+REDIS = ["redis-cli", "-h", os.environ.get("BOOKSTORE_REDIS_HOST", ""), "-p",
+         os.environ.get("BOOKSTORE_REDIS_PORT", "")]
+
+
+def revoke_in_redis(kind, ident, when):
+    """What identity's revocations write (libs/auth/auth-revocation-redis.c):
+    the set the services' copies read at start-up, and the message they follow."""
+    if kind == "j":
+        subprocess.run(REDIS + ["ZADD", "auth:revoked:jtis", str(when), ident], check=True,
+                       capture_output=True)
+    else:
+        subprocess.run(REDIS + ["HSET", "auth:revoked:subs", ident, str(when)], check=True,
+                       capture_output=True)
+    subprocess.run(REDIS + ["PUBLISH", "auth:revoked", f"{kind} {when} {ident}"], check=True,
+                   capture_output=True)
+
+
+def refused_as_revoked(server, tok):
+    err = call_fail(server, tok)
+    return (err.code(), err.details()) == (UNAUTH, "invalid token: revoked")
+
+
+def test_revoked_tokens_and_subjects_are_refused(guarded, start_testsvc, keys):
     c = claims()
     tok = jwt.encode(c, keys["priv"], algorithm="ES256", headers={"kid": "k1"})
     assert call_fail(guarded, tok).code() == grpc.StatusCode.NOT_FOUND
-    subprocess.run(redis + ["SET", f"auth:revoked:jti:{c['jti']}", "1", "EX", "60"], check=True,
-                   capture_output=True)
-    err = call_fail(guarded, tok)
-    assert (err.code(), err.details()) == (UNAUTH, "invalid token: revoked")
+    revoke_in_redis("j", c["jti"], c["exp"])
+    # the service's in-process copy follows the channel: within its bound (1 s)
+    assert wait_for(lambda: refused_as_revoked(guarded, tok), timeout=1.0)
     # a disabled user: every token issued until now
     sub = f"user-{uuid.uuid4().hex[:8]}"
     older = token(keys, sub=sub, iat=int(time.time()) - 5)
-    subprocess.run(redis + ["SET", f"auth:revoked:sub:{sub}", str(int(time.time()))], check=True,
-                   capture_output=True)
-    assert call_fail(guarded, older).details() == "invalid token: revoked"
+    revoke_in_redis("s", sub, int(time.time()))
+    assert wait_for(lambda: refused_as_revoked(guarded, older), timeout=1.0)
+    # a service started afterwards reads both from the set, not the channel
+    later = start_testsvc(env={"BOOKSTORE_JWT_VERIFY_KEYS": keys["verify"]})
+    assert refused_as_revoked(later, tok) and refused_as_revoked(later, older)
+    assert call_fail(later, token(keys)).code() == grpc.StatusCode.NOT_FOUND
+
+
+class FreezingProxy:
+    """A TCP relay in front of Redis that can stop passing bytes while keeping
+    the connections open: a link that is up but silent."""
+
+    def __init__(self, port):
+        self.target = ("127.0.0.1", port)
+        self.frozen = threading.Event()
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(16)
+        self.port = self.listener.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(self.target)
+            threading.Thread(target=self._pump, args=(client, upstream), daemon=True).start()
+            threading.Thread(target=self._pump, args=(upstream, client), daemon=True).start()
+
+    def _pump(self, src, dst):
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                while self.frozen.is_set():
+                    time.sleep(0.005)
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def close(self):
+        self.listener.close()
+
+
+def test_a_revocation_is_never_missed_for_longer_than_the_sync_bound(start_testsvc, keys):
+    """The copy is proven current by PINGs down the subscription; a link that
+    goes silent makes the guard fail closed once the bound has passed, so a
+    token revoked meanwhile is not accepted; when the link is back the
+    revocation is seen."""
+    proxy = FreezingProxy(int(os.environ["BOOKSTORE_REDIS_PORT"]))
+    bound_s = 0.3
+    server = start_testsvc(env={"BOOKSTORE_JWT_VERIFY_KEYS": keys["verify"],
+                                "BOOKSTORE_REDIS_PORT": str(proxy.port),
+                                "BOOKSTORE_REVOCATION_SYNC_BOUND_MS": str(int(bound_s * 1000))})
+    try:
+        c = claims()
+        tok = jwt.encode(c, keys["priv"], algorithm="ES256", headers={"kid": "k1"})
+        assert call_fail(server, tok).code() == grpc.StatusCode.NOT_FOUND
+        proxy.frozen.set()
+        frozen_at = time.monotonic()
+        revoke_in_redis("j", c["jti"], c["exp"])  # straight to Redis: the copy cannot see it
+        answers = []
+        while time.monotonic() - frozen_at < 3 * bound_s:
+            err = call_fail(server, tok)
+            answers.append((time.monotonic() - frozen_at, err.code()))
+        # never accepted past the bound (50 ms for the call's own way)
+        late = [code for at, code in answers if at > bound_s + 0.05]
+        assert late and set(late) == {grpc.StatusCode.UNAVAILABLE}, answers
+        assert all(code in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.UNAVAILABLE)
+                   for _, code in answers)
+        proxy.frozen.clear()
+        assert wait_for(lambda: refused_as_revoked(server, tok), timeout=3.0)
+        assert call_fail(server, token(keys)).code() == grpc.StatusCode.NOT_FOUND
+    finally:
+        proxy.frozen.clear()
+        proxy.close()
 
 
 def test_revocation_store_down_fails_closed(start_testsvc, keys):

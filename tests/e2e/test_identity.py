@@ -17,7 +17,7 @@ from bookstore.common.v1 import common_pb2
 from bookstore.identity.v1 import identity_pb2 as pb
 from bookstore.identity.v1 import identity_pb2_grpc as pb_grpc
 
-from conftest import Server, memory_bytes
+from conftest import Server, memory_bytes, wait_for
 
 ADMIN = ("admin@bookstore.test", "admin-password-1")
 SECRET = "checkout-secret-0123456789"
@@ -93,6 +93,15 @@ def rpc_error(fn, *args, **kwargs):
     return err.value.code(), err.value.details()
 
 
+def error_of(fn, *args, **kwargs):
+    """rpc_error, or None when the call succeeds (for wait_for)."""
+    try:
+        fn(*args, **kwargs)
+    except grpc.RpcError as e:
+        return e.code(), e.details()
+    return None
+
+
 def new_email():
     return f"user-{uuid.uuid4().hex[:10]}@Example.com"
 
@@ -163,8 +172,10 @@ def test_account_life_cycle(identity):
     again = s.Login(pb.LoginRequest(email=email, password="a-good-password-1"), timeout=10).tokens
     s.Logout(pb.LogoutRequest(refresh_token=again.refresh_token), timeout=10,
              metadata=auth(again.access_token))
-    assert rpc_error(s.GetMe, pb.GetMeRequest(), timeout=10, metadata=auth(again.access_token)) == (
-        grpc.StatusCode.UNAUTHENTICATED, "invalid token: revoked")
+    # every service's copy of the revocations follows within its bound (1 s)
+    assert wait_for(lambda: error_of(s.GetMe, pb.GetMeRequest(), timeout=10,
+                                      metadata=auth(again.access_token)) == (
+        grpc.StatusCode.UNAUTHENTICATED, "invalid token: revoked"), timeout=1.0)
     assert rpc_error(s.Refresh, pb.RefreshRequest(refresh_token=again.refresh_token),
                      timeout=10)[0] == grpc.StatusCode.UNAUTHENTICATED
 
@@ -232,9 +243,9 @@ def test_administration(identity):
     # disabling: old tokens stop working, no new login, no refresh
     email, victim = register_and_login(s)
     s.DisableUser(pb.DisableUserRequest(user_id=victim.user.id), timeout=10, metadata=admin)
-    assert rpc_error(s.GetMe, pb.GetMeRequest(), timeout=10,
-                     metadata=auth(victim.tokens.access_token)) == (
-        grpc.StatusCode.UNAUTHENTICATED, "invalid token: revoked")
+    assert wait_for(lambda: error_of(s.GetMe, pb.GetMeRequest(), timeout=10,
+                                      metadata=auth(victim.tokens.access_token)) == (
+        grpc.StatusCode.UNAUTHENTICATED, "invalid token: revoked"), timeout=1.0)
     assert rpc_error(s.Login, pb.LoginRequest(email=email, password="a-good-password-1"),
                      timeout=10) == (grpc.StatusCode.UNAUTHENTICATED, "this account is disabled")
     assert rpc_error(s.Refresh, pb.RefreshRequest(refresh_token=victim.tokens.refresh_token),

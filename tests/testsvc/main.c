@@ -7,7 +7,7 @@
 
 #include "core/config.h"
 #include "core/log.h"
-#include "auth/revocation-redis.h"
+#include "auth/revocation-synced.h"
 #include "core/clock.h"
 #include "db/db.h"
 
@@ -54,6 +54,7 @@ struct auth_setup {
         struct kv *kv;
         struct auth_guard *guard;
         struct auth_guard_config cfg;
+        struct auth_revocation_set *revocations;
 };
 
 static int setup_auth(struct rpc_server *server, struct auth_setup *a, char *err, size_t err_len)
@@ -61,17 +62,20 @@ static int setup_auth(struct rpc_server *server, struct auth_setup *a, char *err
         if (!getenv("BOOKSTORE_JWT_VERIFY_KEYS"))
                 return 0;
         struct kv_config kvc;
+        struct auth_revocation_sync_config sync;
         int r = auth_keyset_new(&a->keys);
         if (r < 0)
                 return r;
         if (auth_keyset_from_env(a->keys, false, err, err_len) < 0 ||
             auth_token_params_from_env(&a->cfg.params, err, err_len) < 0 ||
-            kv_config_from_env(&kvc, "BOOKSTORE_REDIS", err, err_len) < 0)
+            kv_config_from_env(&kvc, "BOOKSTORE_REDIS", err, err_len) < 0 ||
+            auth_revocation_sync_config_from_env(&sync, err, err_len) < 0)
                 return -EINVAL;
-        if ((r = kv_new(&a->kv, &kvc)) < 0)
+        if ((r = kv_new(&a->kv, &kvc)) < 0 ||
+            (r = auth_revocation_set_start(&a->revocations, a->kv, &sync)) < 0)
                 return r;
         a->cfg.keys = a->keys;
-        a->cfg.revocations = auth_revocations_redis(a->kv);
+        a->cfg.revocations = auth_revocations_synced(a->revocations);
         if ((r = auth_guard_new(&a->guard, &a->cfg)) < 0)
                 return r;
         const char *unguarded = rpc_server_unguarded_method(server); /* registered already */
@@ -86,6 +90,7 @@ static int setup_auth(struct rpc_server *server, struct auth_setup *a, char *err
 static void auth_free(struct auth_setup *a)
 {
         auth_guard_free(a->guard);
+        auth_revocation_set_stop(a->revocations);
         kv_free(a->kv);
         auth_keyset_free(a->keys);
 }

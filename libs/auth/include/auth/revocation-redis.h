@@ -3,7 +3,9 @@
  * Keys: auth:revoked:jti:<jti> (one token, expires with the token) and
  * auth:revoked:sub:<subject> = unix seconds (every token of the subject
  * issued at or before then, e.g. a disabled user). Both are read with one
- * MGET per call. */
+ * MGET per call by this adapter. Each revocation also goes into a sorted set
+ * and a hash, with a message on a channel, that the services' in-process
+ * copies follow (auth/revocation-synced.h). */
 #pragma once
 
 #include "auth/guard.h"

@@ -46,5 +46,7 @@ int kv_set(struct kv *kv, const char *key, const void *value, size_t len, int64_
 /* *ret_deleted (may be NULL) is how many keys existed. */
 int kv_del(struct kv *kv, const char *key, int64_t *ret_deleted);
 int kv_ping(struct kv *kv);
+/* PUBLISH on a channel (kv/sub.h receives it). */
+int kv_publish(struct kv *kv, const char *channel, const void *message, size_t len);
 /* Commands that failed so far (unreachable, timed out, or an error reply). */
 uint64_t kv_error_count(struct kv *kv);

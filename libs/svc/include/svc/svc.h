@@ -6,6 +6,7 @@
 #pragma once
 
 #include "auth/guard.h"
+#include "auth/revocation-synced.h"
 #include "db/db.h"
 #include "events/consumer.h"
 #include "events/relay.h"
@@ -32,9 +33,11 @@ struct svc_server {
         struct rpc_server *server;
         struct auth_guard *guard;
         struct auth_guard_config guard_cfg;
+        struct auth_revocation_set *revocation_set; /* the guard's in-process copy */
 };
 
-/* -EINVAL with a message in err when a method has no auth policy. */
+/* -EINVAL with a message in err when a method has no auth policy or
+ * BOOKSTORE_REVOCATION_* is invalid (auth/revocation-synced.h). */
 int svc_server_build(struct svc_server *s, const struct rpc_server_config *cfg,
                      const struct svc_server_spec *spec, char *err, size_t err_len);
 void svc_server_free(struct svc_server *s); /* fields may be NULL */
