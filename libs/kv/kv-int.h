@@ -3,5 +3,7 @@
 
 #include "kv/kv.h"
 
-/* A new connection with the pool's address, timeouts and password. */
-int kv_open_context(struct kv *kv, redisContext **ret_ctx);
+/* A new connection with that address, timeouts and password. */
+int kv_open_context(const struct kv_config *cfg, redisContext **ret_ctx);
+/* The pool's configuration (its strings live as long as the pool). */
+const struct kv_config *kv_config_of(const struct kv *kv);

@@ -17,7 +17,7 @@
 enum { STOP_CHECK_MS = 50, RETRY_MS = 100 };
 
 struct kv_sub {
-        struct kv *kv;
+        struct kv_config kv; /* a copy, strings owned: the pool may go first */
         struct kv_sub_config cfg;
         pthread_t thread;
         atomic_bool stop;
@@ -122,7 +122,7 @@ static void *run(void *arg)
         struct kv_sub *s = arg;
         while (!atomic_load(&s->stop)) {
                 redisContext *c = NULL;
-                if (kv_open_context(s->kv, &c) == 0 && subscribe(s, c)) {
+                if (kv_open_context(&s->kv, &c) == 0 && subscribe(s, c)) {
                         /* subscribed first, then read: whatever is published
                          * from here on arrives as a message */
                         int64_t before = clock_monotonic_ms();
@@ -140,6 +140,13 @@ static void *run(void *arg)
         return NULL;
 }
 
+static void kv_sub_free(struct kv_sub *s)
+{
+        free((char *)s->kv.host);
+        free((char *)s->kv.password);
+        free(s);
+}
+
 int kv_sub_start(struct kv_sub **ret_sub, struct kv *kv, const struct kv_sub_config *cfg)
 {
         if (!cfg->channel || cfg->ping_interval_ms <= 0 || !cfg->on_message)
@@ -147,13 +154,19 @@ int kv_sub_start(struct kv_sub **ret_sub, struct kv *kv, const struct kv_sub_con
         struct kv_sub *s = calloc(1, sizeof(*s));
         if (!s)
                 return -ENOMEM;
-        s->kv = kv;
+        s->kv = *kv_config_of(kv);
+        s->kv.host = strdup(s->kv.host);
+        s->kv.password = strdup(s->kv.password ? s->kv.password : "");
         s->cfg = *cfg;
+        if (!s->kv.host || !s->kv.password) {
+                kv_sub_free(s);
+                return -ENOMEM;
+        }
         /* a round trip well past any healthy one, and never shorter than the interval */
         s->pong_timeout_ms = cfg->ping_interval_ms < 250 ? 250 : cfg->ping_interval_ms;
         int r = pthread_create(&s->thread, NULL, run, s);
         if (r != 0) {
-                free(s);
+                kv_sub_free(s);
                 return -r;
         }
         *ret_sub = s;
@@ -166,7 +179,7 @@ void kv_sub_stop(struct kv_sub *s)
                 return;
         atomic_store(&s->stop, true);
         pthread_join(s->thread, NULL);
-        free(s);
+        kv_sub_free(s);
 }
 
 int64_t kv_sub_synced_at_ms(struct kv_sub *s)

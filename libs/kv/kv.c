@@ -110,20 +110,25 @@ static int map_ctx_error(const redisContext *ctx)
         return -ECONNRESET;
 }
 
-int kv_open_context(struct kv *kv, redisContext **ret_ctx)
+const struct kv_config *kv_config_of(const struct kv *kv)
 {
-        redisContext *ctx = redisConnectWithTimeout(kv->cfg.host, kv->cfg.port,
-                                                    ms_to_tv(kv->cfg.connect_timeout_ms));
+        return &kv->cfg;
+}
+
+int kv_open_context(const struct kv_config *cfg, redisContext **ret_ctx)
+{
+        redisContext *ctx =
+                redisConnectWithTimeout(cfg->host, cfg->port, ms_to_tv(cfg->connect_timeout_ms));
         if (!ctx)
                 return -ENOMEM;
         if (ctx->err) {
-                cause_set("redis %s:%d: %s", kv->cfg.host, kv->cfg.port, ctx->errstr);
+                cause_set("redis %s:%d: %s", cfg->host, cfg->port, ctx->errstr);
                 redisFree(ctx);
                 return -ECONNREFUSED;
         }
-        redisSetTimeout(ctx, ms_to_tv(kv->cfg.command_timeout_ms));
-        if (kv->cfg.password[0]) {
-                redisReply *r = redisCommand(ctx, "AUTH %s", kv->cfg.password);
+        redisSetTimeout(ctx, ms_to_tv(cfg->command_timeout_ms));
+        if (cfg->password && cfg->password[0]) {
+                redisReply *r = redisCommand(ctx, "AUTH %s", cfg->password);
                 bool ok = r && r->type != REDIS_REPLY_ERROR;
                 if (r)
                         freeReplyObject(r);
@@ -138,7 +143,7 @@ int kv_open_context(struct kv *kv, redisContext **ret_ctx)
 
 static int conn_open(struct kv *kv, struct kv_conn *c)
 {
-        return kv_open_context(kv, &c->ctx);
+        return kv_open_context(&kv->cfg, &c->ctx);
 }
 
 static struct kv_conn *conn_acquire(struct kv *kv)

@@ -2,6 +2,7 @@
  * wired to the use cases, bookstore.catalog.v1 served until SIGTERM. */
 #include "bookstore/catalog/v1/catalog.pb-c.h"
 #include "catalog-app.h"
+#include "catalog-cache-local.h"
 #include "catalog-cache-redis.h"
 #include "catalog-grpc.h"
 #include "catalog-mysql.h"
@@ -30,6 +31,8 @@ int main(void)
         rpc_block_signals();
         struct svc *c = NULL;
         struct catalog_cache_redis cache = {0};
+        struct catalog_cache_local *local = NULL;
+        long local_entries, local_bound_ms;
         struct catalog_projections projections;
         struct events_handler handlers[CATALOG_N_HANDLERS];
         struct catalog_app app;
@@ -43,7 +46,11 @@ int main(void)
                                    .publishes_events = true};
         int r = svc_new(&c, &opts, err, sizeof(err));
         if (r == 0 &&
-            cfg_int("BOOKSTORE_CATALOG_CACHE_TTL_MS", 60000, 1, 86400000, &ttl_ms, &e) < 0) {
+            (cfg_int("BOOKSTORE_CATALOG_CACHE_TTL_MS", 60000, 1, 86400000, &ttl_ms, &e) < 0 ||
+             cfg_int("BOOKSTORE_CATALOG_LOCAL_CACHE_ENTRIES", 1024, 0, 1 << 20, &local_entries,
+                     &e) < 0 ||
+             cfg_int("BOOKSTORE_CATALOG_LOCAL_CACHE_BOUND_MS", 1000, 20, 60000, &local_bound_ms,
+                     &e) < 0)) {
                 snprintf(err, sizeof(err), "%s", e.message);
                 r = -EINVAL;
         }
@@ -51,8 +58,17 @@ int main(void)
                 r = svc_connect(c, catalog_migrations, catalog_migrations_count, err, sizeof(err));
         if (r == 0) {
                 cache = (struct catalog_cache_redis){.kv = svc_kv(c), .ttl_ms = ttl_ms};
+                struct catalog_cache_local_config local_cfg = {.entries = (size_t)local_entries,
+                                                               .bound_ms = (int)local_bound_ms,
+                                                               .ttl_ms = ttl_ms};
+                if (local_entries > 0)
+                        r = catalog_cache_local_start(&local, catalog_cache_redis(&cache),
+                                                      svc_kv(c), &local_cfg);
+        }
+        if (r == 0) {
                 app = (struct catalog_app){.repo = catalog_repo_mysql(svc_db(c)),
-                                           .cache = catalog_cache_redis(&cache),
+                                           .cache = local ? catalog_cache_local(local)
+                                                          : catalog_cache_redis(&cache),
                                            .env = core_env_system(),
                                            .on_cache_error = log_cache_error};
                 /* stock events drive SOLD_OUT/ON_SALE; order events the best sellers */
@@ -73,5 +89,6 @@ int main(void)
         if (r == 0)
                 r = svc_run(c, err, sizeof(err));
         svc_free(c);
+        catalog_cache_local_stop(local); /* after the server and consumer that use it */
         return svc_exit_code("catalog", r, err);
 }

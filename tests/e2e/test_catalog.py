@@ -20,7 +20,7 @@ from bookstore.catalog.v1 import catalog_pb2_grpc as pb_grpc
 from bookstore.common.v1 import common_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from conftest import Server
+from conftest import Server, wait_for
 from test_identity import mariadb
 
 ON_SALE, SOLD_OUT, UNLISTED = pb.BOOK_STATUS_ON_SALE, pb.BOOK_STATUS_SOLD_OUT, pb.BOOK_STATUS_UNLISTED
@@ -205,6 +205,27 @@ def test_reads_are_cached_and_writes_invalidate(catalog):
     owner.UpdateBook(pb.UpdateBookRequest(book_id=book.id, update_mask=["price"], price=money(99)))
     fresh = anon.GetBook(get).book  # the write invalidated: read from the database again
     assert (fresh.title, fresh.price.units) == ("changed behind the service", 99)
+
+
+def test_a_write_on_one_replica_reaches_the_others_warm_copies(catalog):
+    """Each replica keeps warm books in-process (no Redis round trip); a write
+    through one replica drops the book from every replica's copy within the
+    bound (1 s), through the invalidation channel."""
+    other = start_catalog(catalog.keypair, catalog.schema)
+    other.keypair = catalog.keypair
+    try:
+        owner = Caller(catalog, "SELLER", "s1")
+        book = new_book(owner)
+        get = pb.GetBookRequest(book_id=book.id)
+        for replica in (catalog, other):
+            for _ in range(3):  # warm in both
+                assert Caller(replica).GetBook(get).book.price.units == 10
+        owner.UpdateBook(pb.UpdateBookRequest(book_id=book.id, update_mask=["price"],
+                                              price=money(42)))
+        assert Caller(catalog).GetBook(get).book.price.units == 42  # the writer's own: at once
+        assert wait_for(lambda: Caller(other).GetBook(get).book.price.units == 42, timeout=1.0)
+    finally:
+        assert other.stop() == 0
 
 
 def test_reads_work_without_redis(catalog):

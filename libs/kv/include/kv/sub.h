@@ -32,8 +32,9 @@ struct kv_sub_config {
 
 struct kv_sub;
 
-/* Starts the thread; the first sync follows in the background. The kv
- * (address, password, timeouts) and cfg's pointers must outlive it. */
+/* Starts the thread; the first sync follows in the background. The kv's
+ * address, password and timeouts are copied (its pool may be freed first);
+ * cfg's pointers must outlive the subscription. */
 int kv_sub_start(struct kv_sub **ret_sub, struct kv *kv, const struct kv_sub_config *cfg);
 /* Stops and joins the thread; accepts NULL. */
 void kv_sub_stop(struct kv_sub *s);

@@ -29,10 +29,11 @@ static const char fill_lua[] =
         "redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])\n"
         "return 1\n";
 
-/* KEYS[1] entry, KEYS[2] generation; ARGV generation ttl_ms. */
+/* KEYS[1] entry, KEYS[2] generation; ARGV generation ttl_ms, channel, book id. */
 static const char invalidate_lua[] = "redis.call('INCR', KEYS[2])\n"
                                      "redis.call('PEXPIRE', KEYS[2], ARGV[1])\n"
                                      "redis.call('DEL', KEYS[1])\n"
+                                     "redis.call('PUBLISH', ARGV[2], ARGV[3])\n"
                                      "return 1\n";
 
 /* Runs a script on a book's two keys; its integer answer, or a negative errno. */
@@ -148,9 +149,9 @@ static int cache_invalidate(void *self, const char *id)
 {
         char ttl[32];
         snprintf(ttl, sizeof(ttl), "%d", GENERATION_TTL_MS);
-        const char *args[] = {ttl};
-        const size_t lens[] = {strlen(ttl)};
-        int r = run_script(self, invalidate_lua, id, args, lens, 1);
+        const char *args[] = {ttl, CATALOG_CACHE_CHANNEL, id};
+        const size_t lens[] = {strlen(ttl), strlen(CATALOG_CACHE_CHANNEL), strlen(id)};
+        int r = run_script(self, invalidate_lua, id, args, lens, 3);
         return r < 0 ? r : 0;
 }
 
