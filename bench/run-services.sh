@@ -33,6 +33,10 @@ start testsvc build-release/tests/testsvc BOOKSTORE_TESTSVC_ADDR=127.0.0.1:0 BOO
 testsvc_port=$started_port testsvc_pid=$started_pid
 start bare build-release/bench/bare-server BARE_THREADS=8
 bare_port=$started_port bare_pid=$started_pid
+bench/go-peer/build.sh "$work/go-peer"
+start go-peer "$work/go-peer"
+go_port=$started_port go_pid=$started_pid
+go_version=$(dpkg-query -W -f='${Version}' golang-google-grpc-dev | cut -d- -f1)
 
 # one book on sale with plenty of stock
 book=$(new_book "$catalog_port" "$seller")
@@ -52,6 +56,12 @@ load() { # label port path body pid [header]
 }
 load "bare grpc-core loop (Echo)" "$bare_port" /bookstore.testing.v1.TestService/Echo "$work/echo.body" "$bare_pid"
 load "libs/rpc runtime (Echo, access log on)" "$testsvc_port" /bookstore.testing.v1.TestService/Echo "$work/echo.body" "$testsvc_pid"
+load "grpc-go $go_version (Echo, access log on)" "$go_port" /bookstore.testing.v1.TestService/Echo "$work/echo.body" "$go_pid"
+ok_go=$(grep -c '"method":"/bookstore.testing.v1.TestService/Echo","code":"OK"' "$work/go-peer.log" || true)
+if [ "$ok_go" != $((N + WARMUP)) ]; then
+  echo "bench: the Go peer logged $ok_go OK calls, expected $((N + WARMUP))" >&2
+  exit 1
+fi
 getbook_ok() { grep -c '"method":"/bookstore.catalog.v1.CatalogService/GetBook","code":"OK"' "$work/catalog.log" || true; }
 ok_before=$(getbook_ok)
 if [ -n "${BENCH_PROFILE:-}" ]; then # e.g. BENCH_PROFILE=/tmp/catalog.perf: perf record the catalog

@@ -540,14 +540,18 @@ void rpc_call_log(struct rpc_call *c)
         obs->finished(obs->userdata, c->method ? c->path : "", c->status, ms / 1000.0, c->observed);
         if (!c->server->cfg.access_log)
                 return;
-        json_t *fields = json_pack("{s:s, s:s, s:i, s:f, s:s}", "method", c->path, "code",
-                                   rpc_code_name(c->status), "status", c->status, "duration_ms", ms,
-                                   "peer", rpc_call_peer(c));
-        if (!fields)
-                return;
+        /* one line per call: formatted flat, no JSON tree built and freed */
+        struct log_field fields[7] = {
+                {.key = "method", .text = c->path},
+                {.key = "code", .text = rpc_code_name(c->status)},
+                {.key = "status", .number = c->status},
+                {.key = "duration_ms", .number = ms, .is_real = true},
+                {.key = "peer", .text = rpc_call_peer(c)},
+        };
+        size_t n = 5;
         if (c->trace_id[0])
-                json_object_set_new(fields, "trace_id", json_string(c->trace_id));
+                fields[n++] = (struct log_field){.key = "trace_id", .text = c->trace_id};
         if (c->status != RPC_OK && c->status_message[0])
-                json_object_set_new(fields, "error", json_string(c->status_message));
-        log_emit(c->status == RPC_OK ? LOG_INFO : LOG_WARN, "rpc", fields);
+                fields[n++] = (struct log_field){.key = "error", .text = c->status_message};
+        log_emit_flat(c->status == RPC_OK ? LOG_INFO : LOG_WARN, "rpc", fields, n);
 }

@@ -236,6 +236,66 @@ static void page_tokens_and_sizes(void **state)
         assert_int_equal(page_token_parse_key("p", 'p', key), -1);
 }
 
+/* Lines that log_emit_flat writes parse as JSON with exactly the fields given. */
+static void flat_lines_are_the_same_json(void **state)
+{
+        (void)state;
+        char path[] = "/tmp/bookstore-flat-XXXXXX";
+        int fd = mkstemp(path);
+        assert_true(fd >= 0);
+        int saved = dup(STDERR_FILENO);
+        dup2(fd, STDERR_FILENO);
+        log_set_service("unit");
+        char long_text[6000];
+        memset(long_text, 'x', sizeof(long_text) - 1);
+        long_text[sizeof(long_text) - 1] = '\0';
+        const struct log_field fields[] = {
+                {.key = "method", .text = "/a.B/C \"q\" \\ \n\t\x01 \xc3\xa9"},
+                {.key = "status", .number = 14},
+                {.key = "duration_ms", .number = 2, .is_real = true},
+                {.key = "ratio", .number = 0.1234567, .is_real = true},
+                {.key = "bad", .text = "\xff\xfe"},
+        };
+        log_set_trace_id("0123456789abcdef0123456789abcdef");
+        log_emit_flat(LOG_WARN, "rpc", fields, 5);
+        log_set_trace_id(NULL);
+        log_emit_flat(LOG_DEBUG, "hidden", fields, 1);
+        const struct log_field big[] = {{.key = "long", .text = long_text}};
+        log_emit_flat(LOG_INFO, "big", big, 1); /* past the buffer: through jansson */
+        dup2(saved, STDERR_FILENO);
+        close(saved);
+
+        FILE *f = fopen(path, "r");
+        static char line[8192];
+        json_error_t jerr;
+        assert_non_null(fgets(line, sizeof(line), f));
+        json_t *j = json_loads(line, 0, &jerr);
+        assert_non_null(j);
+        assert_string_equal(json_string_value(json_object_get(j, "level")), "warn");
+        assert_string_equal(json_string_value(json_object_get(j, "msg")), "rpc");
+        assert_string_equal(json_string_value(json_object_get(j, "method")),
+                            "/a.B/C \"q\" \\ \n\t\x01 \xc3\xa9");
+        assert_true(json_is_integer(json_object_get(j, "status")));
+        assert_int_equal(json_integer_value(json_object_get(j, "status")), 14);
+        assert_true(json_is_real(json_object_get(j, "duration_ms")));
+        assert_true(json_real_value(json_object_get(j, "ratio")) > 0.12345 &&
+                    json_real_value(json_object_get(j, "ratio")) < 0.12346);
+        assert_string_equal(json_string_value(json_object_get(j, "bad")), "\xc3\xbf\xc3\xbe");
+        assert_string_equal(json_string_value(json_object_get(j, "trace_id")),
+                            "0123456789abcdef0123456789abcdef");
+        assert_int_equal(json_object_size(j), 10); /* ts level service msg + 5 + trace_id */
+        json_decref(j);
+        assert_non_null(fgets(line, sizeof(line), f));
+        j = json_loads(line, 0, &jerr);
+        assert_non_null(j);
+        assert_string_equal(json_string_value(json_object_get(j, "msg")), "big");
+        assert_int_equal(strlen(json_string_value(json_object_get(j, "long"))), 5999);
+        json_decref(j);
+        assert_null(fgets(line, sizeof(line), f));
+        fclose(f);
+        unlink(path);
+}
+
 static void log_writes_one_json_object_per_line(void **state)
 {
         char path[] = "/tmp/bookstore-log-XXXXXX";
@@ -347,6 +407,7 @@ int main(void)
                 cmocka_unit_test(utf8_text_and_line_checks),
                 cmocka_unit_test(the_env_port_has_a_settable_fake_and_the_system),
                 cmocka_unit_test(log_writes_one_json_object_per_line),
+                cmocka_unit_test(flat_lines_are_the_same_json),
                 cmocka_unit_test(page_tokens_and_sizes),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,6 +6,8 @@
 #pragma once
 
 #include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
 
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
 
@@ -23,6 +25,18 @@ void log_set_trace_id(const char *trace_id);
  * thread writes (log lines, events, calls to peers) carries the same trace. */
 const char *log_trace_id(void);
 void log_emit(enum log_level level, const char *msg, json_t *fields);
+
+/* A line of flat fields written without building a JSON tree (the access
+ * log writes one per call): text fields are escaped, numbers are written as
+ * integers when is_real is false. Falls back to log_emit for a line longer
+ * than a few kilobytes. */
+struct log_field {
+        const char *key;
+        const char *text; /* NULL: the number */
+        double number;
+        bool is_real;
+};
+void log_emit_flat(enum log_level level, const char *msg, const struct log_field *fields, size_t n);
 
 /* Convenience: log_msg(LOG_INFO, "listening", "{s:s, s:i}", "addr", a, "port", p)
  * builds fields with json_pack; fmt may be NULL for none. */
