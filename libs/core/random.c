@@ -1,7 +1,10 @@
 /* Kernel randomness; see core/random.h. */
 #include "core/random.h"
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 #include <sys/random.h>
 
@@ -42,4 +45,33 @@ void random_hex(char *out, size_t bytes)
                 done += chunk;
         }
         out[2 * bytes] = '\0';
+}
+
+/* splitmix64 (Steele, Lea, Flood 2014): fast, well mixed, not for secrets */
+static uint64_t splitmix64(uint64_t *state)
+{
+        uint64_t z = (*state += 0x9e3779b97f4a7c15u);
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+        return z ^ (z >> 31);
+}
+
+void random_trace_id(char out[33])
+{
+        static _Thread_local uint64_t state;
+        static _Thread_local bool seeded;
+        static const char digits[] = "0123456789abcdef";
+        if (!seeded) {
+                random_bytes(&state, sizeof(state));
+                seeded = true;
+        }
+        uint64_t v;
+        do {
+                for (int half = 0; half < 2; half++) {
+                        v = splitmix64(&state);
+                        for (int i = 0; i < 16; i++)
+                                out[half * 16 + i] = digits[(v >> (4 * i)) & 15];
+                }
+        } while (!memcmp(out, "00000000000000000000000000000000", 32)); /* invalid in W3C */
+        out[32] = '\0';
 }

@@ -46,7 +46,7 @@ static void call_free_cb(void *data, void *ptr)
  * A call without a valid one starts a new trace. */
 static void parse_traceparent(const grpc_metadata_array *md, char trace_id[33])
 {
-        random_hex(trace_id, 16);
+        random_trace_id(trace_id); /* unless the caller's is valid */
         for (size_t i = 0; i < md->count; i++) {
                 if (grpc_slice_str_cmp(md->metadata[i].key, "traceparent"))
                         continue;

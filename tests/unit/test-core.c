@@ -12,8 +12,10 @@
 #include "core/clock.h"
 #include "core/env.h"
 #include "core/utf8.h"
+#include "core/random.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -236,6 +238,35 @@ static void page_tokens_and_sizes(void **state)
         assert_int_equal(page_token_parse_key("p", 'p', key), -1);
 }
 
+static char thread_ids[4][64][33];
+
+static void *make_trace_ids(void *arg)
+{
+        char(*ids)[33] = arg;
+        for (int i = 0; i < 64; i++)
+                random_trace_id(ids[i]);
+        return NULL;
+}
+
+/* Trace ids are W3C-shaped and do not repeat, within a thread or across threads. */
+static void trace_ids_are_well_formed_and_distinct(void **state)
+{
+        (void)state;
+        pthread_t t[4];
+        for (int i = 0; i < 4; i++)
+                pthread_create(&t[i], NULL, make_trace_ids, thread_ids[i]);
+        for (int i = 0; i < 4; i++)
+                pthread_join(t[i], NULL);
+        const char *all = &thread_ids[0][0][0];
+        for (int a = 0; a < 4 * 64; a++) {
+                const char *id = all + 33 * a;
+                assert_int_equal(strlen(id), 32);
+                assert_int_equal(strspn(id, "0123456789abcdef"), 32);
+                for (int b = 0; b < a; b++)
+                        assert_string_not_equal(id, all + 33 * b);
+        }
+}
+
 /* Lines that log_emit_flat writes parse as JSON with exactly the fields given. */
 static void flat_lines_are_the_same_json(void **state)
 {
@@ -408,6 +439,7 @@ int main(void)
                 cmocka_unit_test(the_env_port_has_a_settable_fake_and_the_system),
                 cmocka_unit_test(log_writes_one_json_object_per_line),
                 cmocka_unit_test(flat_lines_are_the_same_json),
+                cmocka_unit_test(trace_ids_are_well_formed_and_distinct),
                 cmocka_unit_test(page_tokens_and_sizes),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
