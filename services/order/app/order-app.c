@@ -146,9 +146,7 @@ static int find_or_create(struct order_app *app, const struct order_caller *call
                 r = app->store.ops->find_by_key(app->store.self, customer, key, o);
                 return r < 0 ? r : same_items(o, req) ? OE_OK : OE_IDEMPOTENCY_MISMATCH;
         }
-        if (r < 0)
-                return r;
-        return app->store.ops->find(app->store.self, o->id, o);
+        return r < 0 ? r : OE_OK; /* o is what was stored, its seq set */
 }
 
 int order_create(struct order_app *app, const struct order_caller *caller,
@@ -260,18 +258,15 @@ static int transition(struct order_app *app, const char *id, enum order_status t
                         return r;
                 if (ret->status == to)
                         return OE_OK;
-                int64_t now = core_env_now_s(&app->env);
-                r = app->store.ops->set_status(app->store.self, id, ret->status, to,
-                                               reason ? reason : "", now);
-                if (r == -ESTALE)
-                        continue;
-                if (r < 0)
-                        return r;
+                enum order_status from = ret->status;
                 ret->status = to;
                 snprintf(ret->status_reason, sizeof(ret->status_reason), "%s",
                          reason ? reason : "");
-                ret->updated_at = now;
-                return OE_OK;
+                ret->updated_at = core_env_now_s(&app->env);
+                r = app->store.ops->set_status(app->store.self, ret, from);
+                if (r == -ESTALE)
+                        continue;
+                return r < 0 ? r : OE_OK;
         }
         return -EBUSY;
 }

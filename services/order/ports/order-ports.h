@@ -48,12 +48,16 @@ struct order_query {
 };
 
 struct order_store_ops {
-        /* -EEXIST when the customer already used this idempotency key. */
-        int (*insert)(void *self, const struct order *o);
+        /* -EEXIST when the customer already used this idempotency key.
+         * Sets o->seq: the stored order is then exactly *o, no read needed. */
+        int (*insert)(void *self, struct order *o);
         int (*find)(void *self, const char *id, struct order *ret);
         int (*find_by_key)(void *self, const char *customer_id, const char *key, struct order *ret);
-        int (*set_status)(void *self, const char *id, enum order_status from, enum order_status to,
-                          const char *reason, int64_t updated_at);
+        /* changed: the order as read, with its new status, reason and
+         * updated_at; stored only if the order is still in `from` (else
+         * -ESTALE; -ENOENT when there is no such order). The order.* event
+         * is made from `changed`: an order's lines never change after insert. */
+        int (*set_status)(void *self, const struct order *changed, enum order_status from);
         int (*list)(void *self, const struct order_query *q, struct order *ret, size_t *ret_n);
 };
 struct order_store {

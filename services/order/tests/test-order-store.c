@@ -152,17 +152,36 @@ static void the_same_id_twice_is_refused_and_changes_nothing(void **state)
         assert_int_equal(got.n_items, 1);
 }
 
+/* The order as stored, moved to `to`: what the use case hands to set_status. */
+static int change(const char *id, enum order_status from, enum order_status to, const char *reason,
+                  int64_t at)
+{
+        struct order o;
+        int r = store.ops->find(store.self, id, &o);
+        if (r < 0)
+                return r;
+        o.status = to;
+        snprintf(o.status_reason, sizeof(o.status_reason), "%s", reason);
+        o.updated_at = at;
+        return store.ops->set_status(store.self, &o, from);
+}
+
 static void a_status_change_is_a_compare_and_set(void **state)
 {
         (void)state;
         struct order o = *new_order("cust-1", "k", "seller-1");
+        o.seq = 0;
         assert_int_equal(store.ops->insert(store.self, &o), 0);
-        assert_int_equal(store.ops->set_status(store.self, o.id, ORDER_PENDING,
-                                               ORDER_PAYMENT_AUTHORIZED, "paid", o.created_at + 5),
-                         0);
+        struct order stored; /* the inserted copy is what a read gives: no read needed */
+        assert_int_equal(store.ops->find(store.self, o.id, &stored), 0);
+        assert_true(o.seq > 0);
+        assert_int_equal(stored.seq, o.seq);
+        assert_int_equal(stored.n_items, o.n_items);
+        assert_int_equal(stored.total.units, o.total.units);
+        assert_int_equal(
+                change(o.id, ORDER_PENDING, ORDER_PAYMENT_AUTHORIZED, "paid", o.created_at + 5), 0);
         /* a second writer that read PENDING loses */
-        assert_int_equal(store.ops->set_status(store.self, o.id, ORDER_PENDING, ORDER_REJECTED,
-                                               "late", o.created_at + 6),
+        assert_int_equal(change(o.id, ORDER_PENDING, ORDER_REJECTED, "late", o.created_at + 6),
                          -ESTALE);
         struct order got;
         assert_int_equal(store.ops->find(store.self, o.id, &got), 0);
@@ -170,9 +189,9 @@ static void a_status_change_is_a_compare_and_set(void **state)
         assert_string_equal(got.status_reason, "paid");
         assert_int_equal(got.updated_at, o.created_at + 5);
         assert_int_equal(got.n_items, 1);
-        assert_int_equal(store.ops->set_status(store.self, "no-such-order", ORDER_PENDING,
-                                               ORDER_REJECTED, "x", 1),
-                         -ENOENT);
+        struct order ghost = o;
+        snprintf(ghost.id, sizeof(ghost.id), "no-such-order");
+        assert_int_equal(store.ops->set_status(store.self, &ghost, ORDER_PENDING), -ENOENT);
 }
 
 static size_t list(const struct order_query *q, struct order *out)
@@ -201,9 +220,7 @@ static void listing_filters_and_pages_alike(void **state)
                 memcpy(ids[i], o->id, sizeof(ids[i]));
                 assert_int_equal(store.ops->insert(store.self, o), 0);
         }
-        assert_int_equal(
-                store.ops->set_status(store.self, ids[3], ORDER_PENDING, ORDER_REJECTED, "r", 1),
-                0);
+        assert_int_equal(change(ids[3], ORDER_PENDING, ORDER_REJECTED, "r", 1), 0);
         struct order out[8];
         struct order_query q = {.customer_id = "list-a", .limit = 8};
         assert_int_equal(list(&q, out), 3);

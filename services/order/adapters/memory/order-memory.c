@@ -42,7 +42,7 @@ static struct order *order_by_key(struct order_memory_store *m, const char *cust
         return NULL;
 }
 
-static int mem_insert(void *self, const struct order *o)
+static int mem_insert(void *self, struct order *o)
 {
         struct order_memory_store *m = self;
         int r = 0;
@@ -53,9 +53,8 @@ static int mem_insert(void *self, const struct order *o)
         if (!r)
                 r = grow_for_one(&m->orders, &m->cap, m->n, sizeof(*m->orders));
         if (!r) {
-                m->orders[m->n] = *o;
-                m->orders[m->n].seq = (int64_t)m->n + 1;
-                m->n++;
+                o->seq = (int64_t)m->n + 1;
+                m->orders[m->n++] = *o;
         }
         pthread_mutex_unlock(&m->lock);
         return r;
@@ -83,17 +82,16 @@ static int mem_find_by_key(void *self, const char *customer_id, const char *key,
         return copy_out(m, order_by_key(m, customer_id, key), ret);
 }
 
-static int mem_set_status(void *self, const char *id, enum order_status from, enum order_status to,
-                          const char *reason, int64_t updated_at)
+static int mem_set_status(void *self, const struct order *changed, enum order_status from)
 {
         struct order_memory_store *m = self;
         pthread_mutex_lock(&m->lock);
-        struct order *o = order_of(m, id);
+        struct order *o = order_of(m, changed->id);
         int r = !o ? -ENOENT : o->status != from ? -ESTALE : 0;
         if (!r) {
-                o->status = to;
-                snprintf(o->status_reason, sizeof(o->status_reason), "%s", reason ? reason : "");
-                o->updated_at = updated_at;
+                o->status = changed->status;
+                snprintf(o->status_reason, sizeof(o->status_reason), "%s", changed->status_reason);
+                o->updated_at = changed->updated_at;
         }
         pthread_mutex_unlock(&m->lock);
         return r;

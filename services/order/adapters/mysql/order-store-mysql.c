@@ -126,7 +126,8 @@ static int append_event(struct db_conn *c, const struct order *o)
 /* The order, its lines and order.created in one transaction. */
 static int insert_change(struct db_conn *c, void *arg)
 {
-        const struct order *o = arg;
+        struct order *o = arg;
+        uint64_t seq = 0;
         int r;
         const struct order_address *a = &o->address;
         struct db_value head[] = {db_text(o->id),
@@ -149,8 +150,9 @@ static int insert_change(struct db_conn *c, void *arg)
                          "total_units, total_nanos, recipient, line1, line2, city, postal_code, "
                          "country_code, created_at, updated_at) "
                          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                         head, 15, NULL, NULL)) < 0)
+                         head, 15, NULL, &seq)) < 0)
                 return r;
+        o->seq = (int64_t)seq;
         for (size_t i = 0; i < o->n_items; i++) {
                 const struct order_item *it = &o->items[i];
                 struct db_value line[] = {db_text(o->id),
@@ -173,18 +175,17 @@ static int insert_change(struct db_conn *c, void *arg)
         return append_event(c, o);
 }
 
-static int store_insert(void *self, const struct order *o)
+static int store_insert(void *self, struct order *o)
 {
-        return db_pool_in_transaction(self, insert_change, (void *)o);
+        return db_pool_in_transaction(self, insert_change, o);
 }
 
-/* The status change and its event in one transaction: the order is read
- * under a row lock (for the event's lines), changed, and the event appended. */
+/* The status change and its event in one transaction: a compare-and-set on
+ * the status (no read under a lock: the caller read the order, and its
+ * lines never change), then the event from the caller's copy. */
 struct status_change {
-        const char *id;
-        enum order_status from, to;
-        const char *reason;
-        int64_t updated_at;
+        const struct order *changed;
+        enum order_status from;
 };
 
 /* -ESTALE when the order exists (its status is not the expected one),
@@ -200,48 +201,22 @@ static int order_exists(struct db_conn *c, const char *id)
 static int status_change(struct db_conn *c, void *arg)
 {
         const struct status_change *ch = arg;
-        struct order *o = malloc(sizeof(*o));
-        if (!o)
-                return -ENOMEM;
-        struct db_value key[] = {db_text(ch->id), db_int(ch->from)};
-        struct order_rows rows = {.out = o, .cap = 1};
-        int r = db_query(c,
-                         "SELECT " ORDER_COLUMNS " FROM orders WHERE id = ? AND status = ? "
-                         "FOR UPDATE",
-                         key, 2, order_row_cb, &rows);
-        if (r == 0 && rows.n == 0)
-                r = order_exists(c, ch->id); /* yes: another change won */
-        struct db_value item_key = db_text(ch->id);
-        if (r == 0) {
-                o->n_items = 0;
-                r = db_query(c,
-                             "SELECT book_id, title, seller_id, quantity, unit_units, unit_nanos, "
-                             "line_units, line_nanos FROM order_items WHERE order_id = ? "
-                             "ORDER BY position",
-                             &item_key, 1, item_row_cb, o);
-        }
-        struct db_value v[] = {db_int(ch->to), db_text(ch->reason), db_int(ch->updated_at),
-                               db_text(ch->id)};
-        if (r == 0)
-                r = db_exec(c,
-                            "UPDATE orders SET status = ?, status_reason = ?, updated_at = ? "
-                            "WHERE id = ?",
-                            v, 4, NULL, NULL);
-        if (r == 0) {
-                o->status = ch->to;
-                snprintf(o->status_reason, sizeof(o->status_reason), "%s",
-                         ch->reason ? ch->reason : "");
-                o->updated_at = ch->updated_at;
-                r = append_event(c, o);
-        }
-        free(o);
-        return r;
+        const struct order *o = ch->changed;
+        struct db_value v[] = {db_int(o->status), db_text(o->status_reason), db_int(o->updated_at),
+                               db_text(o->id), db_int(ch->from)};
+        uint64_t changed = 0;
+        int r = db_exec(c,
+                        "UPDATE orders SET status = ?, status_reason = ?, updated_at = ? "
+                        "WHERE id = ? AND status = ?",
+                        v, 5, &changed, NULL);
+        if (r == 0 && changed == 0)
+                r = order_exists(c, o->id); /* yes: another change won */
+        return r < 0 ? r : append_event(c, o);
 }
 
-static int store_set_status(void *self, const char *id, enum order_status from,
-                            enum order_status to, const char *reason, int64_t updated_at)
+static int store_set_status(void *self, const struct order *changed, enum order_status from)
 {
-        struct status_change ch = {id, from, to, reason, updated_at};
+        struct status_change ch = {changed, from};
         return db_pool_in_transaction(self, status_change, &ch);
 }
 
