@@ -3,7 +3,9 @@
  * address) through the libs/rpc client, end to end: each call returns when
  * its saga has ended. Prints sagas/s, p50/p95/p99 in ms, and how many sagas
  * came back COMPLETED.
- *   checkout-load TARGET BOOK TOKEN THREADS CALLS RUN_ID */
+ *   checkout-load TARGETS BOOK TOKEN THREADS CALLS RUN_ID
+ * TARGETS: one address, or several separated by commas (coordinator
+ * replicas): thread i calls the (i mod n)-th. */
 #include "bookstore/checkout/v1/checkout.pb-c.h"
 #include "core/clock.h"
 #include "rpc/client.h"
@@ -14,18 +16,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *target, *book, *run_id;
+enum { MAX_TARGETS = 8 };
+static char *targets[MAX_TARGETS];
+static int n_targets;
+static const char *book, *run_id;
 static char authorization[2048];
 static int calls_per_thread;
 static struct rpc_client *client;
 
 struct load_thread {
         pthread_t thread;
+        const char *target;
         int id, completed;
         int64_t *latency_us;
 };
 
-static int place_one(const char *key)
+static int place_one(const char *target, const char *key)
 {
         Bookstore__Checkout__V1__CheckoutItem item;
         bookstore__checkout__v1__checkout_item__init(&item);
@@ -76,7 +82,7 @@ static void *load_main(void *arg)
                 char key[64];
                 snprintf(key, sizeof(key), "bench-%s-%d-%d", run_id, t->id, i);
                 int64_t t0 = clock_monotonic_us();
-                t->completed += place_one(key);
+                t->completed += place_one(t->target, key);
                 t->latency_us[i] = clock_monotonic_us() - t0;
         }
         return NULL;
@@ -91,16 +97,19 @@ static int by_value(const void *a, const void *b)
 int main(int argc, char **argv)
 {
         if (argc != 7) {
-                fprintf(stderr, "usage: checkout-load TARGET BOOK TOKEN THREADS CALLS RUN_ID\n");
+                fprintf(stderr, "usage: checkout-load TARGETS BOOK TOKEN THREADS CALLS RUN_ID\n");
                 return 2;
         }
-        target = argv[1];
+        for (char *save = NULL, *a = strtok_r(argv[1], ",", &save); a && n_targets < MAX_TARGETS;
+             a = strtok_r(NULL, ",", &save))
+                targets[n_targets++] = a;
         book = argv[2];
         snprintf(authorization, sizeof(authorization), "Bearer %s", argv[3]);
         int threads = atoi(argv[4]);
         calls_per_thread = atoi(argv[5]);
         run_id = argv[6];
-        if (threads < 1 || threads > 256 || calls_per_thread < 1 || rpc_client_new(&client) < 0)
+        if (n_targets < 1 || threads < 1 || threads > 256 || calls_per_thread < 1 ||
+            rpc_client_new(&client) < 0)
                 return 2;
         size_t n = (size_t)threads * (size_t)calls_per_thread;
         struct load_thread *t = calloc((size_t)threads, sizeof(*t));
@@ -110,6 +119,7 @@ int main(int argc, char **argv)
         int64_t start = clock_monotonic_us();
         for (int i = 0; i < threads; i++) {
                 t[i].id = i;
+                t[i].target = targets[i % n_targets];
                 t[i].latency_us = latency + (size_t)i * (size_t)calls_per_thread;
                 pthread_create(&t[i].thread, NULL, load_main, &t[i]);
         }

@@ -29,15 +29,26 @@ start_service inventory BOOKSTORE_CATALOG_TARGET=127.0.0.1:${port[catalog]}
 start_service payment
 start_service order BOOKSTORE_CATALOG_TARGET=127.0.0.1:${port[catalog]} \
   BOOKSTORE_IDENTITY_TARGET=127.0.0.1:${port[identity]}
-start_service checkout BOOKSTORE_CHECKOUT_SERVICE_SECRET=$secret \
-  BOOKSTORE_IDENTITY_TARGET=127.0.0.1:${port[identity]} \
-  BOOKSTORE_ORDER_TARGET=127.0.0.1:${port[order]} BOOKSTORE_PAYMENT_TARGET=127.0.0.1:${port[payment]} \
-  BOOKSTORE_INVENTORY_TARGET=127.0.0.1:${port[inventory]}
+# BENCH_COORDINATORS (1): checkout replicas against the one database; the
+# load spreads its clients over them
+coordinators=()
+for i in $(seq "${BENCH_COORDINATORS:-1}"); do
+  name=checkout; [ "$i" = 1 ] || { name=checkout$i; services+=("$name"); }
+  up=CHECKOUT
+  # shellcheck disable=SC2046
+  start "$name" build-release/services/checkout/checkout "BOOKSTORE_${up}_ADDR=127.0.0.1:0" \
+    "BOOKSTORE_${up}_METRICS_ADDR=127.0.0.1:0" $(db_env "$up") BOOKSTORE_CHECKOUT_SERVICE_SECRET=$secret \
+    BOOKSTORE_IDENTITY_TARGET=127.0.0.1:${port[identity]} \
+    BOOKSTORE_ORDER_TARGET=127.0.0.1:${port[order]} BOOKSTORE_PAYMENT_TARGET=127.0.0.1:${port[payment]} \
+    BOOKSTORE_INVENTORY_TARGET=127.0.0.1:${port[inventory]}
+  port[$name]=$started_port pid[$name]=$started_pid
+  coordinators+=("127.0.0.1:$started_port")
+done
 
 book=$(new_book "${port[catalog]}" "$seller")
 bufcurl -H "authorization: Bearer $seller" -d "{\"book_id\": \"$book\", \"on_hand\": $STOCK}" \
   "http://127.0.0.1:${port[inventory]}/bookstore.inventory.v1.InventoryService/SetStock" >/dev/null
-load() { build-release/bench/checkout-load "127.0.0.1:${port[checkout]}" "$book" "$customer" "$@"; }
+load() { build-release/bench/checkout-load "$(IFS=,; echo "${coordinators[*]}")" "$book" "$customer" "$@"; }
 
 check_reconciled() { # placed
   captured=$(sql "SELECT COUNT(*) FROM bookstore_payment.payments WHERE status = 2")

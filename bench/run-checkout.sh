@@ -4,7 +4,8 @@
 # end -- each call returns when its saga has ended -- at 1, 8 and 32
 # concurrent clients (bench/checkout-load.c). Checked after each level: every
 # saga COMPLETED, and as many payments captured and units sold as calls made.
-# Writes bench/results/checkout.md.
+# Writes bench/results/checkout.md (BENCH_COORDINATORS=2: two checkout replicas,
+# bench/results/checkout-2-coordinators.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -35,6 +36,8 @@ per_process_ticks() {
   for p in $(system_pids); do echo "${process_names[$i]} $(awk '{print $14 + $15}' "/proc/$p/stat")"; i=$((i + 1)); done
 }
 
+results=bench/results/checkout.md
+[ "${#coordinators[@]}" = 1 ] || results=bench/results/checkout-${#coordinators[@]}-coordinators.md
 rows=() placed=80
 for clients in $LEVELS; do
   # calls per client sized from a short probe so each level runs about SECONDS_PER_LEVEL
@@ -43,10 +46,12 @@ for clients in $LEVELS; do
   calls=$(( (probe * SECONDS_PER_LEVEL + clients - 1) / clients ))
   [ "$calls" -ge 10 ] || calls=10
   before=$(cpu_ticks) stmts_before=$(status Com_stmt_execute) fsyncs_before=$(status Innodb_data_fsyncs)
+  commits_before=$(status Com_commit)
   per_before=$(per_process_ticks)
   read -r rate p50 p95 p99 completed < <(load "$clients" "$calls" "run$clients")
   total=$((clients * calls))
   stmts=$(( ($(status Com_stmt_execute) - stmts_before) / total ))
+  commits=$(awk -v c=$(($(status Com_commit) - commits_before)) -v n="$total" 'BEGIN {printf "%.1f", c / n}')
   fsyncs=$(awk -v f=$(($(status Innodb_data_fsyncs) - fsyncs_before)) -v n="$total" 'BEGIN {printf "%.1f", f / n}')
   cpu_ms=$(awk -v t=$(($(cpu_ticks) - before)) -v hz="$(getconf CLK_TCK)" -v n="$total" \
     'BEGIN {printf "%.1f", t / hz * 1000 / n}')
@@ -57,7 +62,7 @@ for clients in $LEVELS; do
     echo "bench: $completed of $total sagas COMPLETED at $clients clients" >&2
     exit 1
   fi
-  rows+=("$clients|$total|$rate|$p50|$p95|$p99|$cpu_ms|$stmts|$fsyncs")
+  rows+=("$clients|$total|$rate|$p50|$p95|$p99|$cpu_ms|$stmts|$commits|$fsyncs")
 done
 
 # everything placed (warm-up and probes included) was paid, captured and taken from stock
@@ -74,13 +79,15 @@ check_reconciled "$placed"
   echo "(CreateOrder, AuthorizePayment, ChangeOrderStatus, ReserveStock, CapturePayment,"
   echo "CommitReservation + ChangeOrderStatus) and the saga's state written before and after each."
   echo
-  echo "| concurrent clients | sagas | completed sagas/s | p50 ms | p95 ms | p99 ms | CPU ms / saga (all processes) | SQL statements / saga | InnoDB fsyncs / saga |"
-  echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+  echo "Coordinators (checkout replicas, one database, the load's clients spread over them): ${#coordinators[@]}."
+  echo
+  echo "| concurrent clients | sagas | completed sagas/s | p50 ms | p95 ms | p99 ms | CPU ms / saga (all processes) | SQL statements / saga | commits / saga | InnoDB fsyncs / saga |"
+  echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   for r in "${rows[@]}"; do echo "| ${r//|/ | } |"; done
   echo
   echo "CPU ms per saga by process at the last level: $by_process."
   echo
   echo "Checked: every saga COMPLETED; $placed orders placed in the whole run (warm-up included),"
   echo "$captured payments captured, $confirmed orders confirmed, $sold units gone from stock."
-} >bench/results/checkout.md
-cat bench/results/checkout.md
+} >"$results"
+cat "$results"
