@@ -118,30 +118,14 @@ static void on_message(void *ctx, const char *msg, size_t len)
         pthread_rwlock_unlock(&s->lock);
 }
 
-static int read_tokens(struct auth_revocation_set *s, struct tables *t, int64_t now_s)
+/* A reply of (id, number) pairs -- ZRANGEBYSCORE WITHSCORES, HGETALL -- into a table. */
+static int put_pairs(struct revoked **table, int r, redisReply *reply)
 {
-        redisReply *reply;
-        int r = kv_command(s->kv, &reply, "ZRANGEBYSCORE %s (%" PRId64 " +inf WITHSCORES",
-                           AUTH_REVOKED_TOKENS_KEY, now_s);
         if (r < 0)
                 return r;
         for (size_t i = 0; r == 0 && reply->type == REDIS_REPLY_ARRAY && i + 1 < reply->elements;
              i += 2)
-                r = table_put(&t->tokens, reply->element[i]->str, reply->element[i]->len,
-                              strtoll(reply->element[i + 1]->str, NULL, 10));
-        freeReplyObject(reply);
-        return r;
-}
-
-static int read_subjects(struct auth_revocation_set *s, struct tables *t)
-{
-        redisReply *reply;
-        int r = kv_command(s->kv, &reply, "HGETALL %s", AUTH_REVOKED_SUBJECTS_KEY);
-        if (r < 0)
-                return r;
-        for (size_t i = 0; r == 0 && reply->type == REDIS_REPLY_ARRAY && i + 1 < reply->elements;
-             i += 2)
-                r = table_put(&t->subjects, reply->element[i]->str, reply->element[i]->len,
+                r = table_put(table, reply->element[i]->str, reply->element[i]->len,
                               strtoll(reply->element[i + 1]->str, NULL, 10));
         freeReplyObject(reply);
         return r;
@@ -152,9 +136,14 @@ static int on_resync(void *ctx)
 {
         struct auth_revocation_set *s = ctx;
         struct tables fresh = {0};
-        int r = read_tokens(s, &fresh, clock_realtime_ms() / 1000);
-        if (r == 0)
-                r = read_subjects(s, &fresh);
+        redisReply *reply = NULL;
+        int r = kv_command(s->kv, &reply, "ZRANGEBYSCORE %s (%" PRId64 " +inf WITHSCORES",
+                           AUTH_REVOKED_TOKENS_KEY, clock_realtime_ms() / 1000);
+        r = put_pairs(&fresh.tokens, r, reply);
+        if (r == 0) {
+                r = kv_command(s->kv, &reply, "HGETALL %s", AUTH_REVOKED_SUBJECTS_KEY);
+                r = put_pairs(&fresh.subjects, r, reply);
+        }
         if (r < 0) {
                 tables_clear(&fresh);
                 return r;

@@ -17,3 +17,11 @@ static inline const char *contract_env(const char *name)
         }
         return v;
 }
+
+/* Settings of a Redis nobody listens at (port 1), short timeouts: for the
+ * "Redis is down" cases. */
+#define CONTRACT_KV_UNREACHABLE                                                                    \
+        {                                                                                          \
+                .host = "127.0.0.1", .port = 1, .password = "", .pool_size = 1,                    \
+                .connect_timeout_ms = 100, .command_timeout_ms = 100                               \
+        }

@@ -81,12 +81,7 @@ static void a_subject_is_revoked_for_tokens_issued_before(void **state)
 
 static void unreachable_store_is_an_error_not_a_pass(void **state)
 {
-        struct kv_config cfg = {.host = "127.0.0.1",
-                                .port = 1,
-                                .password = "",
-                                .pool_size = 1,
-                                .connect_timeout_ms = 200,
-                                .command_timeout_ms = 200};
+        struct kv_config cfg = CONTRACT_KV_UNREACHABLE;
         struct kv *down;
         assert_int_equal(kv_new(&down, &cfg), 0);
         struct auth_revocations rev = auth_revocations_redis(down);
@@ -197,12 +192,7 @@ static void a_new_copy_starts_from_what_was_revoked_before(void **state)
 
 static void a_copy_that_never_synced_fails_closed(void **state)
 {
-        struct kv_config cfg = {.host = "127.0.0.1",
-                                .port = 1,
-                                .password = "",
-                                .pool_size = 1,
-                                .connect_timeout_ms = 100,
-                                .command_timeout_ms = 100};
+        struct kv_config cfg = CONTRACT_KV_UNREACHABLE;
         struct kv *down;
         assert_int_equal(kv_new(&down, &cfg), 0);
         struct auth_revocation_set *set;

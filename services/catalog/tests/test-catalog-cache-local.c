@@ -171,12 +171,7 @@ static void a_fill_overtaken_by_an_invalidation_is_not_kept(void **state)
 static void a_replica_that_cannot_follow_reads_the_shared_cache(void **state)
 {
         (void)state;
-        struct kv_config down_cfg = {.host = "127.0.0.1",
-                                     .port = 1,
-                                     .password = "",
-                                     .pool_size = 1,
-                                     .connect_timeout_ms = 100,
-                                     .command_timeout_ms = 100};
+        struct kv_config down_cfg = CONTRACT_KV_UNREACHABLE;
         struct kv *down;
         assert_int_equal(kv_new(&down, &down_cfg), 0);
         struct catalog_cache_local *c;
