@@ -267,15 +267,43 @@ static void trace_ids_are_well_formed_and_distinct(void **state)
         }
 }
 
+/* stderr into a temporary file while a test logs, then read back. */
+struct captured {
+        char path[32];
+        int fd, saved;
+};
+
+static void capture_stderr(struct captured *c)
+{
+        snprintf(c->path, sizeof(c->path), "/tmp/bookstore-log-XXXXXX");
+        c->fd = mkstemp(c->path);
+        assert_true(c->fd >= 0);
+        c->saved = dup(STDERR_FILENO);
+        dup2(c->fd, STDERR_FILENO);
+}
+
+static FILE *captured_lines(struct captured *c)
+{
+        dup2(c->saved, STDERR_FILENO);
+        close(c->saved);
+        FILE *f = fopen(c->path, "r");
+        assert_non_null(f);
+        return f;
+}
+
+static void captured_done(struct captured *c, FILE *f)
+{
+        fclose(f);
+        close(c->fd);
+        unlink(c->path);
+}
+
 /* Lines that log_emit_flat writes parse as JSON with exactly the fields given. */
 static void flat_lines_are_the_same_json(void **state)
 {
         (void)state;
-        char path[] = "/tmp/bookstore-flat-XXXXXX";
-        int fd = mkstemp(path);
-        assert_true(fd >= 0);
-        int saved = dup(STDERR_FILENO);
-        dup2(fd, STDERR_FILENO);
+        struct captured cap;
+        capture_stderr(&cap);
         log_set_service("unit");
         char long_text[6000];
         memset(long_text, 'x', sizeof(long_text) - 1);
@@ -293,10 +321,7 @@ static void flat_lines_are_the_same_json(void **state)
         log_emit_flat(LOG_DEBUG, "hidden", fields, 1);
         const struct log_field big[] = {{.key = "long", .text = long_text}};
         log_emit_flat(LOG_INFO, "big", big, 1); /* past the buffer: through jansson */
-        dup2(saved, STDERR_FILENO);
-        close(saved);
-
-        FILE *f = fopen(path, "r");
+        FILE *f = captured_lines(&cap);
         static char line[8192];
         json_error_t jerr;
         assert_non_null(fgets(line, sizeof(line), f));
@@ -323,25 +348,18 @@ static void flat_lines_are_the_same_json(void **state)
         assert_int_equal(strlen(json_string_value(json_object_get(j, "long"))), 5999);
         json_decref(j);
         assert_null(fgets(line, sizeof(line), f));
-        fclose(f);
-        unlink(path);
+        captured_done(&cap, f);
 }
 
 static void log_writes_one_json_object_per_line(void **state)
 {
-        char path[] = "/tmp/bookstore-log-XXXXXX";
-        int fd = mkstemp(path);
-        assert_true(fd >= 0);
-        int saved = dup(STDERR_FILENO);
-        dup2(fd, STDERR_FILENO);
+        struct captured cap;
+        capture_stderr(&cap);
         log_set_service("unit");
         log_msg(LOG_INFO, "hello", "{s:s, s:i}", "book", "Dune \"1965\"", "n", 3);
         log_msg(LOG_DEBUG, "hidden", NULL); /* below the default level */
         log_emit(LOG_ERROR, "bare", NULL);
-        dup2(saved, STDERR_FILENO);
-        close(saved);
-
-        FILE *f = fopen(path, "r");
+        FILE *f = captured_lines(&cap);
         char line[512];
         json_error_t jerr;
         assert_non_null(fgets(line, sizeof(line), f));
@@ -359,9 +377,7 @@ static void log_writes_one_json_object_per_line(void **state)
         assert_string_equal(json_string_value(json_object_get(j, "msg")), "bare");
         json_decref(j);
         assert_null(fgets(line, sizeof(line), f));
-        fclose(f);
-        close(fd);
-        unlink(path);
+        captured_done(&cap, f);
         enum log_level lvl;
         assert_int_equal(log_level_from_string("warn", &lvl), 0);
         assert_int_equal(lvl, LOG_WARN);
