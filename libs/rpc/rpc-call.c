@@ -426,6 +426,9 @@ static void send_final_batch(struct rpc_call *c)
                 ops[n].op = GRPC_OP_RECV_CLOSE_ON_SERVER;
                 ops[n++].data.recv_close_on_server.cancelled = &c->close_cancelled;
         }
+        /* logged and counted here, by the worker that ran the call: the
+         * replies threads, where the batch completes, only release it */
+        rpc_call_log(c);
         grpc_call_error err = GRPC_CALL_ERROR;
         if (rpc_queue_begin_op(c->queue)) {
                 err = grpc_call_start_batch(c->call, ops, n, &c->tag, NULL);
@@ -523,7 +526,6 @@ void rpc_call_reject(struct rpc_call *c, int code, const char *message)
 
 void rpc_call_on_done(struct rpc_call *c)
 {
-        rpc_call_log(c);
         call_release(c);
 }
 

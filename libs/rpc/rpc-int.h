@@ -92,8 +92,8 @@ struct rpc_server {
 
         /* cfg.queues for the services, then health's, then the replies
          * queue: every unary call is bound to it, so its final batch and the
-         * notice that its client went away are taken in by a thread of their
-         * own, however long the handlers wait */
+         * notice that its client went away are taken in by threads of their
+         * own (one per four workers), however long the handlers wait */
         struct rpc_queue *queues;
         int n_queues;
         pthread_t *threads;
@@ -192,7 +192,7 @@ void rpc_call_free(struct rpc_call *c);
 int rpc_call_run_handler(struct rpc_call *c);
 void rpc_call_run_unary(struct rpc_call *c);
 void rpc_call_reject(struct rpc_call *c, int code, const char *message);
-void rpc_call_on_done(struct rpc_call *c);
+void rpc_call_on_done(struct rpc_call *c); /* the final batch completed: release */
 void rpc_call_on_closed(struct rpc_call *c);
 void rpc_call_log(struct rpc_call *c);
 /* Decodes bytes as desc into the given allocator; on failure records status. */

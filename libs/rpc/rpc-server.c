@@ -194,6 +194,14 @@ static struct rpc_queue *replies_queue(struct rpc_server *s)
         return &s->queues[s->n_queues - 1];
 }
 
+/* Threads polling the replies queue: one per four workers. Every unary call
+ * ends there (its release, the close notice); a single one fell behind eight
+ * busy workers on two cores and finished calls piled up in memory. */
+static int replies_threads(const struct rpc_server *s)
+{
+        return (s->cfg.workers + 3) / 4;
+}
+
 /* The queue a new call's operations complete on: a stream's own, the
  * replies queue for a registered unary method, else (an unknown method,
  * answered at once) the queue it arrived on. */
@@ -452,7 +460,7 @@ int rpc_server_start(struct rpc_server *s)
          * replies queue with a thread of its own (see rpc-int.h) */
         s->n_queues = s->cfg.queues + 2;
         s->queues = calloc((size_t)s->n_queues, sizeof(*s->queues));
-        s->threads = calloc((size_t)s->cfg.workers + 2, sizeof(*s->threads));
+        s->threads = calloc((size_t)(s->cfg.workers + 1 + replies_threads(s)), sizeof(*s->threads));
         if (!s->queues || !s->threads)
                 return -ENOMEM;
         for (int i = 0; i < s->n_queues; i++) {
@@ -494,7 +502,7 @@ int rpc_server_start(struct rpc_server *s)
                 for (int k = 0; k < 4 && on_infrastructure_queue(&s->methods[m]); k++)
                         if (pending_new(infra, &s->methods[m]) < 0)
                                 return -ENOMEM;
-        for (int i = 0; i <= s->cfg.workers + 1; i++) {
+        for (int i = 0; i < s->cfg.workers + 1 + replies_threads(s); i++) {
                 struct rpc_queue *q = i < s->cfg.workers    ? &s->queues[i % s->cfg.queues]
                                       : i == s->cfg.workers ? infra
                                                             : replies_queue(s);
@@ -539,15 +547,15 @@ void rpc_server_stop(struct rpc_server *s)
                 if (atomic_load(&q->outstanding) == 0)
                         queue_close(q);
         }
-        /* the replies thread last: the other workers start its operations */
-        int replies_thread = s->cfg.workers + 1;
-        for (int i = 0; i < s->n_threads_started && i < replies_thread; i++)
+        /* the replies threads last: the other workers start their operations */
+        int first_replies = s->cfg.workers + 1;
+        for (int i = 0; i < s->n_threads_started && i < first_replies; i++)
                 pthread_join(s->threads[i], NULL);
         atomic_store(&s->workers_stopped, true);
         if (atomic_load(&replies_queue(s)->outstanding) == 0)
                 queue_close(replies_queue(s));
-        if (s->n_threads_started > replies_thread)
-                pthread_join(s->threads[replies_thread], NULL);
+        for (int i = first_replies; i < s->n_threads_started; i++)
+                pthread_join(s->threads[i], NULL);
         pthread_mutex_lock(&s->streams_lock);
         while (s->active_streams > 0)
                 pthread_cond_wait(&s->streams_done, &s->streams_lock);
