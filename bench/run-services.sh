@@ -69,6 +69,12 @@ if [ -n "${BENCH_PROFILE:-}" ]; then # e.g. BENCH_PROFILE=/tmp/catalog.perf: per
 fi
 rss() { awk '/^VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
 catalog_idle_rss=$(rss "$catalog_pid")
+# where the idle catalog's resident memory is: anonymous vs file-backed, the biggest files
+idle_split=$(awk '/^RssAnon|^RssFile/ {printf "%s%s %.1f MB", (n++ ? ", " : ""), $1, $2 / 1024}' "/proc/$catalog_pid/status")
+idle_split="$idle_split, $(awk '/^Pss:/ {printf "Pss (its share of shared pages) %.1f MB", $2 / 1024}' "/proc/$catalog_pid/smaps_rollup")"
+idle_files=$(awk '/^[0-9a-f]+-[0-9a-f]+ / {f = $6} /^Rss:/ && f ~ /\.so/ {n = f; sub(/.*\//, "", n); kb[n] += $2}
+  END {for (n in kb) printf "%d %s\n", kb[n], n}' "/proc/$catalog_pid/smaps" | sort -rn | head -6 |
+  awk '{printf "%s%s %.1f MB", (NR > 1 ? ", " : ""), $2, $1 / 1024}')
 load "catalog GetBook (token, warm in-process cache, access log on)" "$catalog_port" \
   /bookstore.catalog.v1.CatalogService/GetBook "$work/getbook.body" "$catalog_pid" "authorization: Bearer $customer"
 catalog_loaded_rss=$(rss "$catalog_pid")
@@ -107,7 +113,8 @@ fi
   for r in "${rows[@]}"; do echo "| ${r//|/ | } |"; done
   echo
   echo "Catalog (first level on, 1024 entries) resident memory: $catalog_idle_rss MB before the GetBook load,"
-  echo "$catalog_loaded_rss MB after it."
+  echo "$catalog_loaded_rss MB after it. Idle: $idle_split; the largest shared libraries resident:"
+  echo "$idle_files (file pages are shared by every process mapping the same library)."
   echo
   echo "ReserveStock, each call a new order of 1 unit of one book (all calls lock the same stock row),"
   echo "$RESERVE_THREADS client threads x $RESERVE_CALLS calls through the libs/rpc client, InnoDB with default"
