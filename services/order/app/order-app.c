@@ -197,6 +197,11 @@ int order_get(struct order_app *app, const struct order_caller *caller, const ch
         return may_read(ret, caller) ? OE_OK : OE_ORDER_NOT_FOUND;
 }
 
+size_t order_page_size(int32_t requested)
+{
+        return page_size_clamp(requested, ORDER_PAGE_DEFAULT, ORDER_PAGE_MAX);
+}
+
 int order_list(struct order_app *app, const struct order_caller *caller,
                const struct order_list_filter *f, int32_t page_size, const char *page_token,
                struct order *ret, size_t *ret_n, char next_token[32])
@@ -212,7 +217,7 @@ int order_list(struct order_app *app, const struct order_caller *caller,
                 return OE_FILTER_INVALID;
         if (f->book_id && *f->book_id && !id_valid(f->book_id, 63))
                 return OE_FILTER_INVALID;
-        size_t size = page_size_clamp(page_size, ORDER_PAGE_DEFAULT, ORDER_PAGE_MAX);
+        size_t size = order_page_size(page_size);
         bool all = caller->role & (ROLE_ADMIN | ROLE_SERVICE);
         bool seller = !all && (caller->role & ROLE_SELLER);
         struct order_query q = {

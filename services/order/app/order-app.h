@@ -42,7 +42,9 @@ int order_create(struct order_app *app, const struct order_caller *caller,
                  const struct order_create_request *req, struct order *ret);
 int order_get(struct order_app *app, const struct order_caller *caller, const char *id,
               struct order *ret);
-/* ret must hold ORDER_PAGE_MAX + 1 orders. */
+/* The page size a request gets (default, at most ORDER_PAGE_MAX): ret of
+ * order_list must hold that many orders plus one. */
+size_t order_page_size(int32_t requested);
 /* What ListOrders filters on besides its caller; zero or none: any. */
 struct order_list_filter {
         enum order_status status;

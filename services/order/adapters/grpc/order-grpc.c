@@ -142,7 +142,8 @@ static int list_orders(struct rpc_call *call, const ProtobufCMessage *msg, Proto
         int32_t size = req->page ? req->page->page_size : 0;
         if (size < 0)
                 return rpc_error(call, RPC_INVALID_ARGUMENT, "page_size must not be negative");
-        struct order *orders = rpc_call_alloc(call, (ORDER_PAGE_MAX + 1) * sizeof(*orders));
+        /* an order has room for 50 lines (70 KB): a page takes what its size needs */
+        struct order *orders = rpc_call_alloc(call, (order_page_size(size) + 1) * sizeof(*orders));
         char next[32];
         size_t n = 0;
         if (!orders)
