@@ -28,6 +28,6 @@ long auth_b64url_decode(const char *in, size_t len, unsigned char *out, size_t o
  * reads): besides the per-token and per-subject keys, every revoked token in
  * a sorted set scored by its expiry, every revoked subject in a hash, and a
  * message on the channel for each change. */
-#define AUTH_REVOKED_TOKENS_KEY "auth:revoked:jtis"
+#define AUTH_REVOKED_TOKENS_KEY   "auth:revoked:jtis"
 #define AUTH_REVOKED_SUBJECTS_KEY "auth:revoked:subs"
-#define AUTH_REVOKED_CHANNEL "auth:revoked"
+#define AUTH_REVOKED_CHANNEL      "auth:revoked"
