@@ -156,3 +156,8 @@ size_t arena_used(const struct arena *a)
 {
         return a->used;
 }
+
+size_t arena_reserved(const struct arena *a)
+{
+        return a->reserved;
+}

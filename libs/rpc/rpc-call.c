@@ -83,12 +83,73 @@ static int64_t now_gpr_monotonic_ms(void)
         return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
 }
 
+/* Spare calls kept per worker thread at most; past that a finished call is
+ * freed. A spare keeps only its arena's first chunk, and only when that is
+ * small (a call that allocated a big block first does not pin it). */
+enum { SPARE_CALLS_PER_WORKER = 4, SPARE_ARENA_BYTES = 16 << 10 };
+
+static struct rpc_call *spare_take(struct rpc_server *s)
+{
+        pthread_mutex_lock(&s->spare_lock);
+        struct rpc_call *c = s->spare_calls;
+        if (c) {
+                s->spare_calls = c->next_spare;
+                s->n_spare_calls--;
+        }
+        pthread_mutex_unlock(&s->spare_lock);
+        if (c) {
+                struct arena *a = c->arena;
+                memset(c, 0, sizeof(*c));
+                c->arena = a;
+        }
+        return c;
+}
+
+static bool spare_keep(struct rpc_server *s, struct rpc_call *c)
+{
+        arena_reset(c->arena);
+        if (arena_reserved(c->arena) > SPARE_ARENA_BYTES)
+                return false;
+        pthread_mutex_lock(&s->spare_lock);
+        bool kept = s->n_spare_calls < s->cfg.workers * SPARE_CALLS_PER_WORKER;
+        if (kept) {
+                c->next_spare = s->spare_calls;
+                s->spare_calls = c;
+                s->n_spare_calls++;
+        }
+        pthread_mutex_unlock(&s->spare_lock);
+        return kept;
+}
+
+void rpc_call_spares_free(struct rpc_server *s)
+{
+        while (s->spare_calls) {
+                struct rpc_call *c = s->spare_calls;
+                s->spare_calls = c->next_spare;
+                arena_free(c->arena);
+                free(c);
+        }
+        s->n_spare_calls = 0;
+}
+
+static struct rpc_call *call_new(struct rpc_server *s)
+{
+        struct rpc_call *c = spare_take(s);
+        if (c)
+                return c;
+        c = calloc(1, sizeof(*c));
+        if (c && arena_new(&c->arena, s->cfg.arena_max_bytes) < 0) {
+                free(c);
+                return NULL;
+        }
+        return c;
+}
+
 struct rpc_call *rpc_call_from_pending(struct rpc_pending *p)
 {
         struct rpc_server *s = p->queue->server;
-        struct rpc_call *c = calloc(1, sizeof(*c));
-        if (!c || arena_new(&c->arena, s->cfg.arena_max_bytes) < 0) {
-                free(c);
+        struct rpc_call *c = call_new(s);
+        if (!c) {
                 /* cannot answer without memory: cancel so the client is not left hanging */
                 grpc_call_cancel_with_status(p->call, GRPC_STATUS_RESOURCE_EXHAUSTED,
                                              "server out of memory", NULL);
@@ -140,6 +201,8 @@ void rpc_call_free(struct rpc_call *c)
         grpc_slice_unref(c->status_details);
         if (c->call)
                 grpc_call_unref(c->call);
+        if (spare_keep(c->server, c))
+                return;
         arena_free(c->arena);
         free(c);
 }
@@ -205,6 +268,8 @@ int64_t rpc_call_deadline_remaining_ms(const struct rpc_call *call)
         return left > 0 ? left : 0;
 }
 
+static void post_close_notice(struct rpc_call *c);
+
 bool rpc_call_cancelled(struct rpc_call *call)
 {
         if (atomic_load(&call->server->cancelled_all))
@@ -213,6 +278,10 @@ bool rpc_call_cancelled(struct rpc_call *call)
                 return true;
         if (call->stream)
                 return call->stream->closed && call->stream->close_cancelled;
+        /* the first question posts the close notice: a call that never asks
+         * costs no extra batch and no extra event */
+        if (!call->close_posted)
+                post_close_notice(call);
         return atomic_load(&call->client_gone) && call->close_cancelled;
 }
 
@@ -450,10 +519,11 @@ static void call_release(struct rpc_call *c)
 }
 
 /* The core completes RECV_CLOSE_ON_SERVER when the client goes away (a
- * cancel, a dropped connection) or the call ends. Posted before the handler
- * runs, it lets a handler that waits on something slow notice a cancel
- * (rpc_call_cancelled) and give its worker back. Without it the call still
- * works: the final batch then takes the close in. */
+ * cancel, a dropped connection) or the call ends. Posted by the handler's
+ * first rpc_call_cancelled() (at once if the client has already gone), it
+ * lets a handler that waits on something slow notice a cancel and give its
+ * worker back. Most handlers never ask: their final batch takes the close in,
+ * one batch and one completion per call instead of two. */
 static void post_close_notice(struct rpc_call *c)
 {
         grpc_op op = {.op = GRPC_OP_RECV_CLOSE_ON_SERVER,
@@ -513,7 +583,6 @@ int rpc_call_run_handler(struct rpc_call *c)
 
 void rpc_call_run_unary(struct rpc_call *c)
 {
-        post_close_notice(c);
         c->status = rpc_call_run_handler(c);
         send_final_batch(c);
 }

@@ -113,6 +113,12 @@ struct rpc_server {
         } * anonymous;
         size_t n_anonymous, cap_anonymous;
 
+        /* finished calls kept for the next ones, arenas reset: a call in
+         * the steady state allocates neither its struct nor its first chunk */
+        pthread_mutex_t spare_lock;
+        struct rpc_call *spare_calls;
+        int n_spare_calls;
+
         struct rpc_health *health;
         struct rpc_reflection *reflection;
         struct rpc_probes *probes;
@@ -162,13 +168,14 @@ struct rpc_call {
         grpc_byte_buffer *response_buffer;
         grpc_slice status_details;
         int close_cancelled;
-        /* unary calls: RECV_CLOSE_ON_SERVER posted before the handler runs */
+        /* unary calls: RECV_CLOSE_ON_SERVER posted by the first rpc_call_cancelled() */
         struct rpc_tag tag_close; /* RPC_TAG_CALL_CLOSED */
         bool close_posted;
         atomic_bool client_gone; /* that close came: close_cancelled may be read */
         atomic_int refs;         /* the final batch's, and the posted close's */
 
         struct rpc_stream *stream; /* streaming calls only */
+        struct rpc_call *next_spare; /* in the server's spare_calls */
         bool counted_anonymous;    /* a stream counted against its peer's anonymous budget */
 };
 
@@ -188,6 +195,8 @@ void rpc_queue_end_op(struct rpc_queue *q);
 /* rpc-call.c */
 struct rpc_call *rpc_call_from_pending(struct rpc_pending *p);
 void rpc_call_free(struct rpc_call *c);
+/* Frees the spare calls; at rpc_server_free. */
+void rpc_call_spares_free(struct rpc_server *s);
 /* Runs the interceptors and handler with the observer and the trace context. */
 int rpc_call_run_handler(struct rpc_call *c);
 void rpc_call_run_unary(struct rpc_call *c);

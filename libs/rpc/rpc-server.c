@@ -28,6 +28,7 @@ int rpc_server_new(struct rpc_server **ret_server, const struct rpc_server_confi
         s->observer = with_defaults((struct rpc_call_observer){0});
         pthread_mutex_init(&s->streams_lock, NULL);
         pthread_cond_init(&s->streams_done, NULL);
+        pthread_mutex_init(&s->spare_lock, NULL);
         if (!s->listen_addr) {
                 rpc_server_free(s);
                 return -ENOMEM;
@@ -66,6 +67,8 @@ void rpc_server_free(struct rpc_server *s)
         free(s->anonymous);
         pthread_mutex_destroy(&s->streams_lock);
         pthread_cond_destroy(&s->streams_done);
+        rpc_call_spares_free(s);
+        pthread_mutex_destroy(&s->spare_lock);
         free(s->listen_addr);
         free(s);
         grpc_shutdown();

@@ -89,6 +89,12 @@ static void keep_big_blocks_out_of_the_heaps(void)
 int svc_new(struct svc **ret_svc, const struct svc_options *opts, char *err, size_t err_len)
 {
         keep_big_blocks_out_of_the_heaps();
+        /* the access log's line per call is written off the call's thread */
+        int r = log_start_background_writer();
+        if (r < 0) {
+                snprintf(err, err_len, "cannot start the log writer: %s", strerror(-r));
+                return r;
+        }
         struct svc *c = calloc(1, sizeof(*c));
         if (!c)
                 return -ENOMEM;
@@ -98,7 +104,7 @@ int svc_new(struct svc **ret_svc, const struct svc_options *opts, char *err, siz
         snprintf(db_prefix, sizeof(db_prefix), "BOOKSTORE_%s_DB", opts->name);
         snprintf(pool_env, sizeof(pool_env), "%s_POOL_SIZE", db_prefix);
         struct cfg_error e = {{0}};
-        int r = -EINVAL;
+        r = -EINVAL;
         if (rpc_server_config_from_env(&c->rpc, addr_env, opts->default_addr, err, err_len) < 0 ||
             db_config_from_env(&c->db_cfg, db_prefix, opts->default_db, err, err_len) < 0 ||
             kv_config_from_env(&c->kv_cfg, "BOOKSTORE_REDIS", err, err_len) < 0 ||

@@ -94,6 +94,7 @@ static int read_settings(struct settings *s, struct gateway_backend_grpc *backen
 int main(void)
 {
         log_set_service("gateway");
+        log_start_background_writer();
         rpc_block_signals();
         char err[512] = "";
         struct settings s = {0};

@@ -98,6 +98,7 @@ static void auth_free(struct auth_setup *a)
 int main(void)
 {
         log_set_service("testsvc");
+        log_start_background_writer();
         rpc_block_signals();
 
         struct rpc_server_config cfg;

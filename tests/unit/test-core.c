@@ -284,6 +284,7 @@ static void capture_stderr(struct captured *c)
 
 static FILE *captured_lines(struct captured *c)
 {
+        log_flush(); /* what the background writer (when started) still holds */
         dup2(c->saved, STDERR_FILENO);
         close(c->saved);
         FILE *f = fopen(c->path, "r");
@@ -348,6 +349,91 @@ static void flat_lines_are_the_same_json(void **state)
         assert_int_equal(strlen(json_string_value(json_object_get(j, "long"))), 5999);
         json_decref(j);
         assert_null(fgets(line, sizeof(line), f));
+        captured_done(&cap, f);
+}
+
+/* Numbers as the access log writes them: integers plainly, reals with six
+ * significant digits and always a fraction (so jansson reads a real). */
+static void flat_numbers_are_plain_text(void **state)
+{
+        (void)state;
+        struct captured cap;
+        capture_stderr(&cap);
+        const struct log_field fields[] = {
+                {.key = "a", .number = 0.0005, .is_real = true},
+                {.key = "b", .number = 2, .is_real = true},
+                {.key = "c", .number = 1.23456, .is_real = true},
+                {.key = "d", .number = -3},
+                {.key = "e", .number = 1e12, .is_real = true},
+                {.key = "f", .number = 0},
+                {.key = "g", .number = 12.5, .is_real = true},
+                {.key = "h", .number = 9.9999999, .is_real = true},
+                {.key = "i", .number = 123456.78, .is_real = true},
+        };
+        log_emit_flat(LOG_INFO, "n", fields, 9);
+        FILE *f = captured_lines(&cap);
+        char line[1024];
+        assert_non_null(fgets(line, sizeof(line), f));
+        assert_non_null(strstr(line, "\"a\":0.0005,\"b\":2.0,\"c\":1.23456,\"d\":-3,\"e\":1e+12,"
+                                     "\"f\":0,\"g\":12.5,\"h\":10.0,\"i\":123456.8}"));
+        /* "2026-12-07T12:48:12.345Z" */
+        json_error_t jerr;
+        json_t *j = json_loads(line, 0, &jerr);
+        assert_non_null(j);
+        const char *ts = json_string_value(json_object_get(j, "ts"));
+        assert_int_equal(strlen(ts), 24);
+        assert_true(ts[4] == '-' && ts[10] == 'T' && ts[19] == '.' && ts[23] == 'Z');
+        json_decref(j);
+        captured_done(&cap, f);
+}
+
+static int count_lines(const char *path)
+{
+        FILE *f = fopen(path, "r");
+        assert_non_null(f);
+        int n = 0;
+        for (int ch; (ch = fgetc(f)) != EOF;)
+                n += ch == '\n';
+        fclose(f);
+        return n;
+}
+
+/* With the background writer, INFO lines are queued; a WARN line is written
+ * at once after them; a queue overrun writes rather than drops; every line
+ * comes out once and in order. */
+static void background_writer_keeps_every_line_in_order(void **state)
+{
+        (void)state;
+        struct captured cap;
+        capture_stderr(&cap);
+        assert_int_equal(log_start_background_writer(), 0);
+        for (int i = 0; i < 3; i++) {
+                const struct log_field fields[] = {{.key = "n", .number = i}};
+                log_emit_flat(LOG_INFO, "queued", fields, 1);
+        }
+        const struct log_field warn[] = {{.key = "n", .number = 3}};
+        log_emit_flat(LOG_WARN, "at once", warn, 1);
+        assert_int_equal(count_lines(cap.path), 4); /* no flush: the warning pushed them out */
+        static char padding[300];
+        memset(padding, 'p', sizeof(padding) - 1);
+        enum { MANY = 2000 }; /* ~750 KB: several times the queue */
+        for (int i = 4; i < 4 + MANY; i++) {
+                const struct log_field fields[] = {{.key = "n", .number = i},
+                                                   {.key = "pad", .text = padding}};
+                log_emit_flat(LOG_INFO, "many", fields, 2);
+        }
+        FILE *f = captured_lines(&cap);
+        static char line[2048];
+        int n = 0;
+        json_error_t jerr;
+        while (fgets(line, sizeof(line), f)) {
+                json_t *j = json_loads(line, 0, &jerr);
+                assert_non_null(j);
+                assert_int_equal(json_integer_value(json_object_get(j, "n")), n);
+                json_decref(j);
+                n++;
+        }
+        assert_int_equal(n, 4 + MANY);
         captured_done(&cap, f);
 }
 
@@ -455,8 +541,11 @@ int main(void)
                 cmocka_unit_test(the_env_port_has_a_settable_fake_and_the_system),
                 cmocka_unit_test(log_writes_one_json_object_per_line),
                 cmocka_unit_test(flat_lines_are_the_same_json),
+                cmocka_unit_test(flat_numbers_are_plain_text),
                 cmocka_unit_test(trace_ids_are_well_formed_and_distinct),
                 cmocka_unit_test(page_tokens_and_sizes),
+                /* last: the writer, once started, stays for the process */
+                cmocka_unit_test(background_writer_keeps_every_line_in_order),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -27,3 +27,5 @@ char *arena_vprintf(struct arena *a, const char *fmt, va_list ap);
 
 /* Bytes handed out since the last reset, for limits and metrics. */
 size_t arena_used(const struct arena *a);
+/* Bytes the arena holds in its chunks (what a reset arena keeps). */
+size_t arena_reserved(const struct arena *a);

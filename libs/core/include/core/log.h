@@ -1,8 +1,9 @@
 /* Structured logging: one JSON object per line on stderr.
  *
  * Every line has "ts" (RFC 3339, UTC, milliseconds), "level", "service" and
- * "msg"; callers add fields as a jansson object. A line is written with a
- * single write(2), so lines from many threads never interleave. */
+ * "msg"; callers add fields as a jansson object. Lines from many threads
+ * never interleave: each is written whole (at most PIPE_BUF bytes per
+ * write(2) unless a single line is longer). */
 #pragma once
 
 #include <jansson.h>
@@ -16,6 +17,19 @@ void log_set_service(const char *service);
 void log_set_min_level(enum log_level level);
 /* Parses "debug", "info", "warn" or "error"; -EINVAL otherwise. */
 int log_level_from_string(const char *s, enum log_level *ret);
+
+/* From now on, lines below LOG_WARN (the access log's line per call, most of
+ * all) are queued and written by a thread of the logger's own, in batches,
+ * about a millisecond after they are logged: a call no longer waits for a
+ * write(2) of its own. A WARN or ERROR line is written at once, after every
+ * line queued before it, so the lines that explain a failure are out before
+ * anything else can go wrong. A full queue makes the logging thread write (no
+ * line is dropped). What is queued when the process is killed or crashes (at
+ * most about a millisecond of INFO lines) is lost; exit() writes it. Call
+ * once at start-up, before other threads log. */
+int log_start_background_writer(void);
+/* Writes what is queued now (a no-op without the background writer). */
+void log_flush(void);
 
 /* Steals the reference to fields (which may be NULL). */
 /* The trace id of the work this thread does now ("" or NULL: none); every

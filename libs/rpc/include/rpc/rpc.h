@@ -200,8 +200,10 @@ const char *rpc_call_peer_address(struct rpc_call *call);
 const char *rpc_call_metadata(struct rpc_call *call, const char *key);
 /* Milliseconds left before the deadline, or -1 when the client set none. */
 int64_t rpc_call_deadline_remaining_ms(const struct rpc_call *call);
-/* True once the deadline passed, the client cancelled (streams), or the
- * server's grace period ran out. Long handlers should check it. */
+/* True once the deadline passed, the client cancelled, or the server's grace
+ * period ran out. Long handlers should check it, from the handler's thread;
+ * a unary call learns of a cancel only from its first check on (that check
+ * asks the core to report it). */
 bool rpc_call_cancelled(struct rpc_call *call);
 /* The trace id of the call: from its `traceparent`, or a new one when none
  * (or an invalid one) was sent. */
