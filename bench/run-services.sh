@@ -46,27 +46,19 @@ bufcurl -H "authorization: Bearer $seller" -d "{\"book_id\": \"$book\", \"on_han
 frame 1 "$book" >"$work/getbook.body"
 frame 1 "hello bookstore" >"$work/echo.body"
 
-rows=()
-load() { # label port path body pid [header]
-  local label=$1 port=$2 path=$3 body=$4 pid=$5 header=${6:-x-bench: 1} r
+# Every row is measured ROUNDS times, the rows interleaved round by round, so
+# a noisy neighbour slows all of them alike; the table gives each row's median
+# and the ratios are medians of the ratios within each round.
+ROUNDS=${BENCH_ROUNDS:-3}
+labels=() measured=()
+load() { # row label port path body pid [header]
+  local row=$1 label=$2 port=$3 path=$4 body=$5 pid=$6 header=${7:-x-bench: 1}
+  labels[row]=$label
   h2load -n "$WARMUP" -c "$CLIENTS" -m "$STREAMS" -t 1 -d "$body" -H 'content-type: application/grpc' \
     -H 'te: trailers' -H "$header" "http://127.0.0.1:$port$path" >/dev/null
-  r=$(h2load_run "$N" "$CLIENTS" "$STREAMS" "$port" "$path" "$body" "$pid" "$header")
-  rows+=("$label|${r// /|}")
+  measured+=("$row $round $(h2load_run "$N" "$CLIENTS" "$STREAMS" "$port" "$path" "$body" "$pid" "$header")")
 }
-load "bare grpc-core loop (Echo)" "$bare_port" /bookstore.testing.v1.TestService/Echo "$work/echo.body" "$bare_pid"
-load "libs/rpc runtime (Echo, access log on)" "$testsvc_port" /bookstore.testing.v1.TestService/Echo "$work/echo.body" "$testsvc_pid"
-load "grpc-go $go_version (Echo, access log on)" "$go_port" /bookstore.testing.v1.TestService/Echo "$work/echo.body" "$go_pid"
-ok_go=$(grep -c '"method":"/bookstore.testing.v1.TestService/Echo","code":"OK"' "$work/go-peer.log" || true)
-if [ "$ok_go" != $((N + WARMUP)) ]; then
-  echo "bench: the Go peer logged $ok_go OK calls, expected $((N + WARMUP))" >&2
-  exit 1
-fi
-getbook_ok() { grep -c '"method":"/bookstore.catalog.v1.CatalogService/GetBook","code":"OK"' "$work/catalog.log" || true; }
-ok_before=$(getbook_ok)
-if [ -n "${BENCH_PROFILE:-}" ]; then # e.g. BENCH_PROFILE=/tmp/catalog.perf: perf record the catalog
-  perf record -g -p "$catalog_pid" -o "$BENCH_PROFILE" -- sleep 6 >/dev/null 2>&1 &
-fi
+getbook_ok() { grep -c '"method":"/bookstore.catalog.v1.CatalogService/GetBook","code":"OK"' "$work/$1.log" || true; }
 rss() { awk '/^VmRSS/ {printf "%.1f", $2 / 1024}' "/proc/$1/status"; }
 catalog_idle_rss=$(rss "$catalog_pid")
 # where the idle catalog's resident memory is: anonymous vs file-backed, the biggest files
@@ -75,19 +67,57 @@ idle_split="$idle_split, $(awk '/^Pss:/ {printf "Pss (its share of shared pages)
 idle_files=$(awk '/^[0-9a-f]+-[0-9a-f]+ / {f = $6} /^Rss:/ && f ~ /\.so/ {n = f; sub(/.*\//, "", n); kb[n] += $2}
   END {for (n in kb) printf "%d %s\n", kb[n], n}' "/proc/$catalog_pid/smaps" | sort -rn | head -6 |
   awk '{printf "%s%s %.1f MB", (NR > 1 ? ", " : ""), $2, $1 / 1024}')
-load "catalog GetBook (token, warm in-process cache, access log on)" "$catalog_port" \
-  /bookstore.catalog.v1.CatalogService/GetBook "$work/getbook.body" "$catalog_pid" "authorization: Bearer $customer"
-catalog_loaded_rss=$(rss "$catalog_pid")
-load "catalog GetBook (token, warm Redis cache only, access log on)" "$shared_port" \
-  /bookstore.catalog.v1.CatalogService/GetBook "$work/getbook.body" "$shared_pid" "authorization: Bearer $customer"
+if [ -n "${BENCH_PROFILE:-}" ]; then # e.g. BENCH_PROFILE=/tmp/catalog.perf: perf record the catalog's first GetBook round
+  perf record -g -p "$catalog_pid" -o "$BENCH_PROFILE" -- sleep 6 >/dev/null 2>&1 &
+fi
+getbook_before=$(getbook_ok catalog) # the inventory's own GetBook when the stock was set
+for round in $(seq "$ROUNDS"); do
+  load 0 "bare grpc-core loop (Echo)" "$bare_port" /bookstore.testing.v1.TestService/Echo "$work/echo.body" "$bare_pid"
+  load 1 "libs/rpc runtime (Echo, access log on)" "$testsvc_port" /bookstore.testing.v1.TestService/Echo "$work/echo.body" "$testsvc_pid"
+  load 2 "grpc-go $go_version (Echo, access log on)" "$go_port" /bookstore.testing.v1.TestService/Echo "$work/echo.body" "$go_pid"
+  load 3 "catalog GetBook (token, warm in-process cache, access log on)" "$catalog_port" \
+    /bookstore.catalog.v1.CatalogService/GetBook "$work/getbook.body" "$catalog_pid" "authorization: Bearer $customer"
+  [ "$round" = 1 ] && catalog_loaded_rss=$(rss "$catalog_pid")
+  load 4 "catalog GetBook (token, warm Redis cache only, access log on)" "$shared_port" \
+    /bookstore.catalog.v1.CatalogService/GetBook "$work/getbook.body" "$shared_pid" "authorization: Bearer $customer"
+done
 
-sleep 0.5 # the last log lines are written as calls complete
-ok_getbook=$(($(getbook_ok) - ok_before))
-ok_shared=$(grep -c '"method":"/bookstore.catalog.v1.CatalogService/GetBook","code":"OK"' "$work/catalog-shared.log" || true)
-if [ "$ok_getbook" != $((N + WARMUP)) ] || [ "$ok_shared" != $((N + WARMUP)) ]; then
-  echo "bench: GetBook answered OK $ok_getbook and $ok_shared times, expected $((N + WARMUP))" >&2
+sleep 0.5 # the access logs are written a moment after the calls (core/log.h)
+expected=$((ROUNDS * (N + WARMUP)))
+ok_go=$(grep -c '"method":"/bookstore.testing.v1.TestService/Echo","code":"OK"' "$work/go-peer.log" || true)
+ok_getbook=$(($(getbook_ok catalog) - getbook_before)) ok_shared=$(getbook_ok catalog-shared)
+if [ "$ok_go" != "$expected" ] || [ "$ok_getbook" != "$expected" ] || [ "$ok_shared" != "$expected" ]; then
+  echo "bench: OK calls logged: Go peer $ok_go, GetBook $ok_getbook and $ok_shared, expected $expected each" >&2
   exit 1
 fi
+printf '%s\n' "${labels[@]}" >"$work/labels"
+printf '%s\n' "${measured[@]}" >"$work/measured"
+# the table of medians, then the ratios (median over rounds of each round's ratio)
+tables=$(/usr/bin/python3 - "$work/labels" "$work/measured" <<'PY'
+import statistics, sys
+labels = open(sys.argv[1]).read().splitlines()
+runs = {}
+for line in open(sys.argv[2]):
+    row, rnd, *vals = line.split()
+    runs.setdefault(int(row), {})[int(rnd)] = [float(v) for v in vals]
+med = lambda row, i: statistics.median(r[i] for r in runs[row].values())
+print("| unary call | requests/s | p50 ms | p99 ms | server CPU ms / 1000 calls |")
+print("|---|---:|---:|---:|---:|")
+for row, label in enumerate(labels):
+    print(f"| {label} | {med(row, 0):.0f} | {med(row, 1):.2f} | {med(row, 2):.2f} | {med(row, 3):.1f} |")
+def ratio(a, b, i):
+    return statistics.median(runs[a][r][i] / runs[b][r][i] for r in runs[a])
+def spread(a, b, i):
+    v = sorted(runs[a][r][i] / runs[b][r][i] for r in runs[a])
+    return f"{v[0]:.2f}-{v[-1]:.2f}"
+print()
+print("| comparison (same round) | requests/s ratio | CPU per call ratio | target |")
+print("|---|---:|---:|---|")
+for a, b, target in ((1, 0, ">= 0.85x, <= 1.3x"), (1, 2, ">= 1.0x, <= 1.0x"), (3, 0, ">= 0.5x, <= 2.5x")):
+    print(f"| {labels[a]} / {labels[b]} | {ratio(a, b, 0):.2f}x ({spread(a, b, 0)}) "
+          f"| {ratio(a, b, 3):.2f}x ({spread(a, b, 3)}) | {target} |")
+PY
+)
 
 read -r rrps rp50 rp99 rok < <(build-release/bench/reserve-load "127.0.0.1:$inventory_port" "$book" "$service" \
   "$RESERVE_THREADS" "$RESERVE_CALLS" "$$")
@@ -105,12 +135,12 @@ fi
   echo "Generated by \`bench/run-services.sh\` on $(date -u +%Y-%m-%d): $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')),"
   echo "load generator, services, MariaDB and Redis on the same machine (shared and noisy: read ratios)."
   echo "Release build, services with their default 8 workers; h2load: $N calls after $WARMUP warm-up,"
-  echo "$CLIENTS connections x $STREAMS streams. Checked: each catalog logged $((N + WARMUP)) GetBook calls as OK."
+  echo "$CLIENTS connections x $STREAMS streams; $ROUNDS rounds, the rows interleaved in each: medians, and"
+  echo "ratios as the median of the rounds' own ratios (their range in brackets). Checked: each catalog and"
+  echo "the Go peer logged $expected calls as OK."
   echo "Every authenticated call checks revocations in-process (auth/revocation-synced.h)."
   echo
-  echo "| unary call | requests/s | p50 ms | p99 ms | server CPU ms / 1000 calls |"
-  echo "|---|---:|---:|---:|---:|"
-  for r in "${rows[@]}"; do echo "| ${r//|/ | } |"; done
+  echo "$tables"
   echo
   echo "Catalog (first level on, 1024 entries) resident memory: $catalog_idle_rss MB before the GetBook load,"
   echo "$catalog_loaded_rss MB after it. Idle: $idle_split; the largest shared libraries resident:"

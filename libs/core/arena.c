@@ -81,6 +81,28 @@ void arena_reset(struct arena *a)
         a->used = 0;
 }
 
+void arena_recycle(struct arena *a, size_t keep_max)
+{
+        struct arena_chunk *keep = NULL;
+        for (struct arena_chunk *c = a->head; c; c = c->next)
+                if (c->size <= keep_max && (!keep || c->size > keep->size))
+                        keep = c;
+        struct arena_chunk *c = a->head;
+        while (c) {
+                struct arena_chunk *next = c->next;
+                if (c != keep)
+                        free(c);
+                c = next;
+        }
+        a->head = keep;
+        a->reserved = keep ? keep->size : 0;
+        a->used = 0;
+        if (keep) {
+                keep->next = NULL;
+                keep->used = 0;
+        }
+}
+
 void *arena_alloc(struct arena *a, size_t size)
 {
         size_t rounded = (size + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);

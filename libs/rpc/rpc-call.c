@@ -84,9 +84,10 @@ static int64_t now_gpr_monotonic_ms(void)
 }
 
 /* Spare calls kept per worker thread at most; past that a finished call is
- * freed. A spare keeps only its arena's first chunk, and only when that is
- * small (a call that allocated a big block first does not pin it). */
-enum { SPARE_CALLS_PER_WORKER = 4, SPARE_ARENA_BYTES = 16 << 10 };
+ * freed. A spare keeps one chunk of its arena, the largest up to 64 KB, so a
+ * method's usual calls soon fit in it (a GetBook needs ~30 KB); a bigger one
+ * is freed, so a rare large call does not pin its memory. */
+enum { SPARE_CALLS_PER_WORKER = 4, SPARE_ARENA_BYTES = 64 << 10 };
 
 static struct rpc_call *spare_take(struct rpc_server *s)
 {
@@ -107,9 +108,7 @@ static struct rpc_call *spare_take(struct rpc_server *s)
 
 static bool spare_keep(struct rpc_server *s, struct rpc_call *c)
 {
-        arena_reset(c->arena);
-        if (arena_reserved(c->arena) > SPARE_ARENA_BYTES)
-                return false;
+        arena_recycle(c->arena, SPARE_ARENA_BYTES);
         pthread_mutex_lock(&s->spare_lock);
         bool kept = s->n_spare_calls < s->cfg.workers * SPARE_CALLS_PER_WORKER;
         if (kept) {

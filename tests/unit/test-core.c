@@ -43,6 +43,33 @@ static void arena_allocates_aligned_memory_until_its_cap(void **state)
         arena_free(NULL);
 }
 
+/* A recycled arena keeps its largest chunk within the bound, so the same
+ * work again needs no new chunk; larger chunks are let go. */
+static void arena_recycle_keeps_the_largest_chunk_within_the_bound(void **state)
+{
+        (void)state;
+        struct arena *a;
+        assert_int_equal(arena_new(&a, 1 << 20), 0);
+        assert_non_null(arena_alloc(a, 3000));
+        assert_non_null(arena_alloc(a, 11000));
+        assert_non_null(arena_alloc(a, 20000));
+        size_t grown = arena_reserved(a);
+        assert_true(grown > 32000);
+        arena_recycle(a, 64 << 10);
+        assert_int_equal(arena_used(a), 0);
+        size_t kept = arena_reserved(a);
+        assert_true(kept >= 20000 && kept < grown);
+        assert_non_null(arena_alloc(a, 20000)); /* fits: nothing new */
+        assert_int_equal(arena_reserved(a), kept);
+        assert_non_null(arena_alloc(a, 200000));
+        arena_recycle(a, 64 << 10); /* the 200 KB chunk goes */
+        assert_int_equal(arena_reserved(a), kept);
+        arena_recycle(a, 1000); /* nothing small enough: all go */
+        assert_int_equal(arena_reserved(a), 0);
+        assert_non_null(arena_alloc(a, 10));
+        arena_free(a);
+}
+
 static void arena_strings_and_printf(void **state)
 {
         struct arena *a;
@@ -533,6 +560,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(listings_filter_select_and_page),
                 cmocka_unit_test(arena_allocates_aligned_memory_until_its_cap),
+                cmocka_unit_test(arena_recycle_keeps_the_largest_chunk_within_the_bound),
                 cmocka_unit_test(arena_strings_and_printf),
                 cmocka_unit_test(config_reads_defaults_values_and_reports_errors),
                 cmocka_unit_test(utf8_accepts_valid_and_rejects_invalid),

@@ -16,6 +16,10 @@ int arena_new(struct arena **ret_arena, size_t max_bytes);
 void arena_free(struct arena *a);
 /* Drops every allocation but keeps the first chunk for reuse. */
 void arena_reset(struct arena *a);
+/* Drops every allocation and keeps the largest chunk of at most keep_max
+ * bytes (none if all are larger): an arena reused for similar work soon
+ * needs no new chunk at all. */
+void arena_recycle(struct arena *a, size_t keep_max);
 
 /* 16-byte aligned; NULL when the limit would be passed. Never zeroed. */
 void *arena_alloc(struct arena *a, size_t size);
