@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,19 +30,21 @@ static size_t queued_len;
 static bool writer_idle;
 static char *draining = queue_b; /* guarded by write_lock */
 static bool background;          /* set once at start-up */
+static size_t atomic_write_bytes = PIPE_BUF;
 
-/* Writes whole lines in chunks of at most PIPE_BUF bytes, which a pipe
- * (a container's stderr) takes atomically, so another writer to the same pipe
- * (the grpc core's own messages) never lands inside a line. A longer line is
- * written on its own. */
+/* Writes whole lines in chunks a write(2) puts down whole: at most PIPE_BUF
+ * bytes into a pipe (a container's stderr), so another writer to the same
+ * pipe (the grpc core's own messages) never lands inside a line; a file
+ * takes larger ones. A longer line is written on its own. */
 static void write_lines(const char *p, size_t n)
 {
+        size_t most = atomic_write_bytes;
         while (n > 0) {
                 size_t chunk = n;
-                if (chunk > PIPE_BUF) {
-                        const char *nl = memrchr(p, '\n', PIPE_BUF);
+                if (chunk > most) {
+                        const char *nl = memrchr(p, '\n', most);
                         if (!nl)
-                                nl = memchr(p + PIPE_BUF, '\n', n - PIPE_BUF);
+                                nl = memchr(p + most, '\n', n - most);
                         chunk = nl ? (size_t)(nl - p) + 1 : n;
                 }
                 ssize_t w = write(STDERR_FILENO, p, chunk);
@@ -128,6 +131,9 @@ int log_start_background_writer(void)
 {
         if (background)
                 return 0;
+        struct stat st;
+        if (fstat(STDERR_FILENO, &st) == 0 && S_ISREG(st.st_mode))
+                atomic_write_bytes = 64 << 10;
         pthread_t t;
         pthread_attr_t attr;
         pthread_attr_init(&attr);

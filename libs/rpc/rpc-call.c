@@ -87,7 +87,7 @@ static int64_t now_gpr_monotonic_ms(void)
  * freed. A spare keeps one chunk of its arena, the largest up to 64 KB, so a
  * method's usual calls soon fit in it (a GetBook needs ~30 KB); a bigger one
  * is freed, so a rare large call does not pin its memory. */
-enum { SPARE_CALLS_PER_WORKER = 4, SPARE_ARENA_BYTES = 64 << 10 };
+enum { SPARE_CALLS_PER_WORKER = 16, SPARE_ARENA_BYTES = 64 << 10 };
 
 static struct rpc_call *spare_take(struct rpc_server *s)
 {
