@@ -20,7 +20,7 @@ static int64_t system_now_ms(void *self)
 
 static void system_new_id(void *self, char out[37])
 {
-        random_uuid4(out);
+        random_uuid7(out, clock_realtime_ms());
 }
 
 static void system_random(void *self, void *buf, size_t len)

@@ -20,11 +20,14 @@ void random_bytes(void *buf, size_t len)
         }
 }
 
-void random_uuid4(char out[37])
+void random_uuid7(char out[37], int64_t unix_ms)
 {
         unsigned char b[16];
-        random_bytes(b, sizeof(b));
-        b[6] = (b[6] & 0x0f) | 0x40;
+        random_bytes(b + 6, sizeof(b) - 6);
+        uint64_t ms = unix_ms < 0 ? 0 : (uint64_t)unix_ms;
+        for (int i = 5; i >= 0; i--, ms >>= 8)
+                b[i] = (unsigned char)(ms & 0xff);
+        b[6] = (b[6] & 0x0f) | 0x70;
         b[8] = (b[8] & 0x3f) | 0x80;
         snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
                  b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],

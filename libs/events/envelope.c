@@ -16,7 +16,7 @@ int events_envelope_pack(Bookstore__Events__V1__EventEnvelope *env, const char *
         google__protobuf__timestamp__init(&at);
         at.seconds = now_ms / 1000;
         at.nanos = (int32_t)(now_ms % 1000) * 1000000;
-        random_uuid4(event_id);
+        random_uuid7(event_id, now_ms);
         env->event_id = event_id;
         env->aggregate_type = (char *)aggregate_type;
         env->aggregate_id = (char *)aggregate_id;

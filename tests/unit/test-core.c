@@ -175,8 +175,15 @@ static void the_env_port_has_a_settable_fake_and_the_system(void **state)
         core_env_new_id(&sys, a);
         core_env_new_id(&sys, b);
         assert_int_equal(strlen(a), 36);
-        assert_int_equal(a[14], '4'); /* version 4 */
+        assert_int_equal(a[14], '7'); /* version 7: time-ordered */
+        assert_true(strchr("89ab", a[19]) != NULL);
         assert_string_not_equal(a, b);
+        /* 1700000000000 ms = 0x018bcfe56800: the time leads, so later ids sort after */
+        random_uuid7(a, 1700000000000);
+        random_uuid7(b, 1700000000001);
+        assert_memory_equal(a, "018bcfe5-6800-7", 15);
+        assert_memory_equal(b, "018bcfe5-6801-7", 15);
+        assert_true(strcmp(a, b) < 0);
 }
 
 static void utf8_sanitize_cuts_and_replaces(void **state)
