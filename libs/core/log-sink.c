@@ -17,8 +17,8 @@
 #include <unistd.h>
 
 enum {
-        QUEUE_BYTES = 128 << 10,       /* a few milliseconds of access lines at full load */
-        LINGER_NS = 1000 * 1000,       /* gathered for 1 ms after the first line arrives */
+        QUEUE_BYTES = 128 << 10, /* a few milliseconds of access lines at full load */
+        LINGER_NS = 1000 * 1000, /* gathered for 1 ms after the first line arrives */
 };
 
 static pthread_mutex_t queue_lock = PTHREAD_MUTEX_INITIALIZER;

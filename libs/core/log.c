@@ -188,8 +188,8 @@ static bool put_number(char *buf, size_t cap, size_t *at, double v, bool is_real
                 long long i = (long long)v;
                 if (i < 0 && !PUT_LITERAL(buf, cap, at, "-"))
                         return false;
-                return put_unsigned(buf, cap, at, i < 0 ? 0ULL - (unsigned long long)i
-                                                        : (unsigned long long)i);
+                return put_unsigned(buf, cap, at,
+                                    i < 0 ? 0ULL - (unsigned long long)i : (unsigned long long)i);
         }
         if (v >= 0 && v < 1e9) {
                 /* six significant digits as %.6g would give (at most six
@@ -236,14 +236,15 @@ void log_emit_flat(enum log_level level, const char *msg, const struct log_field
         char buf[4096], ts[40];
         size_t at = 0;
         format_timestamp(ts, sizeof(ts));
-        bool ok = PUT_LITERAL(buf, sizeof(buf), &at, "{\"ts\":\"") &&
-                  put_bytes(buf, sizeof(buf), &at, ts, strlen(ts)) &&
-                  PUT_LITERAL(buf, sizeof(buf), &at, "\",\"level\":\"") &&
-                  put_bytes(buf, sizeof(buf), &at, level_names[level], strlen(level_names[level])) &&
-                  PUT_LITERAL(buf, sizeof(buf), &at, "\",\"service\":") &&
-                  put_string(buf, sizeof(buf), &at, log_service) &&
-                  PUT_LITERAL(buf, sizeof(buf), &at, ",\"msg\":") &&
-                  put_string(buf, sizeof(buf), &at, msg);
+        bool ok =
+                PUT_LITERAL(buf, sizeof(buf), &at, "{\"ts\":\"") &&
+                put_bytes(buf, sizeof(buf), &at, ts, strlen(ts)) &&
+                PUT_LITERAL(buf, sizeof(buf), &at, "\",\"level\":\"") &&
+                put_bytes(buf, sizeof(buf), &at, level_names[level], strlen(level_names[level])) &&
+                PUT_LITERAL(buf, sizeof(buf), &at, "\",\"service\":") &&
+                put_string(buf, sizeof(buf), &at, log_service) &&
+                PUT_LITERAL(buf, sizeof(buf), &at, ",\"msg\":") &&
+                put_string(buf, sizeof(buf), &at, msg);
         bool has_trace = false;
         for (size_t i = 0; ok && i < n; i++) {
                 has_trace |= !strcmp(fields[i].key, "trace_id");

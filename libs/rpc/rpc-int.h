@@ -174,9 +174,9 @@ struct rpc_call {
         atomic_bool client_gone; /* that close came: close_cancelled may be read */
         atomic_int refs;         /* the final batch's, and the posted close's */
 
-        struct rpc_stream *stream; /* streaming calls only */
+        struct rpc_stream *stream;   /* streaming calls only */
         struct rpc_call *next_spare; /* in the server's spare_calls */
-        bool counted_anonymous;    /* a stream counted against its peer's anonymous budget */
+        bool counted_anonymous;      /* a stream counted against its peer's anonymous budget */
 };
 
 /* rpc-server.c: whether a new stream may start (and counts it); the reason
