@@ -57,7 +57,20 @@ static void format_timestamp(char *buf, size_t len)
                 cached_len = strftime(cached, sizeof(cached), "%Y-%m-%dT%H:%M:%S", &tm);
                 cached_second = ts.tv_sec;
         }
-        snprintf(buf, len, "%.*s.%03ldZ", (int)cached_len, cached, ts.tv_nsec / 1000000);
+        long ms = ts.tv_nsec / 1000000;
+        if (len < cached_len + 6) { /* callers pass 40 bytes */
+                if (len)
+                        buf[0] = '\0';
+                return;
+        }
+        memcpy(buf, cached, cached_len);
+        char *p = buf + cached_len;
+        *p++ = '.';
+        *p++ = (char)('0' + ms / 100);
+        *p++ = (char)('0' + ms / 10 % 10);
+        *p++ = (char)('0' + ms % 10);
+        *p++ = 'Z';
+        *p = '\0';
 }
 
 static __thread char thread_trace_id[33];

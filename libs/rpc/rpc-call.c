@@ -436,6 +436,12 @@ static int run_unary_handler(struct rpc_call *c)
 {
         ProtobufCMessage *req = NULL;
         int code = rpc_call_decode(c, c->method->desc->input, &c->allocator, c->payload, &req);
+        /* protobuf-c copied what it needs into the arena: the bytes go now,
+         * on this thread, not with the call on a replies thread */
+        if (c->payload) {
+                grpc_byte_buffer_destroy(c->payload);
+                c->payload = NULL;
+        }
         if (code != RPC_OK)
                 return code;
         ProtobufCMessage *resp = NULL;
