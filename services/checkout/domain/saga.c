@@ -63,16 +63,17 @@ const char *saga_step_name(const struct saga_def *def, const struct saga_state *
         switch (cmd.kind) {
         case SAGA_CMD_RUN:
                 return def->steps[cmd.step].name;
-        case SAGA_CMD_COMPENSATE:
-                return def->steps[cmd.step].compensation;
+        case SAGA_CMD_COMPENSATE: /* never NULL: a name for every state, even a stored odd one */
+                return def->steps[cmd.step].compensation ? def->steps[cmd.step].compensation
+                                                         : def->steps[cmd.step].name;
         case SAGA_CMD_DONE:
                 break;
         }
         if (s->status == SAGA_COMPLETED || s->current >= def->n_steps)
                 return "";
         const struct saga_step_def *st = &def->steps[s->current];
-        return s->steps[s->current] == SAGA_STEP_COMPENSATED ||
-                               s->steps[s->current] == SAGA_STEP_COMPENSATING
+        return st->compensation && (s->steps[s->current] == SAGA_STEP_COMPENSATED ||
+                                    s->steps[s->current] == SAGA_STEP_COMPENSATING)
                        ? st->compensation
                        : st->name;
 }

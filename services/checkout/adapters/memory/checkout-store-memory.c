@@ -1,6 +1,7 @@
 /* The saga store in memory; see checkout-store-memory.h. */
 #include "checkout-store-memory.h"
 
+#include "checkout-codec.h"
 #include "core/grow.h"
 
 #include <errno.h>
@@ -39,6 +40,35 @@ static struct checkout_memory_row *row_of(struct checkout_memory_store *m, const
         return NULL;
 }
 
+/* What a row keeps of s: its columns, and what the codec's documents carry
+ * (the same as the MariaDB store: checkout-codec.h). */
+static int keep_state(const struct checkout_saga *s, struct checkout_saga *row)
+{
+        char *doc = checkout_codec_state(s);
+        int r = doc ? checkout_codec_read_state(doc, row) : -ENOMEM;
+        free(doc);
+        return r;
+}
+
+static int kept_at_insert(const struct checkout_saga *s, struct checkout_saga *row)
+{
+        memset(row, 0, sizeof(*row));
+        memcpy(row->id, s->id, sizeof(row->id));
+        row->kind = s->kind;
+        row->state.status = s->state.status;
+        memcpy(row->customer_id, s->customer_id, sizeof(row->customer_id));
+        memcpy(row->idempotency_key, s->idempotency_key, sizeof(row->idempotency_key));
+        memcpy(row->order_id, s->order_id, sizeof(row->order_id));
+        row->total = s->total;
+        memcpy(row->trace_id, s->trace_id, sizeof(row->trace_id));
+        row->created_ms = s->created_ms;
+        row->updated_ms = s->updated_ms;
+        char *doc = checkout_codec_input(s);
+        int r = doc ? checkout_codec_read_input(doc, row) : -ENOMEM;
+        free(doc);
+        return r < 0 ? r : keep_state(s, row);
+}
+
 static int mem_insert(void *self, const struct checkout_saga *s, const char *owner,
                       int64_t lease_ms)
 {
@@ -54,11 +84,13 @@ static int mem_insert(void *self, const struct checkout_saga *s, const char *own
         }
         if (!r)
                 r = grow_for_one(&m->rows, &m->cap, m->n, sizeof(*m->rows));
-        if (!r) {
-                struct checkout_memory_row *row = &m->rows[m->n++];
+        struct checkout_memory_row *row = r ? NULL : &m->rows[m->n];
+        if (row) {
                 memset(row, 0, sizeof(*row));
-                row->saga = *s;
-                row->saga.version = 0;
+                r = kept_at_insert(s, &row->saga);
+        }
+        if (!r) {
+                m->n++;
                 row->saga.seq = ++m->next_seq;
                 snprintf(row->owner, sizeof(row->owner), "%s", owner);
                 row->lease_until_ms = store_now(m) + lease_ms;
@@ -152,13 +184,23 @@ static int mem_claim(void *self, const char *id, const char *owner, int64_t leas
         return r;
 }
 
-/* Writes s over its row, keeping what only the store sets. */
-static void overwrite(struct checkout_memory_row *row, const struct checkout_saga *s)
+/* Writes s's state over its row (an operator's write); the owner's save
+ * also writes the order and its total. The input is written once. */
+static int overwrite(struct checkout_memory_row *row, const struct checkout_saga *s,
+                     bool owners_save)
 {
-        int64_t seq = row->saga.seq, version = row->saga.version;
-        row->saga = *s;
-        row->saga.seq = seq;
-        row->saga.version = version + 1;
+        struct checkout_saga *kept = &row->saga;
+        int r = keep_state(s, kept);
+        if (r < 0)
+                return r;
+        kept->state.status = s->state.status;
+        kept->updated_ms = s->updated_ms;
+        if (owners_save) {
+                memcpy(kept->order_id, s->order_id, sizeof(kept->order_id));
+                kept->total = s->total;
+        }
+        kept->version++;
+        return 0;
 }
 
 static int append_attempts(struct checkout_memory_row *row, const struct checkout_attempt *a,
@@ -183,10 +225,10 @@ static int mem_save(void *self, const struct checkout_saga *s, const char *owner
         int r = row && unfinished(row) && !strcmp(row->owner, owner) ? 0 : -ESTALE;
         if (row && append_attempts(row, attempts, n_attempts) < 0)
                 r = -ENOMEM;
-        if (!r) {
-                overwrite(row, s);
+        if (!r)
+                r = overwrite(row, s, true);
+        if (!r)
                 row->lease_until_ms = store_now(m) + lease_ms;
-        }
         pthread_mutex_unlock(&m->lock);
         return r;
 }
@@ -200,9 +242,10 @@ static int mem_operate(void *self, const struct checkout_saga *s, const struct c
         if (!r)
                 r = grow_for_one(&row->actions, &row->cap_actions, row->n_actions,
                                  sizeof(*row->actions));
+        if (!r)
+                r = overwrite(row, s, false);
         if (!r) {
                 row->actions[row->n_actions++] = *a;
-                overwrite(row, s);
                 row->owner[0] = '\0'; /* released: the next claim takes it */
                 row->lease_until_ms = 0;
                 m->n_operated[a->op]++;

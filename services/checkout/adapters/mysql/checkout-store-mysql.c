@@ -1,12 +1,12 @@
 /* Sagas in MariaDB; see checkout-mysql.h. The saga's state and input are JSON
- * documents (jansson) in one row, so saving a state is one single-row UPDATE
- * guarded by the lease. */
+ * documents (checkout-codec.h) in one row, so saving a state is one
+ * single-row UPDATE guarded by the lease. */
 #include "checkout-mysql.h"
 
+#include "checkout-codec.h"
 #include "checkout-events.h"
 
 #include <errno.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,115 +19,6 @@
 static void copy(char *out, size_t len, const char *in)
 {
         snprintf(out, len, "%s", in ? in : "");
-}
-
-static char *encode_state(const struct checkout_saga *s)
-{
-        json_t *steps = json_array();
-        size_t n = checkout_def_of(s->kind)->n_steps;
-        for (size_t i = 0; i < n; i++)
-                json_array_append_new(
-                        steps, json_pack("{s:i, s:i, s:b, s:s, s:I, s:I}", "status",
-                                         (int)s->state.steps[i], "attempts", s->state.attempts[i],
-                                         "maybe_applied", s->state.maybe_applied[i], "error",
-                                         s->log[i].last_error, "started_ms",
-                                         (json_int_t)s->log[i].started_ms, "updated_ms",
-                                         (json_int_t)s->log[i].updated_ms));
-        json_t *doc =
-                json_pack("{s:I, s:s, s:b, s:b, s:o}", "current", (json_int_t)s->state.current,
-                          "failure_reason", s->state.failure_reason, "stuck", s->state.stuck,
-                          "retry_now", s->state.retry_now, "steps", steps);
-        char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
-        json_decref(doc);
-        return text;
-}
-
-static int decode_state(const char *text, struct checkout_saga *s)
-{
-        json_t *doc = json_loads(text, 0, NULL), *steps = NULL;
-        json_int_t current = 0;
-        const char *reason = "";
-        int stuck = 0, retry_now = 0; /* absent in states written before they existed */
-        if (!doc ||
-            json_unpack(doc, "{s:I, s:s, s?b, s?b, s:o}", "current", &current, "failure_reason",
-                        &reason, "stuck", &stuck, "retry_now", &retry_now, "steps", &steps) < 0 ||
-            !json_is_array(steps) || json_array_size(steps) > SAGA_MAX_STEPS) {
-                json_decref(doc);
-                return -EIO;
-        }
-        s->state.current = (size_t)current;
-        s->state.stuck = stuck;
-        s->state.retry_now = retry_now;
-        copy(s->state.failure_reason, sizeof(s->state.failure_reason), reason);
-        for (size_t i = 0; i < json_array_size(steps); i++) {
-                int status = 0, attempts = 0, maybe = 0;
-                const char *error = "";
-                json_int_t started = 0, updated = 0;
-                json_unpack(json_array_get(steps, i), "{s:i, s:i, s:b, s:s, s:I, s:I}", "status",
-                            &status, "attempts", &attempts, "maybe_applied", &maybe, "error",
-                            &error, "started_ms", &started, "updated_ms", &updated);
-                s->state.steps[i] = (enum saga_step_status)status;
-                s->state.attempts[i] = attempts;
-                s->state.maybe_applied[i] = maybe;
-                copy(s->log[i].last_error, sizeof(s->log[i].last_error), error);
-                s->log[i].started_ms = started;
-                s->log[i].updated_ms = updated;
-        }
-        json_decref(doc);
-        return 0;
-}
-
-static char *encode_input(const struct checkout_saga *s)
-{
-        json_t *items = json_array();
-        for (size_t i = 0; i < s->n_items; i++)
-                json_array_append_new(items, json_pack("{s:s, s:i}", "book_id", s->items[i].book_id,
-                                                       "quantity", s->items[i].quantity));
-        const struct checkout_address *a = &s->address;
-        json_t *doc =
-                json_pack("{s:o, s:{s:s, s:s, s:s, s:s, s:s, s:s}, s:s, s:s}", "items", items,
-                          "address", "recipient", a->recipient, "line1", a->line1, "line2",
-                          a->line2, "city", a->city, "postal_code", a->postal_code, "country_code",
-                          a->country_code, "payment_token", s->payment_token, "reason", s->reason);
-        char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
-        json_decref(doc);
-        return text;
-}
-
-static int decode_input(const char *text, struct checkout_saga *s)
-{
-        json_t *doc = json_loads(text, 0, NULL), *items = NULL, *addr = NULL;
-        const char *token = "", *reason = "";
-        if (!doc ||
-            json_unpack(doc, "{s:o, s:o, s:s, s:s}", "items", &items, "address", &addr,
-                        "payment_token", &token, "reason", &reason) < 0 ||
-            !json_is_array(items) || json_array_size(items) > CHECKOUT_MAX_ITEMS) {
-                json_decref(doc);
-                return -EIO;
-        }
-        s->n_items = json_array_size(items);
-        for (size_t i = 0; i < s->n_items; i++) {
-                const char *book = "";
-                int quantity = 0;
-                json_unpack(json_array_get(items, i), "{s:s, s:i}", "book_id", &book, "quantity",
-                            &quantity);
-                copy(s->items[i].book_id, sizeof(s->items[i].book_id), book);
-                s->items[i].quantity = quantity;
-        }
-        struct checkout_address *a = &s->address;
-        const char *f[6] = {"", "", "", "", "", ""};
-        json_unpack(addr, "{s:s, s:s, s:s, s:s, s:s, s:s}", "recipient", &f[0], "line1", &f[1],
-                    "line2", &f[2], "city", &f[3], "postal_code", &f[4], "country_code", &f[5]);
-        copy(a->recipient, sizeof(a->recipient), f[0]);
-        copy(a->line1, sizeof(a->line1), f[1]);
-        copy(a->line2, sizeof(a->line2), f[2]);
-        copy(a->city, sizeof(a->city), f[3]);
-        copy(a->postal_code, sizeof(a->postal_code), f[4]);
-        copy(a->country_code, sizeof(a->country_code), f[5]);
-        copy(s->payment_token, sizeof(s->payment_token), token);
-        copy(s->reason, sizeof(s->reason), reason);
-        json_decref(doc);
-        return 0;
 }
 
 struct saga_rows {
@@ -150,8 +41,8 @@ static int saga_row_cb(const struct db_row *row, void *userdata)
         copy(s->customer_id, sizeof(s->customer_id), db_row_text(row, 4, NULL));
         copy(s->idempotency_key, sizeof(s->idempotency_key), db_row_text(row, 5, NULL));
         copy(s->order_id, sizeof(s->order_id), db_row_text(row, 6, NULL));
-        if (decode_state(db_row_text(row, 7, NULL), s) < 0 ||
-            decode_input(db_row_text(row, 8, NULL), s) < 0)
+        if (checkout_codec_read_state(db_row_text(row, 7, NULL), s) < 0 ||
+            checkout_codec_read_input(db_row_text(row, 8, NULL), s) < 0)
                 rows->error = -EIO;
         copy(s->total.currency, sizeof(s->total.currency), db_row_text(row, 9, NULL));
         s->total.units = db_row_int64(row, 10);
@@ -200,7 +91,7 @@ static const char *step_of(const struct checkout_saga *s)
 static int store_insert(void *self, const struct checkout_saga *s, const char *owner,
                         int64_t lease_ms)
 {
-        char *state = encode_state(s), *input = encode_input(s);
+        char *state = checkout_codec_state(s), *input = checkout_codec_input(s);
         int r = -ENOMEM;
         if (state && input) {
                 struct db_value v[] = {db_text(s->id),
@@ -211,6 +102,9 @@ static int store_insert(void *self, const struct checkout_saga *s, const char *o
                                        db_text(s->order_id),
                                        db_text(state),
                                        db_text(input),
+                                       db_text(s->total.currency),
+                                       db_int(s->total.units),
+                                       db_int(s->total.nanos),
                                        db_text(s->trace_id),
                                        db_text(owner),
                                        db_int(lease_ms),
@@ -220,10 +114,11 @@ static int store_insert(void *self, const struct checkout_saga *s, const char *o
                                        db_int(s->state.stuck)};
                 r = db_pool_exec(self,
                                  "INSERT INTO sagas (id, kind, status, customer_id, "
-                                 "idempotency_key, order_id, state, input, trace_id, owner, "
-                                 "lease_until, created_ms, updated_ms, step, stuck) VALUES "
-                                 "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, " DB_NOW_MS " + ?, ?, ?, ?, ?)",
-                                 v, 15, NULL, NULL);
+                                 "idempotency_key, order_id, state, input, total_currency, "
+                                 "total_units, total_nanos, trace_id, owner, lease_until, "
+                                 "created_ms, updated_ms, step, stuck) VALUES (?, ?, ?, ?, ?, ?, "
+                                 "?, ?, ?, ?, ?, ?, ?, " DB_NOW_MS " + ?, ?, ?, ?, ?)",
+                                 v, 18, NULL, NULL);
         }
         free(state);
         free(input);
@@ -315,7 +210,7 @@ static int run_write(struct db_pool *pool, struct saga_write *w)
 static int store_save(void *self, const struct checkout_saga *s, const char *owner,
                       int64_t lease_ms, const struct checkout_attempt *attempts, size_t n_attempts)
 {
-        char *state = encode_state(s);
+        char *state = checkout_codec_state(s);
         struct saga_write *w = calloc(1, sizeof(*w));
         int r = -ENOMEM;
         if (!state || !w)
@@ -349,7 +244,7 @@ out:
 
 static int store_operate(void *self, const struct checkout_saga *s, const struct checkout_action *a)
 {
-        char *state = encode_state(s);
+        char *state = checkout_codec_state(s);
         struct saga_write *w = calloc(1, sizeof(*w));
         int r = -ENOMEM;
         if (!state || !w)
