@@ -125,9 +125,26 @@ static int start(struct checkout_app *app, struct checkout_saga *s, struct saga_
         return r;
 }
 
+static bool has_address_id(const struct checkout_place_request *req)
+{
+        return req->shipping_address_id && *req->shipping_address_id;
+}
+
+/* A repeat with the key must ask for the same checkout: books, token and
+ * the address (the same saved one, or the same lines given inline). */
 static int same_checkout(const struct checkout_saga *s, const struct checkout_place_request *req)
 {
-        return checkout_same_items(s->items, s->n_items, req->items, req->n_items) &&
+        bool same_address;
+        if (has_address_id(req)) {
+                same_address = !strcmp(s->address_id, req->shipping_address_id);
+        } else {
+                struct checkout_address a = *req->inline_address; /* checked by the caller */
+                same_address = !s->address_id[0] && checkout_check_address(&a) == CE_OK &&
+                               checkout_same_address(&a, &s->address);
+        }
+        return same_address &&
+                               checkout_same_items(s->items, s->n_items, req->items,
+                                                   req->n_items) &&
                                !strcmp(s->payment_token, req->payment_token)
                        ? CE_OK
                        : CE_KEY_REUSED;
@@ -136,7 +153,7 @@ static int same_checkout(const struct checkout_saga *s, const struct checkout_pl
 static int resolve_address(struct checkout_app *app, const struct checkout_caller *caller,
                            const struct checkout_place_request *req, struct checkout_address *out)
 {
-        if (req->shipping_address_id && *req->shipping_address_id) {
+        if (has_address_id(req)) {
                 int r = app->peers.ops->saved_address(app->peers.self, req->shipping_address_id,
                                                       caller->authorization, out);
                 return r == -ENOENT ? CE_ADDRESS_NOT_FOUND : r;
@@ -156,10 +173,12 @@ int checkout_place(struct checkout_app *app, const struct checkout_caller *calle
                 r = checkout_check_token(req->payment_token);
         if (r == CE_OK)
                 r = checkout_check_items(req->items, req->n_items);
-        if (r == CE_OK && !(req->shipping_address_id && *req->shipping_address_id) &&
-            req->inline_address) {
-                struct checkout_address a = *req->inline_address;
-                r = checkout_check_address(&a);
+        if (r == CE_OK && has_address_id(req) && !id_valid(req->shipping_address_id, 63))
+                r = CE_ADDRESS_INVALID;
+        if (r == CE_OK && !has_address_id(req)) {
+                struct checkout_address a = {0};
+                r = req->inline_address ? (a = *req->inline_address, checkout_check_address(&a))
+                                        : CE_ADDRESS_INVALID;
         }
         if (r != CE_OK)
                 return r;
@@ -178,6 +197,8 @@ int checkout_place(struct checkout_app *app, const struct checkout_caller *calle
         ret->kind = CHECKOUT_KIND_CHECKOUT;
         snprintf(ret->customer_id, sizeof(ret->customer_id), "%s", caller->subject);
         snprintf(ret->idempotency_key, sizeof(ret->idempotency_key), "%s", req->idempotency_key);
+        snprintf(ret->address_id, sizeof(ret->address_id), "%s",
+                 has_address_id(req) ? req->shipping_address_id : "");
         snprintf(ret->payment_token, sizeof(ret->payment_token), "%s", req->payment_token);
         snprintf(ret->trace_id, sizeof(ret->trace_id), "%s",
                  caller->trace_id ? caller->trace_id : "");

@@ -14,7 +14,9 @@
           "city, postal_code and a two-letter country_code")                                       \
         X(CE_TOKEN_INVALID, ERROR_INVALID,                                                         \
           "payment_method_token is required: a token from the payment provider (e.g. tok_ok), "    \
-          "of up to 64 characters")                                                                \
+          "of 3 to 64 letters, digits or _")                                                       \
+        X(CE_CARD_NUMBER, ERROR_INVALID,                                                           \
+          "send a payment token, never a card number: card data is not accepted")                  \
         X(CE_KEY_INVALID, ERROR_INVALID,                                                           \
           "idempotency_key is required (1 to 64 characters): the client's key for this checkout, " \
           "reused when the call is retried")                                                       \

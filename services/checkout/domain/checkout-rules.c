@@ -3,6 +3,7 @@
 
 #include "core/errors.h"
 #include "core/ids.h"
+#include "core/payment-token.h"
 
 #include <ctype.h>
 #include <string.h>
@@ -45,8 +46,14 @@ int checkout_check_address(struct checkout_address *a)
 
 int checkout_check_token(const char *token)
 {
-        size_t n = token ? strlen(token) : 0;
-        return n >= 1 && n <= 64 ? CE_OK : CE_TOKEN_INVALID;
+        switch (payment_token_check(token)) {
+        case PAYMENT_TOKEN_OK:
+                return CE_OK;
+        case PAYMENT_TOKEN_CARD_NUMBER:
+                return CE_CARD_NUMBER;
+        default:
+                return CE_TOKEN_INVALID;
+        }
 }
 
 int checkout_check_key(const char *key)
@@ -69,6 +76,13 @@ bool checkout_same_items(const struct checkout_item *a, size_t na, const struct 
                         return false;
         }
         return true;
+}
+
+bool checkout_same_address(const struct checkout_address *a, const struct checkout_address *b)
+{
+        return !strcmp(a->recipient, b->recipient) && !strcmp(a->line1, b->line1) &&
+               !strcmp(a->line2, b->line2) && !strcmp(a->city, b->city) &&
+               !strcmp(a->postal_code, b->postal_code) && !strcmp(a->country_code, b->country_code);
 }
 
 bool checkout_order_cancellable(int order_status)

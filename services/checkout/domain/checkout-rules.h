@@ -46,10 +46,12 @@ const struct saga_def *checkout_def_of(enum checkout_kind kind);
 int checkout_check_items(const struct checkout_item *items, size_t n);
 /* CE_OK or CE_ADDRESS_INVALID; upper-cases the country code. */
 int checkout_check_address(struct checkout_address *a);
+/* CE_CARD_NUMBER for card data (core/payment-token.h: the rule payment applies). */
 int checkout_check_token(const char *token);
 int checkout_check_key(const char *key);
 /* The same books and quantities, in any order. */
 bool checkout_same_items(const struct checkout_item *a, size_t na, const struct checkout_item *b,
                          size_t nb);
+bool checkout_same_address(const struct checkout_address *a, const struct checkout_address *b);
 /* An order in this status can be cancelled (or its cancellation resumed). */
 bool checkout_order_cancellable(int order_status);

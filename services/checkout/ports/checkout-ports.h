@@ -33,6 +33,7 @@ struct checkout_saga {
         struct checkout_item items[CHECKOUT_MAX_ITEMS];
         size_t n_items;
         struct checkout_address address;
+        char address_id[64];    /* the saved address asked for; "" when given inline */
         char payment_token[65]; /* a provider token, never card data */
         char reason[256];       /* a cancellation's reason */
         struct checkout_money total;

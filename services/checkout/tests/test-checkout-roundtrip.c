@@ -21,7 +21,7 @@
 
 /* A field added to these structs must be stored by both stores, generated
  * by random_saga and compared by expect_same_saga: then update the size. */
-_Static_assert(sizeof(struct checkout_saga) == 9584, "a saga field was added or removed");
+_Static_assert(sizeof(struct checkout_saga) == 9648, "a saga field was added or removed");
 _Static_assert(sizeof(struct saga_state) == 424, "a saga state field was added or removed");
 
 enum { ROUNDS = 60 };
@@ -121,6 +121,7 @@ static void random_saga(struct rnd *r, struct checkout_saga *s, int n)
         RND_TEXT(r, s->address.city);
         RND_TEXT(r, s->address.postal_code);
         RND_ASCII(r, s->address.country_code);
+        RND_ASCII(r, s->address_id);
         RND_ASCII(r, s->payment_token);
         RND_TEXT(r, s->reason);
         random_total(r, &s->total);
@@ -162,6 +163,7 @@ static void expect_same_saga(const struct checkout_saga *want, const struct chec
         assert_string_equal(y->city, x->city);
         assert_string_equal(y->postal_code, x->postal_code);
         assert_string_equal(y->country_code, x->country_code);
+        assert_string_equal(got->address_id, want->address_id);
         assert_string_equal(got->payment_token, want->payment_token);
         assert_string_equal(got->reason, want->reason);
         assert_string_equal(got->total.currency, want->total.currency);

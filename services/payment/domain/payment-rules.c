@@ -3,6 +3,8 @@
 #include "core/ids.h"
 #include "payment-rules.h"
 
+#include "core/payment-token.h"
+
 #include "payment-errors.h"
 
 #include <ctype.h>
@@ -30,23 +32,14 @@ int payment_check_amount(const struct payment_money *m)
 
 int payment_check_token(const char *token)
 {
-        /* digits separated by spaces or dashes still form a card number */
-        int run = 0;
-        for (const char *p = token; *p; p++) {
-                if (isdigit((unsigned char)*p))
-                        run++;
-                else if (*p != ' ' && *p != '-')
-                        run = 0;
-                if (run >= 12)
-                        return PE_CARD_NUMBER;
-        }
-        size_t n = strlen(token);
-        if (n < 3 || n > 64)
+        switch (payment_token_check(token)) {
+        case PAYMENT_TOKEN_OK:
+                return PE_OK;
+        case PAYMENT_TOKEN_CARD_NUMBER:
+                return PE_CARD_NUMBER;
+        default:
                 return PE_TOKEN_INVALID;
-        for (size_t i = 0; i < n; i++)
-                if (!isalnum((unsigned char)token[i]) && token[i] != '_')
-                        return PE_TOKEN_INVALID;
-        return PE_OK;
+        }
 }
 
 bool payment_same_money(const struct payment_money *a, const struct payment_money *b)

@@ -87,20 +87,21 @@ char *checkout_codec_input(const struct checkout_saga *s)
                 json_array_append_new(items, json_pack("{s:s, s:i}", "book_id", s->items[i].book_id,
                                                        "quantity", s->items[i].quantity));
         const struct checkout_address *a = &s->address;
-        return dump(json_pack("{s:o, s:{s:s, s:s, s:s, s:s, s:s, s:s}, s:s, s:s}", "items", items,
-                              "address", "recipient", a->recipient, "line1", a->line1, "line2",
-                              a->line2, "city", a->city, "postal_code", a->postal_code,
-                              "country_code", a->country_code, "payment_token", s->payment_token,
-                              "reason", s->reason));
+        return dump(json_pack("{s:o, s:{s:s, s:s, s:s, s:s, s:s, s:s}, s:s, s:s, s:s}", "items",
+                              items, "address", "recipient", a->recipient, "line1", a->line1,
+                              "line2", a->line2, "city", a->city, "postal_code", a->postal_code,
+                              "country_code", a->country_code, "address_id", s->address_id,
+                              "payment_token", s->payment_token, "reason", s->reason));
 }
 
 int checkout_codec_read_input(const char *text, struct checkout_saga *s)
 {
         json_t *doc = json_loads(text ? text : "", 0, NULL), *items = NULL, *addr = NULL;
-        const char *token = "", *reason = "";
+        const char *token = "", *reason = "", *address_id = ""; /* absent: inline, or before it */
         if (!doc ||
-            json_unpack(doc, "{s:o, s:o, s:s, s:s}", "items", &items, "address", &addr,
-                        "payment_token", &token, "reason", &reason) < 0 ||
+            json_unpack(doc, "{s:o, s:o, s?s, s:s, s:s}", "items", &items, "address", &addr,
+                        "address_id", &address_id, "payment_token", &token, "reason",
+                        &reason) < 0 ||
             !json_is_array(items) || json_array_size(items) > CHECKOUT_MAX_ITEMS) {
                 json_decref(doc);
                 return -EIO;
@@ -125,6 +126,7 @@ int checkout_codec_read_input(const char *text, struct checkout_saga *s)
         copy(a->city, sizeof(a->city), f[3]);
         copy(a->postal_code, sizeof(a->postal_code), f[4]);
         copy(a->country_code, sizeof(a->country_code), f[5]);
+        copy(s->address_id, sizeof(s->address_id), address_id);
         copy(s->payment_token, sizeof(s->payment_token), token);
         copy(s->reason, sizeof(s->reason), reason);
         json_decref(doc);
