@@ -171,6 +171,10 @@ int db_conn_ensure_open(struct db_conn *c)
         mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &io_s);
         mysql_options(m, MYSQL_OPT_WRITE_TIMEOUT, &io_s);
         mysql_options(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
+        /* DB_NOW_MS goes through the session's zone (CURRENT_TIMESTAMP, then
+         * UNIX_TIMESTAMP back): in a zone with DST the hour that repeats maps
+         * to one instant, and leases would jump an hour. UTC has no DST. */
+        mysql_options(m, MYSQL_INIT_COMMAND, "SET time_zone = '+00:00'");
         if (!mysql_real_connect(m, cfg->host, cfg->user, cfg->password, cfg->database,
                                 (unsigned)cfg->port, NULL, CLIENT_MULTI_STATEMENTS)) {
                 unsigned e = mysql_errno(m);

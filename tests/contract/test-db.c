@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static struct db_config base;
@@ -267,6 +268,31 @@ static void a_killed_connection_is_reopened(void **state)
         assert_int_equal(db_pool_ping(pool), 0);
 }
 
+/* Every connection runs in UTC, whatever the server's zone: DB_NOW_MS
+ * (leases, deadlines) must not jump with a DST change. */
+static void every_connection_is_in_utc_and_db_now_is_the_epoch(void **state)
+{
+        struct db_conn *c[2];
+        for (int i = 0; i < 2; i++) {
+                assert_int_equal(db_acquire(pool, &c[i]), 0);
+                int64_t utc = -1;
+                assert_int_equal(db_query(c[i], "SELECT @@session.time_zone = '+00:00'", NULL, 0,
+                                          db_row_first_int64, &utc),
+                                 0);
+                assert_int_equal(utc, 1);
+                int64_t now_ms = 0;
+                assert_int_equal(db_query(c[i], "SELECT " DB_NOW_MS, NULL, 0, db_row_first_int64,
+                                          &now_ms),
+                                 0);
+                struct timespec ts;
+                clock_gettime(CLOCK_REALTIME, &ts);
+                int64_t mine = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+                assert_true(now_ms > mine - 5000 && now_ms < mine + 5000);
+        }
+        for (int i = 0; i < 2; i++)
+                db_release(c[i]);
+}
+
 static void unreachable_server_is_reported(void **state)
 {
         struct db_config cfg = config_for(schema, 1);
@@ -327,6 +353,7 @@ int main(void)
                 cmocka_unit_test(transactions_commit_and_roll_back),
                 cmocka_unit_test(pool_waits_then_times_out),
                 cmocka_unit_test(a_killed_connection_is_reopened),
+                cmocka_unit_test(every_connection_is_in_utc_and_db_now_is_the_epoch),
                 cmocka_unit_test(unreachable_server_is_reported),
                 cmocka_unit_test(concurrent_migrators_apply_each_migration_once),
         };
