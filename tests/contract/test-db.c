@@ -281,9 +281,9 @@ static void every_connection_is_in_utc_and_db_now_is_the_epoch(void **state)
                                  0);
                 assert_int_equal(utc, 1);
                 int64_t now_ms = 0;
-                assert_int_equal(db_query(c[i], "SELECT " DB_NOW_MS, NULL, 0, db_row_first_int64,
-                                          &now_ms),
-                                 0);
+                assert_int_equal(
+                        db_query(c[i], "SELECT " DB_NOW_MS, NULL, 0, db_row_first_int64, &now_ms),
+                        0);
                 struct timespec ts;
                 clock_gettime(CLOCK_REALTIME, &ts);
                 int64_t mine = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;

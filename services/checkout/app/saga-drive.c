@@ -43,14 +43,25 @@ static const char *step_name(const struct saga_def *def, const struct saga_comma
                                          : def->steps[cmd->step].compensation;
 }
 
+/* How long this coordinator has seen the step run, on its own clock: a
+ * start time another replica wrote is on that replica's clock, so the age
+ * counts from the later of it and our claim (a replica whose clock is ahead
+ * never gives up a step early; one that took over gives it a deadline of
+ * its own at most once more). */
+static int64_t step_age(const struct saga_job *job, size_t step, int64_t now)
+{
+        int64_t started = job->saga.log[step].started_ms;
+        return now - (job->claimed_ms > started ? job->claimed_ms : started);
+}
+
 /* A forward step before the pivot that has had its time: give it up. After
  * the pivot nothing is given up (and compensations never are). */
-static bool past_deadline(struct checkout_app *app, const struct checkout_saga *s,
+static bool past_deadline(struct checkout_app *app, const struct saga_job *job,
                           const struct saga_def *def, const struct saga_command *cmd, int64_t now)
 {
-        return cmd->kind == SAGA_CMD_RUN && !saga_past_pivot(def, &s->state) &&
-               s->state.attempts[cmd->step] > 0 &&
-               now - s->log[cmd->step].started_ms > app->cfg.step_deadline_ms;
+        return cmd->kind == SAGA_CMD_RUN && !saga_past_pivot(def, &job->saga.state) &&
+               job->saga.state.attempts[cmd->step] > 0 &&
+               step_age(job, cmd->step, now) > app->cfg.step_deadline_ms;
 }
 
 /* No progress for stuck_after_ms: flagged in the saga (GetSaga, ListSagas),
@@ -188,7 +199,7 @@ enum saga_drive_result saga_drive(struct checkout_app *app, struct saga_job *job
         job->waited = false;
         struct checkout_step_log *log = &s->log[cmd.step];
         int64_t now = now_ms(app);
-        if (past_deadline(app, s, def, &cmd, now)) {
+        if (past_deadline(app, job, def, &cmd, now)) {
                 char why[300];
                 snprintf(why, sizeof(why), "no success within %lld ms (last: %s)",
                          (long long)app->cfg.step_deadline_ms, log->last_error);
@@ -198,7 +209,7 @@ enum saga_drive_result saga_drive(struct checkout_app *app, struct saga_job *job
                 return SAGA_DRIVE_AGAIN;
         }
         if (!s->state.stuck && s->state.attempts[cmd.step] > 0 &&
-            now - log->started_ms > app->cfg.stuck_after_ms)
+            step_age(job, cmd.step, now) > app->cfg.stuck_after_ms)
                 mark_stuck(app, job, def, &cmd);
         /* the state before the call, on disk first (a new saga is stored with
          * its first step running: nothing new to write then) */
@@ -235,6 +246,7 @@ int saga_drive_claim(struct checkout_app *app, const char *id, struct saga_job *
         if (r < 0)
                 return r;
         job->waited = job->dirty = job->reload = false;
+        job->claimed_ms = now_ms(app);
         /* a call may have been out when the last owner stopped (or an
          * operator took the saga from it) */
         if (s->state.status == SAGA_RUNNING &&

@@ -20,6 +20,7 @@ struct saga_job {
         bool waited; /* the next command's backoff is over */
         bool dirty;  /* state the store has not seen yet */
         bool reload; /* the stored saga changed under us (an operator): claim it again first */
+        int64_t claimed_ms; /* when this coordinator claimed it (its clock); 0: it started it */
         /* attempts made since the last save, written with the next one */
         struct checkout_attempt attempts[CHECKOUT_MAX_PENDING_ATTEMPTS];
         size_t n_attempts;

@@ -247,6 +247,38 @@ static void a_lost_lease_drops_the_job_and_the_new_owner_resumes(void **state)
         assert_int_equal(stored_status(), SAGA_COMPLETED);
 }
 
+/* A replica whose clock runs 10 minutes slow started make_payment and
+ * stalled; this one takes over: the step gets its deadline on this clock,
+ * not an age of 10 minutes made of the two clocks' difference. */
+static void a_takeover_counts_the_step_deadline_on_its_own_clock(void **state)
+{
+        n_script = 64;
+        for (size_t i = 0; i < n_script; i++) /* make_payment never answers */
+                script[i] = i == 0 ? SAGA_OUTCOME_OK : SAGA_OUTCOME_MAYBE_APPLIED;
+        int64_t wait;
+        assert_int_equal(saga_drive(&app, &job, &wait), SAGA_DRIVE_AGAIN); /* place_order */
+        assert_int_equal(saga_drive(&app, &job, &wait), SAGA_DRIVE_AGAIN); /* make_payment */
+        assert_int_equal(job.saga.state.attempts[1], 1);
+        job.saga.log[1].started_ms = fake.now_ms - 600000; /* the slow replica's clock */
+        job.dirty = true;
+        saga_drive_stop(&app, &job);
+        fake.now_ms += app.cfg.lease_ms + 1;
+        snprintf(app.cfg.owner, sizeof(app.cfg.owner), "them");
+        memset(&job, 0, sizeof(job));
+        assert_int_equal(saga_drive_claim(&app, "00000000-0000-4000-8000-000000000001", &job), 0);
+        int64_t t0 = fake.now_ms;
+        size_t calls_before = calls;
+        enum saga_drive_result d = SAGA_DRIVE_AGAIN;
+        while (job.saga.state.status == SAGA_RUNNING && d != SAGA_DRIVE_DONE) {
+                d = saga_drive(&app, &job, &wait);
+                if (d == SAGA_DRIVE_WAIT)
+                        fake.now_ms += wait;
+        }
+        assert_int_equal(job.saga.state.status, SAGA_COMPENSATING);
+        assert_true(fake.now_ms - t0 > app.cfg.step_deadline_ms); /* a deadline of its own */
+        assert_true(calls - calls_before > 3);                    /* retried meanwhile */
+}
+
 static const struct checkout_caller admin = {.subject = "admin-1", .role = ROLE_ADMIN};
 
 static int act(enum saga_op op, enum saga_status outcome)
@@ -370,6 +402,8 @@ int main(void)
                         teardown),
                 cmocka_unit_test_setup_teardown(
                         a_lost_lease_drops_the_job_and_the_new_owner_resumes, setup, teardown),
+                cmocka_unit_test_setup_teardown(
+                        a_takeover_counts_the_step_deadline_on_its_own_clock, setup, teardown),
                 cmocka_unit_test_setup_teardown(
                         a_compensation_forced_while_a_step_is_in_flight_wins_over_its_answer, setup,
                         teardown),
