@@ -109,7 +109,7 @@ static int read_config(struct checkout_app *app, struct checkout_peers_grpc *pee
                 .reconcile_repair = rec_repair != 0,
         };
         snprintf(app->cfg.owner, sizeof(app->cfg.owner), "%s", instance);
-        return 0;
+        return checkout_config_check(&app->cfg, timeout, err, err_len);
 }
 
 int main(void)

@@ -243,6 +243,14 @@ def stack(tmp_path_factory):
 
 # ---- outcomes --------------------------------------------------------------
 
+def test_a_lease_shorter_than_a_call_stops_the_coordinator_at_start(stack):
+    """Two replicas with a 1 s lease and 5 s calls would both drive a saga
+    whose call is out: the coordinator refuses the settings instead."""
+    with pytest.raises(RuntimeError) as refused:
+        stack.start_checkout(BOOKSTORE_CHECKOUT_LEASE_MS="1000", BOOKSTORE_PEER_TIMEOUT_MS="5000")
+    assert "BOOKSTORE_CHECKOUT_LEASE_MS (1000) must be longer than" in str(refused.value)
+
+
 def test_happy_path_confirms_a_paid_reserved_order(stack):
     book, buyer = stack.book(on_hand=5, units=12), stack.customer()
     r = buyer.place(book, quantity=2)

@@ -195,7 +195,8 @@ def test_a_stuck_saga_resolved_by_hand_is_driven_no_more(stack):
 def test_retry_now_skips_a_long_backoff(stack):
     book, buyer = stack.book(on_hand=3), stack.customer()
     co = stack.start_checkout(BOOKSTORE_CHECKOUT_RETRY_BASE_MS="60000",
-                              BOOKSTORE_CHECKOUT_RETRY_MAX_MS="60000")
+                              BOOKSTORE_CHECKOUT_RETRY_MAX_MS="60000",
+                              BOOKSTORE_CHECKOUT_LEASE_MS="120000")
     stack.others.append(co)
     op = Operator(stack, co)
     # tok_flaky: the payment service answers UNAVAILABLE twice, then authorizes
@@ -235,6 +236,7 @@ def test_past_the_pivot_only_forward_and_resume_completes_once_fixed(stack):
                               BOOKSTORE_CHECKOUT_STUCK_AFTER_MS="300",
                               BOOKSTORE_CHECKOUT_RETRY_BASE_MS="100",
                               BOOKSTORE_CHECKOUT_RETRY_MAX_MS="60000",
+                              BOOKSTORE_CHECKOUT_LEASE_MS="120000",
                               BOOKSTORE_PEER_TIMEOUT_MS="300")
     stack.others.append(co)
     op = Operator(stack, co)

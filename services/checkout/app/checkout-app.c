@@ -96,6 +96,21 @@ out:
         saga_hub_unsubscribe(app->hub, sub);
 }
 
+int checkout_config_check(const struct checkout_config *cfg, int64_t call_ms, char *err,
+                          size_t err_len)
+{
+        int64_t needed = call_ms + cfg->policy.max_delay_ms * 3 / 2; /* backoff: +50% jitter */
+        if (cfg->lease_ms > needed)
+                return 0;
+        snprintf(err, err_len,
+                 "BOOKSTORE_CHECKOUT_LEASE_MS (%lld) must be longer than "
+                 "BOOKSTORE_PEER_TIMEOUT_MS plus 1.5 x BOOKSTORE_CHECKOUT_RETRY_MAX_MS (%lld): a "
+                 "participant call after a backoff must end inside the lease, or another "
+                 "coordinator takes the saga while the call is out",
+                 (long long)cfg->lease_ms, (long long)needed);
+        return -EINVAL;
+}
+
 /* Stores a new saga under this coordinator's lease and starts it, followed
  * from before its first step (*ret_sub). -EEXIST: the customer's key is
  * taken (a concurrent twin). */

@@ -32,6 +32,14 @@ struct checkout_config {
         bool reconcile_repair;         /* repair the kinds that have a safe repair */
 };
 
+/* The lease must outlast what a coordinator does between two writes of a
+ * saga -- one participant call (call_ms, the peers' timeout) after a backoff
+ * of up to 1.5 x policy.max_delay_ms (its jitter) -- or a second coordinator takes the saga
+ * while the first one's call is still out. 0, or -EINVAL with a message
+ * naming the settings. */
+int checkout_config_check(const struct checkout_config *cfg, int64_t call_ms, char *err,
+                          size_t err_len);
+
 struct saga_hub;
 struct saga_runner;
 struct reconciler;

@@ -13,6 +13,7 @@
 #include "core/log.h"
 #include "saga-drive.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -279,6 +280,19 @@ static void a_takeover_counts_the_step_deadline_on_its_own_clock(void **state)
         assert_true(calls - calls_before > 3);                    /* retried meanwhile */
 }
 
+static void a_lease_shorter_than_a_call_after_a_backoff_is_refused(void **state)
+{
+        char err[512] = "";
+        struct checkout_config cfg = app.cfg;
+        cfg.lease_ms = 1000;
+        assert_int_equal(checkout_config_check(&cfg, 5000, err, sizeof(err)), -EINVAL);
+        assert_non_null(strstr(err, "BOOKSTORE_CHECKOUT_LEASE_MS (1000) must be longer than"));
+        cfg.lease_ms = 5000 + cfg.policy.max_delay_ms * 3 / 2; /* not longer (jitter: +50%) */
+        assert_int_equal(checkout_config_check(&cfg, 5000, err, sizeof(err)), -EINVAL);
+        cfg.lease_ms++;
+        assert_int_equal(checkout_config_check(&cfg, 5000, err, sizeof(err)), 0);
+}
+
 static const struct checkout_caller admin = {.subject = "admin-1", .role = ROLE_ADMIN};
 
 static int act(enum saga_op op, enum saga_status outcome)
@@ -404,6 +418,8 @@ int main(void)
                         a_lost_lease_drops_the_job_and_the_new_owner_resumes, setup, teardown),
                 cmocka_unit_test_setup_teardown(
                         a_takeover_counts_the_step_deadline_on_its_own_clock, setup, teardown),
+                cmocka_unit_test_setup_teardown(
+                        a_lease_shorter_than_a_call_after_a_backoff_is_refused, setup, teardown),
                 cmocka_unit_test_setup_teardown(
                         a_compensation_forced_while_a_step_is_in_flight_wins_over_its_answer, setup,
                         teardown),
