@@ -275,6 +275,13 @@ static int cancellation(struct checkout_app *app, const struct checkout_caller *
                 return r;
         if (!checkout_order_cancellable(status))
                 return by_seller ? CE_NOT_REFUSABLE : CE_NOT_CANCELLABLE;
+        /* the order is CONFIRMED before its checkout recorded the end: undoing
+         * the sale now would race the checkout's confirm */
+        r = app->store.ops->find_by_order(app->store.self, order_id, ret);
+        if (r == 0 && ret->kind == CHECKOUT_KIND_CHECKOUT && !saga_is_final(ret->state.status))
+                return CE_CHECKOUT_UNFINISHED;
+        if (r < 0 && r != -ENOENT)
+                return r;
         memset(ret, 0, sizeof(*ret));
         ret->kind = CHECKOUT_KIND_CANCELLATION;
         snprintf(ret->customer_id, sizeof(ret->customer_id), "%s", customer);

@@ -34,6 +34,8 @@
           "this idempotency_key was already used for a different checkout; use a new key")         \
         X(CE_NOT_CANCELLABLE, ERROR_PRECONDITION,                                                  \
           "only a CONFIRMED order (not yet shipped) can be cancelled")                             \
+        X(CE_CHECKOUT_UNFINISHED, ERROR_PRECONDITION,                                             \
+          "the order's checkout is still finishing; try again in a few seconds")                   \
         X(CE_NOT_ALLOWED, ERROR_DENIED, "only the order's customer or an admin may do this")       \
         X(CE_NOT_SELLER, ERROR_DENIED, "only a seller of a book in the order may refuse it")       \
         X(CE_NOT_REFUSABLE, ERROR_PRECONDITION,                                                    \

@@ -37,7 +37,17 @@ static int saved_address(void *self, const char *address_id, const char *authori
         return 0;
 }
 
-static const struct checkout_participants_ops peers = {.saved_address = saved_address};
+static int order_of(void *self, const char *order_id, const char *authorization,
+                    struct checkout_order_view *ret)
+{
+        memset(ret, 0, sizeof(*ret));
+        snprintf(ret->customer_id, sizeof(ret->customer_id), "%s", buyer.subject);
+        ret->status = CHECKOUT_ORDER_CONFIRMED;
+        return 0;
+}
+
+static const struct checkout_participants_ops peers = {.saved_address = saved_address,
+                                                       .order_of = order_of};
 
 static int setup(void **state)
 {
@@ -125,6 +135,23 @@ static void a_repeat_with_another_saved_address_is_a_reused_key(void **state)
         assert_int_equal(sagas_stored(), 1);
 }
 
+/* Confirm marks the order CONFIRMED, then the saga records its end: a
+ * cancellation in between would restock what confirm is still committing. */
+static void a_cancellation_waits_for_the_orders_checkout_to_finish(void **state)
+{
+        struct checkout_saga s = {.kind = CHECKOUT_KIND_CHECKOUT, .n_items = 1};
+        snprintf(s.customer_id, sizeof(s.customer_id), "%s", buyer.subject);
+        snprintf(s.idempotency_key, sizeof(s.idempotency_key), "k-unfinished");
+        snprintf(s.order_id, sizeof(s.order_id), "order-1");
+        s.items[0] = books[0];
+        assert_int_equal(checkout_saga_insert(&app, &s), 0); /* RUNNING: confirm not recorded */
+        struct checkout_saga got;
+        assert_int_equal(
+                checkout_cancel(&app, &buyer, "order-1", "changed my mind", &no_wait, &got),
+                CE_CHECKOUT_UNFINISHED);
+        assert_int_equal(sagas_stored(), 1); /* no cancellation saga */
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -134,6 +161,8 @@ int main(void)
                         a_repeat_with_another_inline_address_is_a_reused_key, setup, teardown),
                 cmocka_unit_test_setup_teardown(a_repeat_with_another_saved_address_is_a_reused_key,
                                                 setup, teardown),
+                cmocka_unit_test_setup_teardown(
+                        a_cancellation_waits_for_the_orders_checkout_to_finish, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -92,8 +92,8 @@ enum inventory_decision inventory_decide(enum inventory_reservation_status curre
                 return action == ACTION_RELEASE  ? DECIDE_REFUSE
                        : action == ACTION_COMMIT ? DECIDE_NOOP
                                                  : DECIDE_APPLY;
-        case RESERVATION_RESTOCKED:
-                return action == ACTION_RESTOCK ? DECIDE_NOOP : DECIDE_REFUSE;
+        case RESERVATION_RESTOCKED: /* only a commit is restocked: a late commit finds it done */
+                return action == ACTION_RELEASE ? DECIDE_REFUSE : DECIDE_NOOP;
         }
         return DECIDE_REFUSE;
 }

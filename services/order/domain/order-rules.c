@@ -86,6 +86,27 @@ static unsigned allowed_moves(enum order_status from)
         return 0;
 }
 
+/* Reachable from PENDING without going through `avoid`. */
+static bool reachable_avoiding(enum order_status target, enum order_status avoid)
+{
+        unsigned seen = 0, frontier = avoid == ORDER_PENDING ? 0 : 1u << ORDER_PENDING;
+        while (frontier) {
+                seen |= frontier;
+                unsigned next = 0;
+                for (int s = ORDER_PENDING; s <= ORDER_CANCELLED; s++)
+                        if (frontier & 1u << s)
+                                next |= allowed_moves((enum order_status)s);
+                frontier = next & ~seen & ~(1u << avoid);
+        }
+        return seen & 1u << target;
+}
+
+bool order_status_passed(enum order_status from, enum order_status to)
+{
+        return order_status_valid(from) && order_status_valid(to) && from != to &&
+               !reachable_avoiding(from, to);
+}
+
 int order_check_transition(enum order_status from, enum order_status to, char *explain,
                            size_t explain_len)
 {

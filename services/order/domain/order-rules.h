@@ -39,5 +39,9 @@ bool order_money_add(struct order_money *sum, const struct order_money *m);
  * the current status again is allowed (idempotent saga steps). */
 int order_check_transition(enum order_status from, enum order_status to, char *explain,
                            size_t explain_len);
+/* The order went through `to` to reach `from` (every path from PENDING to
+ * `from` passes `to`): asking for `to` again is a late repeat of a step that
+ * happened (a saga's confirm resumed after the seller shipped). */
+bool order_status_passed(enum order_status from, enum order_status to);
 const char *order_status_name(enum order_status s);
 bool order_status_valid(int s);

@@ -71,6 +71,37 @@ static void every_status_pair(void **state)
         assert_non_null(strstr(why, "final"));
 }
 
+/* Passed: every way to `from` goes through `to` -- the whole table. */
+static void a_status_is_passed_only_when_every_way_leads_through_it(void **state)
+{
+        enum {
+                P = ORDER_PENDING,
+                A = ORDER_PAYMENT_AUTHORIZED,
+                C = ORDER_CONFIRMED,
+                S = ORDER_SHIPPED,
+                D = ORDER_DELIVERED,
+                R = ORDER_REJECTED,
+                Q = ORDER_CANCEL_REQUESTED,
+                X = ORDER_CANCELLED
+        };
+        const unsigned passed[X + 1] = {
+                [P] = 0,
+                [A] = 1u << P,
+                [C] = 1u << P | 1u << A,
+                [S] = 1u << P | 1u << A | 1u << C,
+                [D] = 1u << P | 1u << A | 1u << C | 1u << S,
+                [R] = 1u << P, /* straight from PENDING, or after an authorization */
+                [Q] = 1u << P | 1u << A | 1u << C,
+                [X] = 1u << P | 1u << A | 1u << C | 1u << Q,
+        };
+        for (int from = P; from <= X; from++)
+                for (int to = P; to <= X; to++)
+                        if (order_status_passed(from, to) != !!(passed[from] & 1u << to))
+                                fail_msg("passed(%s, %s): got %d", order_status_name(from),
+                                         order_status_name(to), order_status_passed(from, to));
+        assert_false(order_status_passed(0, ORDER_PENDING));
+}
+
 static void status_machine(void **state)
 {
         char why[300];
@@ -113,6 +144,7 @@ int main(void)
                 cmocka_unit_test(money_arithmetic_is_exact),
                 cmocka_unit_test(status_machine),
                 cmocka_unit_test(every_status_pair),
+                cmocka_unit_test(a_status_is_passed_only_when_every_way_leads_through_it),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

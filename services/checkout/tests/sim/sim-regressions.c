@@ -105,6 +105,50 @@ static int confirm_in_flight_at_a_crash_with_inventory_down(void)
         return release(w, s, r);
 }
 
+/* 3. Confirm applied but not recorded (the coordinator died after it), and
+ * the seller shipped the order before the coordinator came back: confirm's
+ * ChangeOrderStatus(CONFIRMED) found SHIPPED and was refused, retried forever
+ * past the pivot. A status the order can only have reached through CONFIRMED
+ * now answers that step as done. */
+static void seller_ships(struct sim_world *w)
+{
+        struct checkout_saga s;
+        struct order o;
+        char explain[256];
+        const struct order_caller seller = {.subject = "seller-1", .role = ROLE_SELLER};
+        int r = saga(w, &s) ? order_mark(&w->order, &seller, s.order_id, ORDER_SHIPPED, &o, explain,
+                                         sizeof(explain))
+                            : -1;
+        sim_trace(w, "the seller ships order %s: %d %s", s.order_id, r, r ? explain : "");
+}
+
+static int confirm_resumed_after_the_seller_shipped(void)
+{
+        struct sim_world *w = malloc(sizeof(*w));
+        struct checkout_saga *s = malloc(sizeof(*s));
+        int r = w && s ? 0 : -1;
+        if (r == 0) {
+                sim_world_init(w, 3, &none);
+                sim_add_book(w, "book-0", 5, 10);
+                struct checkout_item item = {.book_id = "book-0", .quantity = 1};
+                w->script.crash_after[SIM_SET_STATUS] = 1;
+                w->script.crash_after_op = CHECKOUT_ORDER_CONFIRMED;
+                w->script.while_down = seller_ships;
+                sim_place(w, "cust-0", &item, 1, "tok_ok");
+        }
+        r = r ? r : finish(w, "ship-before-confirm-recorded", 0, "");
+        struct order o;
+        if (r == 0 && (saga(w, s)->state.status != SAGA_COMPLETED ||
+                       w->order.store.ops->find(w->order.store.self, s->order_id, &o) != 0 ||
+                       o.status != ORDER_SHIPPED)) {
+                printf("FAILED: regression ship-before-confirm-recorded: saga %d, want "
+                       "COMPLETED with the order SHIPPED\n%s",
+                       (int)s->state.status, w->trace);
+                r = -1;
+        }
+        return release(w, s, r);
+}
+
 int sim_regressions(void)
 {
         int r = slow_authorization_loses_to_its_void("void-before-authorization", 4200, false);
@@ -112,5 +156,7 @@ int sim_regressions(void)
                 r = slow_authorization_loses_to_its_void("void-during-authorization", 1000, true);
         if (r == 0)
                 r = confirm_in_flight_at_a_crash_with_inventory_down();
+        if (r == 0)
+                r = confirm_resumed_after_the_seller_shipped();
         return r;
 }

@@ -340,6 +340,10 @@ static void crash_coordinator(struct sim_world *w, const char *when)
         w->coordinator_down = true;
         w->stats.coordinator_crashes++;
         sim_trace(w, "coordinator crashes %s", when);
+        void (*hook)(struct sim_world *) = w->script.while_down;
+        w->script.while_down = NULL;
+        if (hook) /* someone acts while no coordinator runs */
+                hook(w);
 }
 
 /* An operator acts on the saga of call c while c is out (or between its

@@ -27,6 +27,8 @@
 
 enum { SIM_MAX_SAGAS = 6, SIM_MAX_LATE = 24, SIM_MAX_BOOKS = 3, SIM_MAX_KEYS = 256 };
 
+struct sim_world;
+
 enum sim_call_kind {
         SIM_CREATE_ORDER,
         SIM_SET_STATUS,
@@ -75,6 +77,7 @@ struct sim_script {
         int crash_after[6];       /* crash the coordinator after the next n calls of a kind ... */
         int crash_after_op;       /* ... with this op (-1: any) */
         int64_t down_until_ms[6]; /* calls of a kind refused (no connection) until then */
+        void (*while_down)(struct sim_world *w); /* runs once, at the next coordinator crash */
 };
 
 /* What a run did, summed over seeds for the report. */
