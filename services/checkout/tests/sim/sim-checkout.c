@@ -7,10 +7,14 @@
  *                                    BOOKSTORE_SIM_FIRST (1); scripted
  *                                    regressions first
  *   BOOKSTORE_SIM_SEED=n sim-checkout  one seed, with its event trace
+ *   sim-checkout mysql               the same on the services' MariaDB stores
+ *                                    (sim-db.h; scripts/deps.sh's server), every
+ *                                    seed on emptied schemas
  *
  * A failing seed prints itself, what broke and the trace, and exits 1. The
  * last line reports the seeds run and seeds/s (bench/run-sim.sh reads it). */
 #include "sim-checks.h"
+#include "sim-db.h"
 
 #include "core/log.h"
 
@@ -88,7 +92,7 @@ static int run_seed(unsigned long seed, bool trace_always)
 {
         struct sim_world *w = malloc(sizeof(*w));
         if (!w || sim_world_init(w, seed, &every_fault) < 0) {
-                fprintf(stderr, "sim: out of memory\n");
+                fprintf(stderr, "sim: out of memory, or the MariaDB schemas cannot be emptied\n");
                 free(w);
                 return -1;
         }
@@ -120,9 +124,8 @@ static unsigned long env_ulong(const char *name, unsigned long fallback)
 
 int sim_regressions(void); /* sim-regressions.c */
 
-int main(void)
+static int run(void)
 {
-        log_set_min_level(LOG_ERROR); /* the coordinator's warnings are the trace's business */
         const char *one = getenv("BOOKSTORE_SIM_SEED");
         if (one && *one)
                 return run_seed(strtoul(one, NULL, 10), true) < 0 ? 1 : 0;
@@ -146,7 +149,25 @@ int main(void)
                total.refused, total.requests_lost, total.replies_lost, total.late, total.duplicates,
                total.payment_crashes, total.nested, total.coordinator_crashes,
                total.operator_actions, total.operator_refusals);
-        printf("sim: %lu seeds from %lu, every fault class, all invariants held; %.0f seeds/s\n", n,
-               first, s > 0 ? (double)n / s : 0.0);
+        printf("sim: %lu seeds from %lu%s, every fault class, all invariants held; %.0f seeds/s\n",
+               n, first, sim_databases ? " on MariaDB" : "", s > 0 ? (double)n / s : 0.0);
         return 0;
+}
+
+int main(int argc, char **argv)
+{
+        log_set_min_level(LOG_ERROR); /* the coordinator's warnings are the trace's business */
+        if (argc < 2 || strcmp(argv[1], "mysql"))
+                return run();
+        static struct sim_db db;
+        if (sim_db_open(&db) < 0) {
+                fprintf(stderr, "sim: cannot open the MariaDB schemas (scripts/deps.sh start)\n");
+                sim_db_close(&db);
+                return 1;
+        }
+        sim_databases = &db;
+        int r = run();
+        sim_databases = NULL;
+        sim_db_close(&db);
+        return r;
 }

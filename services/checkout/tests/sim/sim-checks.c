@@ -18,33 +18,34 @@ static int broken(char *why, size_t len, const char *fmt, ...)
         return -1;
 }
 
-static const struct order *order_of_saga(struct sim_world *w, const struct checkout_saga *s)
+/* Everything is read through the stores' ports, so the checks hold the
+ * same on the memory stores and on MariaDB. Each lookup fills a struct of
+ * the world's scratch space and returns it, or NULL when there is none. */
+static const struct order *order_of_saga(struct sim_world *w, const struct checkout_saga *s,
+                                         struct order *o)
 {
         char key[192];
         snprintf(key, sizeof(key), "%s:place_order", s->id);
-        for (size_t i = 0; i < w->orders.n; i++) {
-                const struct order *o = &w->orders.orders[i];
-                if ((s->order_id[0] && !strcmp(o->id, s->order_id)) ||
-                    !strcmp(o->idempotency_key, key))
-                        return o;
-        }
-        return NULL;
+        const struct order_store *st = &w->order.store;
+        if (s->order_id[0] && st->ops->find(st->self, s->order_id, o) == 0)
+                return o;
+        return st->ops->find_by_key(st->self, s->customer_id, key, o) == 0 ? o : NULL;
 }
 
-static const struct payment *payment_of(struct sim_world *w, const char *order_id)
+static const struct payment *payment_of(struct sim_world *w, const char *order_id,
+                                        struct payment *p)
 {
-        for (size_t i = 0; i < w->payments.n; i++)
-                if (!strcmp(w->payments.rows[i].order_id, order_id))
-                        return &w->payments.rows[i];
-        return NULL;
+        return w->payment_real.ops->find(w->payment_real.self, order_id, p) == 0 ? p : NULL;
 }
 
-static const struct inventory_reservation *reservation_of(struct sim_world *w, const char *order_id)
+static const struct inventory_reservation *reservation_of(struct sim_world *w, const char *order_id,
+                                                          struct inventory_reservation *r)
 {
-        for (size_t i = 0; i < w->stock.n_reservations; i++)
-                if (!strcmp(w->stock.reservations[i].order_id, order_id))
-                        return &w->stock.reservations[i];
-        return NULL;
+        const char *ids[] = {order_id};
+        struct listing_filter f = {.ids = ids, .n_ids = 1, .limit = 1};
+        size_t n = 0;
+        const struct inventory_store *st = &w->inventory.store;
+        return st->ops->list(st->self, &f, r, &n) == 0 && n == 1 ? r : NULL;
 }
 
 static bool same_money(const struct payment_money *p, const struct order_money *o)
@@ -60,7 +61,8 @@ static int check_completed(struct sim_world *w, const struct checkout_saga *s,
             (o->status != ORDER_CONFIRMED && !order_status_passed(o->status, ORDER_CONFIRMED)))
                 return broken(why, len, "saga %s COMPLETED but its order is %s", s->id,
                               o ? order_status_name(o->status) : "missing");
-        const struct payment *p = payment_of(w, o->id);
+        struct payment pay;
+        const struct payment *p = payment_of(w, o->id, &pay);
         if (!p || p->status != PAYMENT_CAPTURED || p->pending || !same_money(&p->amount, &o->total))
                 return broken(why, len,
                               "saga %s COMPLETED but the payment is %d (pending %d) for %lld "
@@ -71,7 +73,7 @@ static int check_completed(struct sim_world *w, const struct checkout_saga *s,
         if (!h || h->state != HOLD_CAPTURED)
                 return broken(why, len, "saga %s COMPLETED but the provider's hold is %d", s->id,
                               h ? (int)h->state : -1);
-        const struct inventory_reservation *r = reservation_of(w, o->id);
+        const struct inventory_reservation *r = reservation_of(w, o->id, &w->scratch_reservation);
         if (!r || r->status != RESERVATION_COMMITTED)
                 return broken(why, len, "saga %s COMPLETED but its reservation is %d", s->id,
                               r ? (int)r->status : -1);
@@ -86,7 +88,8 @@ static int check_compensated(struct sim_world *w, const struct checkout_saga *s,
         if (o->status != ORDER_REJECTED)
                 return broken(why, len, "saga %s COMPENSATED but its order is %s", s->id,
                               order_status_name(o->status));
-        const struct payment *p = payment_of(w, o->id);
+        struct payment pay;
+        const struct payment *p = payment_of(w, o->id, &pay);
         if (p && (p->status == PAYMENT_AUTHORIZED || p->status == PAYMENT_CAPTURED ||
                   p->status == PAYMENT_AUTHORIZING || p->pending))
                 return broken(why, len, "saga %s COMPENSATED but the payment is %d (pending %d)",
@@ -95,7 +98,7 @@ static int check_compensated(struct sim_world *w, const struct checkout_saga *s,
         if (h && (h->state == HOLD_AUTHORIZED || h->state == HOLD_CAPTURED))
                 return broken(why, len, "saga %s COMPENSATED but the provider still holds %s (%d)",
                               s->id, h->reference, (int)h->state);
-        const struct inventory_reservation *r = reservation_of(w, o->id);
+        const struct inventory_reservation *r = reservation_of(w, o->id, &w->scratch_reservation);
         if (r && (r->status == RESERVATION_RESERVED || r->status == RESERVATION_COMMITTED))
                 return broken(why, len, "saga %s COMPENSATED but its reservation is %d", s->id,
                               (int)r->status);
@@ -106,29 +109,35 @@ static int check_compensated(struct sim_world *w, const struct checkout_saga *s,
  * what was stocked, and what is reserved is exactly the open reservations. */
 static int check_stock(struct sim_world *w, char *why, size_t len)
 {
-        for (size_t b = 0; b < w->n_books; b++) {
-                int64_t sold = 0, reserved = 0;
-                for (size_t i = 0; i < w->stock.n_reservations; i++) {
-                        const struct inventory_reservation *r = &w->stock.reservations[i];
-                        for (size_t k = 0; k < r->n_items; k++) {
+        struct checkout_saga s;
+        struct order o;
+        int64_t sold[SIM_MAX_BOOKS] = {0}, reserved[SIM_MAX_BOOKS] = {0};
+        for (size_t i = 0; i < w->n_sagas; i++) { /* every order is a saga's */
+                const struct inventory_reservation *r = NULL;
+                if (w->sagas_real.ops->find(w->sagas_real.self, w->saga_ids[i], &s) == 0 &&
+                    order_of_saga(w, &s, &o))
+                        r = reservation_of(w, o.id, &w->scratch_reservation);
+                for (size_t k = 0; r && k < r->n_items; k++)
+                        for (size_t b = 0; b < w->n_books; b++) {
                                 if (strcmp(r->items[k].book_id, w->books[b]))
                                         continue;
                                 if (r->status == RESERVATION_COMMITTED)
-                                        sold += r->items[k].quantity;
+                                        sold[b] += r->items[k].quantity;
                                 if (r->status == RESERVATION_RESERVED)
-                                        reserved += r->items[k].quantity;
+                                        reserved[b] += r->items[k].quantity;
                         }
-                }
+        }
+        for (size_t b = 0; b < w->n_books; b++) {
                 struct inventory_level l;
                 w->inventory.store.ops->get_level(w->inventory.store.self, w->books[b], &l);
-                if (l.on_hand + sold != w->initial_on_hand[b] || l.reserved != reserved ||
+                if (l.on_hand + sold[b] != w->initial_on_hand[b] || l.reserved != reserved[b] ||
                     l.on_hand < l.reserved)
                         return broken(why, len,
                                       "book %s: on hand %lld + sold %lld != stocked %lld, or "
                                       "reserved %lld != open reservations %lld",
-                                      w->books[b], (long long)l.on_hand, (long long)sold,
+                                      w->books[b], (long long)l.on_hand, (long long)sold[b],
                                       (long long)w->initial_on_hand[b], (long long)l.reserved,
-                                      (long long)reserved);
+                                      (long long)reserved[b]);
         }
         return 0;
 }
@@ -136,17 +145,22 @@ static int check_stock(struct sim_world *w, char *why, size_t len)
 /* Never a confirmed order with its money gone back; no hold without a payment. */
 static int check_money(struct sim_world *w, char *why, size_t len)
 {
-        for (size_t i = 0; i < w->orders.n; i++) {
-                const struct order *o = &w->orders.orders[i];
-                const struct payment *p = payment_of(w, o->id);
-                if (o->status == ORDER_CONFIRMED &&
+        struct checkout_saga s;
+        struct order o;
+        struct payment pay;
+        for (size_t i = 0; i < w->n_sagas; i++) {
+                if (w->sagas_real.ops->find(w->sagas_real.self, w->saga_ids[i], &s) < 0 ||
+                    !order_of_saga(w, &s, &o))
+                        continue;
+                const struct payment *p = payment_of(w, o.id, &pay);
+                if (o.status == ORDER_CONFIRMED &&
                     (!p || p->status == PAYMENT_REFUNDED || p->status == PAYMENT_VOIDED))
-                        return broken(why, len, "order %s CONFIRMED with payment %d", o->id,
+                        return broken(why, len, "order %s CONFIRMED with payment %d", o.id,
                                       p ? (int)p->status : -1);
         }
         for (size_t i = 0; i < w->provider.n; i++) {
                 const struct payment_memory_hold *h = &w->provider.holds[i];
-                const struct payment *p = payment_of(w, h->key);
+                const struct payment *p = payment_of(w, h->key, &pay);
                 bool open = h->state == HOLD_AUTHORIZED || h->state == HOLD_CAPTURED;
                 if (open &&
                     (!p || (h->state == HOLD_AUTHORIZED) != (p->status == PAYMENT_AUTHORIZED)))
@@ -181,7 +195,8 @@ int sim_check(struct sim_world *w, char *why, size_t len)
                         r = broken(why, len, "saga %s lost", w->saga_ids[i]);
                         break;
                 }
-                const struct order *o = order_of_saga(w, s);
+                struct order order;
+                const struct order *o = order_of_saga(w, s, &order);
                 if (s->state.status == SAGA_COMPLETED)
                         r = check_completed(w, s, o, why, len);
                 else if (s->state.status == SAGA_COMPENSATED)

@@ -54,7 +54,9 @@ static int slow_authorization_loses_to_its_void(const char *name, int64_t late_b
         struct checkout_saga *s = malloc(sizeof(*s));
         int r = w && s ? 0 : -1;
         if (r == 0) {
-                sim_world_init(w, 1, &none);
+                r = sim_world_init(w, 1, &none);
+                if (r < 0)
+                        return release(w, s, r);
                 w->app.cfg.step_deadline_ms = 1500; /* gives up while the first is still out */
                 sim_add_book(w, "book-0", 3, 10);
                 struct checkout_item item = {.book_id = "book-0", .quantity = 1};
@@ -84,7 +86,9 @@ static int confirm_in_flight_at_a_crash_with_inventory_down(void)
         struct checkout_saga *s = malloc(sizeof(*s));
         int r = w && s ? 0 : -1;
         if (r == 0) {
-                sim_world_init(w, 2, &none);
+                r = sim_world_init(w, 2, &none);
+                if (r < 0)
+                        return release(w, s, r);
                 w->app.cfg.policy.max_attempts = 5; /* the old default: it must not matter now */
                 sim_add_book(w, "book-0", 5, 10);
                 struct checkout_item item = {.book_id = "book-0", .quantity = 2};
@@ -128,7 +132,9 @@ static int confirm_resumed_after_the_seller_shipped(void)
         struct checkout_saga *s = malloc(sizeof(*s));
         int r = w && s ? 0 : -1;
         if (r == 0) {
-                sim_world_init(w, 3, &none);
+                r = sim_world_init(w, 3, &none);
+                if (r < 0)
+                        return release(w, s, r);
                 sim_add_book(w, "book-0", 5, 10);
                 struct checkout_item item = {.book_id = "book-0", .quantity = 1};
                 w->script.crash_after[SIM_SET_STATUS] = 1;

@@ -1,7 +1,12 @@
 /* The simulation's world; see sim-world.h. */
 #include "sim-world.h"
 
+#include "checkout-mysql.h"
 #include "core/log.h"
+#include "inventory-mysql.h"
+#include "order-mysql.h"
+#include "payment-mysql.h"
+#include "sim-db.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -730,6 +735,15 @@ int sim_world_init(struct sim_world *w, unsigned long seed, const struct sim_fau
         struct core_env env = {.ops = &env_ops, .self = w};
         checkout_memory_store_init(&w->sagas, env);
         w->sagas_real = checkout_store_memory(&w->sagas);
+        struct sim_db *db = (struct sim_db *)sim_databases;
+        if (db && sim_db_reset(db) < 0) /* every world starts empty */
+                return -1;
+        if (db) { /* the services' MariaDB stores instead (sim-db.h) */
+                w->order.store = order_store_mysql(db->orders);
+                w->payment_real = payment_store_mysql(db->payments);
+                w->inventory.store = inventory_store_mysql(db->stock);
+                w->sagas_real = checkout_store_mysql(db->sagas);
+        }
         snprintf(w->owner, sizeof(w->owner), "coordinator-0");
         w->app = (struct checkout_app){
                 .store = {.ops = &crashing_sagas, .self = w},
@@ -738,7 +752,11 @@ int sim_world_init(struct sim_world *w, unsigned long seed, const struct sim_fau
                 .cfg = {.policy = {.base_delay_ms = 50, .max_delay_ms = 2000},
                         .step_deadline_ms = 15000,
                         .stuck_after_ms = 60000,
-                        .lease_ms = LEASE_MS,
+                        /* MariaDB's leases run on its own clock, not the simulated one:
+                           there a lease of 1 ms has run out by a new replica's first scan,
+                           as LEASE_MS of simulated time has here (one coordinator runs
+                           at a time; a dead one never writes again) */
+                        .lease_ms = db ? 1 : LEASE_MS,
                         .resume_interval_ms = SCAN_MS,
                         .runners = 1},
         };

@@ -139,6 +139,7 @@ struct sim_world {
         size_t n_keys;
         char key_error[256];
         uint64_t ids;
+        struct inventory_reservation scratch_reservation; /* for the checks (a large struct) */
         /* the event trace, printed when a run fails */
         char *trace;
         size_t trace_len, trace_cap;
