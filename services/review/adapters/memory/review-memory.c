@@ -75,6 +75,7 @@ static int mem_insert(void *self, struct review *r, struct rating_summary *ret_s
         if (!rc) {
                 r->seq = ++m->next_seq;
                 r->version = 1;
+                r->helpful = 0; /* marks are the store's, as in MariaDB */
                 m->reviews[m->n++] = *r;
                 publish(m, s, 0, review_counted(r), REVIEW_CREATED, r, ret_summary);
         }
@@ -109,10 +110,16 @@ static int mem_update(void *self, const struct review *before, struct review *af
                  grow_for_one(&m->events, &m->cap_events, m->n_events, sizeof(*m->events)) < 0)
                 rc = -ENOMEM;
         if (!rc) {
-                after->version = r->version + 1;
-                after->helpful = r->helpful; /* marks are not the change's to write */
-                after->seq = r->seq;
-                *r = *after;
+                /* the change's fields only (the MariaDB UPDATE's); after gets the row */
+                r->rating = after->rating;
+                memcpy(r->text, after->text, sizeof(r->text));
+                memcpy(r->answer, after->answer, sizeof(r->answer));
+                r->answered_ms = after->answered_ms;
+                r->hidden = after->hidden;
+                memcpy(r->hidden_reason, after->hidden_reason, sizeof(r->hidden_reason));
+                r->updated_ms = after->updated_ms;
+                r->version++;
+                *after = *r;
                 publish(m, s, review_counted(before), review_counted(after), change, after,
                         ret_summary);
         }

@@ -109,20 +109,24 @@ static int insert_tx(struct db_conn *conn, void *arg)
         /* the summary row first: concurrent creates of one book queue here */
         struct rating_summary locked;
         int rc = summary_on(conn, r->book_id, true, &locked, NULL);
-        struct db_value v[] = {db_text(r->id),        db_text(r->book_id),  db_text(r->customer_id),
-                               db_text(r->seller_id), db_int(r->rating),    db_text(r->text),
-                               db_int(r->created_ms), db_int(r->updated_ms)};
+        struct db_value v[] = {db_text(r->id),          db_text(r->book_id),
+                               db_text(r->customer_id), db_text(r->seller_id),
+                               db_int(r->rating),       db_text(r->text),
+                               db_text(r->answer),      db_int(r->answered_ms),
+                               db_int(r->hidden),       db_text(r->hidden_reason),
+                               db_int(r->created_ms),   db_int(r->updated_ms)};
         uint64_t seq = 0;
         if (rc == 0)
                 rc = db_exec(conn,
                              "INSERT INTO reviews (id, book_id, customer_id, seller_id, rating, "
-                             "text, answer, created_ms, updated_ms, version) "
-                             "VALUES (?, ?, ?, ?, ?, ?, '', ?, ?, 1)",
-                             v, 8, NULL, &seq);
+                             "text, answer, answered_ms, hidden, hidden_reason, created_ms, "
+                             "updated_ms, version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+                             v, 12, NULL, &seq);
         if (rc < 0)
                 return rc; /* -EEXIST: the customer's review of the book exists */
         r->seq = (int64_t)seq;
         r->version = 1;
+        r->helpful = 0; /* marks are the store's */
         return move_summary(conn, r, 0, review_counted(r), REVIEW_CREATED, w->summary);
 }
 
