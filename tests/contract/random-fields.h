@@ -131,6 +131,16 @@ static inline void rnd_utf8(struct rnd *r, char *out, size_t len)
         out[n] = '\0';
 }
 
+/* Printable ASCII of a random length that starts with tag (a unique key
+ * stays unique whatever the rest is). */
+static inline void rnd_ascii_tagged(struct rnd *r, char *out, size_t cap, const char *tag)
+{
+        size_t t = strlen(tag), len = rnd_len(r, cap - 1);
+        rnd_ascii(r, out, len < t ? t : len);
+        memcpy(out, tag, t);
+}
+
 /* Fills a char array field with UTF-8 (or ASCII) of a random length. */
-#define RND_TEXT(r, field)  rnd_utf8((r), (field), rnd_len((r), sizeof(field) - 1))
-#define RND_ASCII(r, field) rnd_ascii((r), (field), rnd_len((r), sizeof(field) - 1))
+#define RND_TEXT(r, field)              rnd_utf8((r), (field), rnd_len((r), sizeof(field) - 1))
+#define RND_ASCII(r, field)             rnd_ascii((r), (field), rnd_len((r), sizeof(field) - 1))
+#define RND_ASCII_TAGGED(r, field, tag) rnd_ascii_tagged((r), (field), sizeof(field), (tag))

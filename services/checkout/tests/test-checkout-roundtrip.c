@@ -101,13 +101,9 @@ static void random_saga(struct rnd *r, struct checkout_saga *s, int n)
         s->kind = (enum checkout_kind)rnd_range(r, CHECKOUT_KIND_CHECKOUT,
                                                 CHECKOUT_KIND_CANCELLATION);
         random_progress(r, s, false);
-        RND_ASCII(r, s->customer_id);
         char tag[16]; /* customers differ: (customer, kind, key) is unique */
-        size_t len = strlen(s->customer_id);
-        int k = snprintf(tag, sizeof(tag), "c%07d", n);
-        memcpy(s->customer_id, tag, (size_t)k);
-        if (len < (size_t)k)
-                s->customer_id[k] = '\0';
+        snprintf(tag, sizeof(tag), "c%07d", n);
+        RND_ASCII_TAGGED(r, s->customer_id, tag);
         RND_TEXT(r, s->idempotency_key);
         RND_ASCII(r, s->order_id);
         s->n_items = rnd_len(r, CHECKOUT_MAX_ITEMS);
