@@ -140,6 +140,18 @@ static inline void rnd_ascii_tagged(struct rnd *r, char *out, size_t cap, const 
         memcpy(out, tag, t);
 }
 
+/* Valid UTF-8 of at most max_chars characters and cap - 1 bytes, for a
+ * column that counts characters (VARCHAR(n) in utf8mb4). */
+static inline void rnd_utf8_chars(struct rnd *r, char *out, size_t cap, size_t max_chars)
+{
+        rnd_utf8(r, out, rnd_len(r, cap - 1));
+        size_t chars = 0, i = 0;
+        for (; out[i]; i++)
+                if (((unsigned char)out[i] & 0xc0) != 0x80 && ++chars > max_chars)
+                        break;
+        out[i] = '\0';
+}
+
 /* Fills a char array field with UTF-8 (or ASCII) of a random length. */
 #define RND_TEXT(r, field)              rnd_utf8((r), (field), rnd_len((r), sizeof(field) - 1))
 #define RND_ASCII(r, field)             rnd_ascii((r), (field), rnd_len((r), sizeof(field) - 1))

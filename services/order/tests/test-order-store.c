@@ -13,9 +13,11 @@
 #include "order-mysql.h"
 
 #include "../../../tests/contract/contract-db.h"
+#include "../../../tests/contract/random-fields.h"
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -256,6 +258,127 @@ static void listing_filters_and_pages_alike(void **state)
         assert_int_equal(list(&q, out), 0);
 }
 
+/* A field added to these structs must be stored by both stores, generated
+ * and compared below: then update the size. */
+_Static_assert(sizeof(struct order) == 70416, "an order field was added or removed");
+_Static_assert(sizeof(struct order_item) == 1384, "an order item field was added or removed");
+
+static void random_money(struct rnd *r, struct order_money *m, const char *currency)
+{
+        memcpy(m->currency, currency, 4);
+        m->units = rnd_range(r, 0, 1000000000000LL);
+        m->nanos = (int32_t)rnd_range(r, 0, 999999999);
+}
+
+static void random_order(struct rnd *r, struct order *o, uint64_t seed)
+{
+        memset(o, 0, sizeof(*o));
+        snprintf(o->id, sizeof(o->id), "0190dddd-0000-7000-8000-%06u%06u",
+                 (unsigned)getpid() % 1000000u, (unsigned)seed);
+        char tag[32];
+        snprintf(tag, sizeof(tag), "rt%llu-%d-", (unsigned long long)seed, (int)getpid());
+        RND_ASCII_TAGGED(r, o->customer_id, tag);
+        char currency[4];
+        rnd_ascii(r, currency, 3);
+        o->n_items = (size_t)rnd_range(r, 1, ORDER_MAX_ITEMS);
+        for (size_t i = 0; i < o->n_items; i++) {
+                struct order_item *it = &o->items[i];
+                RND_ASCII(r, it->book_id);
+                rnd_utf8_chars(r, it->title, sizeof(it->title), 300); /* the catalog's bound */
+                RND_ASCII(r, it->seller_id);
+                it->quantity = (int32_t)rnd_range(r, 1, ORDER_MAX_QUANTITY);
+                random_money(r, &it->unit_price, currency);
+                random_money(r, &it->line_total, currency);
+        }
+        random_money(r, &o->total, currency);
+        o->status = (enum order_status)rnd_range(r, ORDER_PENDING, ORDER_CANCELLED);
+        RND_TEXT(r, o->status_reason);
+        RND_TEXT(r, o->address.recipient);
+        RND_TEXT(r, o->address.line1);
+        RND_TEXT(r, o->address.line2);
+        RND_TEXT(r, o->address.city);
+        RND_TEXT(r, o->address.postal_code);
+        rnd_ascii(r, o->address.country_code, 2);
+        RND_TEXT(r, o->idempotency_key);
+        o->created_at = rnd_time_ms(r) / 1000;
+        o->updated_at = rnd_time_ms(r) / 1000;
+}
+
+static void expect_same_order(const struct order *want, const struct order *got)
+{
+        assert_string_equal(got->id, want->id);
+        assert_int_equal(got->seq, want->seq);
+        assert_string_equal(got->customer_id, want->customer_id);
+        assert_int_equal(got->n_items, want->n_items);
+        for (size_t i = 0; i < ORDER_MAX_ITEMS; i++) {
+                const struct order_item *a = &want->items[i], *b = &got->items[i];
+                if (i >= want->n_items)
+                        break;
+                assert_string_equal(b->book_id, a->book_id);
+                assert_string_equal(b->title, a->title);
+                assert_string_equal(b->seller_id, a->seller_id);
+                assert_int_equal(b->quantity, a->quantity);
+                const struct order_money *x[] = {&a->unit_price, &a->line_total},
+                                         *y[] = {&b->unit_price, &b->line_total};
+                for (int k = 0; k < 2; k++) {
+                        assert_string_equal(y[k]->currency, x[k]->currency);
+                        assert_int_equal(y[k]->units, x[k]->units);
+                        assert_int_equal(y[k]->nanos, x[k]->nanos);
+                }
+        }
+        assert_string_equal(got->total.currency, want->total.currency);
+        assert_int_equal(got->total.units, want->total.units);
+        assert_int_equal(got->total.nanos, want->total.nanos);
+        assert_int_equal(got->status, want->status);
+        assert_string_equal(got->status_reason, want->status_reason);
+        const struct order_address *a = &want->address, *b = &got->address;
+        assert_string_equal(b->recipient, a->recipient);
+        assert_string_equal(b->line1, a->line1);
+        assert_string_equal(b->line2, a->line2);
+        assert_string_equal(b->city, a->city);
+        assert_string_equal(b->postal_code, a->postal_code);
+        assert_string_equal(b->country_code, a->country_code);
+        assert_string_equal(got->idempotency_key, want->idempotency_key);
+        assert_int_equal(got->created_at, want->created_at);
+        assert_int_equal(got->updated_at, want->updated_at);
+}
+
+/* Random valid orders (every field set, every status, up to 50 items, empty
+ * and full-length text) inserted, found by id, key and listing, and changed
+ * by status, read back field for field on both stores. */
+static void every_field_survives_insert_list_and_status_change(void **state)
+{
+        struct order *want = malloc(sizeof(*want)), *got = malloc(sizeof(*got));
+        for (uint64_t seed = 1; seed <= 30; seed++) {
+                struct rnd r = {seed};
+                random_order(&r, want, seed);
+                assert_int_equal(store.ops->insert(store.self, want), 0);
+                assert_int_equal(store.ops->find(store.self, want->id, got), 0);
+                expect_same_order(want, got);
+                if (want->idempotency_key[0]) {
+                        assert_int_equal(store.ops->find_by_key(store.self, want->customer_id,
+                                                                want->idempotency_key, got),
+                                         0);
+                        expect_same_order(want, got);
+                }
+                struct order_query q = {.customer_id = want->customer_id, .limit = 2};
+                size_t n = 0;
+                assert_int_equal(store.ops->list(store.self, &q, got, &n), 0);
+                assert_int_equal(n, 1);
+                expect_same_order(want, got);
+
+                struct order changed = *want;
+                changed.status = (enum order_status)rnd_range(&r, ORDER_PENDING, ORDER_CANCELLED);
+                RND_TEXT(&r, changed.status_reason);
+                changed.updated_at = rnd_time_ms(&r) / 1000;
+                assert_int_equal(store.ops->set_status(store.self, &changed, want->status), 0);
+                assert_int_equal(store.ops->find(store.self, want->id, got), 0);
+                expect_same_order(&changed, got);
+        }
+        free(want);
+        free(got);
+}
+
 int main(int argc, char **argv)
 {
         use_mysql = argc > 1 && !strcmp(argv[1], "mysql");
@@ -265,6 +388,7 @@ int main(int argc, char **argv)
                 cmocka_unit_test(the_same_id_twice_is_refused_and_changes_nothing),
                 cmocka_unit_test(a_status_change_is_a_compare_and_set),
                 cmocka_unit_test(listing_filters_and_pages_alike),
+                cmocka_unit_test(every_field_survives_insert_list_and_status_change),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -54,6 +54,11 @@ static int mem_insert(void *self, struct order *o)
                 r = grow_for_one(&m->orders, &m->cap, m->n, sizeof(*m->orders));
         if (!r) {
                 o->seq = (int64_t)m->n + 1;
+                /* one currency per order: an item's is the total's, as MariaDB keeps it */
+                for (size_t i = 0; i < o->n_items; i++) {
+                        memcpy(o->items[i].unit_price.currency, o->total.currency, 4);
+                        memcpy(o->items[i].line_total.currency, o->total.currency, 4);
+                }
                 m->orders[m->n++] = *o;
         }
         pthread_mutex_unlock(&m->lock);

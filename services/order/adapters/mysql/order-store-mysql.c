@@ -134,6 +134,7 @@ static int insert_change(struct db_conn *c, void *arg)
                                   db_text(o->customer_id),
                                   o->idempotency_key[0] ? db_text(o->idempotency_key) : db_null(),
                                   db_int(o->status),
+                                  db_text(o->status_reason),
                                   db_text(o->total.currency),
                                   db_int(o->total.units),
                                   db_int(o->total.nanos),
@@ -146,11 +147,11 @@ static int insert_change(struct db_conn *c, void *arg)
                                   db_int(o->created_at),
                                   db_int(o->updated_at)};
         if ((r = db_exec(c,
-                         "INSERT INTO orders (id, customer_id, idempotency_key, status, currency, "
-                         "total_units, total_nanos, recipient, line1, line2, city, postal_code, "
-                         "country_code, created_at, updated_at) "
-                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                         head, 15, NULL, &seq)) < 0)
+                         "INSERT INTO orders (id, customer_id, idempotency_key, status, "
+                         "status_reason, currency, total_units, total_nanos, recipient, line1, "
+                         "line2, city, postal_code, country_code, created_at, updated_at) "
+                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                         head, 16, NULL, &seq)) < 0)
                 return r;
         o->seq = (int64_t)seq;
         for (size_t i = 0; i < o->n_items; i++) {
