@@ -47,6 +47,11 @@ static int by_book(const void *a, const void *b)
                       ((const struct inventory_item *)b)->book_id);
 }
 
+void inventory_sort_items(struct inventory_item *items, size_t n)
+{
+        qsort(items, n, sizeof(*items), by_book);
+}
+
 int inventory_normalize_items(struct inventory_item *items, size_t n)
 {
         if (n == 0 || n > INVENTORY_MAX_ITEMS)
@@ -57,7 +62,7 @@ int inventory_normalize_items(struct inventory_item *items, size_t n)
                 if (items[i].quantity < 1 || items[i].quantity > INVENTORY_MAX_QUANTITY)
                         return IE_ITEMS_INVALID;
         }
-        qsort(items, n, sizeof(*items), by_book);
+        inventory_sort_items(items, n);
         for (size_t i = 1; i < n; i++)
                 if (!strcmp(items[i - 1].book_id, items[i].book_id))
                         return IE_ITEMS_INVALID;

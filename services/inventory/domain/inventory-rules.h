@@ -53,6 +53,8 @@ int inventory_check_on_hand(int64_t on_hand);
 int inventory_adjusted(const struct inventory_level *l, int64_t delta, int64_t *ret_on_hand);
 /* Validates and sorts items by book_id (locks are then taken in one order,
  * which rules out deadlocks between concurrent reservations). */
+/* By book id: the one order a reservation's items are kept and read in. */
+void inventory_sort_items(struct inventory_item *items, size_t n);
 int inventory_normalize_items(struct inventory_item *items, size_t n);
 /* Same books and quantities (both normalized). */
 bool inventory_same_items(const struct inventory_item *a, size_t na, const struct inventory_item *b,

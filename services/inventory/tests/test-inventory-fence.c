@@ -12,9 +12,11 @@
 #include "inventory-store-memory.h"
 
 #include "../../../tests/contract/contract-db.h"
+#include "../../../tests/contract/random-fields.h"
 
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -207,6 +209,79 @@ static void a_release_racing_its_reservation_never_leaves_stock_held(void **stat
         }
 }
 
+/* A field added to these structs must be stored by both stores, generated
+ * and compared below: then update the size. */
+_Static_assert(sizeof(struct inventory_reservation) == 7288, "a reservation field was added");
+_Static_assert(sizeof(struct inventory_item) == 72, "a reservation item field was added");
+
+static void expect_same_reservation(const struct inventory_reservation *want,
+                                    const struct inventory_reservation *got)
+{
+        assert_string_equal(got->order_id, want->order_id);
+        assert_int_equal(got->status, want->status);
+        assert_int_equal(got->n_items, want->n_items);
+        for (size_t i = 0; i < want->n_items; i++) {
+                assert_string_equal(got->items[i].book_id, want->items[i].book_id);
+                assert_int_equal(got->items[i].quantity, want->items[i].quantity);
+        }
+}
+
+/* Random valid reservations (1 to 100 books, every quantity up to the
+ * largest, full-length ids) read back field for field on both stores, from
+ * the reservation's answer and from the listing, through every move. */
+static void every_field_survives_reserve_list_and_moves(void **state)
+{
+        struct inventory_reservation *want = malloc(sizeof(*want)), *got = malloc(sizeof(*got));
+        for (uint64_t seed = 1; seed <= 20; seed++) {
+                struct rnd r = {seed};
+                memset(want, 0, sizeof(*want));
+                char tag[32];
+                snprintf(tag, sizeof(tag), "rt%llu-%d-", (unsigned long long)seed, (int)getpid());
+                RND_ASCII_TAGGED(&r, want->order_id, tag);
+                want->n_items = (size_t)rnd_range(&r, 1, INVENTORY_MAX_ITEMS);
+                for (size_t i = 0; i < want->n_items; i++) {
+                        struct inventory_item *it = &want->items[i];
+                        snprintf(tag, sizeof(tag), "b%llu-%d-%03zu", (unsigned long long)seed,
+                                 (int)getpid(), i);
+                        RND_ASCII_TAGGED(&r, it->book_id, tag);
+                        it->quantity = rnd_range(&r, 1, INVENTORY_MAX_QUANTITY);
+                        struct inventory_level l;
+                        assert_int_equal(app.store.ops->set_on_hand(app.store.self, it->book_id,
+                                                                    it->quantity, &l),
+                                         0);
+                }
+                assert_int_equal(inventory_normalize_items(want->items, want->n_items), IE_OK);
+                want->status = RESERVATION_RESERVED;
+                char shortage[256];
+                assert_int_equal(app.store.ops->reserve(app.store.self, want->order_id, want->items,
+                                                        want->n_items, got, shortage,
+                                                        sizeof(shortage)),
+                                 0);
+                expect_same_reservation(want, got);
+                const enum inventory_action moves[] = {ACTION_COMMIT, ACTION_RESTOCK};
+                const enum inventory_reservation_status after[] = {RESERVATION_COMMITTED,
+                                                                   RESERVATION_RESTOCKED};
+                for (int m = -1; m < 2; m++) {
+                        if (m >= 0) {
+                                assert_int_equal(app.store.ops->transition(app.store.self,
+                                                                           want->order_id, moves[m],
+                                                                           got),
+                                                 0);
+                                want->status = after[m];
+                                expect_same_reservation(want, got);
+                        }
+                        const char *ids[] = {want->order_id};
+                        struct listing_filter f = {.ids = ids, .n_ids = 1, .limit = 2};
+                        size_t n = 0;
+                        assert_int_equal(app.store.ops->list(app.store.self, &f, got, &n), 0);
+                        assert_int_equal(n, 1);
+                        expect_same_reservation(want, got);
+                }
+        }
+        free(want);
+        free(got);
+}
+
 int main(int argc, char **argv)
 {
         use_mysql = argc > 1 && !strcmp(argv[1], "mysql");
@@ -217,6 +292,7 @@ int main(int argc, char **argv)
                 cmocka_unit_test(the_same_order_with_other_items_is_refused),
                 cmocka_unit_test(a_release_racing_its_reservation_never_leaves_stock_held),
                 cmocka_unit_test(a_reservation_after_its_callers_deadline_changes_nothing),
+                cmocka_unit_test(every_field_survives_reserve_list_and_moves),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -22,17 +22,21 @@ void inventory_memory_free(struct inventory_memory *m)
 {
         free(m->reservations);
         m->reservations = NULL;
+        free(m->levels);
+        m->levels = NULL;
         pthread_mutex_destroy(&m->lock);
 }
 
-/* The level of a book, created at zero when `create`; NULL when absent or full. */
+/* The level of a book, created at zero when `create`; NULL when absent (or
+ * out of memory). */
 static struct inventory_level *level_of(struct inventory_memory *m, const char *book_id,
                                         bool create)
 {
         for (size_t i = 0; i < m->n_levels; i++)
                 if (!strcmp(m->levels[i].book_id, book_id))
                         return &m->levels[i];
-        if (!create || m->n_levels == INVENTORY_MEMORY_BOOKS)
+        if (!create ||
+            grow_for_one(&m->levels, &m->cap_levels, m->n_levels, sizeof(*m->levels)) < 0)
                 return NULL;
         struct inventory_level *l = &m->levels[m->n_levels++];
         memset(l, 0, sizeof(*l));

@@ -1,19 +1,17 @@
 /* The inventory store in memory: the same contract as the MariaDB store
  * (inventory-ports.h), for use-case tests and the checkout simulation. Every
- * operation is atomic under one mutex. Reservations grow; books are a fixed
- * table (a test's worth). */
+ * operation is atomic under one mutex. Books and reservations grow (a fake
+ * refuses nothing the real store takes). */
 #pragma once
 
 #include "inventory-ports.h"
 
 #include <pthread.h>
 
-enum { INVENTORY_MEMORY_BOOKS = 64 };
-
 struct inventory_memory {
         pthread_mutex_t lock;
-        struct inventory_level levels[INVENTORY_MEMORY_BOOKS];
-        size_t n_levels;
+        struct inventory_level *levels; /* grows */
+        size_t n_levels, cap_levels;
         struct inventory_reservation *reservations; /* grows */
         size_t n_reservations, cap_reservations;
 };

@@ -296,7 +296,7 @@ static int listed_item_cb(const struct db_row *row, void *userdata)
                 if (!strcmp(r->order_id, order_id) && r->n_items < INVENTORY_MAX_ITEMS) {
                         struct inventory_item *it = &r->items[r->n_items++];
                         snprintf(it->book_id, sizeof(it->book_id), "%s", db_row_text(row, 1, NULL));
-                        it->quantity = (int32_t)db_row_int64(row, 2);
+                        it->quantity = db_row_int64(row, 2);
                 }
         }
         return 0;
@@ -331,6 +331,8 @@ static int store_list(void *self, const struct listing_filter *f, struct invento
                 if (r == 0)
                         r = db_pool_query(self, sql, v, n, listed_item_cb, &l);
         }
+        for (size_t i = 0; i < l.n; i++) /* the order find reads them in */
+                inventory_sort_items(ret[i].items, ret[i].n_items);
         return r < 0 ? r : 0;
 }
 
