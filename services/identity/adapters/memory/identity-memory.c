@@ -101,10 +101,14 @@ static int add_address(void *self, const char *user_id, const struct identity_ad
 {
         struct identity_memory *m = self;
         pthread_mutex_lock(&m->lock);
-        int count = 0;
-        for (size_t i = 0; i < m->n_addresses; i++)
+        int count = 0, r = user_by(m, true, user_id) ? 0 : -ENOENT; /* MariaDB: a foreign key */
+        for (size_t i = 0; i < m->n_addresses; i++) {
                 count += !strcmp(m->addresses[i].user_id, user_id);
-        int r = count >= max || m->n_addresses == IDENTITY_MEMORY_ADDRESSES ? -ENOSPC : 0;
+                if (!strcmp(m->addresses[i].a.id, a->id))
+                        r = r ? r : -EEXIST; /* the id is unique */
+        }
+        if (!r && (count >= max || m->n_addresses == IDENTITY_MEMORY_ADDRESSES))
+                r = -ENOSPC;
         if (!r) {
                 struct identity_memory_address *e = &m->addresses[m->n_addresses++];
                 snprintf(e->user_id, sizeof(e->user_id), "%s", user_id);
@@ -136,7 +140,9 @@ static int remove_address(void *self, const char *user_id, const char *address_i
         for (size_t i = 0; i < m->n_addresses && r; i++)
                 if (!strcmp(m->addresses[i].user_id, user_id) &&
                     !strcmp(m->addresses[i].a.id, address_id)) {
-                        m->addresses[i] = m->addresses[--m->n_addresses];
+                        /* the rest keep their order (MariaDB lists by insertion) */
+                        memmove(&m->addresses[i], &m->addresses[i + 1],
+                                (--m->n_addresses - i) * sizeof(m->addresses[0]));
                         r = 0;
                 }
         pthread_mutex_unlock(&m->lock);
