@@ -21,48 +21,73 @@ struct reconciler {
         pthread_t thread;
 };
 
-/* The order ids a pass looks at, sorted and unique once collected. */
+/* The order ids a pass looks at: each counted once against the budget
+ * (max), sorted once collected. A hash set of their indexes finds repeats. */
 struct candidates {
         char (*ids)[64];
         size_t n, cap, max;
+        size_t *slots; /* index + 1 into ids; 0: empty; n_slots a power of two */
+        size_t n_slots;
         bool truncated;
 };
 
+static size_t hash_id(const char *id)
+{
+        size_t h = 1469598103934665603ULL; /* FNV-1a */
+        for (; *id; id++)
+                h = (h ^ (unsigned char)*id) * 1099511628211ULL;
+        return h;
+}
+
+/* The slot of id: its own, or the empty one where it would go. */
+static size_t *slot_of(struct candidates *c, const char *id)
+{
+        size_t i = hash_id(id) & (c->n_slots - 1);
+        while (c->slots[i] && strcmp(c->ids[c->slots[i] - 1], id))
+                i = (i + 1) & (c->n_slots - 1);
+        return &c->slots[i];
+}
+
+static int grow(struct candidates *c)
+{
+        size_t cap = c->cap ? c->cap * 2 : 256;
+        void *ids = realloc(c->ids, cap * sizeof(*c->ids));
+        size_t *slots = calloc(cap * 2, sizeof(*slots));
+        if (!ids || !slots) {
+                free(slots);
+                if (ids)
+                        c->ids = ids;
+                return -ENOMEM;
+        }
+        c->ids = ids;
+        c->cap = cap;
+        free(c->slots);
+        c->slots = slots;
+        c->n_slots = cap * 2;
+        for (size_t i = 0; i < c->n; i++)
+                *slot_of(c, c->ids[i]) = i + 1;
+        return 0;
+}
+
 static int add_candidate(struct candidates *c, const char *id)
 {
-        if (!*id)
-                return 0;
+        if (!*id || (c->n_slots && *slot_of(c, id)))
+                return 0; /* none, or counted already */
         if (c->n == c->max) {
                 c->truncated = true;
                 return 0;
         }
-        if (c->n == c->cap) {
-                size_t cap = c->cap ? c->cap * 2 : 256;
-                void *ids = realloc(c->ids, cap * sizeof(*c->ids));
-                if (!ids)
-                        return -ENOMEM;
-                c->ids = ids;
-                c->cap = cap;
-        }
-        snprintf(c->ids[c->n++], sizeof(c->ids[0]), "%s", id);
+        if (c->n == c->cap && grow(c) < 0)
+                return -ENOMEM;
+        snprintf(c->ids[c->n], sizeof(c->ids[0]), "%s", id);
+        *slot_of(c, c->ids[c->n]) = c->n + 1;
+        c->n++;
         return 0;
 }
 
 static int compare_ids(const void *a, const void *b)
 {
         return strcmp(a, b);
-}
-
-static void sort_unique(struct candidates *c)
-{
-        if (!c->n)
-                return;
-        qsort(c->ids, c->n, sizeof(c->ids[0]), compare_ids);
-        size_t k = 1;
-        for (size_t i = 1; i < c->n; i++)
-                if (strcmp(c->ids[i], c->ids[k - 1]))
-                        memcpy(c->ids[k++], c->ids[i], sizeof(c->ids[0]));
-        c->n = k;
 }
 
 /* Every page of one listing into c. */
@@ -85,29 +110,24 @@ static int collect(struct checkout_app *app, enum checkout_view_source source, i
         return 0;
 }
 
-enum { P_AUTHORIZED = 1, P_AUTHORIZING = 6, R_RESERVED = 1 };
+enum {
+        O_PENDING = 1,
+        O_PAYMENT_AUTHORIZED = 2,
+        P_AUTHORIZED = 1,
+        P_AUTHORIZING = 6,
+        R_RESERVED = 1
+};
 
-/* What a pass looks at: records changed within the window, holds of any age,
- * and the open divergences (their orders, and which kinds, in opens). */
+/* What a pass looks at, most important first, each order counted once
+ * against the budget (reconcile_max_orders): the open divergences (their
+ * orders, and which kinds, in opens), what holds something of any age (a
+ * card hold, reserved stock, an order in a checkout's middle), and then the
+ * records changed within the window -- which fill the rest of the budget
+ * but can never push the first two out. */
 static int gather(struct checkout_app *app, int64_t now_s, struct candidates *c,
                   struct checkout_divergence **opens, size_t *n_opens)
 {
-        struct checkout_view *rows = calloc(CHECKOUT_VIEW_PAGE, sizeof(*rows));
-        int64_t since = now_s - app->cfg.reconcile_window_ms / 1000;
-        int r = rows ? 0 : -ENOMEM;
-        if (r == 0)
-                r = collect(app, CHECKOUT_VIEW_ORDERS, 0, since, c, rows);
-        if (r == 0)
-                r = collect(app, CHECKOUT_VIEW_PAYMENTS, 0, since, c, rows);
-        if (r == 0)
-                r = collect(app, CHECKOUT_VIEW_RESERVATIONS, 0, since, c, rows);
-        if (r == 0)
-                r = collect(app, CHECKOUT_VIEW_PAYMENTS, P_AUTHORIZED, 0, c, rows);
-        if (r == 0)
-                r = collect(app, CHECKOUT_VIEW_PAYMENTS, P_AUTHORIZING, 0, c, rows);
-        if (r == 0)
-                r = collect(app, CHECKOUT_VIEW_RESERVATIONS, R_RESERVED, 0, c, rows);
-        free(rows);
+        int r = 0;
         int64_t after = 0;
         size_t page = 0;
         while (r == 0) { /* every open divergence is looked at again: is it still there? */
@@ -128,7 +148,31 @@ static int gather(struct checkout_app *app, int64_t now_s, struct candidates *c,
                 if (page < CHECKOUT_VIEW_PAGE)
                         break;
         }
-        sort_unique(c);
+        struct checkout_view *rows = calloc(CHECKOUT_VIEW_PAGE, sizeof(*rows));
+        int64_t since = now_s - app->cfg.reconcile_window_ms / 1000;
+        if (r == 0 && !rows)
+                r = -ENOMEM;
+        const struct {
+                enum checkout_view_source source;
+                int status;
+                bool windowed;
+        } listings[] = {
+                {CHECKOUT_VIEW_PAYMENTS, P_AUTHORIZED, false},
+                {CHECKOUT_VIEW_PAYMENTS, P_AUTHORIZING, false},
+                {CHECKOUT_VIEW_RESERVATIONS, R_RESERVED, false},
+                {CHECKOUT_VIEW_ORDERS, O_PENDING, false},
+                {CHECKOUT_VIEW_ORDERS, O_PAYMENT_AUTHORIZED, false},
+                {CHECKOUT_VIEW_ORDERS, 0, true},
+                {CHECKOUT_VIEW_PAYMENTS, 0, true},
+                {CHECKOUT_VIEW_RESERVATIONS, 0, true},
+        };
+        for (size_t i = 0; r == 0 && i < sizeof(listings) / sizeof(listings[0]) && !c->truncated;
+             i++)
+                r = collect(app, listings[i].source, listings[i].status,
+                            listings[i].windowed ? since : 0, c, rows);
+        free(rows);
+        if (c->n)
+                qsort(c->ids, c->n, sizeof(c->ids[0]), compare_ids);
         return r;
 }
 
@@ -180,9 +224,17 @@ static bool repair(struct checkout_app *app, const char *order_id, enum divergen
         if (how == DIVERGENCE_REPAIR_VOID_PAYMENT)
                 app->peers.ops->payment(app->peers.self, &call, CHECKOUT_PAY_VOID, order_id,
                                         &reply);
-        else if (how == DIVERGENCE_REPAIR_RELEASE_STOCK)
+        else if (how == DIVERGENCE_REPAIR_RELEASE_STOCK || how == DIVERGENCE_REPAIR_REJECT_ORDER)
                 app->peers.ops->stock(app->peers.self, &call, CHECKOUT_STOCK_RELEASE, order_id,
                                       &reply);
+        if (how == DIVERGENCE_REPAIR_REJECT_ORDER && reply.outcome == SAGA_OUTCOME_OK) {
+                char reject_key[160]; /* its stock first: nothing commits it after this */
+                snprintf(reject_key, sizeof(reject_key), "%s:order", key);
+                struct checkout_call reject = {.idempotency_key = reject_key, .trace_id = ""};
+                app->peers.ops->set_order_status(app->peers.self, &reject, order_id,
+                                                 CHECKOUT_ORDER_REJECTED,
+                                                 "no checkout finished this order", &reply);
+        }
         if (reply.outcome != SAGA_OUTCOME_OK)
                 log_msg(LOG_WARN, "divergence repair failed; tried again next pass",
                         "{s:s, s:s, s:s}", "order_id", order_id, "kind", divergence_name(kind),
@@ -289,6 +341,7 @@ static int pass(struct checkout_app *app, struct checkout_reconcile_report *rep)
                 r = app->divergences.ops->count_open(app->divergences.self, rep->open);
         free(v);
         free(c.ids);
+        free(c.slots);
         free(opens);
         return r;
 }

@@ -4,6 +4,8 @@
 #include <stdio.h>
 
 enum { /* bookstore.order.v1.OrderStatus */
+       O_PENDING = 1,
+       O_PAYMENT_AUTHORIZED = 2,
        O_CONFIRMED = 3,
        O_SHIPPED = 4,
        O_DELIVERED = 5,
@@ -20,6 +22,7 @@ enum { /* bookstore.payment.v1.PaymentStatus */
 enum { /* bookstore.inventory.v1.ReservationStatus */
        R_RESERVED = 1,
        R_COMMITTED = 3,
+       R_RESTOCKED = 4,
 };
 
 const char *divergence_name(enum divergence_kind kind)
@@ -37,6 +40,8 @@ const char *divergence_name(enum divergence_kind kind)
                 return "authorized_without_saga";
         case DIVERGENCE_REFUNDED_STILL_CONFIRMED:
                 return "refunded_still_confirmed";
+        case DIVERGENCE_ORDER_WITHOUT_SAGA:
+                return "order_without_saga";
         }
         return NULL;
 }
@@ -48,6 +53,8 @@ enum divergence_repair divergence_repair_of(enum divergence_kind kind)
                 return DIVERGENCE_REPAIR_RELEASE_STOCK;
         case DIVERGENCE_AUTHORIZED_WITHOUT_SAGA:
                 return DIVERGENCE_REPAIR_VOID_PAYMENT;
+        case DIVERGENCE_ORDER_WITHOUT_SAGA:
+                return DIVERGENCE_REPAIR_REJECT_ORDER;
         case DIVERGENCE_PAID_NOT_CONFIRMED:
         case DIVERGENCE_CONFIRMED_NOT_PAID:
         case DIVERGENCE_CONFIRMED_NOT_RESERVED:
@@ -64,6 +71,8 @@ const char *divergence_repair_name(enum divergence_repair repair)
                 return "void_payment";
         case DIVERGENCE_REPAIR_RELEASE_STOCK:
                 return "release_stock";
+        case DIVERGENCE_REPAIR_REJECT_ORDER:
+                return "reject_order";
         case DIVERGENCE_REPAIR_NONE:
                 break;
         }
@@ -94,6 +103,11 @@ unsigned reconcile_classify(const struct order_views *v)
                 kinds |= 1u << DIVERGENCE_AUTHORIZED_WITHOUT_SAGA;
         if (v->payment == P_REFUNDED && sold(v->order))
                 kinds |= 1u << DIVERGENCE_REFUNDED_STILL_CONFIRMED;
+        /* rejecting it takes nothing from anyone only while nothing was taken or sold */
+        bool taken = v->payment == P_CAPTURED || v->payment == P_REFUNDED ||
+                     v->reservation == R_COMMITTED || v->reservation == R_RESTOCKED;
+        if ((v->order == O_PENDING || v->order == O_PAYMENT_AUTHORIZED) && !taken)
+                kinds |= 1u << DIVERGENCE_ORDER_WITHOUT_SAGA;
         return kinds;
 }
 

@@ -42,7 +42,6 @@ static void what_sagas_leave_behind_is_no_divergence(void **state)
         assert_int_equal(kinds(0, VOIDED, RELEASED), 0);                   /* fences only */
         assert_int_equal(kinds(CANCELLED, REFUNDED, RESTOCKED), 0);        /* cancelled */
         assert_int_equal(kinds(CANCEL_REQUESTED, CAPTURED, COMMITTED), 0); /* being cancelled */
-        assert_int_equal(kinds(PENDING, 0, 0), 0); /* an order, no checkout */
 }
 
 static void each_kind_and_what_makes_it(void **state)
@@ -66,6 +65,14 @@ static void each_kind_and_what_makes_it(void **state)
         assert_int_equal(kinds(0, AUTHORIZING, 0), BIT(DIVERGENCE_AUTHORIZED_WITHOUT_SAGA));
         assert_int_equal(kinds(CONFIRMED, REFUNDED, COMMITTED),
                          BIT(DIVERGENCE_REFUNDED_STILL_CONFIRMED));
+        /* a checkout's middle that no saga will finish (here: none runs) */
+        assert_int_equal(kinds(PENDING, 0, 0), BIT(DIVERGENCE_ORDER_WITHOUT_SAGA));
+        assert_int_equal(kinds(PENDING, VOIDED, RELEASED), BIT(DIVERGENCE_ORDER_WITHOUT_SAGA));
+        /* money taken or stock sold: a person's, not a rejection */
+        assert_int_equal(kinds(PENDING, 0, COMMITTED), 0);
+        assert_int_equal(kinds(AUTHORIZED_ORDER, AUTHORIZED, RESERVED),
+                         BIT(DIVERGENCE_ORDER_WITHOUT_SAGA) |
+                                 BIT(DIVERGENCE_AUTHORIZED_WITHOUT_SAGA));
         /* several at once */
         assert_int_equal(kinds(CONFIRMED, AUTHORIZED, RESERVED),
                          BIT(DIVERGENCE_CONFIRMED_NOT_PAID) |
@@ -86,7 +93,7 @@ static void nothing_while_a_saga_moves_the_order(void **state)
         assert_int_not_equal(reconcile_classify(&v), 0);
 }
 
-static void only_undoing_a_hold_is_repaired(void **state)
+static void only_undoing_a_hold_or_an_unfinished_order_is_repaired(void **state)
 {
         for (int k = 1; k <= DIVERGENCE_KINDS; k++) {
                 enum divergence_repair r = divergence_repair_of((enum divergence_kind)k);
@@ -95,6 +102,8 @@ static void only_undoing_a_hold_is_repaired(void **state)
                         assert_int_equal(r, DIVERGENCE_REPAIR_RELEASE_STOCK);
                 else if (k == DIVERGENCE_AUTHORIZED_WITHOUT_SAGA)
                         assert_int_equal(r, DIVERGENCE_REPAIR_VOID_PAYMENT);
+                else if (k == DIVERGENCE_ORDER_WITHOUT_SAGA)
+                        assert_int_equal(r, DIVERGENCE_REPAIR_REJECT_ORDER);
                 else
                         assert_int_equal(r, DIVERGENCE_REPAIR_NONE);
         }
@@ -110,7 +119,7 @@ int main(void)
                 cmocka_unit_test(what_sagas_leave_behind_is_no_divergence),
                 cmocka_unit_test(each_kind_and_what_makes_it),
                 cmocka_unit_test(nothing_while_a_saga_moves_the_order),
-                cmocka_unit_test(only_undoing_a_hold_is_repaired),
+                cmocka_unit_test(only_undoing_a_hold_or_an_unfinished_order_is_repaired),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,7 +20,7 @@
 #include <stdio.h>
 #include <string.h>
 
-enum { PENDING = 1, CONFIRMED = 3, REJECTED = 6, CANCELLED = 8 };
+enum { PENDING = 1, PAYMENT_AUTHORIZED_ORDER = 2, CONFIRMED = 3, REJECTED = 6, CANCELLED = 8 };
 enum { AUTHORIZED = 1, CAPTURED = 2, VOIDED = 3, REFUNDED = 4 };
 enum { RESERVED = 1, RELEASED = 2, COMMITTED = 3 };
 enum { MAX_ROWS = 16, SETTLED_S = 120 };
@@ -113,7 +113,16 @@ static void p_stock(void *self, const struct checkout_call *call, enum checkout_
         repaired(call, CHECKOUT_VIEW_RESERVATIONS, order_id, RELEASED, ret);
 }
 
-static const struct checkout_participants_ops peers_ops = {.payment = p_payment, .stock = p_stock};
+static void p_status(void *self, const struct checkout_call *call, const char *order_id,
+                     enum checkout_order_status status, const char *reason,
+                     struct checkout_reply *ret)
+{
+        assert_int_equal(status, CHECKOUT_ORDER_REJECTED);
+        repaired(call, CHECKOUT_VIEW_ORDERS, order_id, REJECTED, ret);
+}
+
+static const struct checkout_participants_ops peers_ops = {
+        .payment = p_payment, .stock = p_stock, .set_order_status = p_status};
 
 static int setup(void **state)
 {
@@ -292,6 +301,71 @@ static void a_repair_applied_whose_answer_was_lost_is_resolved_not_repeated(void
         assert_int_equal(status_of("o12", DIVERGENCE_AUTHORIZED_WITHOUT_SAGA), DIVERGENCE_RESOLVED);
 }
 
+/* Moves an order's records to before the window: only a hold or an open
+ * divergence brings it into a pass now. */
+static void age_out(const char *order_id)
+{
+        for (int source = 0; source < 3; source++)
+                for (size_t i = 0; i < n_rows[source]; i++)
+                        if (!strcmp(rows[source][i].order_id, order_id))
+                                rows[source][i].updated_s -= app.cfg.reconcile_window_ms / 1000;
+}
+
+/* A budget of 3 orders and 5 orders changed in the window: the old hold and
+ * the open divergence are still looked at (they come first), and an order
+ * counts once however many listings name it. */
+static void holds_and_open_divergences_come_first_within_the_budget(void **state)
+{
+        order("o40", REJECTED, CAPTURED, RELEASED); /* a person's: stays open */
+        struct checkout_reconcile_report r = run();
+        assert_int_equal(r.found, 1);
+        put(CHECKOUT_VIEW_PAYMENTS, "o40", REFUNDED); /* an operator refunds it ... */
+        age_out("o40");                               /* ... long ago */
+        order("o41", REJECTED, AUTHORIZED, RELEASED); /* a hold left behind ... */
+        age_out("o41");                               /* ... long ago */
+        const char *busy[] = {"o42", "o43", "o44", "o45", "o46"};
+        for (size_t i = 0; i < 5; i++)
+                order(busy[i], CONFIRMED, CAPTURED, COMMITTED); /* fine, in the window */
+        app.cfg.reconcile_max_orders = 3;
+        fake.now_ms += 60000;
+        r = run();
+        assert_true(r.truncated);
+        assert_int_equal(r.examined, 3); /* o40, o41 and one busy order, each once */
+        assert_int_equal(r.resolved, 1);
+        assert_int_equal(status_of("o40", DIVERGENCE_PAID_NOT_CONFIRMED), DIVERGENCE_RESOLVED);
+        assert_int_equal(r.repaired, 1);
+        assert_int_equal(status_of("o41", DIVERGENCE_AUTHORIZED_WITHOUT_SAGA), DIVERGENCE_REPAIRED);
+}
+
+/* An order left in a checkout's middle with no saga (a ForceCompensate while
+ * the first call was out, or an order made without a checkout): its hold is
+ * voided, its stock released, then the order rejected. */
+static void an_order_no_saga_owns_is_rejected_and_releases_what_it_holds(void **state)
+{
+        order("o50", PENDING, AUTHORIZED, RESERVED);
+        age_out("o50"); /* found whatever its age */
+        struct checkout_reconcile_report r = run();
+        assert_int_equal(r.found, 2);
+        assert_int_equal(r.repaired, 2);
+        assert_int_equal(n_repairs, 3);
+        assert_string_equal(repairs[0], "reconcile:o50:void_payment");
+        assert_string_equal(repairs[1], "reconcile:o50:reject_order");
+        assert_string_equal(repairs[2], "reconcile:o50:reject_order:order");
+        assert_int_equal(status_of("o50", DIVERGENCE_ORDER_WITHOUT_SAGA), DIVERGENCE_REPAIRED);
+        assert_int_equal(rows[CHECKOUT_VIEW_ORDERS][0].status, REJECTED);
+        assert_int_equal(rows[CHECKOUT_VIEW_RESERVATIONS][0].status, RELEASED);
+        /* with its saga running, the same order is left alone */
+        struct checkout_saga s = {.kind = CHECKOUT_KIND_CHECKOUT};
+        snprintf(s.customer_id, sizeof(s.customer_id), "cust-1");
+        snprintf(s.idempotency_key, sizeof(s.idempotency_key), "k51");
+        snprintf(s.order_id, sizeof(s.order_id), "o51");
+        assert_int_equal(checkout_saga_insert(&app, &s), 0);
+        order("o51", PAYMENT_AUTHORIZED_ORDER, AUTHORIZED, RESERVED);
+        fake.now_ms += 60000;
+        r = run();
+        assert_int_equal(status_of("o51", 0), 0);
+}
+
 int main(void)
 {
         log_set_min_level(LOG_ERROR);
@@ -307,6 +381,11 @@ int main(void)
                                                 setup, teardown),
                 cmocka_unit_test_setup_teardown(
                         a_repair_applied_whose_answer_was_lost_is_resolved_not_repeated, setup,
+                        teardown),
+                cmocka_unit_test_setup_teardown(
+                        holds_and_open_divergences_come_first_within_the_budget, setup, teardown),
+                cmocka_unit_test_setup_teardown(
+                        an_order_no_saga_owns_is_rejected_and_releases_what_it_holds, setup,
                         teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
