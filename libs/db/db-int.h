@@ -31,8 +31,9 @@ struct db_pool {
         pthread_mutex_t lock;
         pthread_cond_t released;
         struct db_conn *conns;
-        int waiting;     /* guarded by lock */
-        atomic_int open; /* connections with a live MYSQL handle */
+        int waiting;                    /* guarded by lock */
+        atomic_int open;                /* connections with a live MYSQL handle */
+        atomic_int lose_commit_answers; /* fault injection: db_pool_lose_commit_answers */
 };
 
 /* Maps the connection's last MySQL error to -errno, records the message and

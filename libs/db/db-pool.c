@@ -271,3 +271,8 @@ const char *db_conn_error(const struct db_conn *c)
 {
         return c->error;
 }
+
+void db_pool_lose_commit_answers(struct db_pool *pool, int n)
+{
+        atomic_store(&pool->lose_commit_answers, n);
+}

@@ -396,6 +396,11 @@ int db_commit(struct db_conn *c)
         bool sent = c->mysql != NULL;
         int r = simple(c, "COMMIT");
         c->in_tx = false;
+        if (r == 0 && atomic_load(&c->pool->lose_commit_answers) > 0 &&
+            atomic_fetch_sub(&c->pool->lose_commit_answers, 1) > 0) {
+                db_conn_close(c); /* committed; the answer "never arrived" */
+                r = -ECONNRESET;
+        }
         if (sent && r == -ECONNRESET) {
                 snprintf(c->error, sizeof(c->error),
                          "the connection was lost during COMMIT; the outcome is unknown");

@@ -10,6 +10,8 @@
 
 #include "contract-db.h"
 #include "core/clock.h"
+#include "events/consumer.h"
+#include "events/envelope.h"
 #include "events/outbox.h"
 #include "events/relay.h"
 
@@ -437,6 +439,79 @@ static void a_dead_publishers_lease_is_taken_over_when_it_runs_out(void **state)
         free(s);
 }
 
+/* The consumer's handler: one row per application, no key (so an event
+ * applied twice shows as two rows). */
+static int count_effect(struct db_conn *conn, const Bookstore__Events__V1__EventEnvelope *event,
+                        void *userdata, char *why, size_t why_len)
+{
+        struct db_value v = db_text(event->event_id);
+        return db_exec(conn, "INSERT INTO effects (event_id) VALUES (?)", &v, 1, NULL, NULL);
+}
+
+/* A consumer's COMMIT is applied and its answer lost: the retry finds the
+ * event processed, and each event has its effect exactly once. */
+static void a_consumers_commit_whose_answer_was_lost_applies_each_event_once(void **state)
+{
+        const char *topic = new_topic();
+        assert_int_equal(
+                contract_exec(pool, "CREATE TABLE effects (event_id VARCHAR(64) NOT NULL)"), 0);
+        enum { EVENTS = 6 };
+        for (int i = 0; i < EVENTS; i++) {
+                Bookstore__Events__V1__EventEnvelope env;
+                bookstore__events__v1__event_envelope__init(&env);
+                Bookstore__Events__V1__StockDepleted depleted;
+                bookstore__events__v1__stock_depleted__init(&depleted);
+                depleted.book_id = "book-lost-commit";
+                env.type = "stock.depleted";
+                env.payload_case = BOOKSTORE__EVENTS__V1__EVENT_ENVELOPE__PAYLOAD_STOCK_DEPLETED;
+                env.stock_depleted = &depleted;
+                uint8_t buf[1024];
+                char id[37];
+                struct events_record rec;
+                assert_true(events_envelope_pack(&env, topic, "book", "book-lost-commit",
+                                                 clock_realtime_ms(), buf, sizeof(buf), id,
+                                                 &rec) > 0);
+                struct db_conn *conn;
+                assert_int_equal(db_acquire(pool, &conn), 0);
+                assert_int_equal(db_begin(conn), 0);
+                assert_int_equal(events_outbox_append(conn, &rec), 0);
+                assert_int_equal(db_commit(conn), 0);
+                db_release(conn);
+        }
+        struct events_relay *relay = start_relay(86400000);
+        wait_for_backlog_zero(relay);
+        events_relay_stop(relay);
+
+        char group[64], err[256];
+        snprintf(group, sizeof(group), "lost-commit-%d", (int)getpid());
+        struct events_consumer_config cfg = {.brokers = rd_kafka_mock_cluster_bootstraps(mock),
+                                             .group_id = group,
+                                             .session_timeout_ms = 6000,
+                                             .retry_pause_ms = 50,
+                                             .stats_interval_ms = 1000,
+                                             .commit_interval_ms = 200,
+                                             .dedup_retention_ms = 86400000,
+                                             .prune_interval_ms = 60000,
+                                             .batch = 1};
+        const struct events_handler handler = {.type = "stock.depleted", .fn = count_effect};
+        const char *topics[] = {topic};
+        db_pool_lose_commit_answers(pool, 2); /* the first two events' commits */
+        struct events_consumer *c;
+        assert_int_equal(
+                events_consumer_start(&c, pool, &cfg, topics, 1, &handler, 1, err, sizeof(err)), 0);
+        struct events_consumer_stats st = {0};
+        for (int i = 0; i < 300 && st.applied + st.duplicates < EVENTS + 2; i++) {
+                usleep(50000);
+                events_consumer_stats(c, &st);
+        }
+        events_consumer_stop(c);
+        assert_int_equal(contract_scalar(pool, "SELECT COUNT(*) FROM effects", NULL), EVENTS);
+        assert_int_equal(
+                contract_scalar(pool, "SELECT COUNT(DISTINCT event_id) FROM effects", NULL),
+                EVENTS);
+        assert_true(st.duplicates >= 2); /* the retries found them applied */
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -446,6 +521,7 @@ int main(void)
                 cmocka_unit_test(a_failed_row_holds_back_the_rest_of_its_key),
                 cmocka_unit_test(three_relays_publish_each_event_once_in_key_order),
                 cmocka_unit_test(a_dead_publishers_lease_is_taken_over_when_it_runs_out),
+                cmocka_unit_test(a_consumers_commit_whose_answer_was_lost_applies_each_event_once),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -9,6 +9,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 enum { STORE_RETRY_MS = 1000 };
@@ -18,12 +19,32 @@ static int64_t now_ms(struct checkout_app *app)
         return core_env_now_ms(&app->env);
 }
 
+/* A write whose COMMIT went unanswered (the store's -EINPROGRESS: the
+ * connection dropped after COMMIT was sent) may have happened. The stored
+ * saga tells: if it is what we wrote, it did -- writing again would add its
+ * attempts to the journal twice. */
+static int settle_unknown_write(struct checkout_app *app, struct saga_job *job)
+{
+        struct checkout_saga *stored = malloc(sizeof(*stored));
+        int e = stored ? app->store.ops->find(app->store.self, job->saga.id, stored) : -ENOMEM;
+        bool written = e == 0 && saga_state_equal(&stored->state, &job->saga.state) &&
+                       stored->updated_ms == job->saga.updated_ms &&
+                       !strcmp(stored->order_id, job->saga.order_id);
+        free(stored);
+        if (written)
+                log_msg(LOG_INFO, "saga state saved (its commit went unanswered; the store has it)",
+                        "{s:s}", "saga_id", job->saga.id);
+        return written ? 0 : -EINPROGRESS;
+}
+
 /* Writes the saga under our lease, with its journal's new attempts.
  * -ESTALE: the lease is not ours any more. */
 static int persist(struct checkout_app *app, struct saga_job *job)
 {
         int e = app->store.ops->save(app->store.self, &job->saga, app->cfg.owner, app->cfg.lease_ms,
                                      job->attempts, job->n_attempts);
+        if (e == -EINPROGRESS)
+                e = settle_unknown_write(app, job);
         if (e == 0 || e == -ESTALE)
                 job->n_attempts = 0; /* in the journal either way */
         if (e == 0) {

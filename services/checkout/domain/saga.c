@@ -56,6 +56,19 @@ bool saga_past_pivot(const struct saga_def *def, const struct saga_state *s)
         return def->forward_only || (def->has_pivot && s->steps[def->pivot] == SAGA_STEP_SUCCEEDED);
 }
 
+bool saga_state_equal(const struct saga_state *a, const struct saga_state *b)
+{
+        if (a->status != b->status || a->current != b->current || a->stuck != b->stuck ||
+            a->retry_now != b->retry_now || a->in_flight != b->in_flight ||
+            strcmp(a->failure_reason, b->failure_reason))
+                return false;
+        for (size_t i = 0; i < SAGA_MAX_STEPS; i++)
+                if (a->steps[i] != b->steps[i] || a->attempts[i] != b->attempts[i] ||
+                    a->maybe_applied[i] != b->maybe_applied[i])
+                        return false;
+        return true;
+}
+
 const char *saga_step_name(const struct saga_def *def, const struct saga_state *s)
 {
         static const struct saga_retry_policy no_wait = {0};

@@ -117,6 +117,8 @@ void saga_record(const struct saga_def *def, struct saga_state *s,
  * compensate. No effect unless the saga is RUNNING and before its pivot. */
 void saga_give_up(const struct saga_def *def, struct saga_state *s, const char *reason);
 bool saga_is_final(enum saga_status status);
+/* The same state, field by field (a stored copy against the one written). */
+bool saga_state_equal(const struct saga_state *a, const struct saga_state *b);
 /* The saga only moves forward now: its pivot succeeded (or it has nothing to undo). */
 bool saga_past_pivot(const struct saga_def *def, const struct saga_state *s);
 /* The step (or compensation) the saga is on: the one saga_next would run,

@@ -381,6 +381,39 @@ static void a_divergence_is_new_once_until_it_is_closed(void **state)
         assert_int_equal(n, 0);
 }
 
+/* On MariaDB: the final write commits, its answer is lost (-EINPROGRESS),
+ * and the driver settles it from the stored saga: the end event is in the
+ * outbox once and every attempt is in the journal once. */
+static void a_final_write_whose_commit_answer_was_lost_ends_once(void **state)
+{
+        if (!use_mysql)
+                skip();
+        struct checkout_saga s;
+        new_saga(&s, CHECKOUT_KIND_CHECKOUT, "cust-lost", "lost-1");
+        assert_int_equal(store.ops->insert(store.self, &s, "me", 60000), 0);
+        for (int i = 0; i < 6; i++)
+                s.state.steps[i] = SAGA_STEP_SUCCEEDED;
+        s.state.current = 5;
+        s.state.status = SAGA_COMPLETED;
+        s.updated_ms = 99;
+        struct checkout_attempt last = attempt("confirm", SAGA_OUTCOME_OK, "OK");
+        db_pool_lose_commit_answers(pool, 1);
+        assert_int_equal(store.ops->save(store.self, &s, "me", 60000, &last, 1), -EINPROGRESS);
+        struct checkout_saga got;
+        assert_int_equal(store.ops->find(store.self, s.id, &got), 0);
+        assert_int_equal(got.state.status, SAGA_COMPLETED); /* it committed */
+        assert_int_equal(
+                contract_scalar(pool, "SELECT COUNT(*) FROM outbox WHERE msg_key = ?", s.id), 1);
+        /* writing it again would be refused (final) and journal the attempt twice:
+           the driver must not, and the store says it is final */
+        assert_int_equal(store.ops->save(store.self, &s, "me", 60000, NULL, 0), -ESTALE);
+        assert_int_equal(
+                contract_scalar(pool, "SELECT COUNT(*) FROM outbox WHERE msg_key = ?", s.id), 1);
+        assert_int_equal(
+                contract_scalar(pool, "SELECT COUNT(*) FROM saga_attempts WHERE saga_id = ?", s.id),
+                1);
+}
+
 int main(int argc, char **argv)
 {
         use_mysql = argc > 1 && !strcmp(argv[1], "mysql");
@@ -393,6 +426,7 @@ int main(int argc, char **argv)
                 cmocka_unit_test(sagas_are_listed_by_stuck_step_customer_order_and_age),
                 cmocka_unit_test(the_census_counts_open_sagas_by_kind_status_and_age),
                 cmocka_unit_test(a_divergence_is_new_once_until_it_is_closed),
+                cmocka_unit_test(a_final_write_whose_commit_answer_was_lost_ends_once),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -293,6 +293,40 @@ static void a_lease_shorter_than_a_call_after_a_backoff_is_refused(void **state)
         assert_int_equal(checkout_config_check(&cfg, 5000, err, sizeof(err)), 0);
 }
 
+/* The store commits the saga's last write, and its answer is lost (the
+ * connection dropped after COMMIT: MariaDB's -EINPROGRESS). */
+static int lost_answers; /* how many more writes to answer so */
+static int lossy_save(void *self, const struct checkout_saga *s, const char *owner,
+                      int64_t lease_ms, const struct checkout_attempt *attempts, size_t n_attempts)
+{
+        int r = checkout_store_memory(&mem).ops->save(self, s, owner, lease_ms, attempts,
+                                                      n_attempts);
+        if (r == 0 && lost_answers > 0 && saga_is_final(s->state.status)) {
+                lost_answers--;
+                return -EINPROGRESS;
+        }
+        return r;
+}
+
+static void a_final_write_whose_commit_answer_was_lost_counts_once(void **state)
+{
+        static struct checkout_store_ops lossy;
+        lossy = *checkout_store_memory(&mem).ops;
+        lossy.save = lossy_save;
+        app.store.ops = &lossy;
+        lost_answers = 1;
+        assert_int_equal(drive_until_quiet(100), SAGA_DRIVE_DONE);
+        assert_int_equal(lost_answers, 0); /* it happened */
+        assert_int_equal(stored_status(), SAGA_COMPLETED);
+        struct checkout_attempt journal[16];
+        size_t n = 0;
+        int64_t total = 0;
+        assert_int_equal(
+                app.store.ops->journal(app.store.self, job.saga.id, journal, 16, &n, &total), 0);
+        /* one attempt per step (confirm's two calls are one), none written twice */
+        assert_int_equal(total, (int64_t)checkout_saga.n_steps);
+}
+
 static const struct checkout_caller admin = {.subject = "admin-1", .role = ROLE_ADMIN};
 
 static int act(enum saga_op op, enum saga_status outcome)
@@ -420,6 +454,8 @@ int main(void)
                         a_takeover_counts_the_step_deadline_on_its_own_clock, setup, teardown),
                 cmocka_unit_test_setup_teardown(
                         a_lease_shorter_than_a_call_after_a_backoff_is_refused, setup, teardown),
+                cmocka_unit_test_setup_teardown(
+                        a_final_write_whose_commit_answer_was_lost_counts_once, setup, teardown),
                 cmocka_unit_test_setup_teardown(
                         a_compensation_forced_while_a_step_is_in_flight_wins_over_its_answer, setup,
                         teardown),

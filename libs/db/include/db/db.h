@@ -153,6 +153,11 @@ int db_rollback(struct db_conn *conn);
  * in all; fn must therefore only touch the database and its own outputs.
  * A COMMIT without an answer is -DB_OUTCOME_UNKNOWN and never re-run. */
 enum { DB_TX_ATTEMPTS = 3 };
+
+/* Fault injection for tests and drills: the next n COMMITs on this pool are
+ * applied and then answered as lost (-DB_OUTCOME_UNKNOWN, the connection
+ * closed), as when the network drops right after the server committed. */
+void db_pool_lose_commit_answers(struct db_pool *pool, int n);
 int db_pool_in_transaction(struct db_pool *pool, int (*fn)(struct db_conn *conn, void *arg),
                            void *arg);
 
