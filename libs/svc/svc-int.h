@@ -11,7 +11,7 @@ struct svc {
         struct db_config db_cfg;
         struct kv_config kv_cfg;
         struct auth_token_params token_params;
-        long startup_wait_s, probe_ms;
+        long startup_wait_s, probe_ms, retention_interval_ms;
         struct auth_keyset *keys;
         /* opened by svc_connect, started by svc_consume and svc_build */
         struct db_pool *db;
@@ -26,7 +26,11 @@ struct svc {
         char metrics_default_addr[32];
         struct metrics_http *metrics_http;
         struct svc_metrics *rpc_metrics;
+        struct svc_chores *chores; /* svc-chores.c */
 };
+
+/* Stops the chores' thread (waiting for a chore in progress). */
+void svc_chores_stop(struct svc *s);
 
 int svc_metrics_init(struct svc *s, char *err, size_t err_len);
 int svc_metrics_observe(struct svc *s);

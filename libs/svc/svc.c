@@ -115,7 +115,9 @@ int svc_new(struct svc **ret_svc, const struct svc_options *opts, char *err, siz
         if (opts->default_db_pool && !cfg_is_set(pool_env))
                 c->db_cfg.pool_size = opts->default_db_pool;
         if (cfg_int("BOOKSTORE_DB_STARTUP_WAIT_S", 30, 0, 600, &c->startup_wait_s, &e) < 0 ||
-            cfg_int("BOOKSTORE_HEALTH_PROBE_INTERVAL_MS", 2000, 10, 600000, &c->probe_ms, &e) < 0) {
+            cfg_int("BOOKSTORE_HEALTH_PROBE_INTERVAL_MS", 2000, 10, 600000, &c->probe_ms, &e) < 0 ||
+            cfg_int("BOOKSTORE_RETENTION_INTERVAL_MS", 600000, 0, 86400000,
+                    &c->retention_interval_ms, &e) < 0) {
                 snprintf(err, err_len, "%s", e.message);
                 goto fail;
         }
@@ -189,6 +191,7 @@ void svc_free(struct svc *c)
 {
         if (!c)
                 return;
+        svc_chores_stop(c); /* before what its chores use */
         svc_server_free(&c->srv);
         events_consumer_stop(c->consumer); /* both before the pool they use */
         events_relay_stop(c->relay);

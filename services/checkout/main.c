@@ -40,7 +40,7 @@ static int read_config(struct checkout_app *app, struct checkout_peers_grpc *pee
 {
         struct cfg_error e = {{0}};
         long timeout, runners, attempts, base, max, deadline, stuck, comp, lease, resume, wait;
-        long rec_interval, rec_window, rec_grace, rec_max, rec_repair;
+        long rec_interval, rec_window, rec_grace, rec_max, rec_repair, retention, journal_keep;
         const char *instance;
         char host[64] = "checkout";
         gethostname(host, sizeof(host) - 1);
@@ -72,7 +72,10 @@ static int read_config(struct checkout_app *app, struct checkout_peers_grpc *pee
                     0 ||
             cfg_int("BOOKSTORE_RECONCILE_GRACE_MS", 30000, 0, 86400000, &rec_grace, &e) < 0 ||
             cfg_int("BOOKSTORE_RECONCILE_MAX_ORDERS", 20000, 1, 10000000, &rec_max, &e) < 0 ||
-            cfg_int("BOOKSTORE_RECONCILE_REPAIR", 1, 0, 1, &rec_repair, &e) < 0) {
+            cfg_int("BOOKSTORE_RECONCILE_REPAIR", 1, 0, 1, &rec_repair, &e) < 0 ||
+            cfg_int("BOOKSTORE_CHECKOUT_RETENTION_MS", 2592000000L, 0, 315360000000L, &retention,
+                    &e) < 0 ||
+            cfg_int("BOOKSTORE_CHECKOUT_JOURNAL_KEEP", 50, 2, 100000, &journal_keep, &e) < 0) {
                 snprintf(err, err_len, "%s", e.message);
                 return -EINVAL;
         }
@@ -107,9 +110,16 @@ static int read_config(struct checkout_app *app, struct checkout_peers_grpc *pee
                 .reconcile_grace_ms = rec_grace,
                 .reconcile_max_orders = rec_max,
                 .reconcile_repair = rec_repair != 0,
+                .retention_ms = retention,
+                .journal_keep = (size_t)journal_keep,
         };
         snprintf(app->cfg.owner, sizeof(app->cfg.owner), "%s", instance);
         return checkout_config_check(&app->cfg, timeout, err, err_len);
+}
+
+static int retain(void *app)
+{
+        return checkout_retain(app);
 }
 
 int main(void)
@@ -160,6 +170,8 @@ int main(void)
                 if (r == 0)
                         r = svc_build(c, &spec, err, sizeof(err));
         }
+        if (r == 0)
+                r = svc_add_retention(c, "sagas", retain, &app);
         if (r == 0 && (r = checkout_app_start(&app)) < 0)
                 snprintf(err, sizeof(err), "cannot start the saga runners: %s", strerror(-r));
         started = r == 0;

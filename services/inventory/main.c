@@ -17,6 +17,11 @@ static int register_service(struct rpc_server *server, void *app)
         return inventory_grpc_register(server, app);
 }
 
+static int prune_tombstones(void *app)
+{
+        return inventory_prune_tombstones(app);
+}
+
 int main(void)
 {
         log_set_service("inventory");
@@ -28,7 +33,7 @@ int main(void)
         struct cfg_error e = {{0}};
         char err[512] = "";
         const char *catalog_target = NULL;
-        long timeout_ms;
+        long timeout_ms, tombstone_retention;
         /* stock.* events through the outbox */
         struct svc_options opts = {.name = "INVENTORY",
                                    .default_addr = "0.0.0.0:50053",
@@ -37,7 +42,9 @@ int main(void)
         int r = svc_new(&c, &opts, err, sizeof(err));
         if (r == 0 &&
             (cfg_string("BOOKSTORE_CATALOG_TARGET", "127.0.0.1:50052", &catalog_target, &e) < 0 ||
-             cfg_int("BOOKSTORE_CATALOG_TIMEOUT_MS", 2000, 10, 60000, &timeout_ms, &e) < 0)) {
+             cfg_int("BOOKSTORE_CATALOG_TIMEOUT_MS", 2000, 10, 60000, &timeout_ms, &e) < 0 ||
+             cfg_int("BOOKSTORE_FENCE_RETENTION_MS", 86400000, 60000, 315360000000L,
+                     &tombstone_retention, &e) < 0)) {
                 snprintf(err, sizeof(err), "%s", e.message);
                 r = -EINVAL;
         }
@@ -50,7 +57,8 @@ int main(void)
                 books = (struct inventory_books_grpc){
                         .client = client, .target = catalog_target, .timeout_ms = (int)timeout_ms};
                 app = (struct inventory_app){.store = inventory_store_mysql(svc_db(c)),
-                                             .books = inventory_books_grpc(&books)};
+                                             .books = inventory_books_grpc(&books),
+                                             .tombstone_retention_ms = tombstone_retention};
                 struct svc_server_spec spec = {
                         .service = &bookstore__inventory__v1__inventory_service__descriptor,
                         .register_service = register_service,
@@ -58,6 +66,8 @@ int main(void)
                 };
                 r = svc_build(c, &spec, err, sizeof(err));
         }
+        if (r == 0)
+                r = svc_add_retention(c, "tombstones", prune_tombstones, &app);
         if (r == 0)
                 r = svc_run(c, err, sizeof(err));
         svc_free(c);

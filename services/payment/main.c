@@ -13,6 +13,11 @@
 #include <stdio.h>
 #include <string.h>
 
+static int prune_fences(void *app)
+{
+        return payment_prune_fences(app);
+}
+
 int main(void)
 {
         log_set_service("payment");
@@ -22,7 +27,7 @@ int main(void)
         struct payment_app app;
         struct cfg_error e = {{0}};
         char err[512] = "";
-        long flaky, sim_keys;
+        long flaky, sim_keys, fence_retention;
         /* payment.* events through the outbox */
         struct svc_options opts = {.name = "PAYMENT",
                                    .default_addr = "0.0.0.0:50054",
@@ -31,7 +36,9 @@ int main(void)
         int r = svc_new(&c, &opts, err, sizeof(err));
         if (r == 0 && (cfg_int("BOOKSTORE_PAYMENT_FLAKY_FAILURES", 2, 0, 100, &flaky, &e) < 0 ||
                        cfg_int("BOOKSTORE_PAYMENT_SIM_MAX_KEYS", PAYMENT_SIM_DEFAULT_KEYS, 1,
-                               16777216, &sim_keys, &e) < 0)) {
+                               16777216, &sim_keys, &e) < 0 ||
+                       cfg_int("BOOKSTORE_FENCE_RETENTION_MS", 86400000, 60000, 315360000000L,
+                               &fence_retention, &e) < 0)) {
                 snprintf(err, sizeof(err), "%s", e.message);
                 r = -EINVAL;
         }
@@ -43,7 +50,8 @@ int main(void)
         if (r == 0) {
                 app = (struct payment_app){.store = payment_store_mysql(svc_db(c)),
                                            .provider = payment_provider_simulated(&sim),
-                                           .env = core_env_system()};
+                                           .env = core_env_system(),
+                                           .fence_retention_ms = fence_retention};
                 struct svc_server_spec spec = {
                         .service = &bookstore__payment__v1__payment_service__descriptor,
                         .register_service = payment_grpc_register,
@@ -51,6 +59,8 @@ int main(void)
                 };
                 r = svc_build(c, &spec, err, sizeof(err));
         }
+        if (r == 0)
+                r = svc_add_retention(c, "fences", prune_fences, &app);
         if (r == 0)
                 r = svc_run(c, err, sizeof(err));
         svc_free(c);

@@ -251,6 +251,29 @@ def test_a_lease_shorter_than_a_call_stops_the_coordinator_at_start(stack):
     assert "BOOKSTORE_CHECKOUT_LEASE_MS (1000) must be longer than" in str(refused.value)
 
 
+def test_finished_sagas_are_let_go_after_the_retention(stack):
+    """Retention runs as a chore of the service: a finished saga older than
+    BOOKSTORE_CHECKOUT_RETENTION_MS is deleted (GetSaga: NOT_FOUND)."""
+    co = stack.start_checkout(BOOKSTORE_CHECKOUT_RETENTION_MS="1",
+                              BOOKSTORE_RETENTION_INTERVAL_MS="200")
+    stack.others.append(co)
+    book, buyer = stack.book(on_hand=2), stack.customer()
+    saga = buyer.place(book, server=co).saga
+    assert saga.status == pb.SAGA_STATUS_COMPLETED
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            buyer.get(server=co, saga_id=saga.id)
+        except grpc.RpcError as e:
+            assert e.code() == grpc.StatusCode.NOT_FOUND
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail("the finished saga was never let go")
+    assert '"msg":"retention: old records let go"' in co.log_text()
+    assert buyer.order(saga.order_id).status == 3  # the order itself stays CONFIRMED
+
+
 def test_happy_path_confirms_a_paid_reserved_order(stack):
     book, buyer = stack.book(on_hand=5, units=12), stack.customer()
     r = buyer.place(book, quantity=2)

@@ -30,6 +30,9 @@ struct checkout_config {
         int64_t reconcile_grace_ms;    /* an order changed this recently is left alone */
         int64_t reconcile_max_orders;  /* orders one pass compares at most */
         bool reconcile_repair;         /* repair the kinds that have a safe repair */
+        /* retention (checkout_retain) */
+        int64_t retention_ms; /* finished sagas and closed divergences kept this long; 0: forever */
+        size_t journal_keep;  /* attempts a saga's journal keeps: the first and last halves */
 };
 
 /* The lease must outlast what a coordinator does between two writes of a
@@ -68,6 +71,12 @@ struct checkout_app {
  * -EEXIST: the customer's key for this kind is taken. The runner (or a
  * simulation, through saga-drive.h) drives it from there. */
 int checkout_saga_insert(struct checkout_app *app, struct checkout_saga *s);
+/* Lets go of what retention allows: COMPLETED and COMPENSATED sagas last
+ * written retention_ms ago (with their journal and audit trail; FAILED ones
+ * wait for a person), closed divergences as old, and every journal's
+ * attempts beyond its first and last journal_keep / 2 (counted). A chore:
+ * the service runs it now and then (svc_add_chore). */
+int checkout_retain(struct checkout_app *app);
 /* Starts the runner threads and resumes the unfinished sagas. */
 int checkout_app_start(struct checkout_app *app);
 /* Stops the runners; running sagas stop between steps and resume at the next start. */

@@ -89,6 +89,21 @@ struct checkout_query {
         size_t limit;
 };
 
+/* What retention allows the saga store to let go of (checkout-app.h has the
+ * settings): finished sagas (COMPLETED, COMPENSATED: never FAILED or
+ * unfinished ones) last written before finished_before_ms, with their
+ * journal and audit trail; and of every saga's journal all but its first
+ * journal_head and last journal_tail attempts, counted (journal's total
+ * stays every attempt ever made). */
+struct checkout_retention {
+        int64_t finished_before_ms; /* 0: keep finished sagas */
+        size_t journal_head, journal_tail;
+        size_t max_sagas; /* at most this many sagas deleted or trimmed per call */
+};
+struct checkout_pruned {
+        int64_t sagas, attempts; /* deleted */
+};
+
 /* Leases are measured on the store's clock (the database's, for MariaDB), so
  * replicas whose clocks disagree never both hold a saga: a caller says how
  * long (lease_ms), never until when. */
@@ -132,6 +147,9 @@ struct checkout_store_ops {
                                int64_t *seqs, size_t max, size_t *ret_n);
         int (*list)(void *self, const struct checkout_query *q, struct checkout_saga *ret,
                     size_t *ret_n);
+        /* Lets go of what r allows (a bounded amount; call again while it
+         * deletes something). */
+        int (*prune)(void *self, const struct checkout_retention *r, struct checkout_pruned *ret);
 };
 struct checkout_store {
         const struct checkout_store_ops *ops;
@@ -296,6 +314,8 @@ struct checkout_divergence_ops {
                     struct checkout_divergence *ret, size_t *ret_n);
         /* The open ones, by kind (index: the kind). */
         int (*count_open)(void *self, int64_t ret[DIVERGENCE_KINDS + 1]);
+        /* Deletes closed ones (REPAIRED, RESOLVED) closed before before_ms. */
+        int (*prune)(void *self, int64_t before_ms, int64_t *ret_n);
 };
 struct checkout_divergence_store {
         const struct checkout_divergence_ops *ops;

@@ -381,6 +381,89 @@ static void a_divergence_is_new_once_until_it_is_closed(void **state)
         assert_int_equal(n, 0);
 }
 
+/* Retention: finished sagas older than the period go (with their journal
+ * and audit trail), FAILED, unfinished and newer ones stay; every journal
+ * keeps its first and last attempts and still counts all of them; closed
+ * divergences older than the period go, open ones stay. */
+static void retention_lets_go_of_old_finished_sagas_and_long_journals(void **state)
+{
+        struct checkout_saga s[4];
+        const enum saga_status end[] = {SAGA_COMPLETED, SAGA_COMPENSATED, SAGA_FAILED,
+                                        SAGA_COMPLETED};
+        for (int i = 0; i < 4; i++) {
+                char key[16];
+                snprintf(key, sizeof(key), "ret-%d", i);
+                new_saga(&s[i], CHECKOUT_KIND_CHECKOUT, "cust-ret", key);
+                assert_int_equal(store.ops->insert(store.self, &s[i], "me", 60000), 0);
+                struct checkout_action act = {.op = SAGA_OP_RETRY_NOW,
+                                              .actor = "admin-1",
+                                              .from = SAGA_RUNNING,
+                                              .to = SAGA_RUNNING};
+                assert_int_equal(store.ops->find(store.self, s[i].id, &s[i]), 0);
+                assert_int_equal(store.ops->operate(store.self, &s[i], &act), 0);
+                assert_int_equal(store.ops->claim(store.self, s[i].id, "me", 60000, &s[i]), 0);
+                s[i].state.status = end[i];
+                s[i].updated_ms = i == 3 ? 5000 : 1000; /* the last one is newer */
+                struct checkout_attempt a = attempt("confirm", SAGA_OUTCOME_OK, "OK");
+                assert_int_equal(store.ops->save(store.self, &s[i], "me", 60000, &a, 1), 0);
+        }
+        struct checkout_saga *busy = &s[0], running;
+        new_saga(&running, CHECKOUT_KIND_CHECKOUT, "cust-ret", "ret-running");
+        assert_int_equal(store.ops->insert(store.self, &running, "me", 60000), 0);
+        for (int k = 0; k < 3; k++) { /* 12 attempts */
+                struct checkout_attempt a[4];
+                for (int i = 0; i < 4; i++) {
+                        a[i] = attempt("make_payment", SAGA_OUTCOME_MAYBE_APPLIED, "UNAVAILABLE");
+                        a[i].started_ms = k * 4 + i;
+                }
+                assert_int_equal(store.ops->save(store.self, &running, "me", 60000, a, 4), 0);
+        }
+        const struct checkout_retention r = {
+                .finished_before_ms = 2000, .journal_head = 2, .journal_tail = 3, .max_sagas = 100};
+        struct checkout_pruned got;
+        assert_int_equal(store.ops->prune(store.self, &r, &got), 0);
+        assert_true(got.sagas >= 2); /* and earlier tests' finished ones */
+        assert_int_equal(got.attempts, 7);
+        struct checkout_saga left;
+        assert_int_equal(store.ops->find(store.self, busy->id, &left), -ENOENT);
+        assert_int_equal(store.ops->find(store.self, s[1].id, &left), -ENOENT);
+        assert_int_equal(store.ops->find(store.self, s[2].id, &left), 0); /* FAILED: a person's */
+        assert_int_equal(store.ops->find(store.self, s[3].id, &left), 0); /* newer */
+        struct checkout_action acts[2];
+        size_t n = 0;
+        assert_int_equal(store.ops->actions(store.self, busy->id, acts, 2, &n), 0);
+        assert_int_equal(n, 0);
+        struct checkout_attempt j[16];
+        int64_t total = 0;
+        assert_int_equal(store.ops->journal(store.self, running.id, j, 16, &n, &total), 0);
+        assert_int_equal(total, 12); /* every attempt ever made */
+        assert_int_equal(n, 5);      /* the first 2 and the last 3 */
+        const int64_t kept[] = {0, 1, 9, 10, 11};
+        for (size_t i = 0; i < 5; i++)
+                assert_int_equal(j[i].started_ms, kept[i]);
+        assert_int_equal(store.ops->prune(store.self, &r, &got), 0); /* nothing more */
+        assert_int_equal(got.sagas + got.attempts, 0);
+        /* divergences: an old closed one goes, an open one stays */
+        const struct checkout_divergence_ops *d = divergences.ops;
+        bool fresh;
+        assert_int_equal(d->seen(divergences.self, "ord-r1", DIVERGENCE_CONFIRMED_NOT_PAID, "x",
+                                 100, &fresh),
+                         0);
+        assert_int_equal(d->seen(divergences.self, "ord-r2", DIVERGENCE_CONFIRMED_NOT_PAID, "x",
+                                 100, &fresh),
+                         0);
+        assert_int_equal(d->close(divergences.self, "ord-r1", DIVERGENCE_CONFIRMED_NOT_PAID,
+                                  DIVERGENCE_RESOLVED, "", 150),
+                         0);
+        int64_t gone = 0;
+        assert_int_equal(d->prune(divergences.self, 200, &gone), 0);
+        assert_int_equal(gone, 1);
+        struct checkout_divergence_query q = {.order_id = "ord-r2", .limit = 4};
+        struct checkout_divergence rows[4];
+        assert_int_equal(d->list(divergences.self, &q, rows, &n), 0);
+        assert_int_equal(n, 1);
+}
+
 /* On MariaDB: the final write commits, its answer is lost (-EINPROGRESS),
  * and the driver settles it from the stored saga: the end event is in the
  * outbox once and every attempt is in the journal once. */
@@ -427,6 +510,7 @@ int main(int argc, char **argv)
                 cmocka_unit_test(the_census_counts_open_sagas_by_kind_status_and_age),
                 cmocka_unit_test(a_divergence_is_new_once_until_it_is_closed),
                 cmocka_unit_test(a_final_write_whose_commit_answer_was_lost_ends_once),
+                cmocka_unit_test(retention_lets_go_of_old_finished_sagas_and_long_journals),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,6 +1,10 @@
 /* Inventory use cases; see inventory-app.h. */
 #include "inventory-app.h"
 
+#include <time.h>
+
+#include "core/log.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -122,4 +126,14 @@ int inventory_list(struct inventory_app *app, unsigned role, const struct listin
                 return r;
         *ret_n = listing_page(f, n, reservation_key, ret, 'r', next_token);
         return IE_OK;
+}
+
+int inventory_prune_tombstones(struct inventory_app *app)
+{
+        int64_t before = (int64_t)time(NULL) - app->tombstone_retention_ms / 1000, n = 0;
+        int r = app->store.ops->prune_tombstones(app->store.self, before, &n);
+        if (r == 0 && n)
+                log_msg(LOG_INFO, "retention: old tombstones let go", "{s:I}", "tombstones",
+                        (json_int_t)n);
+        return r;
 }

@@ -9,6 +9,7 @@
 struct inventory_app {
         struct inventory_store store;
         struct inventory_books books;
+        int64_t tombstone_retention_ms; /* tombstones last this long */
 };
 
 struct inventory_caller {
@@ -36,3 +37,8 @@ int inventory_apply(struct inventory_app *app, const char *order_id, enum invent
 int inventory_list(struct inventory_app *app, unsigned role, const struct listing_filter *f,
                    struct inventory_reservation *ret, size_t *ret_n,
                    char next_token[PAGE_KEY_MAX + 1]);
+
+/* Retention (a chore: svc_add_retention): deletes tombstones older than
+ * tombstone_retention_ms -- by then no reservation they fence off can
+ * arrive (each carries a deadline far shorter). */
+int inventory_prune_tombstones(struct inventory_app *app);

@@ -40,6 +40,10 @@ struct inventory_store_ops {
          * items, in order id order. */
         int (*list)(void *self, const struct listing_filter *f, struct inventory_reservation *ret,
                     size_t *ret_n);
+        /* Deletes tombstones (a release or restock's fence of an order never
+         * reserved) written before before_s (retention: no late reservation
+         * of it can still arrive by then). */
+        int (*prune_tombstones)(void *self, int64_t before_s, int64_t *ret_n);
 };
 struct inventory_store {
         const struct inventory_store_ops *ops;

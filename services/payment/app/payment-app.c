@@ -1,6 +1,8 @@
 /* Payment use cases; see payment-app.h. */
 #include "payment-app.h"
 
+#include "core/log.h"
+
 #include "core/ids.h"
 
 #include <errno.h>
@@ -236,4 +238,13 @@ int payment_list(struct payment_app *app, unsigned role, const struct listing_fi
                 return r;
         *ret_n = listing_page(f, n, payment_key, ret, 'p', next_token);
         return PE_OK;
+}
+
+int payment_prune_fences(struct payment_app *app)
+{
+        int64_t before = core_env_now_s(&app->env) - app->fence_retention_ms / 1000, n = 0;
+        int r = app->store.ops->prune_fences(app->store.self, before, &n);
+        if (r == 0 && n)
+                log_msg(LOG_INFO, "retention: old fences let go", "{s:I}", "fences", (json_int_t)n);
+        return r;
 }

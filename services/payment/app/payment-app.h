@@ -10,6 +10,7 @@ struct payment_app {
         struct payment_store store;
         struct payment_provider provider;
         struct core_env env;
+        int64_t fence_retention_ms; /* fences last this long (payment_prune_fences) */
 };
 
 struct payment_authorize_request {
@@ -42,3 +43,9 @@ int payment_get(struct payment_app *app, const char *subject, unsigned role, con
  * in order id order; ret holds f->limit. *ret_n counts the page's rows. */
 int payment_list(struct payment_app *app, unsigned role, const struct listing_filter *f,
                  struct payment *ret, size_t *ret_n, char next_token[PAGE_KEY_MAX + 1]);
+
+/* Retention (a chore: svc_add_retention): deletes fences older than
+ * fence_retention_ms -- by then no request they fence off can arrive (each
+ * carries a deadline far shorter, and a saga retries an action only until
+ * its step deadline). */
+int payment_prune_fences(struct payment_app *app);

@@ -39,6 +39,9 @@ struct payment_store_ops {
                       int from_pending);
         /* Up to f->limit payments matching f, in order id order (fences too). */
         int (*list)(void *self, const struct listing_filter *f, struct payment *ret, size_t *ret_n);
+        /* Deletes fences last written before before_s (retention: no retry of
+         * what they fence off can still arrive by then). */
+        int (*prune_fences)(void *self, int64_t before_s, int64_t *ret_n);
 };
 struct payment_store {
         const struct payment_store_ops *ops;

@@ -214,6 +214,26 @@ static void a_provider_outage_leaves_an_intent_the_retry_settles(void **state)
         assert_int_equal(status_of(declined), PAYMENT_DECLINED);
 }
 
+/* Retention: a fence goes once it is older than the retention (nothing it
+ * fences off can arrive any more); payments and younger fences stay. */
+static void old_fences_go_and_payments_stay(void **state)
+{
+        char old_fence[32], paid[32], young_fence[32]; /* fresh_order's buffer is reused */
+        snprintf(old_fence, sizeof(old_fence), "%s", fresh_order());
+        snprintf(paid, sizeof(paid), "%s", fresh_order());
+        struct payment p;
+        assert_int_equal(payment_apply(&app, old_fence, PAY_VOID, &p), PE_OK);
+        assert_int_equal(authorize(paid, "tok_ok", 2000, &p), PE_OK);
+        app.fence_retention_ms = 3600000;
+        fake_env.now_ms += app.fence_retention_ms + 1000; /* an hour and a second later */
+        snprintf(young_fence, sizeof(young_fence), "%s", fresh_order());
+        assert_int_equal(payment_apply(&app, young_fence, PAY_VOID, &p), PE_OK);
+        assert_int_equal(payment_prune_fences(&app), 0);
+        assert_int_equal(app.store.ops->find(app.store.self, old_fence, &p), -ENOENT);
+        assert_int_equal(status_of(paid), PAYMENT_AUTHORIZED); /* old, but a payment */
+        assert_int_equal(status_of(young_fence), PAYMENT_VOIDED);
+}
+
 /* A field added to struct payment must be stored by both stores, generated
  * and compared below: then update the size. */
 _Static_assert(sizeof(struct payment) == 416, "a payment field was added or removed");
@@ -295,6 +315,7 @@ int main(int argc, char **argv)
                 cmocka_unit_test(nothing_starts_after_the_callers_deadline),
                 cmocka_unit_test(a_provider_outage_leaves_an_intent_the_retry_settles),
                 cmocka_unit_test(every_field_survives_insert_update_and_list),
+                cmocka_unit_test(old_fences_go_and_payments_stay),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -59,7 +59,7 @@ struct svc_options {
 
 /* Reads BOOKSTORE_<NAME>_ADDR, BOOKSTORE_<NAME>_DB_*, BOOKSTORE_REDIS_*, the JWT
  * settings and keys, BOOKSTORE_DB_STARTUP_WAIT_S,
- * BOOKSTORE_HEALTH_PROBE_INTERVAL_MS, and BOOKSTORE_METRICS /
+ * BOOKSTORE_HEALTH_PROBE_INTERVAL_MS, BOOKSTORE_RETENTION_INTERVAL_MS, and BOOKSTORE_METRICS /
  * BOOKSTORE_<NAME>_METRICS_ADDR (the metrics registry is made here, so a
  * service can add its own families before running). -EINVAL with a message
  * naming the variable; *ret_svc is set only on success. */
@@ -82,6 +82,11 @@ int svc_build(struct svc *s, struct svc_server_spec *spec, char *err, size_t err
 /* Serves metrics (GET /metrics, printing "metrics on port N") and gRPC until
  * SIGTERM (rpc_server_run). */
 int svc_run(struct svc *s, char *err, size_t err_len);
+/* Retention's pruning: run(ctx) every BOOKSTORE_RETENTION_INTERVAL_MS
+ * (600000; 0: never), first one interval after it is added, on one thread
+ * shared by the service's chores, until svc_free. A negative result is
+ * logged and it runs again at its next time. At most 8 per service. */
+int svc_add_retention(struct svc *s, const char *name, int (*run)(void *ctx), void *ctx);
 /* Accepts NULL. */
 void svc_free(struct svc *s);
 

@@ -121,12 +121,27 @@ static int mem_count_open(void *self, int64_t ret[DIVERGENCE_KINDS + 1])
         return 0;
 }
 
+static int mem_prune(void *self, int64_t before_ms, int64_t *ret_n)
+{
+        struct checkout_memory_divergences *m = self;
+        size_t kept = 0;
+        pthread_mutex_lock(&m->lock);
+        for (size_t i = 0; i < m->n; i++) /* in store order, as they were */
+                if (m->rows[i].status == DIVERGENCE_OPEN || m->rows[i].closed_ms >= before_ms)
+                        m->rows[kept++] = m->rows[i];
+        *ret_n = (int64_t)(m->n - kept);
+        m->n = kept;
+        pthread_mutex_unlock(&m->lock);
+        return 0;
+}
+
 static const struct checkout_divergence_ops memory_ops = {
         .seen = mem_seen,
         .close = mem_close,
         .open = mem_open,
         .list = mem_list,
         .count_open = mem_count_open,
+        .prune = mem_prune,
 };
 
 struct checkout_divergence_store checkout_divergences_memory(struct checkout_memory_divergences *m)

@@ -265,8 +265,8 @@ static int mem_journal(void *self, const char *id, struct checkout_attempt *ret,
                 ret[n++] = row->attempts[i];
         pthread_mutex_unlock(&m->lock);
         *ret_n = n;
-        *ret_total = (int64_t)total;
-        return row ? 0 : -ENOENT;
+        *ret_total = (int64_t)total + (row ? row->journal_dropped : 0);
+        return 0; /* none, as MariaDB says for a saga it does not have */
 }
 
 static int mem_actions(void *self, const char *id, struct checkout_action *ret, size_t max,
@@ -280,7 +280,7 @@ static int mem_actions(void *self, const char *id, struct checkout_action *ret, 
                 ret[n++] = row->actions[i];
         pthread_mutex_unlock(&m->lock);
         *ret_n = n;
-        return row ? 0 : -ENOENT;
+        return 0; /* none, as MariaDB says for a saga it does not have */
 }
 
 static int census_index(enum saga_status status)
@@ -360,6 +360,50 @@ static int mem_list(void *self, const struct checkout_query *q, struct checkout_
         return 0;
 }
 
+static void trim_journal(struct checkout_memory_row *row, const struct checkout_retention *r,
+                         struct checkout_pruned *ret)
+{
+        size_t keep = r->journal_head + r->journal_tail;
+        if (row->n_attempts <= keep)
+                return;
+        size_t dropped = row->n_attempts - keep;
+        memmove(row->attempts + r->journal_head, row->attempts + r->journal_head + dropped,
+                r->journal_tail * sizeof(*row->attempts));
+        row->n_attempts = keep;
+        row->journal_dropped += (int64_t)dropped;
+        ret->attempts += (int64_t)dropped;
+}
+
+static int mem_prune(void *self, const struct checkout_retention *r, struct checkout_pruned *ret)
+{
+        struct checkout_memory_store *m = self;
+        memset(ret, 0, sizeof(*ret));
+        size_t kept = 0, touched = 0;
+        pthread_mutex_lock(&m->lock);
+        for (size_t i = 0; i < m->n; i++) {
+                struct checkout_memory_row *row = &m->rows[i];
+                enum saga_status st = row->saga.state.status;
+                bool gone = touched < r->max_sagas && r->finished_before_ms > 0 &&
+                            (st == SAGA_COMPLETED || st == SAGA_COMPENSATED) &&
+                            row->saga.updated_ms < r->finished_before_ms;
+                if (gone) {
+                        touched++;
+                        ret->sagas++;
+                        free(row->attempts);
+                        free(row->actions);
+                        continue;
+                }
+                if (touched < r->max_sagas && row->n_attempts > r->journal_head + r->journal_tail) {
+                        touched++;
+                        trim_journal(row, r, ret);
+                }
+                m->rows[kept++] = *row; /* rows stay in seq order */
+        }
+        m->n = kept;
+        pthread_mutex_unlock(&m->lock);
+        return 0;
+}
+
 static const struct checkout_store_ops memory_ops = {
         .insert = mem_insert,
         .find = mem_find,
@@ -373,6 +417,7 @@ static const struct checkout_store_ops memory_ops = {
         .journal = mem_journal,
         .actions = mem_actions,
         .census = mem_census,
+        .prune = mem_prune,
 };
 
 struct checkout_store checkout_store_memory(struct checkout_memory_store *m)

@@ -14,6 +14,7 @@ struct checkout_memory_row {
         int64_t lease_until_ms;
         struct checkout_attempt *attempts; /* the journal */
         size_t n_attempts, cap_attempts;
+        int64_t journal_dropped;         /* let go of by retention (prune) */
         struct checkout_action *actions; /* the audit trail */
         size_t n_actions, cap_actions;
 };

@@ -120,12 +120,24 @@ static int div_count_open(void *self, int64_t ret[DIVERGENCE_KINDS + 1])
                 0, count_cb, ret);
 }
 
+static int div_prune(void *self, int64_t before_ms, int64_t *ret_n)
+{
+        struct db_value v = db_int(before_ms);
+        uint64_t n = 0;
+        int r = db_pool_exec(self,
+                             "DELETE FROM divergences WHERE status IN (2, 3) AND closed_ms < ?", &v,
+                             1, &n, NULL);
+        *ret_n = (int64_t)n;
+        return r;
+}
+
 static const struct checkout_divergence_ops divergences_mysql_ops = {
         .seen = div_seen,
         .close = div_close,
         .open = div_open,
         .list = div_list,
         .count_open = div_count_open,
+        .prune = div_prune,
 };
 
 struct checkout_divergence_store checkout_divergences_mysql(struct db_pool *pool)

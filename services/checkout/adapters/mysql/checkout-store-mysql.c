@@ -301,9 +301,11 @@ static int store_journal(void *self, const char *id, struct checkout_attempt *re
                               "duration_ms FROM (SELECT * FROM saga_attempts WHERE saga_id = ? "
                               "ORDER BY seq DESC LIMIT ?) newest ORDER BY seq",
                               v, 2, db_rows_cb, &rows);
-        if (r == 0)
-                r = db_pool_query(self, "SELECT COUNT(*) FROM saga_attempts WHERE saga_id = ?", v,
-                                  1, db_row_first_int64, &total);
+        if (r == 0) /* the attempts kept and those retention let go of */
+                r = db_pool_query(self,
+                                  "SELECT (SELECT COUNT(*) FROM saga_attempts WHERE saga_id = ?) + "
+                                  "COALESCE((SELECT journal_dropped FROM sagas WHERE id = ?), 0)",
+                                  (struct db_value[]){v[0], v[0]}, 2, db_row_first_int64, &total);
         *ret_n = rows.n;
         *ret_total = total;
         return r < 0 ? r : 0;
@@ -454,6 +456,103 @@ static int store_list(void *self, const struct checkout_query *q, struct checkou
         return r < 0 ? r : rows.error;
 }
 
+/* ---- retention ---------------------------------------------------------- */
+
+enum { PRUNE_BATCH = 100 };
+
+struct id_list {
+        char ids[PRUNE_BATCH][37];
+        size_t n;
+};
+
+static int id_list_row(const struct db_row *row, void *userdata)
+{
+        struct id_list *l = userdata;
+        if (l->n < PRUNE_BATCH)
+                copy(l->ids[l->n++], 37, db_row_text(row, 0, NULL));
+        return 0;
+}
+
+/* One finished saga and everything that is only about it, in one
+ * transaction. */
+static int delete_saga_tx(struct db_conn *conn, void *arg)
+{
+        const char *id = arg;
+        struct db_value v = db_text(id);
+        int r = db_exec(conn, "DELETE FROM saga_attempts WHERE saga_id = ?", &v, 1, NULL, NULL);
+        if (r == 0)
+                r = db_exec(conn, "DELETE FROM saga_actions WHERE saga_id = ?", &v, 1, NULL, NULL);
+        if (r == 0)
+                r = db_exec(conn, "DELETE FROM sagas WHERE id = ? AND status IN (3, 4)", &v, 1,
+                            NULL, NULL);
+        return r;
+}
+
+struct trim {
+        const char *id;
+        const struct checkout_retention *r;
+        uint64_t dropped;
+};
+
+/* All but the first head and last tail attempts of one saga, counted on the
+ * saga in the same transaction. */
+static int trim_journal_tx(struct db_conn *conn, void *arg)
+{
+        struct trim *t = arg;
+        struct db_value v[] = {db_text(t->id), db_text(t->id), db_int((int64_t)t->r->journal_head),
+                               db_text(t->id), db_int((int64_t)t->r->journal_tail)};
+        t->dropped = 0;
+        int r = db_exec(conn,
+                        "DELETE FROM saga_attempts WHERE saga_id = ? "
+                        "AND seq NOT IN (SELECT seq FROM (SELECT seq FROM saga_attempts "
+                        "WHERE saga_id = ? ORDER BY seq LIMIT ?) head) "
+                        "AND seq NOT IN (SELECT seq FROM (SELECT seq FROM saga_attempts "
+                        "WHERE saga_id = ? ORDER BY seq DESC LIMIT ?) tail)",
+                        v, 5, &t->dropped, NULL);
+        struct db_value u[] = {db_int((int64_t)t->dropped), db_text(t->id)};
+        if (r == 0 && t->dropped)
+                r = db_exec(conn,
+                            "UPDATE sagas SET journal_dropped = journal_dropped + ? "
+                            "WHERE id = ?",
+                            u, 2, NULL, NULL);
+        return r;
+}
+
+static int store_prune(void *self, const struct checkout_retention *ret_r,
+                       struct checkout_pruned *ret)
+{
+        memset(ret, 0, sizeof(*ret));
+        size_t max = ret_r->max_sagas < PRUNE_BATCH ? ret_r->max_sagas : PRUNE_BATCH;
+        struct id_list *l = calloc(1, sizeof(*l));
+        int r = l ? 0 : -ENOMEM;
+        if (r == 0 && ret_r->finished_before_ms > 0) {
+                struct db_value v[] = {db_int(ret_r->finished_before_ms), db_int((int64_t)max)};
+                r = db_pool_query(self,
+                                  "SELECT id FROM sagas WHERE status IN (3, 4) AND updated_ms < ? "
+                                  "LIMIT ?",
+                                  v, 2, id_list_row, l);
+                for (size_t i = 0; r == 0 && i < l->n; i++)
+                        if ((r = db_pool_in_transaction(self, delete_saga_tx, l->ids[i])) == 0)
+                                ret->sagas++;
+        }
+        if (r == 0) {
+                l->n = 0;
+                struct db_value v[] = {db_int((int64_t)(ret_r->journal_head + ret_r->journal_tail)),
+                                       db_int((int64_t)max)};
+                r = db_pool_query(self,
+                                  "SELECT saga_id FROM saga_attempts GROUP BY saga_id "
+                                  "HAVING COUNT(*) > ? LIMIT ?",
+                                  v, 2, id_list_row, l);
+                for (size_t i = 0; r == 0 && i < l->n; i++) {
+                        struct trim t = {.id = l->ids[i], .r = ret_r};
+                        if ((r = db_pool_in_transaction(self, trim_journal_tx, &t)) == 0)
+                                ret->attempts += (int64_t)t.dropped;
+                }
+        }
+        free(l);
+        return r;
+}
+
 static const struct checkout_store_ops store_mysql_ops = {
         .insert = store_insert,
         .find = store_find,
@@ -467,6 +566,7 @@ static const struct checkout_store_ops store_mysql_ops = {
         .journal = store_journal,
         .actions = store_actions,
         .census = store_census,
+        .prune = store_prune,
 };
 
 struct checkout_store checkout_store_mysql(struct db_pool *pool)

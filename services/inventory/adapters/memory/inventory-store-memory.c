@@ -221,6 +221,22 @@ static int mem_list(void *self, const struct listing_filter *f, struct inventory
         return 0;
 }
 
+static int mem_prune_tombstones(void *self, int64_t before_s, int64_t *ret_n)
+{
+        struct inventory_memory *m = self;
+        size_t kept = 0;
+        pthread_mutex_lock(&m->lock);
+        for (size_t i = 0; i < m->n_reservations; i++) {
+                const struct inventory_reservation *r = &m->reservations[i];
+                if (r->status != RESERVATION_RELEASED || r->n_items || r->updated_at >= before_s)
+                        m->reservations[kept++] = *r;
+        }
+        *ret_n = (int64_t)(m->n_reservations - kept);
+        m->n_reservations = kept;
+        pthread_mutex_unlock(&m->lock);
+        return 0;
+}
+
 static const struct inventory_store_ops memory_ops = {
         .get_level = mem_get_level,
         .set_on_hand = mem_set_on_hand,
@@ -228,6 +244,7 @@ static const struct inventory_store_ops memory_ops = {
         .reserve = mem_reserve,
         .transition = mem_transition,
         .list = mem_list,
+        .prune_tombstones = mem_prune_tombstones,
 };
 
 struct inventory_store inventory_store_memory(struct inventory_memory *m)

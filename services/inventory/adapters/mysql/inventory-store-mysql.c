@@ -336,6 +336,19 @@ static int store_list(void *self, const struct listing_filter *f, struct invento
         return r < 0 ? r : 0;
 }
 
+static int store_prune_tombstones(void *self, int64_t before_s, int64_t *ret_n)
+{
+        struct db_value v[] = {db_int(RESERVATION_RELEASED), db_int(before_s)};
+        uint64_t n = 0;
+        int r = db_pool_exec(self,
+                             "DELETE FROM reservations WHERE status = ? AND updated_at < ? AND NOT "
+                             "EXISTS (SELECT 1 FROM reservation_items i WHERE i.order_id = "
+                             "reservations.order_id)",
+                             v, 2, &n, NULL);
+        *ret_n = (int64_t)n;
+        return r;
+}
+
 static const struct inventory_store_ops store_mysql_ops = {
         .get_level = store_get_level,
         .set_on_hand = store_set_on_hand,
@@ -343,6 +356,7 @@ static const struct inventory_store_ops store_mysql_ops = {
         .reserve = store_reserve,
         .transition = store_transition,
         .list = store_list,
+        .prune_tombstones = store_prune_tombstones,
 };
 
 struct inventory_store inventory_store_mysql(struct db_pool *pool)

@@ -91,8 +91,27 @@ static int mem_list(void *self, const struct listing_filter *f, struct payment *
         return 0;
 }
 
+static int mem_prune_fences(void *self, int64_t before_s, int64_t *ret_n)
+{
+        struct payment_memory_store *m = self;
+        size_t kept = 0;
+        pthread_mutex_lock(&m->lock);
+        for (size_t i = 0; i < m->n; i++)
+                if (!payment_is_fence(&m->rows[i]) || m->rows[i].updated_at >= before_s)
+                        m->rows[kept++] = m->rows[i];
+        *ret_n = (int64_t)(m->n - kept);
+        m->n = kept;
+        pthread_mutex_unlock(&m->lock);
+        return 0;
+}
+
 static const struct payment_store_ops store_ops = {
-        .find = mem_find, .insert = mem_insert, .update = mem_update, .list = mem_list};
+        .find = mem_find,
+        .insert = mem_insert,
+        .update = mem_update,
+        .list = mem_list,
+        .prune_fences = mem_prune_fences,
+};
 
 struct payment_store payment_store_memory(struct payment_memory_store *m)
 {

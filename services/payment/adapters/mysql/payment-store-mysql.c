@@ -155,8 +155,23 @@ static int store_list(void *self, const struct listing_filter *f, struct payment
         return r < 0 ? r : 0;
 }
 
+static int store_prune_fences(void *self, int64_t before_s, int64_t *ret_n)
+{
+        struct db_value v = db_int(before_s);
+        uint64_t n = 0;
+        int r = db_pool_exec(self, "DELETE FROM payments WHERE customer_id = '' AND updated_at < ?",
+                             &v, 1, &n, NULL);
+        *ret_n = (int64_t)n;
+        return r;
+}
+
 static const struct payment_store_ops store_mysql_ops = {
-        .find = store_find, .insert = store_insert, .update = store_update, .list = store_list};
+        .find = store_find,
+        .insert = store_insert,
+        .update = store_update,
+        .list = store_list,
+        .prune_fences = store_prune_fences,
+};
 
 struct payment_store payment_store_mysql(struct db_pool *pool)
 {
