@@ -4,8 +4,11 @@
 # BENCH_SOAK_SECONDS (600), in slices of BENCH_SLICE_SECONDS (30). After each
 # slice: the slice's completed sagas/s and every service's anonymous memory
 # (RssAnon). At the end: every saga COMPLETED, money and stock reconciled, and
-# each series' trend (the last third against the first). Writes
-# bench/results/soak.md.
+# each series' trend (the last third against the first), and the rows the
+# coordinator's tables hold. Writes bench/results/soak.md; with
+# BENCH_RETENTION_MS set, the coordinator lets go of finished sagas that old
+# (its retention chore every BENCH_RETENTION_INTERVAL_MS, 5000) and the
+# results go to bench/results/soak-retention.md: the row counts level off.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -15,6 +18,12 @@ ninja -C build-release services/identity/identity services/catalog/catalog \
   services/checkout/checkout bench/checkout-load >/dev/null
 
 CLIENTS=${BENCH_CLIENTS:-8} DURATION=${BENCH_SOAK_SECONDS:-600} SLICE=${BENCH_SLICE_SECONDS:-30}
+out=bench/results/soak.md
+if [ -n "${BENCH_RETENTION_MS:-}" ]; then
+  export BOOKSTORE_CHECKOUT_RETENTION_MS=$BENCH_RETENTION_MS
+  export BOOKSTORE_RETENTION_INTERVAL_MS=${BENCH_RETENTION_INTERVAL_MS:-5000}
+  out=bench/results/soak-retention.md
+fi
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
 STOCK=100000000
@@ -25,11 +34,15 @@ placed=80
 
 rss_anon_kb() { awk '/^RssAnon:/ {print $2}' "/proc/$1/status"; }
 memory_row() { local n; for n in "${services[@]}"; do printf '|%s' "$(rss_anon_kb "${pid[$n]}")"; done; }
+tables_row() { # the coordinator's rows: sagas, journal attempts
+  printf '|%s' "$(sql "SELECT COUNT(*) FROM bookstore_checkout.sagas")" \
+    "$(sql "SELECT COUNT(*) FROM bookstore_checkout.saga_attempts")"
+}
 
 read -r probe _ < <(load "$CLIENTS" 5 probe)
 placed=$((placed + CLIENTS * 5))
 calls=$(( (probe * SLICE + CLIENTS - 1) / CLIENTS ))
-rows=("0|-|-$(memory_row)") start_s=$(date +%s) slice=0
+rows=("0|-|-$(memory_row)$(tables_row)") start_s=$(date +%s) slice=0
 while [ $(( $(date +%s) - start_s )) -lt "$DURATION" ]; do
   slice=$((slice + 1))
   read -r rate _ _ p99 completed < <(load "$CLIENTS" "$calls" "soak$slice")
@@ -39,13 +52,13 @@ while [ $(( $(date +%s) - start_s )) -lt "$DURATION" ]; do
     echo "bench: $completed of $total sagas COMPLETED in slice $slice" >&2
     exit 1
   fi
-  rows+=("$(( $(date +%s) - start_s ))|$rate|$p99$(memory_row)")
+  rows+=("$(( $(date +%s) - start_s ))|$rate|$p99$(memory_row)$(tables_row)")
 done
 
 check_reconciled "$placed"
 
 # the trend of each column: mean of the last third of the slices over the first third
-trend=$(printf '%s\n' "${rows[@]:1}" | awk -F'|' -v names="sagas/s p99 ${services[*]}" '
+trend=$(printf '%s\n' "${rows[@]:1}" | awk -F'|' -v names="sagas/s p99 ${services[*]} sagas-rows attempt-rows" '
   { for (i = 2; i <= NF; i++) v[NR, i] = $i; n = NR; cols = NF }
   END {
     split(names, label, " "); third = int(n / 3); if (third < 1) third = 1
@@ -64,15 +77,21 @@ trend=$(printf '%s\n' "${rows[@]:1}" | awk -F'|' -v names="sagas/s p99 ${service
   echo "load generator, six services, MariaDB and Redis on the same machine. Release build, access"
   echo "logs off. $CLIENTS closed-loop clients placing orders for ${DURATION} s in slices of about ${SLICE} s;"
   echo "after each slice its completed sagas/s, its p99 (ms) and each service's anonymous memory"
-  echo "(RssAnon, kB). Row 0 is after the warm-up, before the soak."
+  echo "(RssAnon, kB), and the rows of the coordinator's sagas and saga_attempts tables. Row 0 is"
+  echo "after the warm-up, before the soak."
+  if [ -n "${BENCH_RETENTION_MS:-}" ]; then
+    echo
+    echo "Retention on: finished sagas are let go ${BENCH_RETENTION_MS} ms after their last write"
+    echo "(BOOKSTORE_CHECKOUT_RETENTION_MS), the chore every $BOOKSTORE_RETENTION_INTERVAL_MS ms."
+  fi
   echo
-  printf '| s | sagas/s | p99 ms'; printf ' | %s kB' "${services[@]}"; echo ' |'
-  printf '|---:|---:|---:'; printf '|---:%.0s' "${services[@]}"; echo '|'
+  printf '| s | sagas/s | p99 ms'; printf ' | %s kB' "${services[@]}"; echo ' | sagas | attempts |'
+  printf '|---:|---:|---:'; printf '|---:%.0s' "${services[@]}"; echo '|---:|---:|'
   for r in "${rows[@]}"; do echo "| ${r//|/ | } |"; done
   echo
   echo "Last third of the slices over the first third (1.00x: flat): $trend."
   echo
   echo "Checked: every saga COMPLETED; $placed orders placed in the whole run (warm-up and probe"
   echo "included), $captured payments captured, $confirmed orders confirmed, $sold units gone from stock."
-} >bench/results/soak.md
-cat bench/results/soak.md
+} >"$out"
+cat "$out"
