@@ -35,6 +35,7 @@ static const struct sim_faults every_fault = {
         .coordinator_crash = 50,
         .provider_outage = 200,
         .operator= 20,
+        .commit_answer_lost = 20,
         .until_ms = 40000,
 };
 
@@ -86,6 +87,7 @@ static void add_stats(struct sim_world *w)
         total.coordinator_crashes += a->coordinator_crashes, total.nested += a->nested;
         total.operator_actions += a->operator_actions;
         total.operator_refusals += a->operator_refusals;
+        total.commit_answers_lost += a->commit_answers_lost;
 }
 
 static int run_seed(unsigned long seed, bool trace_always)
@@ -144,11 +146,11 @@ static int run(void)
                "refused, %ld requests lost, %ld replies lost, %ld late, %ld duplicated, %ld "
                "payment crashes, %ld slow provider calls with the world running meanwhile, %ld "
                "coordinator crashes, %ld operator actions during or between calls (%ld more "
-               "refused)\n",
+               "refused), %ld saga writes committed with their answer lost\n",
                total.completed + total.compensated, total.completed, total.compensated, total.calls,
                total.refused, total.requests_lost, total.replies_lost, total.late, total.duplicates,
                total.payment_crashes, total.nested, total.coordinator_crashes,
-               total.operator_actions, total.operator_refusals);
+               total.operator_actions, total.operator_refusals, total.commit_answers_lost);
         printf("sim: %lu seeds from %lu%s, every fault class, all invariants held; %.0f seeds/s\n",
                n, first, sim_databases ? " on MariaDB" : "", s > 0 ? (double)n / s : 0.0);
         return 0;

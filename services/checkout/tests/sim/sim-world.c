@@ -137,6 +137,11 @@ static int pay_update(void *self, const struct payment *p, enum payment_status f
 static const struct payment_store_ops crashing_payments = {
         .find = pay_find, .insert = pay_insert, .update = pay_update};
 
+static bool faults_on(struct sim_world *w)
+{
+        return w->now_ms < w->faults.until_ms;
+}
+
 /* ---- the coordinator can crash: its writes fail until it restarts --------- */
 
 static int co_insert(void *self, const struct checkout_saga *s, const char *owner, int64_t lease_ms)
@@ -179,9 +184,16 @@ static int co_save(void *self, const struct checkout_saga *s, const char *owner,
                    const struct checkout_attempt *attempts, size_t n_attempts)
 {
         struct sim_world *w = self;
-        return w->coordinator_down ? -ESTALE
-                                   : w->sagas_real.ops->save(w->sagas_real.self, s, owner, lease_ms,
-                                                             attempts, n_attempts);
+        if (w->coordinator_down)
+                return -ESTALE;
+        int r = w->sagas_real.ops->save(w->sagas_real.self, s, owner, lease_ms, attempts,
+                                        n_attempts);
+        if (r == 0 && faults_on(w) && sim_chance(w, w->faults.commit_answer_lost)) {
+                w->stats.commit_answers_lost++;
+                sim_trace(w, "  the saga's write committed; its answer is lost");
+                return -EINPROGRESS; /* as libs/db answers a COMMIT without an answer */
+        }
+        return r;
 }
 
 /* Operators act on the store, not through the coordinator: never down. */
@@ -331,11 +343,6 @@ static void hold_back(struct sim_world *w, const struct sim_call *c, int64_t at_
                 w->stats.late++;
                 return;
         }
-}
-
-static bool faults_on(struct sim_world *w)
-{
-        return w->now_ms < w->faults.until_ms;
 }
 
 static void crash_coordinator(struct sim_world *w, const char *when)

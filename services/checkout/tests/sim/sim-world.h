@@ -57,8 +57,9 @@ struct sim_faults {
         /* per participant call, in 1/1000 */
         int refuse, drop_request, drop_reply, late, duplicate, payment_crash,
                 coordinator_crash, operator;
-        int provider_outage; /* 1/1000 per seed: the provider fails a few calls */
-        int64_t until_ms;    /* no faults after this (the network heals) */
+        int commit_answer_lost; /* per saga write: it commits, its answer never comes */
+        int provider_outage;    /* 1/1000 per seed: the provider fails a few calls */
+        int64_t until_ms;       /* no faults after this (the network heals) */
 };
 
 /* A participant call the network holds back: applied at `at_ms`. */
@@ -84,7 +85,7 @@ struct sim_script {
 struct sim_stats {
         long calls, refused, requests_lost, replies_lost, late, duplicates, payment_crashes,
                 coordinator_crashes, nested, completed, compensated, operator_actions,
-                operator_refusals;
+                operator_refusals, commit_answers_lost;
 };
 
 struct sim_job {
