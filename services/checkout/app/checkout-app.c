@@ -99,14 +99,16 @@ out:
 int checkout_config_check(const struct checkout_config *cfg, int64_t call_ms, char *err,
                           size_t err_len)
 {
-        int64_t needed = call_ms + cfg->policy.max_delay_ms * 3 / 2; /* backoff: +50% jitter */
+        /* between two writes: a step's calls (confirm and the undos make two),
+         * or one backoff (+50% jitter) -- the longer, with both counted */
+        int64_t needed = 2 * call_ms + cfg->policy.max_delay_ms * 3 / 2;
         if (cfg->lease_ms > needed)
                 return 0;
         snprintf(err, err_len,
                  "BOOKSTORE_CHECKOUT_LEASE_MS (%lld) must be longer than "
-                 "BOOKSTORE_PEER_TIMEOUT_MS plus 1.5 x BOOKSTORE_CHECKOUT_RETRY_MAX_MS (%lld): a "
-                 "participant call after a backoff must end inside the lease, or another "
-                 "coordinator takes the saga while the call is out",
+                 "2 x BOOKSTORE_PEER_TIMEOUT_MS plus 1.5 x BOOKSTORE_CHECKOUT_RETRY_MAX_MS (%lld): "
+                 "a step's two participant calls after a backoff must end inside the lease, or "
+                 "another coordinator takes the saga while a call is out",
                  (long long)cfg->lease_ms, (long long)needed);
         return -EINVAL;
 }
@@ -145,26 +147,6 @@ static bool has_address_id(const struct checkout_place_request *req)
         return req->shipping_address_id && *req->shipping_address_id;
 }
 
-/* A repeat with the key must ask for the same checkout: books, token and
- * the address (the same saved one, or the same lines given inline). */
-static int same_checkout(const struct checkout_saga *s, const struct checkout_place_request *req)
-{
-        bool same_address;
-        if (has_address_id(req)) {
-                same_address = !strcmp(s->address_id, req->shipping_address_id);
-        } else {
-                struct checkout_address a = *req->inline_address; /* checked by the caller */
-                same_address = !s->address_id[0] && checkout_check_address(&a) == CE_OK &&
-                               checkout_same_address(&a, &s->address);
-        }
-        return same_address &&
-                               checkout_same_items(s->items, s->n_items, req->items,
-                                                   req->n_items) &&
-                               !strcmp(s->payment_token, req->payment_token)
-                       ? CE_OK
-                       : CE_KEY_REUSED;
-}
-
 static int resolve_address(struct checkout_app *app, const struct checkout_caller *caller,
                            const struct checkout_place_request *req, struct checkout_address *out)
 {
@@ -177,6 +159,35 @@ static int resolve_address(struct checkout_app *app, const struct checkout_calle
                 return CE_ADDRESS_INVALID;
         *out = *req->inline_address;
         return checkout_check_address(out);
+}
+
+/* A repeat with the key must ask for the same checkout: books, token and
+ * the address (the same saved one, or the same lines given inline). A saga
+ * stored before its saved address id was (none recorded) is compared by the
+ * lines that id names now. */
+static int same_checkout(struct checkout_app *app, const struct checkout_caller *caller,
+                         const struct checkout_saga *s, const struct checkout_place_request *req)
+{
+        bool same_address;
+        if (has_address_id(req) && s->address_id[0]) {
+                same_address = !strcmp(s->address_id, req->shipping_address_id);
+        } else if (has_address_id(req)) {
+                struct checkout_address saved;
+                int r = resolve_address(app, caller, req, &saved);
+                if (r != CE_OK && r != CE_ADDRESS_NOT_FOUND)
+                        return r;
+                same_address = r == CE_OK && checkout_same_address(&saved, &s->address);
+        } else {
+                struct checkout_address a = *req->inline_address; /* checked by the caller */
+                same_address = !s->address_id[0] && checkout_check_address(&a) == CE_OK &&
+                               checkout_same_address(&a, &s->address);
+        }
+        return same_address &&
+                               checkout_same_items(s->items, s->n_items, req->items,
+                                                   req->n_items) &&
+                               !strcmp(s->payment_token, req->payment_token)
+                       ? CE_OK
+                       : CE_KEY_REUSED;
 }
 
 int checkout_place(struct checkout_app *app, const struct checkout_caller *caller,
@@ -200,7 +211,7 @@ int checkout_place(struct checkout_app *app, const struct checkout_caller *calle
         r = app->store.ops->find_by_key(app->store.self, caller->subject, CHECKOUT_KIND_CHECKOUT,
                                         req->idempotency_key, ret);
         if (r == 0) { /* a retry: the same saga, never a second order */
-                if ((r = same_checkout(ret, req)) == CE_OK)
+                if ((r = same_checkout(app, caller, ret, req)) == CE_OK)
                         wait_for(app, ret, wait, NULL);
                 return r;
         }
@@ -225,7 +236,7 @@ int checkout_place(struct checkout_app *app, const struct checkout_caller *calle
                 r = app->store.ops->find_by_key(app->store.self, caller->subject,
                                                 CHECKOUT_KIND_CHECKOUT, req->idempotency_key, ret);
                 if (r == 0)
-                        r = same_checkout(ret, req);
+                        r = same_checkout(app, caller, ret, req);
         }
         if (r == CE_OK)
                 wait_for(app, ret, wait, sub);

@@ -36,8 +36,9 @@ struct checkout_config {
 };
 
 /* The lease must outlast what a coordinator does between two writes of a
- * saga -- one participant call (call_ms, the peers' timeout) after a backoff
- * of up to 1.5 x policy.max_delay_ms (its jitter) -- or a second coordinator takes the saga
+ * saga -- a step's participant calls (two for confirm and the undos; call_ms
+ * each, the peers' timeout) after a backoff of up to 1.5 x
+ * policy.max_delay_ms (its jitter) -- or a second coordinator takes the saga
  * while the first one's call is still out. 0, or -EINVAL with a message
  * naming the settings. */
 int checkout_config_check(const struct checkout_config *cfg, int64_t call_ms, char *err,

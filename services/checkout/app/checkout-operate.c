@@ -39,8 +39,10 @@ static int operate_once(struct checkout_app *app, const struct checkout_caller *
         if ((r = saga_operate(def, &s->state, req, &restart)) != CE_OK)
                 return r;
         int64_t now = core_env_now_ms(&app->env);
-        if (restart >= 0) /* a fresh deadline and stuck timer for the step on hand */
+        if (restart >= 0) { /* a fresh deadline and stuck timer for the step on hand */
                 s->log[restart].started_ms = s->log[restart].updated_ms = now;
+                s->log[restart].elapsed_ms = 0;
+        }
         s->updated_ms = a->at_ms = now;
         a->to = s->state.status;
         snprintf(a->actor, sizeof(a->actor), "%s", caller->subject);

@@ -289,6 +289,10 @@ static void examine(struct checkout_app *app, const char *id, const struct chunk
                 return; /* just changed: in flux, or a saga about to start */
         struct checkout_saga *saga = malloc(sizeof(*saga));
         int r = saga ? app->store.ops->find_by_order(app->store.self, id, saga) : -ENOMEM;
+        /* a saga that made the order but has not recorded its id yet (its
+         * coordinator stopped right after place_order) is found by its id */
+        if (r == -ENOENT && o && o->saga_id[0])
+                r = app->store.ops->find(app->store.self, o->saga_id, saga);
         struct order_views views = {
                 .order = o ? o->status : 0,
                 .payment = p ? p->status : 0,

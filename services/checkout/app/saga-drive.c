@@ -20,31 +20,51 @@ static int64_t now_ms(struct checkout_app *app)
 }
 
 /* A write whose COMMIT went unanswered (the store's -EINPROGRESS: the
- * connection dropped after COMMIT was sent) may have happened. The stored
- * saga tells: if it is what we wrote, it did -- writing again would add its
- * attempts to the journal twice. */
-static int settle_unknown_write(struct checkout_app *app, struct saga_job *job)
+ * connection dropped after COMMIT was sent) may have happened: the job keeps
+ * what it wrote, and the stored saga tells. If the store has it, the attempts
+ * it carried are in the journal -- writing them again would journal them
+ * twice; if not, they go with the next write. Until the store can be read,
+ * the job stays unsettled (and writes nothing). 0: settled (*ret_written
+ * says which), or the read's error. */
+static int settle_unknown_write(struct checkout_app *app, struct saga_job *job, bool *ret_written)
 {
         struct checkout_saga *stored = malloc(sizeof(*stored));
         int e = stored ? app->store.ops->find(app->store.self, job->saga.id, stored) : -ENOMEM;
-        bool written = e == 0 && saga_state_equal(&stored->state, &job->saga.state) &&
-                       stored->updated_ms == job->saga.updated_ms &&
-                       !strcmp(stored->order_id, job->saga.order_id);
+        const struct saga_job_unsettled *w = &job->unsettled;
+        *ret_written = e == 0 && saga_state_equal(&stored->state, &w->state) &&
+                       stored->updated_ms == w->updated_ms &&
+                       !strcmp(stored->order_id, w->order_id);
         free(stored);
-        if (written)
+        if (e < 0)
+                return e;
+        job->unsettled.pending = false;
+        if (*ret_written)
                 log_msg(LOG_INFO, "saga state saved (its commit went unanswered; the store has it)",
                         "{s:s}", "saga_id", job->saga.id);
-        return written ? 0 : -EINPROGRESS;
+        return 0;
 }
 
 /* Writes the saga under our lease, with its journal's new attempts.
  * -ESTALE: the lease is not ours any more. */
 static int persist(struct checkout_app *app, struct saga_job *job)
 {
-        int e = app->store.ops->save(app->store.self, &job->saga, app->cfg.owner, app->cfg.lease_ms,
-                                     job->attempts, job->n_attempts);
-        if (e == -EINPROGRESS)
-                e = settle_unknown_write(app, job);
+        bool written = false;
+        int e = job->unsettled.pending ? settle_unknown_write(app, job, &written) : 0;
+        if (e == 0 && written)
+                job->n_attempts = 0; /* they are in the journal: that write happened */
+        if (e == 0 && written && saga_state_equal(&job->saga.state, &job->unsettled.state) &&
+            job->saga.updated_ms == job->unsettled.updated_ms)
+                e = 0; /* and nothing changed since: the store has it all */
+        else if (e == 0)
+                e = app->store.ops->save(app->store.self, &job->saga, app->cfg.owner,
+                                         app->cfg.lease_ms, job->attempts, job->n_attempts);
+        if (e == -EINPROGRESS) { /* unanswered: settled before anything else is written */
+                job->unsettled = (struct saga_job_unsettled){.pending = true,
+                                                             .state = job->saga.state,
+                                                             .updated_ms = job->saga.updated_ms};
+                snprintf(job->unsettled.order_id, sizeof(job->unsettled.order_id), "%s",
+                         job->saga.order_id);
+        }
         if (e == 0 || e == -ESTALE)
                 job->n_attempts = 0; /* in the journal either way */
         if (e == 0) {
@@ -64,25 +84,31 @@ static const char *step_name(const struct saga_def *def, const struct saga_comma
                                          : def->steps[cmd->step].compensation;
 }
 
-/* How long this coordinator has seen the step run, on its own clock: a
- * start time another replica wrote is on that replica's clock, so the age
- * counts from the later of it and our claim (a replica whose clock is ahead
- * never gives up a step early; one that took over gives it a deadline of
- * its own at most once more). */
-static int64_t step_age(const struct saga_job *job, size_t step, int64_t now)
+/* The time coordinators have spent on the command's step (run or undo),
+ * each on its own clock: what passed since this coordinator last looked at
+ * the same step is added to it. A start time or a clock of another replica
+ * is never compared with this one's, and a restart or an operator's action
+ * only loses the time since the last look -- the step still reaches its
+ * deadline however often it changes hands. */
+static void account(struct saga_job *job, const struct saga_command *cmd, int64_t now)
 {
-        int64_t started = job->saga.log[step].started_ms;
-        return now - (job->claimed_ms > started ? job->claimed_ms : started);
+        struct checkout_step_log *log = &job->saga.log[cmd->step];
+        if (job->tick_ms && job->tick_step == cmd->step && job->tick_kind == cmd->kind &&
+            now > job->tick_ms)
+                log->elapsed_ms += now - job->tick_ms;
+        job->tick_ms = now;
+        job->tick_step = cmd->step;
+        job->tick_kind = cmd->kind;
 }
 
 /* A forward step before the pivot that has had its time: give it up. After
  * the pivot nothing is given up (and compensations never are). */
 static bool past_deadline(struct checkout_app *app, const struct saga_job *job,
-                          const struct saga_def *def, const struct saga_command *cmd, int64_t now)
+                          const struct saga_def *def, const struct saga_command *cmd)
 {
         return cmd->kind == SAGA_CMD_RUN && !saga_past_pivot(def, &job->saga.state) &&
                job->saga.state.attempts[cmd->step] > 0 &&
-               step_age(job, cmd->step, now) > app->cfg.step_deadline_ms;
+               job->saga.log[cmd->step].elapsed_ms > app->cfg.step_deadline_ms;
 }
 
 /* No progress for stuck_after_ms: flagged in the saga (GetSaga, ListSagas),
@@ -205,6 +231,9 @@ enum saga_drive_result saga_drive(struct checkout_app *app, struct saga_job *job
         struct saga_command cmd =
                 saga_next(def, &s->state, &app->cfg.policy, core_env_jitter(&app->env));
         bool must_wait = cmd.delay_ms > 0 && !job->waited;
+        int64_t now = now_ms(app);
+        if (cmd.kind != SAGA_CMD_DONE) /* a wait counts towards the step's time too */
+                account(job, &cmd, now);
         int e;
         /* a step's answer is written together with the start of the next
          * step (one write per step); alone only when the saga ends or waits */
@@ -219,8 +248,7 @@ enum saga_drive_result saga_drive(struct checkout_app *app, struct saga_job *job
         }
         job->waited = false;
         struct checkout_step_log *log = &s->log[cmd.step];
-        int64_t now = now_ms(app);
-        if (past_deadline(app, job, def, &cmd, now)) {
+        if (past_deadline(app, job, def, &cmd)) {
                 char why[300];
                 snprintf(why, sizeof(why), "no success within %lld ms (last: %s)",
                          (long long)app->cfg.step_deadline_ms, log->last_error);
@@ -230,7 +258,7 @@ enum saga_drive_result saga_drive(struct checkout_app *app, struct saga_job *job
                 return SAGA_DRIVE_AGAIN;
         }
         if (!s->state.stuck && s->state.attempts[cmd.step] > 0 &&
-            step_age(job, cmd.step, now) > app->cfg.stuck_after_ms)
+            log->elapsed_ms > app->cfg.stuck_after_ms)
                 mark_stuck(app, job, def, &cmd);
         /* the state before the call, on disk first (a new saga is stored with
          * its first step running: nothing new to write then) */
@@ -241,8 +269,10 @@ enum saga_drive_result saga_drive(struct checkout_app *app, struct saga_job *job
         if (!stored) {
                 s->state.steps[cmd.step] = running;
                 s->state.in_flight = true; /* an operator's write from now on knows it */
-                if (s->state.attempts[cmd.step] == 0)
+                if (s->state.attempts[cmd.step] == 0) { /* the step's (or its undo's) start */
                         log->started_ms = now;
+                        log->elapsed_ms = 0;
+                }
                 log->updated_ms = s->updated_ms = now;
                 if ((e = persist(app, job)) < 0)
                         return store_failed(app, e, job, ret_wait_ms);
@@ -267,7 +297,7 @@ int saga_drive_claim(struct checkout_app *app, const char *id, struct saga_job *
         if (r < 0)
                 return r;
         job->waited = job->dirty = job->reload = false;
-        job->claimed_ms = now_ms(app);
+        job->tick_ms = 0; /* the time before the claim is not this coordinator's to count */
         /* a call may have been out when the last owner stopped (or an
          * operator took the saga from it) */
         if (s->state.status == SAGA_RUNNING &&

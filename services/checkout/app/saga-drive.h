@@ -15,15 +15,28 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/* A write of the job's whose commit went unanswered: what it wrote. */
+struct saga_job_unsettled {
+        bool pending;
+        struct saga_state state;
+        int64_t updated_ms;
+        char order_id[64];
+};
+
 struct saga_job {
         struct checkout_saga saga;
         bool waited; /* the next command's backoff is over */
         bool dirty;  /* state the store has not seen yet */
         bool reload; /* the stored saga changed under us (an operator): claim it again first */
-        int64_t claimed_ms; /* when this coordinator claimed it (its clock); 0: it started it */
+        /* when this coordinator last looked at the saga, and at which step (saga-drive.c:
+           account); tick_ms 0: not since it claimed the saga */
+        int64_t tick_ms;
+        size_t tick_step;
+        enum saga_command_kind tick_kind;
         /* attempts made since the last save, written with the next one */
         struct checkout_attempt attempts[CHECKOUT_MAX_PENDING_ATTEMPTS];
         size_t n_attempts;
+        struct saga_job_unsettled unsettled; /* settled before the next write (saga-drive.c) */
 };
 
 enum saga_drive_result {

@@ -18,6 +18,8 @@ struct checkout_step_log {
         char last_error[256]; /* "CODE: message" */
         int64_t started_ms;   /* the first attempt of the current phase (run or undo) */
         int64_t updated_ms;
+        int64_t elapsed_ms; /* the phase's time so far, summed from each coordinator's own
+                               clock (its deadline and stuck timer count this) */
 };
 
 /* One saga: its definition's state plus the data the steps need. */
@@ -239,6 +241,7 @@ struct checkout_view {
         char order_id[64];
         int status; /* the participant's enum */
         int64_t updated_s;
+        char saga_id[37]; /* orders: the checkout saga that made it, when its key says so */
 };
 
 enum checkout_view_source {

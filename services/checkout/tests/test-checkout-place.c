@@ -34,6 +34,8 @@ static int saved_address(void *self, const char *address_id, const char *authori
         if (strncmp(address_id, "addr-", 5))
                 return -ENOENT;
         *ret = home;
+        if (!strcmp(address_id, "addr-2")) /* somewhere else */
+                snprintf(ret->line1, sizeof(ret->line1), "9 Far Away Rd");
         return 0;
 }
 
@@ -120,7 +122,7 @@ static void a_repeat_with_another_inline_address_is_a_reused_key(void **state)
         assert_string_equal(s.idempotency_key, "k-inline");
         snprintf(elsewhere.line1, sizeof(elsewhere.line1), "2 Other Rd");
         assert_int_equal(place("k-inline", "tok_ok", "", &elsewhere, &s), CE_KEY_REUSED);
-        assert_int_equal(place("k-inline", "tok_ok", "addr-1", NULL, &s), CE_KEY_REUSED);
+        assert_int_equal(place("k-inline", "tok_ok", "addr-2", NULL, &s), CE_KEY_REUSED);
         assert_int_equal(sagas_stored(), 1);
 }
 
@@ -152,6 +154,17 @@ static void a_cancellation_waits_for_the_orders_checkout_to_finish(void **state)
         assert_int_equal(sagas_stored(), 1); /* no cancellation saga */
 }
 
+/* A saga stored before the saved address id was: a repeat naming a saved
+ * address is the same checkout when that address's lines are the stored ones. */
+static void a_repeat_of_a_saga_stored_without_its_address_id_compares_the_lines(void **state)
+{
+        struct checkout_saga s;
+        first_checkout("k-legacy", "", &home); /* as stored before: no id */
+        assert_int_equal(place("k-legacy", "tok_ok", "addr-1", NULL, &s), CE_OK); /* addr-1: home */
+        assert_int_equal(place("k-legacy", "tok_ok", "nope-1", NULL, &s), CE_KEY_REUSED);
+        assert_int_equal(sagas_stored(), 1);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -163,6 +176,9 @@ int main(void)
                                                 setup, teardown),
                 cmocka_unit_test_setup_teardown(
                         a_cancellation_waits_for_the_orders_checkout_to_finish, setup, teardown),
+                cmocka_unit_test_setup_teardown(
+                        a_repeat_of_a_saga_stored_without_its_address_id_compares_the_lines, setup,
+                        teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -366,6 +366,30 @@ static void an_order_no_saga_owns_is_rejected_and_releases_what_it_holds(void **
         assert_int_equal(status_of("o51", 0), 0);
 }
 
+/* The order exists, its saga has not recorded its id yet (its coordinator
+ * stopped right after place_order): the order's key names the saga, which
+ * is still running -- not an order without a saga. Once that saga ended
+ * without it, it is one. */
+static void an_order_whose_saga_has_not_recorded_it_yet_is_left_alone(void **state)
+{
+        struct checkout_saga s = {.kind = CHECKOUT_KIND_CHECKOUT};
+        snprintf(s.customer_id, sizeof(s.customer_id), "cust-1");
+        snprintf(s.idempotency_key, sizeof(s.idempotency_key), "k60");
+        assert_int_equal(checkout_saga_insert(&app, &s), 0); /* no order id yet */
+        order("o60", PENDING, 0, 0);
+        age_out("o60");
+        snprintf(rows[CHECKOUT_VIEW_ORDERS][n_rows[CHECKOUT_VIEW_ORDERS] - 1].saga_id, 37, "%s",
+                 s.id);
+        struct checkout_reconcile_report r = run();
+        assert_int_equal(r.found, 0);
+        assert_int_equal(status_of("o60", 0), 0);
+        s.state.status = SAGA_COMPENSATED; /* it ended (forced) without recording the order */
+        assert_int_equal(app.store.ops->save(app.store.self, &s, "me", 1000, NULL, 0), 0);
+        fake.now_ms += 60000;
+        r = run();
+        assert_int_equal(status_of("o60", DIVERGENCE_ORDER_WITHOUT_SAGA), DIVERGENCE_REPAIRED);
+}
+
 int main(void)
 {
         log_set_min_level(LOG_ERROR);
@@ -387,6 +411,8 @@ int main(void)
                 cmocka_unit_test_setup_teardown(
                         an_order_no_saga_owns_is_rejected_and_releases_what_it_holds, setup,
                         teardown),
+                cmocka_unit_test_setup_teardown(
+                        an_order_whose_saga_has_not_recorded_it_yet_is_left_alone, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -287,44 +287,105 @@ static void a_lease_shorter_than_a_call_after_a_backoff_is_refused(void **state)
         cfg.lease_ms = 1000;
         assert_int_equal(checkout_config_check(&cfg, 5000, err, sizeof(err)), -EINVAL);
         assert_non_null(strstr(err, "BOOKSTORE_CHECKOUT_LEASE_MS (1000) must be longer than"));
-        cfg.lease_ms = 5000 + cfg.policy.max_delay_ms * 3 / 2; /* not longer (jitter: +50%) */
+        cfg.lease_ms = 2 * 5000 + cfg.policy.max_delay_ms * 3 / 2; /* two calls, jitter +50% */
         assert_int_equal(checkout_config_check(&cfg, 5000, err, sizeof(err)), -EINVAL);
         cfg.lease_ms++;
         assert_int_equal(checkout_config_check(&cfg, 5000, err, sizeof(err)), 0);
 }
 
-/* The store commits the saga's last write, and its answer is lost (the
- * connection dropped after COMMIT: MariaDB's -EINPROGRESS). */
-static int lost_answers; /* how many more writes to answer so */
+/* The store's answer to the saga's last write is lost (the connection
+ * dropped after COMMIT: MariaDB's -EINPROGRESS), after it committed it or
+ * before; and the read that would tell fails first, now and then. */
+static int lost_answers;  /* how many more final writes to answer so */
+static bool apply_lost;   /* ... having written them (else: not) */
+static int failing_finds; /* finds that fail (the store is unreachable) */
 static int lossy_save(void *self, const struct checkout_saga *s, const char *owner,
                       int64_t lease_ms, const struct checkout_attempt *attempts, size_t n_attempts)
 {
-        int r = checkout_store_memory(&mem).ops->save(self, s, owner, lease_ms, attempts,
-                                                      n_attempts);
-        if (r == 0 && lost_answers > 0 && saga_is_final(s->state.status)) {
+        if (lost_answers > 0 && saga_is_final(s->state.status)) {
                 lost_answers--;
+                if (apply_lost)
+                        checkout_store_memory(&mem).ops->save(self, s, owner, lease_ms, attempts,
+                                                              n_attempts);
                 return -EINPROGRESS;
         }
-        return r;
+        return checkout_store_memory(&mem).ops->save(self, s, owner, lease_ms, attempts,
+                                                     n_attempts);
 }
 
-static void a_final_write_whose_commit_answer_was_lost_counts_once(void **state)
+static int flaky_find(void *self, const char *id, struct checkout_saga *ret)
+{
+        if (failing_finds > 0 && lost_answers == 0) {
+                failing_finds--;
+                return -ECONNRESET;
+        }
+        return checkout_store_memory(&mem).ops->find(self, id, ret);
+}
+
+static void drive_with_a_lost_final_answer(bool applied, int finds_failing)
 {
         static struct checkout_store_ops lossy;
         lossy = *checkout_store_memory(&mem).ops;
         lossy.save = lossy_save;
+        lossy.find = flaky_find;
         app.store.ops = &lossy;
         lost_answers = 1;
+        apply_lost = applied;
+        failing_finds = finds_failing;
         assert_int_equal(drive_until_quiet(100), SAGA_DRIVE_DONE);
         assert_int_equal(lost_answers, 0); /* it happened */
+        assert_int_equal(failing_finds, 0);
         assert_int_equal(stored_status(), SAGA_COMPLETED);
         struct checkout_attempt journal[16];
         size_t n = 0;
         int64_t total = 0;
         assert_int_equal(
                 app.store.ops->journal(app.store.self, job.saga.id, journal, 16, &n, &total), 0);
-        /* one attempt per step (confirm's two calls are one), none written twice */
+        /* one attempt per step (confirm's two calls are one), none written twice or lost */
         assert_int_equal(total, (int64_t)checkout_saga.n_steps);
+}
+
+static void a_final_write_whose_commit_answer_was_lost_counts_once(void **state)
+{
+        drive_with_a_lost_final_answer(true, 0);
+}
+
+static void a_final_write_lost_before_its_commit_is_written_again(void **state)
+{
+        drive_with_a_lost_final_answer(false, 0);
+}
+
+static void an_unanswered_write_waits_until_the_store_can_tell(void **state)
+{
+        drive_with_a_lost_final_answer(true, 2);
+}
+
+/* Every claim (a restart, an operator's action) starts the coordinator's
+ * count afresh, but the step's time so far is kept: a coordinator claimed
+ * again every second still gives make_payment up near its deadline. */
+static void a_step_changing_hands_again_and_again_still_reaches_its_deadline(void **state)
+{
+        n_script = 64;
+        for (size_t i = 0; i < n_script; i++) /* make_payment never answers */
+                script[i] = i == 0 ? SAGA_OUTCOME_OK : SAGA_OUTCOME_MAYBE_APPLIED;
+        int64_t t0 = fake.now_ms, wait = 0, next_claim = t0 + 1000;
+        enum saga_drive_result d = SAGA_DRIVE_AGAIN;
+        while (job.saga.state.status == SAGA_RUNNING && d != SAGA_DRIVE_DONE &&
+               fake.now_ms - t0 < 10 * app.cfg.step_deadline_ms) {
+                d = saga_drive(&app, &job, &wait);
+                if (d == SAGA_DRIVE_WAIT)
+                        fake.now_ms += wait;
+                if (fake.now_ms >= next_claim) { /* a restart: the job comes back from the store */
+                        saga_drive_stop(&app, &job);
+                        char id[37];
+                        snprintf(id, sizeof(id), "%s", job.saga.id);
+                        memset(&job, 0, sizeof(job));
+                        assert_int_equal(saga_drive_claim(&app, id, &job), 0);
+                        next_claim = fake.now_ms + 1000;
+                }
+        }
+        assert_int_equal(job.saga.state.status, SAGA_COMPENSATING);
+        assert_true(fake.now_ms - t0 < 3 * app.cfg.step_deadline_ms);
 }
 
 static const struct checkout_caller admin = {.subject = "admin-1", .role = ROLE_ADMIN};
@@ -456,6 +517,13 @@ int main(void)
                         a_lease_shorter_than_a_call_after_a_backoff_is_refused, setup, teardown),
                 cmocka_unit_test_setup_teardown(
                         a_final_write_whose_commit_answer_was_lost_counts_once, setup, teardown),
+                cmocka_unit_test_setup_teardown(
+                        a_final_write_lost_before_its_commit_is_written_again, setup, teardown),
+                cmocka_unit_test_setup_teardown(an_unanswered_write_waits_until_the_store_can_tell,
+                                                setup, teardown),
+                cmocka_unit_test_setup_teardown(
+                        a_step_changing_hands_again_and_again_still_reaches_its_deadline, setup,
+                        teardown),
                 cmocka_unit_test_setup_teardown(
                         a_compensation_forced_while_a_step_is_in_flight_wins_over_its_answer, setup,
                         teardown),

@@ -26,12 +26,13 @@ char *checkout_codec_state(const struct checkout_saga *s)
         size_t n = checkout_def_of(s->kind)->n_steps;
         for (size_t i = 0; i < n; i++)
                 json_array_append_new(
-                        steps, json_pack("{s:i, s:i, s:b, s:s, s:I, s:I}", "status",
+                        steps, json_pack("{s:i, s:i, s:b, s:s, s:I, s:I, s:I}", "status",
                                          (int)s->state.steps[i], "attempts", s->state.attempts[i],
                                          "maybe_applied", s->state.maybe_applied[i], "error",
                                          s->log[i].last_error, "started_ms",
                                          (json_int_t)s->log[i].started_ms, "updated_ms",
-                                         (json_int_t)s->log[i].updated_ms));
+                                         (json_int_t)s->log[i].updated_ms, "elapsed_ms",
+                                         (json_int_t)s->log[i].elapsed_ms));
         return dump(json_pack("{s:I, s:s, s:b, s:b, s:b, s:o}", "current",
                               (json_int_t)s->state.current, "failure_reason",
                               s->state.failure_reason, "stuck", s->state.stuck, "retry_now",
@@ -65,16 +66,18 @@ int checkout_codec_read_state(const char *text, struct checkout_saga *s)
         for (size_t i = 0; i < json_array_size(steps); i++) {
                 int st = 0, attempts = 0, maybe = 0;
                 const char *error = "";
-                json_int_t started = 0, updated = 0;
-                json_unpack(json_array_get(steps, i), "{s:i, s:i, s:b, s:s, s:I, s:I}", "status",
-                            &st, "attempts", &attempts, "maybe_applied", &maybe, "error", &error,
-                            "started_ms", &started, "updated_ms", &updated);
+                json_int_t started = 0, updated = 0, elapsed = 0; /* elapsed: absent before it */
+                json_unpack(json_array_get(steps, i), "{s:i, s:i, s:b, s:s, s:I, s:I, s?I}",
+                            "status", &st, "attempts", &attempts, "maybe_applied", &maybe, "error",
+                            &error, "started_ms", &started, "updated_ms", &updated, "elapsed_ms",
+                            &elapsed);
                 s->state.steps[i] = (enum saga_step_status)st;
                 s->state.attempts[i] = attempts;
                 s->state.maybe_applied[i] = maybe;
                 copy(s->log[i].last_error, sizeof(s->log[i].last_error), error);
                 s->log[i].started_ms = started;
                 s->log[i].updated_ms = updated;
+                s->log[i].elapsed_ms = elapsed;
         }
         json_decref(doc);
         return 0;

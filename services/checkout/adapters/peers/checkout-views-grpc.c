@@ -65,6 +65,10 @@ static void read_record(const ProtobufCMessage *rec, const char *key, struct che
         snprintf(out->order_id, sizeof(out->order_id), "%s", id && *id ? *id : "");
         out->status = status ? *status : 0;
         out->updated_s = updated && *updated ? (*updated)->seconds : 0;
+        char **made_by = field(rec, "idempotency_key", NULL); /* orders: "<saga id>:place_order" */
+        const char *suffix = made_by && *made_by ? strchr(*made_by, ':') : NULL;
+        if (suffix && suffix - *made_by == 36 && !strcmp(suffix, ":place_order"))
+                snprintf(out->saga_id, sizeof(out->saga_id), "%.36s", *made_by);
 }
 
 static int views_list(void *self, enum checkout_view_source source,

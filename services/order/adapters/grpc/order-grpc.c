@@ -71,6 +71,7 @@ static Bookstore__Order__V1__Order *order_to_proto(struct rpc_call *call, const 
         p->total = money_to_proto(call, &o->total);
         p->status = (Bookstore__Order__V1__OrderStatus)o->status;
         p->status_reason = rpc_call_strdup(call, o->status_reason);
+        p->idempotency_key = rpc_call_strdup(call, o->idempotency_key);
         p->shipping_address = a;
         p->created_at = rpc_new_timestamp(call, o->created_at);
         p->updated_at = rpc_new_timestamp(call, o->updated_at);
