@@ -102,6 +102,7 @@ static int read_config(struct identity_main *m, char *err, size_t err_len)
                 return -EINVAL;
         }
         m->app.cfg.access_ttl_s = access;
+        m->app.cfg.token_leeway_s = svc_token_params(m->svc)->leeway_s;
         m->app.cfg.refresh_ttl_s = refresh;
         m->app.cfg.service_token_ttl_s = svc;
         m->app.cfg.login_throttle_peer =

@@ -313,7 +313,8 @@ int identity_refresh(struct identity_app *app, const char *refresh_token,
 int identity_logout(struct identity_app *app, const struct identity_caller *caller,
                     const char *refresh_token)
 {
-        int64_t left = caller->expires_at - now(app);
+        /* until the last moment a guard could still accept it: exp plus the leeway */
+        int64_t left = caller->expires_at + app->cfg.token_leeway_s - now(app);
         int r = app->revoker.ops->revoke_token(app->revoker.self, caller->jti, left > 0 ? left : 1);
         if (r < 0 || !refresh_token || !*refresh_token)
                 return r;

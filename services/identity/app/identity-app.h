@@ -18,6 +18,8 @@ struct identity_config {
         int64_t access_ttl_s;        /* 900 */
         int64_t refresh_ttl_s;       /* 7 days */
         int64_t service_token_ttl_s; /* 300 */
+        int64_t token_leeway_s;      /* guards accept a token this long past its exp
+                                        (BOOKSTORE_JWT_LEEWAY_S): a revocation outlasts it */
         int login_limit_per_peer;    /* attempts per window from one client address */
         /* failures of one account from one address, and of one account from
          * anywhere (a distributed guess), each with growing delays */

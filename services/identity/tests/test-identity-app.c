@@ -183,6 +183,7 @@ static int setup(void **state)
                 {"checkout", "s3cret-s3cret-s3cret"}};
         app = (struct identity_app){
                 .cfg = {.access_ttl_s = 900,
+                        .token_leeway_s = 30,
                         .refresh_ttl_s = 3600,
                         .service_token_ttl_s = 300,
                         .login_limit_per_peer = 50,
@@ -286,7 +287,11 @@ static void logout_revokes_for_the_rest_of_the_token_life(void **state)
         now_s = 1600;
         assert_int_equal(identity_logout(&app, &caller, NULL), IDE_OK);
         assert_string_equal(revoked_jti, "jti-42");
-        assert_int_equal(revoked_ttl, 300); /* exp - now */
+        assert_int_equal(revoked_ttl, 300 + 30); /* exp - now, and the guards' leeway past exp */
+        /* a logout inside the leeway revokes for the rest of it, not 1 s */
+        now_s = 1000 + 900 + 10;
+        assert_int_equal(identity_logout(&app, &caller, NULL), IDE_OK);
+        assert_int_equal(revoked_ttl, 20);
 }
 
 static void disabling_revokes_everything_issued_so_far(void **state)
