@@ -63,6 +63,9 @@ export BOOKSTORE_ADMIN_EMAIL=admin@bookstore.local BOOKSTORE_ADMIN_PASSWORD="adm
 # the checkout coordinator's SERVICE credentials, known to identity
 checkout_secret="checkout-$(secret)"
 export BOOKSTORE_IDENTITY_SERVICE_CLIENTS="checkout:$checkout_secret"
+# the gateway (on this machine) passes each REST client's address on: identity
+# believes it from here only (README, BOOKSTORE_IDENTITY_TRUSTED_PROXIES)
+export BOOKSTORE_IDENTITY_TRUSTED_PROXIES=${BOOKSTORE_IDENTITY_TRUSTED_PROXIES:-127.0.0.1}
 export BOOKSTORE_CHECKOUT_SERVICE_SECRET=$checkout_secret
 
 # name | binary | address variable | default address | database-backed

@@ -73,6 +73,9 @@ static int read_settings(struct settings *s, struct gateway_backend_grpc *backen
         if (r == 0)
                 r = cfg_bool("BOOKSTORE_GATEWAY_TRUST_FORWARDED_FOR", false, &s->trust_forwarded,
                              &e);
+        if (r == 0)
+                r = cfg_string("BOOKSTORE_GATEWAY_TRUSTED_PROXIES", "", &s->http.trusted_proxies,
+                               &e);
         for (size_t i = 0; r == 0 && i < sizeof(services) / sizeof(services[0]); i++) {
                 backend->targets[i].package = services[i].package;
                 r = cfg_string(services[i].env, services[i].target, &backend->targets[i].target,
@@ -85,7 +88,8 @@ static int read_settings(struct settings *s, struct gateway_backend_grpc *backen
         }
         s->http.max_body_bytes = max_body;
         s->http.max_connections = (unsigned)connections;
-        s->http.trust_forwarded_for = s->trust_forwarded;
+        if (s->trust_forwarded && !*s->http.trusted_proxies) /* the older switch: anyone */
+                s->http.trusted_proxies = "0.0.0.0/0, ::/0";
         backend->timeout_ms = (int)s->timeout_ms;
         backend->stream_timeout_ms = (int)s->stream_timeout_ms;
         return 0;

@@ -48,6 +48,7 @@ class Stack:
         them and order events (SOLD_OUT/ON_SALE, best sellers) as in production;
         off here, so that book statuses stay put under the module's drills."""
         self.keypair = write_keypair(d)
+        self.key_dir = d
         self.schemas = {}
         # a Kafka-protocol broker: payment publishes its events through it
         self.kafka = subprocess.Popen([os.environ["BOOKSTORE_KAFKA_MOCK"], "1"],

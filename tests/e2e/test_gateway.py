@@ -349,6 +349,52 @@ def test_rate_limit_and_a_service_down(system):
         assert limited.stop() == 0, limited.stderr[-2000:]
 
 
+def test_login_limits_hold_through_the_gateway(system):
+    """Through the gateway identity sees each client, not the gateway: the
+    gateway passes the client's address (after its own trusted-proxy rule:
+    here a load balancer on 127.0.0.1 names the clients), identity believes it
+    from the gateway only. A guesser slows down its own guesses, not the
+    owner's login; one address's login limit shuts off that address only."""
+    ns = f"gw{uuid.uuid4().hex[:8]}"
+    identity = system.start("identity", {
+        "BOOKSTORE_JWT_SIGNING_KEY": str(system.key_dir / "k1.pem"),
+        "BOOKSTORE_JWT_SIGNING_KID": "k1",
+        "BOOKSTORE_IDENTITY_ARGON2_OPSLIMIT": "1", "BOOKSTORE_IDENTITY_ARGON2_MEMLIMIT": "8M",
+        "BOOKSTORE_IDENTITY_LIMIT_NAMESPACE": ns,
+        "BOOKSTORE_IDENTITY_LOGIN_FREE_FAILURES": "3",
+        "BOOKSTORE_IDENTITY_LOGIN_DELAY_MS": "60000",
+        "BOOKSTORE_IDENTITY_LOGIN_LIMIT_PER_PEER": "5",
+        "BOOKSTORE_IDENTITY_TRUSTED_PROXIES": "127.0.0.1"})
+    gw = start_gateway(system, BOOKSTORE_IDENTITY_TARGET=identity.target,
+                       BOOKSTORE_GATEWAY_TRUSTED_PROXIES="127.0.0.1")
+    try:
+        rest = Rest(gw)
+        email = f"owner-{uuid.uuid4().hex[:8]}@example.com"
+        assert rest("POST", "/v1/users:register", {"email": email,
+                                                   "password": "a-good-password-1",
+                                                   "displayName": "Owner"},
+                    headers={"X-Forwarded-For": "192.0.2.50"})[0] == 200
+
+        def login(client, password):
+            return rest("POST", "/v1/auth:login", {"email": email, "password": password},
+                        headers={"X-Forwarded-For": client})
+
+        guesser, owner = "203.0.113.9", "198.51.100.7"
+        assert [login(guesser, "wrong-pass-1")[0] for _ in range(3)] == [401] * 3
+        status, body, _ = login(guesser, "a-good-password-1")
+        assert status == 429 and "too many failed logins" in body["message"], body
+        assert login(owner, "a-good-password-1")[0] == 200  # the owner is not locked out
+        # one address's limit: the guesser's address is shut off, nobody else's
+        for _ in range(3):
+            login(guesser, "wrong-pass-1")
+        status, body, _ = login(guesser, "wrong-pass-1")
+        assert status == 429 and "from your address" in body["message"], body
+        assert login("198.51.100.8", "a-good-password-1")[0] == 200
+    finally:
+        assert gw.stop() == 0, gw.stderr[-2000:]
+        assert identity.stop() == 0, identity.stderr[-2000:]
+
+
 def test_the_readme_curl_walkthrough_runs_as_written(system):
     system.book(on_hand=5, units=15)  # something on sale
     text = open(os.path.join(os.environ["BOOKSTORE_SOURCE_ROOT"], "README.md")).read()

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "core/forwarded.h"
 #include "core/arena.h"
 #include "core/config.h"
 #include "core/log.h"
@@ -562,6 +563,32 @@ static void listings_filter_select_and_page(void **state)
                          LISTING_TOKEN_INVALID);
 }
 
+/* One rule for who the client is behind proxies (gateway and identity): a
+ * trusted peer's X-Forwarded-For names it, right-most untrusted entry first;
+ * anyone else's header is ignored; CIDR blocks work for IPv4 and IPv6. */
+static void the_client_behind_trusted_proxies(void **state)
+{
+        char out[64];
+        const char *trusted = "127.0.0.1, 10.42.0.0/16,fd00::/8";
+        assert_true(forwarded_trusted(trusted, "10.42.7.9", 9));
+        assert_false(forwarded_trusted(trusted, "10.43.0.1", 9));
+        assert_true(forwarded_trusted(trusted, "fd12::1", 7));
+        assert_false(forwarded_trusted(trusted, "fe80::1", 7));
+        assert_false(forwarded_trusted(trusted, "not-an-ip", 9));
+        assert_false(forwarded_trusted("10.0.0.0/33", "10.0.0.1", 8));
+        forwarded_client("10.42.0.5", "203.0.113.9, 198.51.100.7, 10.42.0.9", trusted, out,
+                         sizeof(out));
+        assert_string_equal(out, "198.51.100.7"); /* the left ones are the client's words */
+        forwarded_client("192.0.2.1", "198.51.100.7", trusted, out, sizeof(out));
+        assert_string_equal(out, "192.0.2.1"); /* not a proxy: its header is ignored */
+        forwarded_client("127.0.0.1", NULL, trusted, out, sizeof(out));
+        assert_string_equal(out, "127.0.0.1");
+        forwarded_client("127.0.0.1", " 10.42.1.1 ,127.0.0.1", trusted, out, sizeof(out));
+        assert_string_equal(out, "10.42.1.1"); /* all trusted: the left-most */
+        forwarded_client("127.0.0.1", "198.51.100.7", "", out, sizeof(out));
+        assert_string_equal(out, "127.0.0.1"); /* no proxies: nobody's header */
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -579,6 +606,7 @@ int main(void)
                 cmocka_unit_test(flat_numbers_are_plain_text),
                 cmocka_unit_test(trace_ids_are_well_formed_and_distinct),
                 cmocka_unit_test(page_tokens_and_sizes),
+                cmocka_unit_test(the_client_behind_trusted_proxies),
                 /* last: the writer, once started, stays for the process */
                 cmocka_unit_test(background_writer_keeps_every_line_in_order),
         };

@@ -202,7 +202,8 @@ void gateway_serve(struct gateway_app *app, const struct gateway_request *req,
                 fail(ret, GRPC_UNIMPLEMENTED, "this route is a stream: open it as one");
                 return;
         }
-        struct gateway_call call = {route->grpc_method, req->authorization, req->traceparent};
+        struct gateway_call call = {route->grpc_method, req->authorization, req->traceparent,
+                                    req->client};
         char message[512] = "";
         int code = GRPC_OK;
         int r = app->backend.ops->unary(app->backend.self, &call, request, request_len, &response,
@@ -289,7 +290,8 @@ struct gateway_stream *gateway_open(struct gateway_app *app, const struct gatewa
                 fail(ret, 13, "out of memory");
                 return NULL;
         }
-        struct gateway_call call = {route->grpc_method, req->authorization, req->traceparent};
+        struct gateway_call call = {route->grpc_method, req->authorization, req->traceparent,
+                                    req->client};
         char message[512] = "";
         int code = GRPC_OK;
         int r = app->backend.ops->stream_open(app->backend.self, &call, request, request_len,

@@ -30,6 +30,8 @@ struct gateway_call {
         const char *grpc_method;   /* "/bookstore.catalog.v1.CatalogService/GetBook" */
         const char *authorization; /* forwarded as is; NULL: none */
         const char *traceparent;   /* W3C trace context from the client; NULL: a new trace */
+        const char *client;        /* the client's address (core/forwarded.h), passed on as
+                                      x-forwarded-for: identity's per-address limits count it */
 };
 
 struct gateway_backend_ops {

@@ -18,10 +18,12 @@ static const char *target_of(const struct gateway_backend_grpc *ctx, const char 
         return NULL;
 }
 
-/* The client call for call: target, method, the caller's authorization and
- * trace context (md holds them), the timeout. -ENOENT: no target. */
+/* The client call for call: target, method, the caller's authorization,
+ * trace context and address (md holds them), the timeout. -ENOENT: no target. */
+enum { CALL_METADATA = 3 };
 static int client_call(const struct gateway_backend_grpc *ctx, const struct gateway_call *call,
-                       int timeout_ms, struct rpc_metadata md[2], struct rpc_client_call *ret)
+                       int timeout_ms, struct rpc_metadata md[CALL_METADATA],
+                       struct rpc_client_call *ret)
 {
         const char *target = target_of(ctx, call->grpc_method);
         if (!target)
@@ -31,6 +33,8 @@ static int client_call(const struct gateway_backend_grpc *ctx, const struct gate
                 md[n++] = (struct rpc_metadata){"authorization", call->authorization};
         if (call->traceparent)
                 md[n++] = (struct rpc_metadata){"traceparent", call->traceparent};
+        if (call->client && *call->client) /* this proxy's word for who the client is */
+                md[n++] = (struct rpc_metadata){"x-forwarded-for", call->client};
         *ret = (struct rpc_client_call){.target = target,
                                         .method = call->grpc_method,
                                         .timeout_ms = timeout_ms,
@@ -44,7 +48,7 @@ static int grpc_unary(void *self, const struct gateway_call *call, const void *r
                       size_t message_len)
 {
         const struct gateway_backend_grpc *ctx = self;
-        struct rpc_metadata md[2];
+        struct rpc_metadata md[CALL_METADATA];
         struct rpc_client_call c;
         int r = client_call(ctx, call, ctx->timeout_ms, md, &c);
         if (r < 0)
@@ -63,7 +67,7 @@ static int grpc_stream_open(void *self, const struct gateway_call *call, const v
                             size_t message_len)
 {
         const struct gateway_backend_grpc *ctx = self;
-        struct rpc_metadata md[2];
+        struct rpc_metadata md[CALL_METADATA];
         struct rpc_client_call c;
         int r = client_call(ctx, call, ctx->stream_timeout_ms, md, &c);
         if (r < 0)

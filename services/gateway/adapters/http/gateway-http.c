@@ -1,6 +1,8 @@
 /* See gateway-http.h. */
 #include "gateway-http.h"
 
+#include "core/forwarded.h"
+
 #include "core/clock.h"
 #include "core/log.h"
 #include "gateway-rules.h"
@@ -70,22 +72,22 @@ static enum MHD_Result collect_query(void *cls, enum MHD_ValueKind kind, const c
         return MHD_YES;
 }
 
+/* Who the client is: the peer, or what a trusted proxy's X-Forwarded-For
+ * says (core/forwarded.h, the rule identity applies to what we pass on). */
 static void client_of(struct gateway_http *h, struct MHD_Connection *conn, char *out, size_t len)
 {
-        const char *fwd =
-                h->cfg.trust_forwarded_for
-                        ? MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-For")
-                        : NULL;
-        if (fwd) {
-                snprintf(out, len, "%.*s", (int)strcspn(fwd, ", "), fwd);
-                return;
-        }
+        char peer[INET6_ADDRSTRLEN] = "";
         const union MHD_ConnectionInfo *info =
                 MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-        out[0] = '\0';
         if (info && info->client_addr && info->client_addr->sa_family == AF_INET)
-                inet_ntop(AF_INET, &((const struct sockaddr_in *)info->client_addr)->sin_addr, out,
-                          (socklen_t)len);
+                inet_ntop(AF_INET, &((const struct sockaddr_in *)info->client_addr)->sin_addr, peer,
+                          sizeof(peer));
+        else if (info && info->client_addr && info->client_addr->sa_family == AF_INET6)
+                inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)info->client_addr)->sin6_addr,
+                          peer, sizeof(peer));
+        forwarded_client(peer,
+                         MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Forwarded-For"),
+                         h->cfg.trusted_proxies, out, len);
 }
 
 static void add_cors(struct MHD_Response *resp, const char *origin)

@@ -17,13 +17,13 @@ struct embedded_file {
 };
 
 struct gateway_http_config {
-        const char *addr;                    /* "0.0.0.0:8080"; port 0 picks one */
-        const char *cors_origins;            /* gateway_origin_allowed's list */
-        size_t max_body_bytes;               /* larger bodies: 413 */
-        unsigned max_connections;            /* and threads */
-        const char *openapi_json;            /* served at /openapi.json */
-        struct metrics *metrics;             /* served at /metrics; the request counters go there */
-        bool trust_forwarded_for;            /* rate-limit by X-Forwarded-For's first address */
+        const char *addr;            /* "0.0.0.0:8080"; port 0 picks one */
+        const char *cors_origins;    /* gateway_origin_allowed's list */
+        size_t max_body_bytes;       /* larger bodies: 413 */
+        unsigned max_connections;    /* and threads */
+        const char *openapi_json;    /* served at /openapi.json */
+        struct metrics *metrics;     /* served at /metrics; the request counters go there */
+        const char *trusted_proxies; /* whose X-Forwarded-For names the client (core/forwarded.h) */
         const struct embedded_file *console; /* / and /console/<name>; NULL: none */
 };
 

@@ -2,6 +2,8 @@
  * only; every decision is in the use cases. */
 #include "identity-grpc.h"
 
+#include "core/forwarded.h"
+
 #include "bookstore/identity/v1/identity.pb-c.h"
 #include "core/log.h"
 #include "rpc/pb.h"
@@ -77,58 +79,17 @@ static struct identity_caller caller_of(struct rpc_call *call)
 
 #define APP(call) ((struct identity_app *)rpc_call_service_ctx(call))
 
-/* Whether ip is one of the configured proxies (a comma-separated list). */
-static bool trusted_proxy(const char *list, const char *ip, size_t ip_len)
-{
-        for (const char *p = list; p && *p;) {
-                size_t n = strcspn(p, ", ");
-                if (n == ip_len && !strncmp(p, ip, n))
-                        return true;
-                p += n;
-                p += strspn(p, ", ");
-        }
-        return false;
-}
-
-/* The client's address from X-Forwarded-For (or the configured header) when
- * the connection comes from a trusted proxy: the right-most entry that is
- * not itself a trusted proxy. Anyone else's header is ignored, so a client
- * cannot pick its own address. NULL when there is none to take. */
-static const char *forwarded_for(struct rpc_call *call, const char *direct)
-{
-        const struct identity_config *cfg = &APP(call)->cfg;
-        if (!cfg->trusted_proxies || !*cfg->trusted_proxies ||
-            !trusted_proxy(cfg->trusted_proxies, direct, strlen(direct)))
-                return NULL;
-        const char *value = rpc_call_metadata(call, cfg->client_ip_header);
-        char *header = value ? rpc_call_strdup(call, value) : NULL;
-        if (!header)
-                return NULL;
-        for (char *end = header + strlen(header); end > header;) {
-                char *start = end;
-                while (start > header && start[-1] != ',')
-                        start--;
-                char *next = start > header ? start - 1 : header;
-                while (*start == ' ')
-                        start++;
-                while (end > start && end[-1] == ' ')
-                        end--;
-                if (end > start &&
-                    !trusted_proxy(cfg->trusted_proxies, start, (size_t)(end - start))) {
-                        *end = '\0';
-                        return start;
-                }
-                end = next;
-        }
-        return NULL;
-}
-
-/* The client address: the connection's own, or a trusted proxy's word for it. */
+/* The client address: the connection's own, or a trusted proxy's word for
+ * it (core/forwarded.h: the gateway's rule too). */
 static const char *peer_ip(struct rpc_call *call)
 {
+        const struct identity_config *cfg = &APP(call)->cfg;
         const char *direct = rpc_call_peer_address(call);
-        const char *forwarded = forwarded_for(call, direct);
-        return forwarded ? forwarded : direct;
+        char client[64];
+        forwarded_client(direct, rpc_call_metadata(call, cfg->client_ip_header),
+                         cfg->trusted_proxies, client, sizeof(client));
+        const char *copy = rpc_call_strdup(call, client);
+        return copy ? copy : direct;
 }
 
 #define RESPOND(call, resp, ret)                                                                   \
