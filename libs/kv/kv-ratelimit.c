@@ -22,16 +22,15 @@ static const char sliding_window_lua[] =
         "local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')\n"
         "return {0, n, tonumber(oldest[2]) + window - now}\n";
 
-/* KEYS[1] = key; ARGV = now_ms, window_ms. Returns {count, newest score or 0}. */
-static const char failures_get_lua[] =
+/* KEYS[1] = key; ARGV = now_ms, window_ms, unique member. Returns {count,
+ * newest score or 0} before the member is added. */
+static const char failures_claim_lua[] =
         "redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', tonumber(ARGV[1]) - tonumber(ARGV[2]))\n"
         "local newest = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')\n"
-        "return {redis.call('ZCARD', KEYS[1]), tonumber(newest[2] or 0)}\n";
-
-/* KEYS[1] = key; ARGV = now_ms, window_ms, unique member. */
-static const char failures_add_lua[] = "redis.call('ZADD', KEYS[1], ARGV[1], ARGV[3])\n"
-                                       "redis.call('PEXPIRE', KEYS[1], ARGV[2])\n"
-                                       "return 1\n";
+        "local n = redis.call('ZCARD', KEYS[1])\n"
+        "redis.call('ZADD', KEYS[1], ARGV[1], ARGV[3])\n"
+        "redis.call('PEXPIRE', KEYS[1], ARGV[2])\n"
+        "return {n, tonumber(newest[2] or 0)}\n";
 
 static atomic_ulong hit_sequence;
 
@@ -65,15 +64,17 @@ int kv_rate_limit_hit(struct kv *kv, const char *key, int limit, int64_t window_
         return 0;
 }
 
-int kv_failures_get(struct kv *kv, const char *key, int64_t window_ms, int64_t now_ms,
-                    struct kv_failures *ret)
+int kv_failures_claim(struct kv *kv, const char *key, int64_t window_ms, int64_t now_ms,
+                      struct kv_failures *ret, char member[64])
 {
         char now[32], window[32];
         snprintf(now, sizeof(now), "%lld", (long long)now_ms);
         snprintf(window, sizeof(window), "%lld", (long long)window_ms);
-        const char *argv[] = {"EVAL", failures_get_lua, "1", key, now, window};
+        snprintf(member, 64, "%lld-%d-%lu", (long long)now_ms, (int)getpid(),
+                 atomic_fetch_add(&hit_sequence, 1));
+        const char *argv[] = {"EVAL", failures_claim_lua, "1", key, now, window, member};
         redisReply *reply;
-        int r = kv_command_argv(kv, &reply, 6, argv, NULL);
+        int r = kv_command_argv(kv, &reply, 7, argv, NULL);
         if (r < 0)
                 return r;
         if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
@@ -86,16 +87,11 @@ int kv_failures_get(struct kv *kv, const char *key, int64_t window_ms, int64_t n
         return 0;
 }
 
-int kv_failures_add(struct kv *kv, const char *key, int64_t window_ms, int64_t now_ms)
+int kv_failures_withdraw(struct kv *kv, const char *key, const char *member)
 {
-        char now[32], window[32], member[64];
-        snprintf(now, sizeof(now), "%lld", (long long)now_ms);
-        snprintf(window, sizeof(window), "%lld", (long long)window_ms);
-        snprintf(member, sizeof(member), "%lld-%d-%lu", (long long)now_ms, (int)getpid(),
-                 atomic_fetch_add(&hit_sequence, 1));
-        const char *argv[] = {"EVAL", failures_add_lua, "1", key, now, window, member};
+        const char *argv[] = {"ZREM", key, member};
         redisReply *reply;
-        int r = kv_command_argv(kv, &reply, 7, argv, NULL);
+        int r = kv_command_argv(kv, &reply, 3, argv, NULL);
         if (r == 0)
                 freeReplyObject(reply);
         return r;

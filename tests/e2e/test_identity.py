@@ -312,6 +312,30 @@ def test_failed_logins_slow_the_guesser_down_not_the_owner(identity):
                          timeout=10, metadata=guesser)[1].endswith("retry in 2 s")
 
 
+def test_concurrent_guesses_are_counted_before_they_are_checked(identity):
+    """Each guess counts as a failure before its password is looked at, in one
+    atomic step: 30 guesses at once get no more password checks than the
+    throttle lets through (3 free), not as many as arrive before the first
+    failure is recorded."""
+    from concurrent.futures import ThreadPoolExecutor
+    with identity_with(identity, BOOKSTORE_IDENTITY_LOGIN_FREE_FAILURES="3",
+                       BOOKSTORE_IDENTITY_LOGIN_DELAY_MS="60000") as server:
+        s = stub(server)
+        email = new_email()
+        s.RegisterUser(pb.RegisterUserRequest(email=email, password="a-good-password-1",
+                                              display_name="Target"), timeout=10)
+
+        def guess(i):
+            return rpc_error(s.Login, pb.LoginRequest(email=email, password=f"wrong-pass-{i}"),
+                             timeout=30)[0]
+        with ThreadPoolExecutor(30) as pool:
+            codes = list(pool.map(guess, range(30)))
+        checked = codes.count(grpc.StatusCode.UNAUTHENTICATED)
+        assert 1 <= checked <= 3, codes
+        assert codes.count(grpc.StatusCode.RESOURCE_EXHAUSTED) + checked + \
+            codes.count(grpc.StatusCode.UNAVAILABLE) == 30, codes
+
+
 def test_a_forwarded_address_counts_only_from_a_trusted_proxy(identity):
     """Without a trusted proxy configured, X-Forwarded-For is ignored: a
     client cannot escape its address's limit by naming another one."""

@@ -219,19 +219,37 @@ static void failure_keys(struct identity_app *app, const char *account, const ch
         snprintf(account_key, 320, "%s:login:failures:%s", app->cfg.limit_namespace, account);
 }
 
-/* How long this account must wait here before its password is looked at. */
-static int throttle_wait(struct identity_app *app, const char *key,
-                         const struct identity_throttle *t, int64_t *wait_ms)
+/* One throttle's say on this attempt, counted as a failure before the
+ * password is looked at (so that any number of concurrent guesses each see
+ * the ones before): how long it must wait (0: go on; the claim stays until
+ * the attempt turns out fine). An attempt turned away is withdrawn: waiting
+ * is not failing. */
+struct claim {
+        const char *key;
+        char member[64];
+        bool held;
+};
+
+static int throttle_claim(struct identity_app *app, struct claim *c,
+                          const struct identity_throttle *t, int64_t *wait_ms)
 {
         int64_t n = 0, last = 0;
-        int r = app->limiter.ops->failures(app->limiter.self, key, app->cfg.login_failure_window_ms,
-                                           &n, &last);
+        int r = app->limiter.ops->claim(app->limiter.self, c->key, app->cfg.login_failure_window_ms,
+                                        &n, &last, c->member);
         if (r < 0)
                 return r;
+        c->held = true;
         int64_t w = identity_login_wait_ms(t, n, last, core_env_now_ms(&app->env));
         if (w > *wait_ms)
                 *wait_ms = w;
         return 0;
+}
+
+static void withdraw(struct identity_app *app, struct claim *c)
+{
+        if (c->held) /* best effort: a claim left behind costs one free failure */
+                app->limiter.ops->withdraw(app->limiter.self, c->key, c->member);
+        c->held = false;
 }
 
 int identity_login(struct identity_app *app, const char *email, const char *password,
@@ -246,27 +264,33 @@ int identity_login(struct identity_app *app, const char *email, const char *pass
         if (r != IDE_OK)
                 return r;
         failure_keys(app, normalized, peer_ip, peer_key, account_key);
-        if ((r = throttle_wait(app, peer_key, &app->cfg.login_throttle_peer, ret_wait_ms)) < 0 ||
-            (r = throttle_wait(app, account_key, &app->cfg.login_throttle_account, ret_wait_ms)) <
-                    0)
+        struct claim peer = {.key = peer_key}, account = {.key = account_key};
+        if ((r = throttle_claim(app, &peer, &app->cfg.login_throttle_peer, ret_wait_ms)) < 0 ||
+            (r = throttle_claim(app, &account, &app->cfg.login_throttle_account, ret_wait_ms)) <
+                    0) {
+                withdraw(app, &peer);
                 return r;
-        if (*ret_wait_ms > 0)
-                return IDE_LOGIN_DELAYED; /* not checked, so not a failure either */
+        }
+        if (*ret_wait_ms > 0) { /* not checked, so not a failure either */
+                withdraw(app, &peer);
+                withdraw(app, &account);
+                return IDE_LOGIN_DELAYED;
+        }
         struct identity_user u;
         r = app->users.ops->find_by_email(app->users.self, normalized, &u);
-        if (r < 0 && r != -ENOENT)
-                return r;
         const char *hash = r == 0 ? u.password_hash : app->dummy_hash;
-        int mismatch = app->hasher.ops->verify(app->hasher.self, hash, password);
-        if (mismatch < 0)
+        int mismatch = r < 0 && r != -ENOENT
+                               ? r
+                               : app->hasher.ops->verify(app->hasher.self, hash, password);
+        if (mismatch < 0) { /* not checked: not a failure */
+                withdraw(app, &peer);
+                withdraw(app, &account);
                 return mismatch == -EBUSY ? IDE_HASHING_BUSY : mismatch;
-        if (r == -ENOENT || mismatch) {
-                int64_t window = app->cfg.login_failure_window_ms;
-                if ((r = app->limiter.ops->fail(app->limiter.self, peer_key, window)) < 0 ||
-                    (r = app->limiter.ops->fail(app->limiter.self, account_key, window)) < 0)
-                        return r;
-                return IDE_BAD_CREDENTIALS;
         }
+        if (r == -ENOENT || mismatch)
+                return IDE_BAD_CREDENTIALS; /* counted already */
+        withdraw(app, &account);
+        withdraw(app, &peer);
         if (u.disabled)
                 return IDE_ACCOUNT_DISABLED;
         app->limiter.ops->forget(app->limiter.self, peer_key); /* best effort: a success */

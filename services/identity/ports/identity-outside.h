@@ -58,10 +58,14 @@ struct identity_revoker {
 struct identity_limiter_ops {
         /* Records a hit on key; *ret_allowed false when over limit per window. */
         int (*hit)(void *self, const char *key, int limit, int64_t window_ms, bool *ret_allowed);
-        /* Failures on key in the last window: how many, and the newest (ms). */
-        int (*failures)(void *self, const char *key, int64_t window_ms, int64_t *ret_count,
-                        int64_t *ret_last_ms);
-        int (*fail)(void *self, const char *key, int64_t window_ms);
+        /* Counts an attempt on key as a failure before it is checked, atomically
+         * (kv/ratelimit.h: kv_failures_claim): the failures of the last window
+         * before it (how many, the newest in ms), and the attempt's member for
+         * withdraw. */
+        int (*claim)(void *self, const char *key, int64_t window_ms, int64_t *ret_count,
+                     int64_t *ret_last_ms, char member[64]);
+        /* The attempt was fine, or turned away before it was checked. */
+        int (*withdraw)(void *self, const char *key, const char *member);
         int (*forget)(void *self, const char *key);
 };
 struct identity_limiter {

@@ -112,8 +112,10 @@ static int failure_slot(const char *key)
         return n_failure_keys++;
 }
 
-static int fake_failures(void *self, const char *key, int64_t window_ms, int64_t *ret_count,
-                         int64_t *ret_last_ms)
+/* What kv_failures_claim does: the failures before, and the attempt added
+ * (its member: the index, as text). */
+static int fake_claim(void *self, const char *key, int64_t window_ms, int64_t *ret_count,
+                      int64_t *ret_last_ms, char member[64])
 {
         int k = failure_slot(key);
         int64_t now = clock_now_ms(NULL);
@@ -124,14 +126,17 @@ static int fake_failures(void *self, const char *key, int64_t window_ms, int64_t
                         (*ret_count)++;
                         *ret_last_ms = failures[k].at_ms[i];
                 }
+        assert_true(failures[k].n < MAX_FAILURES);
+        snprintf(member, 64, "%d", failures[k].n);
+        failures[k].at_ms[failures[k].n++] = now;
         return 0;
 }
 
-static int fake_fail(void *self, const char *key, int64_t window_ms)
+static int fake_withdraw(void *self, const char *key, const char *member)
 {
-        int k = failure_slot(key);
-        assert_true(failures[k].n < MAX_FAILURES);
-        failures[k].at_ms[failures[k].n++] = clock_now_ms(NULL);
+        int k = failure_slot(key), i = atoi(member);
+        if (i < failures[k].n)
+                failures[k].at_ms[i] = INT64_MIN / 2; /* out of every window */
         return 0;
 }
 
@@ -141,8 +146,8 @@ static int fake_forget(void *self, const char *key)
         return 0;
 }
 
-static const struct identity_limiter_ops counting_limiter = {limit_hit, fake_failures, fake_fail,
-                                                             fake_forget};
+static const struct identity_limiter_ops counting_limiter = {
+        .hit = limit_hit, .claim = fake_claim, .withdraw = fake_withdraw, .forget = fake_forget};
 
 static int64_t clock_now_ms(void *self)
 {

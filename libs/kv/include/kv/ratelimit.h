@@ -29,6 +29,12 @@ struct kv_failures {
         int64_t count;   /* in the last window */
         int64_t last_ms; /* the newest, 0 when none */
 };
-int kv_failures_get(struct kv *kv, const char *key, int64_t window_ms, int64_t now_ms,
-                    struct kv_failures *ret);
-int kv_failures_add(struct kv *kv, const char *key, int64_t window_ms, int64_t now_ms);
+/* An attempt counted as a failure before it is checked, atomically: *ret
+ * gets the failures of the last window before it, and the attempt is added
+ * as `member` (unique; 64 bytes) -- so concurrent attempts each see the ones
+ * before them, and a throttle decided on *ret holds however many arrive at
+ * once. An attempt that turns out fine, or that the throttle turns away, is
+ * withdrawn. */
+int kv_failures_claim(struct kv *kv, const char *key, int64_t window_ms, int64_t now_ms,
+                      struct kv_failures *ret, char member[64]);
+int kv_failures_withdraw(struct kv *kv, const char *key, const char *member);

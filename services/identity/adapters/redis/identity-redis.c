@@ -40,11 +40,11 @@ static int redis_hit(void *self, const char *key, int limit, int64_t window_ms, 
         return r;
 }
 
-static int redis_failures(void *self, const char *key, int64_t window_ms, int64_t *ret_count,
-                          int64_t *ret_last_ms)
+static int redis_claim(void *self, const char *key, int64_t window_ms, int64_t *ret_count,
+                       int64_t *ret_last_ms, char member[64])
 {
         struct kv_failures f;
-        int r = kv_failures_get(self, key, window_ms, clock_realtime_ms(), &f);
+        int r = kv_failures_claim(self, key, window_ms, clock_realtime_ms(), &f, member);
         if (r == 0) {
                 *ret_count = f.count;
                 *ret_last_ms = f.last_ms;
@@ -52,9 +52,9 @@ static int redis_failures(void *self, const char *key, int64_t window_ms, int64_
         return r;
 }
 
-static int redis_fail(void *self, const char *key, int64_t window_ms)
+static int redis_withdraw(void *self, const char *key, const char *member)
 {
-        return kv_failures_add(self, key, window_ms, clock_realtime_ms());
+        return kv_failures_withdraw(self, key, member);
 }
 
 static int redis_forget(void *self, const char *key)
@@ -63,7 +63,11 @@ static int redis_forget(void *self, const char *key)
 }
 
 static const struct identity_limiter_ops limiter_ops = {
-        .hit = redis_hit, .failures = redis_failures, .fail = redis_fail, .forget = redis_forget};
+        .hit = redis_hit,
+        .claim = redis_claim,
+        .withdraw = redis_withdraw,
+        .forget = redis_forget,
+};
 
 struct identity_limiter identity_limiter_redis(struct kv *kv)
 {
