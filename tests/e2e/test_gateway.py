@@ -395,6 +395,23 @@ def test_login_limits_hold_through_the_gateway(system):
         assert identity.stop() == 0, identity.stderr[-2000:]
 
 
+def test_made_up_methods_make_no_new_metric_series(system):
+    """The method label is one of a fixed set: 40 requests with made-up
+    methods add one series ("other"), not 40."""
+    import http.client
+    for i in range(40):
+        conn = http.client.HTTPConnection("127.0.0.1", system.gateway.port, timeout=10)
+        conn.request(f"X{uuid.uuid4().hex[:10].upper()}", "/v1/books")
+        conn.getresponse().read()
+        conn.close()
+    status, text, _ = system.rest("GET", "/metrics")
+    assert status == 200
+    methods = set(re.findall(r'method="([^"]*)"', text))
+    assert methods <= {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "other"}, \
+        methods
+    assert "other" in methods
+
+
 def test_the_readme_curl_walkthrough_runs_as_written(system):
     system.book(on_hand=5, units=15)  # something on sale
     text = open(os.path.join(os.environ["BOOKSTORE_SOURCE_ROOT"], "README.md")).read()

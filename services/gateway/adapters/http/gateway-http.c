@@ -126,13 +126,25 @@ static char *dup_text(const char *s)
         return p;
 }
 
+/* The method as a metric label: one of a fixed set, so a client sending
+ * made-up methods cannot make new series (each costs memory and /metrics). */
+static const char *method_label(const char *method)
+{
+        static const char *const known[] = {"GET",   "HEAD",   "POST",   "PUT",
+                                            "PATCH", "DELETE", "OPTIONS"};
+        for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+                if (!strcmp(method, known[i]))
+                        return known[i];
+        return "other";
+}
+
 static void account(struct gateway_http *h, const char *method, const char *url, const char *route,
                     unsigned status, int64_t started_ms, const char *client)
 {
         double seconds = (double)(clock_realtime_ms() - started_ms) / 1000.0;
         char code[8];
         snprintf(code, sizeof(code), "%u", status);
-        const char *labels[] = {route, method, code};
+        const char *labels[] = {route, method_label(method), code};
         const char *route_only[] = {route};
         if (h->requests)
                 metric_inc(metric_child(h->requests, labels), 1);
