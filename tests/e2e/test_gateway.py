@@ -286,6 +286,9 @@ def test_statuses_and_errors(system):
             "unknown parameter 'colour'")
     refused(rest("GET", "/v1/no/such/route"), 404, "NOT_FOUND", "no route")
     refused(rest("DELETE", "/v1/books"), 405, "UNIMPLEMENTED", "not allowed")
+    # RFC 9110: a 405 says what the path allows
+    allow = rest("DELETE", "/v1/books")[2]["Allow"]
+    assert allow and set(allow.split(", ")) >= {"GET", "POST"}, allow
     email = f"d{uuid.uuid4().hex[:8]}@example.com"
     body = {"email": email, "password": "a-good-password-1", "displayName": "D"}
     ok(rest("POST", "/v1/users:register", body))

@@ -94,11 +94,23 @@ static void fail(struct gateway_reply *ret, int grpc_code, const char *message)
         ret->json = gateway_error_json(grpc_code, message);
 }
 
+/* Adds method to a list like "GET, POST" unless it is there. */
+static void add_method(char allow[64], const char *method)
+{
+        size_t n = strlen(method);
+        for (const char *p = allow; (p = strstr(p, method)); p += n)
+                if ((p == allow || (p - allow >= 2 && p[-2] == ',')) &&
+                    (p[n] == '\0' || p[n] == ','))
+                        return;
+        size_t used = strlen(allow);
+        snprintf(allow + used, 64 - used, "%s%s", used ? ", " : "", method);
+}
+
 /* The most specific route for method and path; *ret_other_method when the
- * path matched only routes of other methods. */
+ * path matched only routes of other methods (allow: theirs). */
 static const struct gateway_route *match(struct gateway_app *app, const char *method,
                                          const char *path, struct route_binding *bindings,
-                                         size_t *n_bindings, bool *ret_other_method)
+                                         size_t *n_bindings, bool *ret_other_method, char allow[64])
 {
         const struct gateway_route *best = NULL;
         struct route_binding tmp[ROUTE_MAX_VARS];
@@ -108,6 +120,7 @@ static const struct gateway_route *match(struct gateway_app *app, const char *me
                 const struct gateway_route *r = &app->routes[i];
                 if (!route_match(&r->tpl, path, tmp, &n_tmp))
                         continue;
+                add_method(allow, r->http_method);
                 if (strcmp(r->http_method, method)) {
                         *ret_other_method = true;
                         continue;
@@ -132,8 +145,8 @@ static bool prepare(struct gateway_app *app, const struct gateway_request *req,
         size_t n_bindings = 0;
         bool other_method;
         char message[512];
-        const struct gateway_route *route =
-                match(app, req->method, req->path, bindings, &n_bindings, &other_method);
+        const struct gateway_route *route = match(app, req->method, req->path, bindings,
+                                                  &n_bindings, &other_method, ret->allow);
         ret->route = route;
         if (!route) {
                 snprintf(message, sizeof(message),
@@ -143,6 +156,8 @@ static bool prepare(struct gateway_app *app, const struct gateway_request *req,
                 fail(ret, other_method ? GRPC_UNIMPLEMENTED : GRPC_NOT_FOUND, message);
                 if (other_method)
                         ret->http_status = 405;
+                else
+                        ret->allow[0] = '\0';
                 return false;
         }
         bool allowed = true;
@@ -242,7 +257,8 @@ bool gateway_is_stream(struct gateway_app *app, const char *method, const char *
         struct route_binding bindings[ROUTE_MAX_VARS];
         size_t n;
         bool other;
-        const struct gateway_route *r = match(app, method, path, bindings, &n, &other);
+        char allow[64] = "";
+        const struct gateway_route *r = match(app, method, path, bindings, &n, &other, allow);
         return r && r->server_streaming;
 }
 

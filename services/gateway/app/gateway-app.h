@@ -48,6 +48,7 @@ struct gateway_reply {
         int grpc_code;
         char *json; /* malloc'd: the response message, or {"code","status","message"} */
         const struct gateway_route *route; /* NULL when none matched */
+        char allow[64];                    /* a 405's: the methods the path has, "GET, POST" */
 };
 
 /* Always fills *ret (json NULL only when memory ran out: answer 500). */

@@ -97,8 +97,20 @@ static void add_cors(struct MHD_Response *resp, const char *origin)
 }
 
 /* Queues status with body (taken; NULL: an empty body) as content_type. */
+/* ... with an Allow header (a 405's methods; NULL: none). */
+static enum MHD_Result reply_allow(struct MHD_Connection *conn, unsigned status, char *body,
+                                   const char *content_type, const char *cors_origin,
+                                   const char *allow);
+
 static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, char *body,
                              const char *content_type, const char *cors_origin)
+{
+        return reply_allow(conn, status, body, content_type, cors_origin, NULL);
+}
+
+static enum MHD_Result reply_allow(struct MHD_Connection *conn, unsigned status, char *body,
+                                   const char *content_type, const char *cors_origin,
+                                   const char *allow)
 {
         struct MHD_Response *resp = MHD_create_response_from_buffer(
                 body ? strlen(body) : 0, body ? body : (void *)"",
@@ -112,6 +124,8 @@ static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, char 
         MHD_add_response_header(resp, "Cache-Control", "no-store");
         if (cors_origin)
                 add_cors(resp, cors_origin);
+        if (allow && *allow) /* RFC 9110: a 405 says what is allowed */
+                MHD_add_response_header(resp, "Allow", allow);
         enum MHD_Result r = MHD_queue_response(conn, status, resp);
         MHD_destroy_response(resp);
         return r;
@@ -343,7 +357,7 @@ static enum MHD_Result dispatch(struct gateway_http *h, struct MHD_Connection *c
                 if (out.route)
                         route = out.route->path;
                 status = out.json ? (unsigned)out.http_status : 500;
-                r = reply(conn, status, out.json, "application/json", cors);
+                r = reply_allow(conn, status, out.json, "application/json", cors, out.allow);
         }
         account(h, method, url, route, status, p->started_ms, client);
         return r;
