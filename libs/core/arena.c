@@ -25,6 +25,8 @@ struct arena {
 
 static struct arena_chunk *chunk_new(size_t size)
 {
+        if (size > SIZE_MAX - sizeof(struct arena_chunk)) /* the header would wrap it */
+                return NULL;
         struct arena_chunk *c = malloc(sizeof(*c) + size);
         if (!c)
                 return NULL;
@@ -106,11 +108,14 @@ void arena_recycle(struct arena *a, size_t keep_max)
 void *arena_alloc(struct arena *a, size_t size)
 {
         size_t rounded = (size + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
-        if (rounded < size || a->used + rounded > a->max_bytes)
+        /* every sum below stays inside size_t: rounding, the budget left, doubling */
+        if (rounded < size || rounded > a->max_bytes - a->used)
                 return NULL;
         struct arena_chunk *c = a->head;
         if (!c || c->size - c->used < rounded) {
-                size_t want = c ? c->size * 2 : ARENA_FIRST_CHUNK;
+                size_t want = !c                       ? ARENA_FIRST_CHUNK
+                              : c->size > SIZE_MAX / 2 ? SIZE_MAX
+                                                       : c->size * 2;
                 if (want < rounded)
                         want = rounded;
                 if (want > a->max_bytes)
@@ -138,7 +143,7 @@ void *arena_zalloc(struct arena *a, size_t size)
 
 char *arena_strndup(struct arena *a, const char *s, size_t n)
 {
-        char *p = arena_alloc(a, n + 1);
+        char *p = n < SIZE_MAX ? arena_alloc(a, n + 1) : NULL; /* n + 1 must not wrap to 0 */
         if (!p)
                 return NULL;
         memcpy(p, s, n);

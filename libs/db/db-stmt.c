@@ -328,10 +328,21 @@ int db_query(struct db_conn *c, const char *sql, const struct db_value *params, 
                         r = stmt_fail(c, stmt);
                         break;
                 }
-                /* MYSQL_DATA_TRUNCATED cannot happen: buffers fit max_length */
+                /* buffers fit max_length, so a value is never cut short; if one
+                 * were (MYSQL_DATA_TRUNCATED), its length says more than the
+                 * buffer holds: refuse the row rather than write past it */
+                if (f == MYSQL_DATA_TRUNCATED) {
+                        snprintf(c->error, sizeof(c->error), "a value was longer than its buffer");
+                        r = -EIO;
+                        break;
+                }
                 for (size_t i = 0; i < row.n; i++)
-                        if (row.texts[i] && !row.nulls[i])
+                        if (row.texts[i] && !row.nulls[i]) {
+                                size_t cap = row.binds[i].buffer_length;
+                                if (row.lengths[i] >= cap) /* never past the buffer */
+                                        row.lengths[i] = cap - 1;
                                 row.texts[i][row.lengths[i]] = '\0';
+                        }
                 if ((r = row_cb(&row, userdata)) != 0)
                         break;
         }

@@ -563,6 +563,21 @@ static void listings_filter_select_and_page(void **state)
                          LISTING_TOKEN_INVALID);
 }
 
+/* Sizes near SIZE_MAX are refused, never wrapped into a small allocation
+ * that a copy then overruns. */
+static void arena_sizes_never_wrap(void **state)
+{
+        struct arena *a;
+        assert_int_equal(arena_new(&a, SIZE_MAX), 0); /* no budget to stop them first */
+        assert_non_null(arena_alloc(a, 100));
+        assert_null(arena_alloc(a, SIZE_MAX));
+        assert_null(arena_alloc(a, SIZE_MAX - 8));
+        assert_null(arena_alloc(a, SIZE_MAX - 100)); /* used + size would wrap */
+        assert_null(arena_strndup(a, "x", SIZE_MAX));
+        assert_non_null(arena_alloc(a, 100)); /* still usable */
+        arena_free(a);
+}
+
 /* One rule for who the client is behind proxies (gateway and identity): a
  * trusted peer's X-Forwarded-For names it, right-most untrusted entry first;
  * anyone else's header is ignored; CIDR blocks work for IPv4 and IPv6. */
@@ -607,6 +622,7 @@ int main(void)
                 cmocka_unit_test(trace_ids_are_well_formed_and_distinct),
                 cmocka_unit_test(page_tokens_and_sizes),
                 cmocka_unit_test(the_client_behind_trusted_proxies),
+                cmocka_unit_test(arena_sizes_never_wrap),
                 /* last: the writer, once started, stays for the process */
                 cmocka_unit_test(background_writer_keeps_every_line_in_order),
         };
