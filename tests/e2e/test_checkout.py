@@ -396,6 +396,28 @@ def test_a_watcher_that_goes_away_is_let_go_at_once(stack):
     assert buyer.get(saga_id=r.saga.id).status == pb.SAGA_STATUS_RUNNING  # it was still going
 
 
+def test_a_watch_cut_short_by_a_stopping_coordinator_ends_unavailable(stack):
+    """The saga is not over when its coordinator stops: the watch must not
+    end OK as if it were, but UNAVAILABLE ("watch it again")."""
+    co = stack.start_checkout()
+    stack.others.append(co)
+    book, buyer = stack.book(on_hand=3), stack.customer()
+    r = buyer.place(book, tok="tok_slow", timeout=1.0, server=co)
+    assert r.saga.status == pb.SAGA_STATUS_RUNNING
+    watch = buyer.stub(co).WatchSaga(pb.WatchSagaRequest(saga_id=r.saga.id), timeout=30,
+                                     metadata=buyer.md)
+    assert next(watch).saga.status == pb.SAGA_STATUS_RUNNING
+    stopper = threading.Thread(target=lambda: co.stop(close_channels=False))
+    stopper.start()
+    with pytest.raises(grpc.RpcError) as e:
+        for _ in watch:
+            pass
+    stopper.join()
+    stack.others.remove(co)
+    assert e.value.code() == grpc.StatusCode.UNAVAILABLE, e.value
+    assert "watch it again" in e.value.details()
+
+
 def test_placeorders_their_clients_gave_up_on_give_the_workers_back(stack):
     """Deadline-less PlaceOrder calls wait for their saga (here a payment that
     answers after 10 s); when their clients cancel, the handlers notice and

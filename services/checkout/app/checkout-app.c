@@ -425,9 +425,13 @@ int checkout_watch(struct checkout_app *app, const struct checkout_caller *calle
                         if (gone)
                                 break;
                         if (!changed) {
+                                /* stopping, or the store cannot be read: the saga is not over,
+                                   so the watch must not end as if it were */
                                 if (saga_hub_closed(app->hub) ||
-                                    app->store.ops->find(app->store.self, saga_id, fresh) < 0)
+                                    app->store.ops->find(app->store.self, saga_id, fresh) < 0) {
+                                        r = CE_WATCH_INTERRUPTED;
                                         break;
+                                }
                                 if (same_state(fresh, last))
                                         continue;
                         }
@@ -436,6 +440,10 @@ int checkout_watch(struct checkout_app *app, const struct checkout_caller *calle
                                 break;
                 }
         }
+        /* it ended before the saga did (stopping, the store unreadable, or the
+           watcher gone -- who then hears nothing): not an OK end */
+        if (r == 0 && !saga_is_final(last->state.status))
+                r = CE_WATCH_INTERRUPTED;
         saga_hub_unsubscribe(app->hub, sub);
         free(last);
         free(fresh);

@@ -34,7 +34,10 @@
           "this idempotency_key was already used for a different checkout; use a new key")         \
         X(CE_NOT_CANCELLABLE, ERROR_PRECONDITION,                                                  \
           "only a CONFIRMED order (not yet shipped) can be cancelled")                             \
-        X(CE_CHECKOUT_UNFINISHED, ERROR_PRECONDITION,                                             \
+        X(CE_WATCH_INTERRUPTED, ERROR_UNAVAILABLE,                                                 \
+          "the saga is not over, but it can no longer be followed here (the coordinator is "       \
+          "stopping or its store cannot be read); watch it again")                                 \
+        X(CE_CHECKOUT_UNFINISHED, ERROR_PRECONDITION,                                              \
           "the order's checkout is still finishing; try again in a few seconds")                   \
         X(CE_NOT_ALLOWED, ERROR_DENIED, "only the order's customer or an admin may do this")       \
         X(CE_NOT_SELLER, ERROR_DENIED, "only a seller of a book in the order may refuse it")       \
