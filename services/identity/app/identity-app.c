@@ -291,6 +291,10 @@ int identity_login(struct identity_app *app, const char *email, const char *pass
                 return IDE_BAD_CREDENTIALS; /* counted already */
         withdraw(app, &account);
         withdraw(app, &peer);
+        /* read again: an admin may have disabled it while the (slow) check ran,
+           and tokens signed after the disable's revocation would outlive it */
+        if ((r = app->users.ops->find_by_id(app->users.self, u.id, &u)) < 0)
+                return r == -ENOENT ? IDE_BAD_CREDENTIALS : r;
         if (u.disabled)
                 return IDE_ACCOUNT_DISABLED;
         app->limiter.ops->forget(app->limiter.self, peer_key); /* best effort: a success */

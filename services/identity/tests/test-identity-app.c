@@ -31,8 +31,14 @@ static int plain_hash(void *self, const char *pw, char *out, size_t len)
         return 0;
 }
 
+static void (*during_verify)(void); /* runs inside the next password check, once */
+
 static int plain_verify(void *self, const char *hash, const char *pw)
 {
+        void (*hook)(void) = during_verify;
+        during_verify = NULL;
+        if (hook)
+                hook();
         return strncmp(hash, "plain:", 6) || strcmp(hash + 6, pw) ? 1 : 0;
 }
 
@@ -299,6 +305,29 @@ static void logout_revokes_for_the_rest_of_the_token_life(void **state)
         assert_int_equal(revoked_ttl, 20);
 }
 
+static char disable_who[64];
+static void disable_now(void)
+{
+        struct identity_user after;
+        assert_int_equal(identity_disable_user(&app, disable_who, &after), IDE_OK);
+        now_s += 1; /* the check is slow: the token would be signed a second later */
+}
+
+/* An admin disables the account while its login's password is being
+ * checked: the login must not end with tokens issued after the disable. */
+static void a_login_in_flight_when_the_account_is_disabled_gets_no_tokens(void **state)
+{
+        struct identity_user u = registered("fay@example.com"), who;
+        struct identity_tokens t = {0};
+        snprintf(disable_who, sizeof(disable_who), "%s", u.id);
+        during_verify = disable_now;
+        assert_int_equal(identity_login(&app, "fay@example.com", "a-good-password-1", "9.9.9.8", &t,
+                                        &who, &wait),
+                         IDE_ACCOUNT_DISABLED);
+        assert_null(t.access);
+        identity_tokens_clear(&t);
+}
+
 static void disabling_revokes_everything_issued_so_far(void **state)
 {
         struct identity_user u = registered("eve@example.com"), after;
@@ -419,6 +448,9 @@ int main(void)
                                                 setup, teardown),
                 cmocka_unit_test_setup_teardown(refresh_rotates_and_reuse_revokes_the_family, setup,
                                                 teardown),
+                cmocka_unit_test_setup_teardown(
+                        a_login_in_flight_when_the_account_is_disabled_gets_no_tokens, setup,
+                        teardown),
                 cmocka_unit_test_setup_teardown(logout_revokes_for_the_rest_of_the_token_life,
                                                 setup, teardown),
                 cmocka_unit_test_setup_teardown(disabling_revokes_everything_issued_so_far, setup,
