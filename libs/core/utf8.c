@@ -33,6 +33,18 @@ static size_t sequence_len(const uint8_t *p, size_t left)
         return n;
 }
 
+size_t utf8_valid_prefix(const char *s, size_t len)
+{
+        const uint8_t *p = (const uint8_t *)s, *end = p + len;
+        while (p < end) {
+                size_t n = sequence_len(p, (size_t)(end - p));
+                if (!n)
+                        break;
+                p += n;
+        }
+        return (size_t)(p - (const uint8_t *)s);
+}
+
 bool utf8_valid(const char *s, size_t len)
 {
         const uint8_t *p = (const uint8_t *)s, *end = p + len;

@@ -398,6 +398,28 @@ def test_login_limits_hold_through_the_gateway(system):
         assert identity.stop() == 0, identity.stderr[-2000:]
 
 
+def test_text_that_is_not_utf8_is_refused_naming_where(system):
+    """Invalid UTF-8 gets a 400 that says where -- the body's field, the query
+    or path parameter -- never a 500, and a query value is never dropped (which
+    would turn a filtered request into an unfiltered one)."""
+    rest = system.rest
+    seller = minted(system, "SELLER", "seller-utf8")
+    body = b'{"title": "ra\xff\xfe", "authors": ["A"], "isbn13": "9780306406157", ' \
+        b'"price": {"currencyCode": "EUR", "units": 10}}'
+    err = refused(rest("POST", "/v1/books", raw=body, token=seller), 400, "INVALID_ARGUMENT",
+                  "not valid UTF-8")
+    assert '"title"' in err["message"], err
+    utf16 = '{"title": "x"}'.encode("utf-16")
+    refused(rest("POST", "/v1/books", raw=utf16, token=seller), 400, "INVALID_ARGUMENT",
+            "not valid UTF-8")
+    err = refused(rest("GET", "/v1/books?query=%FF%FE"), 400, "INVALID_ARGUMENT",
+                  "not valid UTF-8")
+    assert "'query'" in err["message"], err
+    refused(rest("GET", "/v1/books?query=ra%C0%AF"), 400, "INVALID_ARGUMENT", "'query'")
+    refused(rest("GET", "/v1/books/%C0%AF"), 400, "INVALID_ARGUMENT", "path parameter")
+    assert rest("GET", "/healthz")[0] == 200
+
+
 def test_made_up_methods_make_no_new_metric_series(system):
     """The method label is one of a fixed set: 40 requests with made-up
     methods add one series ("other"), not 40."""

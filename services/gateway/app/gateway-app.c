@@ -1,6 +1,8 @@
 /* See gateway-app.h. */
 #include "gateway-app.h"
 
+#include "core/utf8.h"
+
 #include "core/status.h"
 #include "gateway-rules.h"
 
@@ -178,12 +180,25 @@ static bool prepare(struct gateway_app *app, const struct gateway_request *req,
                 fail(ret, GRPC_INVALID_ARGUMENT, "at most 64 query parameters");
                 return false;
         }
+        if (!gateway_body_utf8(req->body, req->body_len, message, sizeof(message))) {
+                fail(ret, GRPC_INVALID_ARGUMENT, message);
+                return false;
+        }
         struct proto_json_param params[ROUTE_MAX_VARS + 64];
         size_t n = 0;
         for (size_t i = 0; i < n_bindings; i++)
                 params[n++] = (struct proto_json_param){bindings[i].field, bindings[i].value};
         for (size_t i = 0; i < req->n_query; i++)
                 params[n++] = req->query[i];
+        for (size_t i = 0; i < n; i++) /* a value dropped or garbled would change the request */
+                if (!utf8_valid(params[i].value, strlen(params[i].value))) {
+                        snprintf(message, sizeof(message),
+                                 "%s parameter '%.64s' is not valid UTF-8; percent-encode text as "
+                                 "UTF-8",
+                                 i < n_bindings ? "the path" : "the query", params[i].field);
+                        fail(ret, GRPC_INVALID_ARGUMENT, message);
+                        return false;
+                }
         int r = app->codec.ops->request(app->codec.self, route->request_type, route->body,
                                         req->body, req->body_len, params, n, ret_request, ret_len,
                                         message, sizeof(message));

@@ -6,6 +6,8 @@
 #include <stddef.h>
 
 bool utf8_valid(const char *s, size_t len);
+/* How many bytes of s are valid UTF-8 before the first that is not (len: all). */
+size_t utf8_valid_prefix(const char *s, size_t len);
 /* Makes the NUL-terminated s valid UTF-8 in place: each byte that does not
  * start a valid sequence becomes '?', and a sequence cut short at the end
  * (a message truncated into a fixed buffer) is dropped. Text from outside
