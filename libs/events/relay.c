@@ -175,11 +175,13 @@ static bool key_held(const struct batch *b, size_t upto, const char *key)
         return false;
 }
 
-/* Produces the round's rows in seq order; a row whose key has an earlier row
- * the producer refused is held back, not produced. */
-static void produce_rows(struct events_relay *r, struct batch *b)
+/* Produces the round's rows from `first` on in seq order; a row whose key
+ * has an earlier row the producer refused is held back, not produced. How
+ * many were produced. */
+static size_t produce_rows(struct events_relay *r, struct batch *b, size_t first)
 {
-        for (size_t i = 0; i < b->n; i++) {
+        size_t produced = 0;
+        for (size_t i = first; i < b->n; i++) {
                 struct row *row = &b->rows[i];
                 if (key_held(b, i, row->key)) {
                         row->state = STATE_HELD;
@@ -198,8 +200,42 @@ static void produce_rows(struct events_relay *r, struct batch *b)
                         log_msg(LOG_WARN, "outbox relay: row refused; later rows of its key wait",
                                 "{s:I, s:s, s:s}", "seq", (json_int_t)row->seq, "key", row->key,
                                 "error", rd_kafka_err2str(err));
+                } else {
+                        produced++;
                 }
         }
+        return produced;
+}
+
+enum { MAX_PAGES = 50 };
+
+/* The round's rows: a page of up to `batch` unsent rows, and while a whole
+ * page is held back behind refused rows of its keys (a poison row with a
+ * hundred of its key waiting), the next page -- other keys go on. */
+static int fetch_and_produce(struct events_relay *r, struct batch *b)
+{
+        int64_t after = 0;
+        for (int page = 0; page < MAX_PAGES; page++) {
+                size_t first = b->n, want = (size_t)r->cfg.batch;
+                struct row *rows = realloc(b->rows, (b->n + want) * sizeof(*rows));
+                if (!rows)
+                        return -ENOMEM;
+                memset(rows + b->n, 0, want * sizeof(*rows));
+                b->rows = rows;
+                b->cap = b->n + want;
+                struct db_value v[] = {db_int(after), db_int((int64_t)want)};
+                int e = db_pool_query(r->db,
+                                      "SELECT seq, topic, msg_key, value FROM outbox WHERE "
+                                      "sent_ms IS NULL AND seq > ? ORDER BY seq LIMIT ?",
+                                      v, 2, row_cb, b);
+                if (e < 0)
+                        return e;
+                size_t got = b->n - first;
+                if (produce_rows(r, b, first) > 0 || got < want)
+                        return 0; /* progress, or no more rows */
+                after = b->rows[b->n - 1].seq;
+        }
+        return 0;
 }
 
 /* After the reports: a row acknowledged behind one of its key that failed
@@ -218,17 +254,8 @@ static int relay_round(struct events_relay *r)
 {
         if (!r->rk)
                 return -EAGAIN;
-        struct batch b = {.cap = (size_t)r->cfg.batch};
-        b.rows = calloc(b.cap, sizeof(*b.rows));
-        if (!b.rows)
-                return -ENOMEM;
-        struct db_value limit = db_int(r->cfg.batch);
-        int e = db_pool_query(r->db,
-                              "SELECT seq, topic, msg_key, value FROM outbox WHERE sent_ms IS NULL "
-                              "ORDER BY seq LIMIT ?",
-                              &limit, 1, row_cb, &b);
-        if (e == 0)
-                produce_rows(r, &b);
+        struct batch b = {0};
+        int e = fetch_and_produce(r, &b);
         /* every produced row gets its report within message.timeout.ms */
         for (bool waiting = true; e == 0 && waiting;) {
                 rd_kafka_poll(r->rk, 100);

@@ -325,6 +325,29 @@ static void a_failed_row_holds_back_the_rest_of_its_key(void **state)
         free(s);
 }
 
+/* A poison row with more of its key waiting than a round reads: every round
+ * used to read the same held rows and nothing else went out. The relay pages
+ * past a page held whole, so other keys go on. */
+static void a_poison_row_with_a_full_page_behind_it_holds_only_its_key(void **state)
+{
+        const char *topic = new_topic();
+        char held[12][40], other[3][40];
+        append_sized(topic, "order-p", 0, 2 << 20, held[0]); /* refused by the producer */
+        for (int i = 1; i < 12; i++)                         /* more than a round's 7 */
+                append_sized(topic, "order-p", i, 64, held[i]);
+        for (int i = 0; i < 3; i++)
+                append_sized(topic, "order-q", i, 64, other[i]);
+        struct events_relay *r = start_relay(86400000);
+        for (int i = 0; i < 200 && unsent_of("order-q") != 0; i++)
+                usleep(20000);
+        assert_int_equal(unsent_of("order-q"), 0);
+        assert_int_equal(unsent_of("order-p"), 12);
+        assert_int_equal(contract_exec(pool, "DELETE FROM outbox WHERE LENGTH(value) > 1000000"),
+                         0);
+        wait_for_backlog_zero(r);
+        events_relay_stop(r);
+}
+
 struct writer {
         const char *topic;
         char ids[3][20][40];
@@ -519,6 +542,7 @@ int main(void)
                 cmocka_unit_test(brokers_down_then_up_delivers_everything_once),
                 cmocka_unit_test(sent_rows_are_pruned_after_the_retention),
                 cmocka_unit_test(a_failed_row_holds_back_the_rest_of_its_key),
+                cmocka_unit_test(a_poison_row_with_a_full_page_behind_it_holds_only_its_key),
                 cmocka_unit_test(three_relays_publish_each_event_once_in_key_order),
                 cmocka_unit_test(a_dead_publishers_lease_is_taken_over_when_it_runs_out),
                 cmocka_unit_test(a_consumers_commit_whose_answer_was_lost_applies_each_event_once),
