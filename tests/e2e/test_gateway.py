@@ -288,7 +288,11 @@ def test_statuses_and_errors(system):
     refused(rest("DELETE", "/v1/books"), 405, "UNIMPLEMENTED", "not allowed")
     # RFC 9110: a 405 says what the path allows
     allow = rest("DELETE", "/v1/books")[2]["Allow"]
-    assert allow and set(allow.split(", ")) >= {"GET", "POST"}, allow
+    assert allow and set(allow.split(", ")) >= {"GET", "HEAD", "POST"}, allow
+    # HEAD is served wherever GET is: the same status and headers, no body
+    status, body, headers = rest("HEAD", "/v1/books")
+    assert status == 200 and body == "" and headers["Content-Type"] == "application/json", \
+        (status, body)
     email = f"d{uuid.uuid4().hex[:8]}@example.com"
     body = {"email": email, "password": "a-good-password-1", "displayName": "D"}
     ok(rest("POST", "/v1/users:register", body))

@@ -123,7 +123,11 @@ static const struct gateway_route *match(struct gateway_app *app, const char *me
                 if (!route_match(&r->tpl, path, tmp, &n_tmp))
                         continue;
                 add_method(allow, r->http_method);
-                if (strcmp(r->http_method, method)) {
+                bool get = !strcmp(r->http_method, "GET");
+                if (get)
+                        add_method(allow, "HEAD");
+                /* HEAD is GET without the body (RFC 9110): the HTTP layer leaves it out */
+                if (strcmp(r->http_method, method) && !(get && !strcmp(method, "HEAD"))) {
                         *ret_other_method = true;
                         continue;
                 }
@@ -273,6 +277,8 @@ bool gateway_is_stream(struct gateway_app *app, const char *method, const char *
         size_t n;
         bool other;
         char allow[64] = "";
+        if (!strcmp(method, "HEAD")) /* a stream has no head to give: answered as a call */
+                return false;
         const struct gateway_route *r = match(app, method, path, bindings, &n, &other, allow);
         return r && r->server_streaming;
 }
